@@ -1,0 +1,6 @@
+package io.streamtune.common.config;
+
+/** What a task classifies. */
+public enum Modality {
+    TEXT, IMAGE
+}

@@ -1,0 +1,134 @@
+package io.streamtune.common.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * One declared setting: its key (relative to the section that holds it), type, default,
+ * validation and a one-line doc. {@link #read} records a problem naming the full key instead of
+ * throwing, so a start reports every mistake at once.
+ *
+ * <pre>{@code
+ * static final Setting<Integer> SIZE = Setting.integer("window.size", 20_000, 1, Integer.MAX_VALUE, "examples in the sliding window");
+ * int size = SIZE.read(taskNode, "tasks[0]", problems);
+ * }</pre>
+ */
+public final class Setting<T> {
+    private final String key;
+    private final T defaultValue;
+    private final String type;
+    private final Function<JsonNode, T> parse;
+    private final Predicate<T> valid;
+    private final String constraint;
+    private final String doc;
+
+    private Setting(String key, T defaultValue, String type, Function<JsonNode, T> parse,
+                    Predicate<T> valid, String constraint, String doc) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.type = type;
+        this.parse = parse;
+        this.valid = valid;
+        this.constraint = constraint;
+        this.doc = doc;
+    }
+
+    public static Setting<Integer> integer(String key, int def, int min, int max, String doc) {
+        return new Setting<>(key, def, "integer", n -> n.isIntegralNumber() && n.canConvertToInt() ? n.intValue() : null,
+                v -> v >= min && v <= max, "between " + min + " and " + max, doc);
+    }
+
+    public static Setting<Double> decimal(String key, double def, double min, double max, String doc) {
+        return new Setting<>(key, def, "number", n -> n.isNumber() ? n.doubleValue() : null,
+                v -> v >= min && v <= max, "between " + min + " and " + max, doc);
+    }
+
+    public static Setting<String> string(String key, String def, String doc) {
+        return new Setting<>(key, def, "string", n -> n.isTextual() && !n.asText().isBlank() ? n.asText().trim() : null,
+                v -> true, "a non-empty string", doc);
+    }
+
+    public static Setting<String> oneOf(String key, String def, List<String> allowed, String doc) {
+        return new Setting<>(key, def, "one of " + allowed, n -> n.isTextual() ? n.asText().trim().toLowerCase(Locale.ROOT) : null,
+                allowed::contains, "one of " + allowed, doc);
+    }
+
+    public static Setting<Boolean> bool(String key, boolean def, String doc) {
+        return new Setting<>(key, def, "boolean", n -> n.isBoolean() ? n.booleanValue() : null, v -> true, "true or false", doc);
+    }
+
+    /** A duration written as {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT5M}). */
+    public static Setting<Duration> duration(String key, Duration def, Duration min, String doc) {
+        return new Setting<>(key, def, "duration", n -> n.isTextual() ? parseDuration(n.asText()) : null,
+                v -> v.compareTo(min) >= 0, "at least " + min, doc);
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public T defaultValue() {
+        return defaultValue;
+    }
+
+    public String doc() {
+        return doc;
+    }
+
+    /** A line for {@code streamtune config docs} and the README's settings table. */
+    public String describe() {
+        return String.format("%-32s %-22s default %-10s %s", key, type, defaultValue, doc);
+    }
+
+    /**
+     * Reads this setting below {@code section}; a missing key gives the default, a wrong one
+     * records a problem naming {@code prefix.key} and gives the default.
+     */
+    public T read(JsonNode section, String prefix, List<String> problems) {
+        JsonNode node = section == null ? null : section.at("/" + key.replace('.', '/'));
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return defaultValue;
+        }
+        String fullKey = prefix.isEmpty() ? key : prefix + "." + key;
+        T value;
+        try {
+            value = parse.apply(node);
+        } catch (RuntimeException e) {
+            value = null;
+        }
+        if (value == null) {
+            problems.add(fullKey + ": expected " + type + " (" + constraint + "), got " + node + " (" + doc + ")");
+            return defaultValue;
+        }
+        if (!valid.test(value)) {
+            problems.add(fullKey + ": " + node + " is out of range, must be " + constraint + " (" + doc + ")");
+            return defaultValue;
+        }
+        return value;
+    }
+
+    static Duration parseDuration(String text) {
+        String s = text.trim().toLowerCase(Locale.ROOT);
+        if (s.startsWith("pt") || s.startsWith("p")) {
+            return Duration.parse(s.toUpperCase(Locale.ROOT));
+        }
+        String[] units = {"ms", "s", "m", "h"};
+        for (String unit : units) {
+            if (s.endsWith(unit) && !(unit.equals("s") && s.endsWith("ms"))) {
+                long n = Long.parseLong(s.substring(0, s.length() - unit.length()).trim());
+                return switch (unit) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            }
+        }
+        throw new IllegalArgumentException("not a duration: " + text);
+    }
+}

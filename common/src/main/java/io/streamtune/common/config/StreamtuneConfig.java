@@ -1,0 +1,233 @@
+package io.streamtune.common.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+/**
+ * The validated configuration of a streamtune deployment: Kafka client settings, topic layout
+ * and the tasks. Layers: defaults &lt; file &lt; environment &lt; explicit overrides (flags).
+ *
+ * <pre>{@code
+ * StreamtuneConfig cfg = StreamtuneConfig.load(Path.of("streamtune.yaml"), System.getenv(), Map.of());
+ * TaskConfig reviews = cfg.task("reviews").orElseThrow();
+ * }</pre>
+ *
+ * <p>Environment: {@code STREAMTUNE_BOOTSTRAP_SERVERS} sets {@code kafka.bootstrap.servers};
+ * {@code STREAMTUNE_KAFKA_<KEY>} sets {@code kafka.<key>} (lower case, {@code _} becomes {@code .}).
+ */
+public final class StreamtuneConfig {
+    private static final Pattern TASK_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+
+    // ---- task settings (relative to one entry of "tasks") ----
+    public static final Setting<String> TASK_NAME_SETTING = Setting.string("name", null, "task name: lower-case letters, digits, - and _; prefixes the task's topics");
+    public static final Setting<String> MODALITY = Setting.oneOf("modality", "text", List.of("text", "image"), "what the task classifies");
+    public static final Setting<String> ENCODER = Setting.string("encoder", "all-minilm-l6-v2", "pretrained encoder id (see `streamtune bench encoder --help`)");
+    public static final Setting<Integer> MAX_SEQUENCE_LENGTH = Setting.integer("maxSequenceLength", 128, 8, 512, "tokens per text; longer texts are truncated");
+    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.integer("maxTextChars", 5_000, 1, 1_000_000, "longer texts are rejected with TEXT_TOO_LONG");
+    public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.integer("maxImageBytes", 1 << 20, 1, 64 << 20, "larger images are rejected with IMAGE_TOO_LARGE");
+    public static final Setting<Integer> RETRAIN_EVERY = Setting.integer("window.retrainEvery", 500, 1, 10_000_000, "retrain after this many new examples");
+    public static final Setting<Duration> MAX_WAIT = Setting.duration("window.maxWait", Duration.ofMinutes(5), Duration.ofMillis(100), "or after this long since the last training ...");
+    public static final Setting<Integer> MIN_NEW = Setting.integer("window.minNew", 50, 1, 10_000_000, "... if at least this many new examples arrived");
+    public static final Setting<Integer> WINDOW_SIZE = Setting.integer("window.size", 20_000, 10, 10_000_000, "train on the most recent this many examples");
+    public static final Setting<Integer> HOLDOUT_PERCENT = Setting.integer("window.holdoutPercent", 10, 1, 50, "share of examples, by id hash, kept for the promotion gate");
+    public static final Setting<Double> GATE_TOLERANCE = Setting.decimal("gate.tolerance", 0.005, 0.0, 1.0, "challenger macro-F1 may trail the champion's by this much");
+    public static final Setting<Double> GATE_FLOOR = Setting.decimal("gate.floor", 0.0, 0.0, 1.0, "challenger macro-F1 must reach at least this");
+    public static final Setting<String> HEAD_KIND = Setting.oneOf("head.kind", "linear", List.of("linear", "mlp"), "classification head");
+    public static final Setting<Integer> HEAD_HIDDEN = Setting.integer("head.hiddenUnits", 256, 1, 8192, "hidden units of the mlp head");
+    public static final Setting<Integer> HEAD_EPOCHS = Setting.integer("head.maxEpochs", 40, 1, 10_000, "most epochs per training (early stopping may end sooner)");
+    public static final Setting<Integer> HEAD_BATCH = Setting.integer("head.batchSize", 64, 1, 65_536, "mini-batch size");
+    public static final Setting<Double> HEAD_LR = Setting.decimal("head.learningRate", 0.003, 1e-7, 10.0, "Adam learning rate");
+    public static final Setting<Integer> HEAD_PATIENCE = Setting.integer("head.patience", 5, 1, 1_000, "epochs without validation gain before stopping");
+    public static final Setting<Integer> HEAD_SEED = Setting.integer("head.seed", 42, 0, Integer.MAX_VALUE, "random seed (training is deterministic on CPU)");
+    public static final Setting<String> HEAD_DEVICE = Setting.oneOf("head.device", "auto", List.of("auto", "cpu", "gpu"), "where the head trains: auto picks the GPU when present");
+
+    // ---- topic layout ----
+    public static final Setting<Integer> TOPIC_PARTITIONS = Setting.integer("partitions", 3, 1, 10_000, "partitions of each task topic (scoring parallelism)");
+    public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("replicationFactor", 1, 1, 16, "replication factor of created topics");
+
+    /** Every declared task setting, for docs and {@code streamtune config docs}. */
+    public static final List<Setting<?>> TASK_SETTINGS = List.of(TASK_NAME_SETTING, MODALITY, ENCODER, MAX_SEQUENCE_LENGTH,
+            MAX_TEXT_CHARS, MAX_IMAGE_BYTES, RETRAIN_EVERY, MAX_WAIT, MIN_NEW, WINDOW_SIZE, HOLDOUT_PERCENT, GATE_TOLERANCE,
+            GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE);
+
+    private final Map<String, String> kafka;
+    private final Map<String, TaskConfig> tasks;
+    private final int partitions;
+    private final short replicationFactor;
+    private final JsonNode root;
+
+    private StreamtuneConfig(Map<String, String> kafka, Map<String, TaskConfig> tasks, int partitions,
+                             short replicationFactor, JsonNode root) {
+        this.kafka = Map.copyOf(kafka);
+        this.tasks = tasks;
+        this.partitions = partitions;
+        this.replicationFactor = replicationFactor;
+        this.root = root;
+    }
+
+    /** Loads and validates a YAML file; {@code overrides} are Kafka settings given on the command line. */
+    public static StreamtuneConfig load(Path file, Map<String, String> env, Map<String, String> overrides) throws ConfigException {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("config file " + file.toAbsolutePath() + " does not exist (pass --config FILE; see config/streamtune.yaml)");
+        }
+        try {
+            return parse(Files.readString(file), env, overrides);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Parses and validates YAML text. */
+    public static StreamtuneConfig parse(String yaml, Map<String, String> env, Map<String, String> overrides) throws ConfigException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (IOException e) {
+            throw new ConfigException("the config file is not valid YAML: " + e.getMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            root = MissingNode.getInstance();
+        }
+        List<String> problems = new ArrayList<>();
+        Set<String> known = Set.of("kafka", "topics", "tasks", "trainer", "scoring", "metrics", "demo");
+        root.fieldNames().forEachRemaining(k -> {
+            if (!known.contains(k)) {
+                problems.add(k + ": unknown section (known: " + known + ")");
+            }
+        });
+
+        Map<String, String> kafka = new LinkedHashMap<>();
+        JsonNode kafkaNode = root.path("kafka");
+        kafkaNode.fields().forEachRemaining(e -> kafka.put(e.getKey(), e.getValue().asText()));
+        env.forEach((k, v) -> {
+            if (k.equals("STREAMTUNE_BOOTSTRAP_SERVERS")) {
+                kafka.put("bootstrap.servers", v);
+            } else if (k.startsWith("STREAMTUNE_KAFKA_")) {
+                kafka.put(k.substring("STREAMTUNE_KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+            }
+        });
+        kafka.putAll(overrides);
+        kafka.putIfAbsent("bootstrap.servers", "localhost:9092");
+
+        JsonNode topicsNode = root.path("topics");
+        int partitions = TOPIC_PARTITIONS.read(topicsNode, "topics", problems);
+        int replication = TOPIC_REPLICATION.read(topicsNode, "topics", problems);
+
+        Map<String, TaskConfig> tasks = new LinkedHashMap<>();
+        JsonNode tasksNode = root.path("tasks");
+        if (!tasksNode.isArray() || tasksNode.isEmpty()) {
+            problems.add("tasks: declare at least one task (a list of {name, labels, ...})");
+        } else {
+            for (int i = 0; i < tasksNode.size(); i++) {
+                TaskConfig t = readTask(tasksNode.get(i), "tasks[" + i + "]", problems);
+                if (t != null && tasks.putIfAbsent(t.name(), t) != null) {
+                    problems.add("tasks[" + i + "].name: task '" + t.name() + "' is declared twice");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new StreamtuneConfig(kafka, Map.copyOf(tasks), partitions, (short) replication, root);
+    }
+
+    private static TaskConfig readTask(JsonNode n, String prefix, List<String> problems) {
+        int before = problems.size();
+        String name = TASK_NAME_SETTING.read(n, prefix, problems);
+        if (name == null) {
+            problems.add(prefix + ".name: every task needs a name");
+        } else if (!TASK_NAME.matcher(name).matches()) {
+            problems.add(prefix + ".name: '" + name + "' must match " + TASK_NAME.pattern() + " (it prefixes topic names)");
+        }
+        String where = name == null ? prefix : prefix + " (" + name + ")";
+        List<String> labels = new ArrayList<>();
+        JsonNode labelsNode = n.path("labels");
+        if (!labelsNode.isArray() || labelsNode.size() < 2) {
+            problems.add(where + ".labels: give an ordered list of at least two labels, e.g. [negative, neutral, positive]");
+        } else {
+            Set<String> seen = new HashSet<>();
+            labelsNode.forEach(l -> {
+                String label = l.asText().trim();
+                if (label.isEmpty() || !seen.add(label)) {
+                    problems.add(where + ".labels: '" + label + "' is empty or repeated");
+                }
+                labels.add(label);
+            });
+        }
+        Modality modality = Modality.valueOf(MODALITY.read(n, where, problems).toUpperCase(Locale.ROOT));
+        WindowPolicy window = new WindowPolicy(RETRAIN_EVERY.read(n, where, problems), MAX_WAIT.read(n, where, problems),
+                MIN_NEW.read(n, where, problems), WINDOW_SIZE.read(n, where, problems), HOLDOUT_PERCENT.read(n, where, problems));
+        GatePolicy gate = new GatePolicy(GATE_TOLERANCE.read(n, where, problems), GATE_FLOOR.read(n, where, problems));
+        HeadPolicy head = new HeadPolicy(HEAD_KIND.read(n, where, problems), HEAD_HIDDEN.read(n, where, problems),
+                HEAD_EPOCHS.read(n, where, problems), HEAD_BATCH.read(n, where, problems), HEAD_LR.read(n, where, problems),
+                HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems));
+        if (problems.size() > before) {
+            return null;
+        }
+        return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
+                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head);
+    }
+
+    /** Settings passed through to every Kafka client (bootstrap.servers at least). */
+    public Map<String, String> kafka() {
+        return kafka;
+    }
+
+    public String bootstrapServers() {
+        return kafka.get("bootstrap.servers");
+    }
+
+    /** Kafka settings as client properties; callers then set what the design depends on. */
+    public Properties kafkaProperties() {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        return p;
+    }
+
+    public Map<String, TaskConfig> tasks() {
+        return tasks;
+    }
+
+    public Optional<TaskConfig> task(String name) {
+        return Optional.ofNullable(tasks.get(name));
+    }
+
+    /** The task, or an error that lists the configured ones. */
+    public TaskConfig requireTask(String name) throws ConfigException {
+        TaskConfig t = tasks.get(name);
+        if (t == null) {
+            throw new ConfigException("task '" + name + "' is not configured (configured: " + tasks.keySet() + ")");
+        }
+        return t;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    public short replicationFactor() {
+        return replicationFactor;
+    }
+
+    /** A service's own section ({@code trainer}, {@code scoring}, ...), read with that service's {@link Setting}s. */
+    public JsonNode section(String name) {
+        return root.path(name);
+    }
+}

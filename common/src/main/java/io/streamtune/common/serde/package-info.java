@@ -1,0 +1,2 @@
+/** JSON (de)serialisation shared by every record type and by the Kafka serdes. */
+package io.streamtune.common.serde;
