@@ -1,0 +1,35 @@
+package io.streamtune.cli;
+
+import io.streamtune.common.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The top-level {@code streamtune} command. */
+@Command(name = "streamtune", mixinStandardHelpOptions = true, version = "streamtune 0.1.0",
+        description = "Continuous fine-tuning of classifiers on Kafka, with hot-swap scoring.",
+        subcommands = {BrokerCommand.class, TopicsCommand.class, ProduceCommand.class, TailCommand.class})
+public final class StreamtuneCommand {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code; errors print one clear line, not a stack trace. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new StreamtuneCommand());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ConfigException || e instanceof KafkaOptions.UnreachableBrokerException) {
+                cmd.getErr().println("error: " + e.getMessage());
+                return 1;
+            }
+            cmd.getErr().println("error: " + e);
+            if (Boolean.getBoolean("streamtune.debug")) {
+                e.printStackTrace(cmd.getErr());
+            } else {
+                cmd.getErr().println("(run with JAVA_OPTS=-Dstreamtune.debug=true for the stack trace)");
+            }
+            return 1;
+        });
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,95 @@
+package io.streamtune.common.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.streamtune.common.topic.TopicLayout;
+import io.streamtune.common.topic.TopicSpec;
+
+class StreamtuneConfigTest {
+
+    @Test
+    void shouldApplyDefaultsToAMinimalTask() throws Exception {
+        StreamtuneConfig c = StreamtuneConfig.parse("tasks: [{name: reviews, labels: [neg, pos]}]", Map.of(), Map.of());
+        TaskConfig t = c.requireTask("reviews");
+        assertEquals(List.of("neg", "pos"), t.labels());
+        assertEquals("all-minilm-l6-v2", t.encoder());
+        assertEquals(500, t.window().retrainEvery());
+        assertEquals(Duration.ofMinutes(5), t.window().maxWait());
+        assertEquals(20_000, t.window().size());
+        assertEquals(0.005, t.gate().tolerance());
+        assertEquals("localhost:9092", c.bootstrapServers());
+        assertEquals("reviews.dlq", t.topics().dlq());
+    }
+
+    @Test
+    void shouldReportEveryProblemNamingItsKey() {
+        ConfigException e = assertThrows(ConfigException.class, () -> StreamtuneConfig.parse("""
+                tasks:
+                  - name: Bad Name
+                    labels: [only]
+                  - name: ok
+                    labels: [a, b]
+                    window: {retrainEvery: 0, maxWait: soon}
+                    gate: {tolerance: 2}
+                    head: {kind: transformer}
+                extra: 1
+                """, Map.of(), Map.of()));
+        String m = e.getMessage();
+        assertTrue(m.contains("tasks[0].name"), m);
+        assertTrue(m.contains("tasks[0] (Bad Name).labels"), m);
+        assertTrue(m.contains("tasks[1] (ok).window.retrainEvery"), m);
+        assertTrue(m.contains("tasks[1] (ok).window.maxWait"), m);
+        assertTrue(m.contains("tasks[1] (ok).gate.tolerance"), m);
+        assertTrue(m.contains("tasks[1] (ok).head.kind"), m);
+        assertTrue(m.contains("extra: unknown section"), m);
+        assertEquals(7, e.problems().size(), m);
+    }
+
+    @Test
+    void shouldLayerEnvironmentAndFlagsOverTheFile() throws Exception {
+        String yaml = "kafka: {bootstrap.servers: file:1, linger.ms: 5}\ntasks: [{name: t, labels: [a, b]}]";
+        StreamtuneConfig env = StreamtuneConfig.parse(yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2",
+                "STREAMTUNE_KAFKA_LINGER_MS", "7"), Map.of());
+        assertEquals("env:2", env.bootstrapServers());
+        assertEquals("7", env.kafka().get("linger.ms"));
+        StreamtuneConfig flag = StreamtuneConfig.parse(yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2"),
+                Map.of("bootstrap.servers", "flag:3"));
+        assertEquals("flag:3", flag.bootstrapServers());
+    }
+
+    @Test
+    void shouldParseDurationsInEveryDocumentedForm() {
+        assertEquals(Duration.ofMillis(250), Setting.parseDuration("250ms"));
+        assertEquals(Duration.ofSeconds(30), Setting.parseDuration("30s"));
+        assertEquals(Duration.ofMinutes(5), Setting.parseDuration("5m"));
+        assertEquals(Duration.ofHours(1), Setting.parseDuration("1h"));
+        assertEquals(Duration.ofMinutes(5), Setting.parseDuration("PT5M"));
+    }
+
+    @Test
+    void shouldNameAMissingFile() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> StreamtuneConfig.load(Path.of("no/such.yaml"), Map.of(), Map.of()));
+        assertTrue(e.getMessage().contains("such.yaml") && e.getMessage().contains("--config"), e.getMessage());
+    }
+
+    @Test
+    void shouldShipAValidExampleConfigWhoseTopicsFollowTheDocumentedLayout() throws Exception {
+        StreamtuneConfig c = StreamtuneConfig.load(Path.of("../config/streamtune.yaml"), Map.of(), Map.of());
+        List<TopicSpec> specs = TopicLayout.forConfig(c);
+        TopicSpec models = specs.stream().filter(s -> s.name().equals("streamtune.models")).findFirst().orElseThrow();
+        assertEquals("compact", models.configs().get("cleanup.policy"));
+        assertEquals(1, models.partitions());
+        assertEquals(2 + 5 * c.tasks().size(), specs.size());
+        assertTrue(specs.stream().anyMatch(s -> s.name().equals("reviews.examples") && s.partitions() == c.partitions()));
+    }
+}
