@@ -1,0 +1,182 @@
+package io.streamtune.cli.demo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import io.streamtune.common.event.Prediction;
+import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.ModelArtifact;
+import io.streamtune.common.model.ModelVersion;
+import io.streamtune.common.serde.Json;
+import io.streamtune.common.topic.TaskTopics;
+
+/**
+ * Reads what the demo's services write (predictions, dead letters, model versions), read_committed
+ * like any user, and keeps the counts the demo shows and reports: predictions per id (so lost
+ * and duplicated predictions are counted, not assumed), per model version, latencies, DLQ size.
+ */
+final class DemoMonitor implements AutoCloseable {
+    /** Something worth a line in the terminal. */
+    sealed interface Notice permits ModelPublished, ModelLive, Sample {
+    }
+
+    record ModelPublished(ModelVersion meta) implements Notice {
+    }
+
+    record ModelLive(String task, long version) implements Notice {
+    }
+
+    record Sample(String task, String text, Prediction prediction, String truth) implements Notice {
+    }
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private final Consumer<Notice> notices;
+    private final Map<String, String> truthById;
+    private final Map<String, String> textById;
+
+    final Map<String, Integer> predictionsById = new ConcurrentHashMap<>();
+    final Map<String, AtomicLong> predictionsByVersion = new ConcurrentHashMap<>();
+    final AtomicLong predictions = new AtomicLong();
+    final AtomicLong correct = new AtomicLong();
+    final AtomicLong dlq = new AtomicLong();
+    final Map<String, Long> liveVersion = new ConcurrentHashMap<>();
+    final Set<String> publishedVersions = Collections.synchronizedSet(new TreeSet<>());
+    final Map<String, ModelVersion> latestPublished = new ConcurrentHashMap<>();
+    private final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+    private volatile long lastSampleAt;
+
+    DemoMonitor(Properties clientProps, List<String> tasks, Map<String, String> truthById, Map<String, String> textById,
+                Consumer<Notice> notices) {
+        this.truthById = truthById;
+        this.textById = textById;
+        this.notices = notices;
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamtune-demo-monitor-" + System.nanoTime());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024));
+        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<String> topics = new ArrayList<>(List.of(TaskTopics.MODELS));
+        for (String t : tasks) {
+            topics.add(TaskTopics.of(t).predictions());
+            topics.add(TaskTopics.of(t).dlq());
+        }
+        consumer.subscribe(topics);
+        thread = new Thread(this::loop, "demo-monitor");
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void loop() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.topic().equals(TaskTopics.MODELS)) {
+                        onModel(r.value());
+                    } else if (r.topic().endsWith(".dlq")) {
+                        dlq.incrementAndGet();
+                    } else {
+                        onPrediction(r.value());
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void onModel(byte[] value) {
+        if (value == null) {
+            return;
+        }
+        try {
+            ModelVersion meta = ModelArtifact.parse(value).meta();
+            if (publishedVersions.add(meta.task() + ":v" + meta.version())) {
+                latestPublished.put(meta.task(), meta);
+                notices.accept(new ModelPublished(meta));
+            }
+        } catch (ArtifactException e) {
+            // The scorer reports and rejects it; the demo only shows good versions.
+        }
+    }
+
+    private void onPrediction(byte[] value) {
+        Prediction p;
+        try {
+            p = Json.read(value, Prediction.class);
+        } catch (java.io.IOException e) {
+            return;
+        }
+        predictions.incrementAndGet();
+        predictionsById.merge(p.id(), 1, Integer::sum);
+        predictionsByVersion.computeIfAbsent(p.task() + ":v" + p.modelVersion(), k -> new AtomicLong()).incrementAndGet();
+        latencies.add(p.latencyMs());
+        String truth = truthById.get(p.id());
+        if (truth != null && truth.equals(p.label())) {
+            correct.incrementAndGet();
+        }
+        Long live = liveVersion.get(p.task());
+        if (live == null || p.modelVersion() > live) {
+            liveVersion.put(p.task(), p.modelVersion());
+            notices.accept(new ModelLive(p.task(), p.modelVersion()));
+        }
+        long now = System.currentTimeMillis();
+        if (now - lastSampleAt > 4_000) {
+            lastSampleAt = now;
+            notices.accept(new Sample(p.task(), textById.get(p.id()), p, truth));
+        }
+    }
+
+    /** Latency percentile over every prediction seen (ms). */
+    double latencyPercentile(double q) {
+        List<Double> copy;
+        synchronized (latencies) {
+            copy = new ArrayList<>(latencies);
+        }
+        if (copy.isEmpty()) {
+            return 0;
+        }
+        Collections.sort(copy);
+        return copy.get((int) Math.min(copy.size() - 1, Math.floor(q * copy.size())));
+    }
+
+    Map<String, Long> countsByVersion() {
+        Map<String, Long> m = new TreeMap<>();
+        predictionsByVersion.forEach((k, v) -> m.put(k, v.get()));
+        return m;
+    }
+
+    @Override
+    public void close() {
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,315 @@
+package io.streamtune.cli.demo;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.streamtune.broker.EmbeddedKafkaBroker;
+import io.streamtune.common.config.ConfigException;
+import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.model.ModelVersion;
+import io.streamtune.common.serde.Json;
+import io.streamtune.common.topic.TaskTopics;
+import io.streamtune.common.topic.TopicAdmin;
+import io.streamtune.common.topic.TopicLayout;
+
+/**
+ * The one-command run: an embedded broker (unless one is given), the trainer and the scorer
+ * in this JVM, a feed of labelled examples, live events and some malformed records, and a live
+ * view of what happens. It ends after {@code duration} (or when the replayed file is used up),
+ * lets the scorer drain, and returns a report that counts lost and duplicated predictions.
+ */
+public final class DemoRun {
+    /** What to run. {@code bootstrap} null starts an embedded broker; {@code fromFile} null uses the synthetic feed. */
+    public record Options(Duration duration, double ratePerSecond, Path fromFile, String bootstrap, int retrainEvery,
+                          long seed, double malformedShare, Duration drainTimeout) {
+        public static Options defaults(Duration duration) {
+            return new Options(duration, 30, null, null, 150, 7, 0.02, Duration.ofSeconds(90));
+        }
+    }
+
+    /** The last line of {@code streamtune demo}. */
+    public record Report(long eventsProduced, long examplesProduced, long malformedProduced, long predictions,
+                         long duplicates, long lost, long dlq, List<String> modelVersions, Map<String, Long> predictionsByVersion,
+                         double liveAccuracy, double p50Ms, double p99Ms, double eventsPerSecond, double seconds) {
+    }
+
+    /** Starts the services under test against a config; the demo closes what it returns. */
+    @FunctionalInterface
+    public interface Services {
+        AutoCloseable start(StreamtuneConfig config) throws Exception;
+    }
+
+    private final Options options;
+    private final Services services;
+    private final PrintStream out;
+
+    public DemoRun(Options options, Services services, PrintStream out) {
+        this.options = options;
+        this.services = services;
+        this.out = out;
+    }
+
+    public Report run() throws Exception {
+        List<Feed.Item> replay = options.fromFile() == null ? null : Feed.readLabelled(options.fromFile());
+        List<String> replayLabels = replay == null ? null : new ArrayList<>(new LinkedHashSet<>(replay.stream().map(Feed.Item::label).toList()));
+        EmbeddedKafkaBroker broker = null;
+        try {
+            String bootstrap = options.bootstrap();
+            if (bootstrap == null) {
+                out.println("starting an embedded Kafka broker (KRaft) ...");
+                broker = EmbeddedKafkaBroker.startTemporary();
+                bootstrap = broker.bootstrapServers();
+            }
+            StreamtuneConfig config = config(bootstrap, replayLabels);
+            try (Admin admin = Admin.create(config.kafkaProperties())) {
+                TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
+            }
+            out.println("Kafka at " + bootstrap + "; tasks " + config.tasks().keySet()
+                    + "; starting the trainer and the scorer (loading the encoder takes a few seconds) ...");
+            try (AutoCloseable running = services.start(config)) {
+                return feedAndWatch(config, replay);
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    /** The demo's configuration: its tasks with a small retrain window, so versions go live within seconds. */
+    StreamtuneConfig config(String bootstrap, List<String> replayLabels) throws ConfigException {
+        StringBuilder yaml = new StringBuilder();
+        yaml.append("kafka: {bootstrap.servers: \"").append(bootstrap).append("\"}\n");
+        yaml.append("topics: {partitions: 2}\n");
+        yaml.append("scoring: {maxWait: 20ms}\n");
+        yaml.append("tasks:\n");
+        String window = "    window: {retrainEvery: " + options.retrainEvery() + ", maxWait: 30s, minNew: 30, size: 5000, holdoutPercent: 15}\n"
+                + "    gate: {tolerance: 0.02, floor: 0.34}\n"
+                + "    head: {kind: linear, maxEpochs: 60, patience: 8}\n";
+        if (replayLabels == null) {
+            for (DemoFeed.Domain d : DemoFeed.Domain.values()) {
+                yaml.append("  - name: ").append(d.task()).append("\n    labels: [").append(String.join(", ", d.labels())).append("]\n").append(window);
+            }
+        } else {
+            yaml.append("  - name: replay\n    labels: [").append(String.join(", ", replayLabels.stream().map(l -> "\"" + l + "\"").toList()))
+                    .append("]\n").append(window);
+        }
+        return StreamtuneConfig.parse(yaml.toString(), Map.of(), Map.of());
+    }
+
+    private Report feedAndWatch(StreamtuneConfig config, List<Feed.Item> replay) throws Exception {
+        Map<String, String> truth = new ConcurrentHashMap<>();
+        Map<String, String> texts = new ConcurrentHashMap<>();
+        List<String> tasks = List.copyOf(config.tasks().keySet());
+        AtomicLong events = new AtomicLong();
+        AtomicLong examples = new AtomicLong();
+        AtomicLong malformed = new AtomicLong();
+        long start = System.currentTimeMillis();
+        try (DemoMonitor monitor = new DemoMonitor(config.kafkaProperties(), tasks, truth, texts, this::show);
+             KafkaProducer<byte[], byte[]> producer = producer(config.kafkaProperties())) {
+            monitor.start();
+            Feed feed = new Feed(options, tasks, replay);
+            long deadline = start + options.duration().toMillis();
+            long nextStatus = start + 2_000;
+            long sent = 0;
+            while (System.currentTimeMillis() < deadline) {
+                Feed.Record r = feed.next();
+                if (r == null) {
+                    out.println("the replayed file is used up");
+                    break;
+                }
+                producer.send(new ProducerRecord<>(r.topic(), r.key(), r.value()));
+                switch (r.kind()) {
+                    case EVENT -> {
+                        events.incrementAndGet();
+                        truth.put(r.id(), r.label());
+                        texts.put(r.id(), r.text());
+                    }
+                    case EXAMPLE -> examples.incrementAndGet();
+                    default -> malformed.incrementAndGet();
+                }
+                sent++;
+                long due = start + (long) (sent * 1000 / options.ratePerSecond());
+                long now = System.currentTimeMillis();
+                if (due > now) {
+                    Thread.sleep(due - now);
+                }
+                if (now >= nextStatus) {
+                    status(monitor, examples.get(), events.get(), now - start);
+                    nextStatus += 2_000;
+                }
+            }
+            producer.flush();
+            out.println("feed stopped after " + (System.currentTimeMillis() - start) / 1000 + " s; waiting for the last predictions ...");
+            long drainUntil = System.currentTimeMillis() + options.drainTimeout().toMillis();
+            while (System.currentTimeMillis() < drainUntil && !truth.keySet().stream().allMatch(monitor.predictionsById::containsKey)) {
+                Thread.sleep(250);
+            }
+            Thread.sleep(1_000);  // a duplicate, if one were coming, would show now
+            double seconds = (System.currentTimeMillis() - start) / 1000.0;
+            status(monitor, examples.get(), events.get(), System.currentTimeMillis() - start);
+            long lost = truth.keySet().stream().filter(id -> !monitor.predictionsById.containsKey(id)).count();
+            long duplicates = monitor.predictionsById.values().stream().mapToLong(n -> n - 1L).sum();
+            long predicted = monitor.predictions.get();
+            return new Report(events.get(), examples.get(), malformed.get(), predicted, duplicates, lost, monitor.dlq.get(),
+                    List.copyOf(monitor.publishedVersions), monitor.countsByVersion(),
+                    predicted == 0 ? 0 : round((double) monitor.correct.get() / predicted),
+                    round(monitor.latencyPercentile(0.5)), round(monitor.latencyPercentile(0.99)), round(predicted / seconds), round(seconds));
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private void status(DemoMonitor m, long examples, long events, long elapsedMs) {
+        StringBuilder live = new StringBuilder();
+        m.liveVersion.forEach((task, v) -> live.append(' ').append(task).append("=v").append(v));
+        out.printf(Locale.ROOT, "[%4ds] examples %d | events %d | predictions %d (%.0f/s) | p50 %.0f ms | dlq %d | serving:%s%n",
+                elapsedMs / 1000, examples, events, m.predictions.get(), m.predictions.get() * 1000.0 / Math.max(1, elapsedMs),
+                m.latencyPercentile(0.5), m.dlq.get(), live.length() == 0 ? " (no model yet: events are held)" : live);
+    }
+
+    private void show(DemoMonitor.Notice n) {
+        if (n instanceof DemoMonitor.ModelPublished p) {
+            ModelVersion v = p.meta();
+            long covered = v.window().stream().mapToLong(w -> w.count()).sum();
+            out.printf(Locale.ROOT, ">> %s v%d published%s: holdout macro-F1 %.3f, accuracy %.3f (%d held out), %d new examples%n",
+                    v.task(), v.version(), v.parentVersion() == null ? "" : " (parent v" + v.parentVersion() + ")",
+                    v.metrics() == null ? 0 : v.metrics().macroF1(), v.metrics() == null ? 0 : v.metrics().accuracy(),
+                    v.metrics() == null ? 0 : v.metrics().holdoutSize(), covered);
+        } else if (n instanceof DemoMonitor.ModelLive l) {
+            out.printf(">> %s v%d is live: predictions now name it (no restart)%n", l.task(), l.version());
+        } else if (n instanceof DemoMonitor.Sample s) {
+            out.printf(Locale.ROOT, "   %s: \"%s\" -> %s %.2f (v%d%s)%n", s.task(), s.text(),
+                    s.prediction().label(), s.prediction().scores().getOrDefault(s.prediction().label(), 0.0),
+                    s.prediction().modelVersion(), s.truth() == null ? "" : ", truth " + s.truth());
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(Properties clientProps) {
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The records the demo produces: synthetic (two tasks) or replayed from a labelled file (task "replay"). */
+    static final class Feed {
+        enum Kind { EXAMPLE, EVENT, MALFORMED }
+
+        record Item(String text, String label) {
+        }
+
+        record Record(String topic, byte[] key, byte[] value, Kind kind, String id, String text, String label) {
+        }
+
+        private final Options options;
+        private final List<String> tasks;
+        private final List<Item> replay;
+        private final DemoFeed synthetic;
+        private final Random random;
+        private int position;
+        private long n;
+
+        Feed(Options options, List<String> tasks, List<Item> replay) {
+            this.options = options;
+            this.tasks = tasks;
+            this.replay = replay;
+            this.synthetic = new DemoFeed(options.seed());
+            this.random = new Random(options.seed() + 1);
+        }
+
+        Record next() {
+            String task = tasks.get((int) (n % tasks.size()));
+            n++;
+            TaskTopics topics = TaskTopics.of(task);
+            double roll = random.nextDouble();
+            if (roll < options.malformedShare()) {
+                String id = task + "-bad-" + n;
+                DemoFeed.Domain d = task.equals("finance") ? DemoFeed.Domain.FINANCE : DemoFeed.Domain.REVIEWS;
+                return new Record(random.nextBoolean() ? topics.examples() : topics.events(), null,
+                        synthetic.malformed(d, id).getBytes(StandardCharsets.UTF_8), Kind.MALFORMED, id, null, null);
+            }
+            String text;
+            String label;
+            String entity;
+            if (replay != null) {
+                if (position >= replay.size()) {
+                    return null;
+                }
+                Item item = replay.get(position++);
+                text = item.text();
+                label = item.label();
+                entity = "replay";
+            } else {
+                DemoFeed.Sample s = synthetic.next(task.equals("finance") ? DemoFeed.Domain.FINANCE : DemoFeed.Domain.REVIEWS);
+                text = s.text();
+                label = s.label();
+                entity = s.entity();
+            }
+            boolean example = roll < options.malformedShare() + 0.6 * (1 - options.malformedShare());
+            String id = task + (example ? "-x-" : "-e-") + n;
+            ObjectNode json = Json.mapper().createObjectNode();
+            json.put("id", id).put("text", text);
+            if (example) {
+                json.put("label", label);
+            }
+            json.put("ts", System.currentTimeMillis());
+            json.putObject("attrs").put("entity", entity).put("source", "demo");
+            return new Record(example ? topics.examples() : topics.events(), id.getBytes(StandardCharsets.UTF_8),
+                    Json.write(json), example ? Kind.EXAMPLE : Kind.EVENT, id, text, label);
+        }
+
+        static List<Item> readLabelled(Path file) throws IOException {
+            if (!Files.isRegularFile(file)) {
+                throw new IOException("--from-file " + file.toAbsolutePath() + " does not exist");
+            }
+            List<Item> items = new ArrayList<>();
+            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                String line;
+                int lineNo = 0;
+                while ((line = in.readLine()) != null) {
+                    lineNo++;
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    JsonNode node = Json.mapper().readTree(line);
+                    if (!node.hasNonNull("text") || !node.hasNonNull("label")) {
+                        throw new IOException(file + ":" + lineNo + ": --from-file needs {\"text\": ..., \"label\": ...} on every line");
+                    }
+                    items.add(new Item(node.get("text").asText(), node.get("label").asText()));
+                }
+            }
+            if (items.isEmpty()) {
+                throw new IOException("--from-file " + file + " has no records");
+            }
+            return items;
+        }
+    }
+}
