@@ -73,7 +73,8 @@ public final class PromotionGate {
         double floor = task.gate().floor();
         double tol = task.gate().tolerance();
         if (challenger < floor) {
-            return f("challenger macro-F1 %.4f < floor %.4f", challenger, floor);
+            return champion == null ? f("challenger macro-F1 %.4f < floor %.4f; no champion", challenger, floor)
+                    : f("challenger macro-F1 %.4f < floor %.4f; champion %.4f", challenger, floor, champion);
         }
         if (champion == null) {
             return f("no champion; challenger macro-F1 %.4f >= floor %.4f", challenger, floor);
