@@ -52,7 +52,7 @@ class TrainerServiceIT {
         String task = SharedKafka.uniqueName("rev");
         StreamtuneConfig config = config(task, 100, 400);
         String topic = TaskTopics.of(task).examples();
-        try (TrainerService trainer = new TrainerService(config, options())) {
+        try (TrainerService trainer = new TrainerService(config, options().withMetricsPort(0))) {
             trainer.start();
             produce(topic, examples(task, "a", 100, null, false));
             await("version 1", WAIT, () -> models(task).size() == 1);
@@ -85,6 +85,17 @@ class TrainerServiceIT {
             assertEquals(v1.meta().version(), audit.get(1).parentVersion());
             assertEquals(Map.of(task, 2L), trainer.championVersions());
             assertEquals(2.0, trainer.metrics().count(TrainerMetrics.VERSIONS, task, TrainerMetrics.PUBLISHED));
+
+            var http = java.net.http.HttpClient.newHttpClient();
+            String base = "http://localhost:" + trainer.metricsPort();
+            var health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode());
+            var node = io.streamtune.common.serde.Json.mapper().readTree(health.body());
+            assertEquals(2, node.path("tasks").path(task).path("championVersion").asLong(), health.body());
+            String scrape = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(scrape.contains("streamtune_trainer_champion_version{task=\"" + task + "\"} 2.0"), scrape);
         }
     }
 
