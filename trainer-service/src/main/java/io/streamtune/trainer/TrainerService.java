@@ -100,7 +100,7 @@ public final class TrainerService implements AutoCloseable {
     private final Map<String, TaskRuntime> byTopic = new LinkedHashMap<>();
     private final Map<String, TextEncoder> openedEncoders = new HashMap<>();
     private final List<ProducerRecord<byte[], byte[]>> pendingDeadLetters = new ArrayList<>();
-    private KafkaConsumer<byte[], byte[]> consumer;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
     private TransactionalPublisher publisher;
     private MetricsServer metricsServer;
     private Thread loop;
@@ -386,7 +386,7 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private void shutdownClients() {
-        if (failure == null && !pendingDeadLetters.isEmpty()) {
+        if (failure == null && !pendingDeadLetters.isEmpty() && publisher != null && consumer != null) {
             try {
                 commit(List.of(), "dead letters at shutdown");
             } catch (RuntimeException e) {
@@ -395,14 +395,17 @@ public final class TrainerService implements AutoCloseable {
         }
         if (publisher != null) {
             publisher.close(CLIENT_TIMEOUT);
+            publisher = null;
         }
         if (consumer != null) {
             consumer.close(CLIENT_TIMEOUT);
+            consumer = null;
         }
         for (TaskRuntime t : byTopic.values()) {
             t.encoder.close();
         }
         openedEncoders.values().forEach(TextEncoder::close);
+        openedEncoders.clear();
     }
 
     private Map<String, Object> health() {
@@ -477,7 +480,10 @@ public final class TrainerService implements AutoCloseable {
             t = loop;
         }
         if (t != null) {
-            consumer.wakeup();
+            KafkaConsumer<byte[], byte[]> c = consumer;
+            if (c != null) {
+                c.wakeup();
+            }
             try {
                 if (!stopped.await(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                     log.warn("[trainer] the loop did not stop within {}; leaving it (its transaction is aborted when a restart fences it)",
@@ -487,7 +493,8 @@ public final class TrainerService implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         } else {
-            openedEncoders.values().forEach(TextEncoder::close);
+            // start() never ran or failed part-way: release what it opened.
+            shutdownClients();
         }
         if (metricsServer != null) {
             metricsServer.close();

@@ -74,4 +74,32 @@ class TrainerFencingIT {
             release.countDown();
         }
     }
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void shouldAbortTheOpenTransactionWhenTheTrainerFailsBeforeCommitting() throws Exception {
+        String task = SharedKafka.uniqueName("abort");
+        StreamtuneConfig config = config(task, 100, 400);
+        String topic = TaskTopics.of(task).examples();
+        TrainerOptions failing = options().withBeforeCommit(e -> {
+            throw new IllegalStateException("simulated failure inside the transaction of v" + e.version());
+        });
+        try (TrainerService broken = new TrainerService(config, failing)) {
+            broken.start();
+            produce(topic, examples(task, "a", 100, null, false));
+            assertTrue(broken.awaitTermination(Duration.ofSeconds(90)), "the trainer stops on the failure");
+            assertInstanceOf(IllegalStateException.class, broken.failure().orElseThrow());
+        }
+        assertEquals(List.of(), models(task), "the aborted version is invisible");
+        assertEquals(List.of(), events(task));
+
+        try (TrainerService healthy = new TrainerService(config, options())) {
+            healthy.start();
+            await("version 1 after the restart", Duration.ofSeconds(90), () -> models(task).size() == 1);
+            ModelArtifact v1 = models(task).get(0);
+            assertEquals(1, v1.meta().version());
+            assertEquals(100, v1.meta().window().stream().mapToLong(r -> r.count()).sum(),
+                    "offsets of the aborted transaction were not committed: every example is covered");
+            v1.meta().window().forEach(r -> assertEquals(0, r.fromOffset()));
+        }
+    }
 }
