@@ -78,6 +78,14 @@ import io.streamtune.trainer.window.TrainingWindow;
  * and no committed example is skipped. Dead letters are written only for records at or after
  * the committed offset (earlier ones were routed by a committed transaction).
  *
+ * <h2>What the committed offsets mean</h2>
+ * Every transaction commits the consumer's positions: a model version with its audit event, a
+ * rejection with its audit event, or (after {@code trainer.commitInterval}) just pending dead
+ * letters. The committed offset therefore says how far records have been read and routed; which
+ * examples a version covers is recorded in the version itself ({@code window}), and a restart
+ * re-reads from the last published window's end, so an example consumed but not yet in a
+ * version is never lost by a commit.
+ *
  * <h2>Threads</h2>
  * One loop thread polls, trains and publishes; {@link #close()} (also from a shutdown hook)
  * wakes it, lets a training in progress finish and abandons its result, aborts an open
