@@ -23,10 +23,13 @@ import java.util.List;
  * @param window           the examples consumed since the parent version (see {@link ModelVersion#window()})
  * @param trainingExamples examples the challenger trained on
  * @param holdoutExamples  examples both models were scored on
+ * @param artifact         for PUBLISHED, the artifact bytes as published: the compacted models topic keeps only
+ *                         each task's newest version, so this audit trail is where `models rollback` finds older ones
  */
 public record ModelEvent(String task, long version, Long parentVersion, Decision decision, ModelMetrics challenger,
                          ModelMetrics champion, String reason, List<WindowRange> window, int trainingExamples,
-                         int holdoutExamples, long trainingMillis, String encoderId, long createdAtMillis) {
+                         int holdoutExamples, long trainingMillis, String encoderId, long createdAtMillis,
+                         byte[] artifact) {
     /** What the promotion gate did with a challenger. */
     public enum Decision {
         PUBLISHED, REJECTED

@@ -24,6 +24,6 @@ public record GateDecision(ModelArtifact challenger, ModelMetrics challengerMetr
         return new ModelEvent(meta.task(), meta.version(), meta.parentVersion(),
                 admitted ? ModelEvent.Decision.PUBLISHED : ModelEvent.Decision.REJECTED, challengerMetrics,
                 championMetrics, reason, window.ranges(), window.training().size(), window.holdout().size(),
-                trainingMillis, meta.encoderId(), createdAtMillis);
+                trainingMillis, meta.encoderId(), createdAtMillis, admitted ? challenger.toBytes() : null);
     }
 }

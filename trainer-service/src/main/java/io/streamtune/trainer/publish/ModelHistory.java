@@ -26,6 +26,7 @@ import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.WindowRange;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
+import io.streamtune.common.topic.TopicReader;
 
 /**
  * What the trainer knows at start from {@code streamtune.models} and {@code streamtune.model-events}
@@ -64,7 +65,7 @@ public final class ModelHistory {
             publishedEnd.put(t, new TreeMap<>());
             attemptedEnd.put(t, new TreeMap<>());
         }
-        for (ConsumerRecord<byte[], byte[]> r : readAll(base, List.of(TaskTopics.MODELS, TaskTopics.MODEL_EVENTS), timeout)) {
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(base, List.of(TaskTopics.MODELS, TaskTopics.MODEL_EVENTS), timeout)) {
             if (r.value() == null) {
                 continue;
             }
@@ -116,38 +117,25 @@ public final class ModelHistory {
         }
     }
 
-    static List<ConsumerRecord<byte[], byte[]>> readAll(Properties base, List<String> topics, Duration timeout) {
-        Properties p = new Properties();
-        p.putAll(base);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (String topic : topics) {
-                List<PartitionInfo> infos = c.partitionsFor(topic, timeout);
-                if (infos != null) {
-                    infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
-                }
+    /**
+     * The newest readable artifact of {@code task} on {@code streamtune.models}, or null: how a running
+     * trainer notices a version that another writer published (an operator's rollback).
+     */
+    public static ModelArtifact latestPublished(Properties base, String task, Duration timeout) {
+        ModelArtifact latest = null;
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(base, List.of(TaskTopics.MODELS), timeout)) {
+            if (r.value() == null || r.key() == null || !task.equals(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))) {
+                continue;
             }
-            if (parts.isEmpty()) {
-                return out;
-            }
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
-            Instant deadline = Instant.now().plus(timeout);
-            while (parts.stream().anyMatch(tp -> c.position(tp, timeout) < end.get(tp))) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("could not read " + topics + " to their end within " + timeout);
+            try {
+                ModelArtifact a = ModelArtifact.parse(r.value());
+                if (latest == null || a.meta().version() > latest.meta().version()) {
+                    latest = a;
                 }
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            } catch (ArtifactException e) {
+                log.warn("skipping an unreadable model record at {}@{}: {}", r.topic(), r.offset(), e.getMessage());
             }
         }
-        return out;
+        return latest;
     }
 }
