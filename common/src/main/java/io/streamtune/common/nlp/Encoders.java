@@ -1,0 +1,96 @@
+package io.streamtune.common.nlp;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Opens the pretrained text encoders shipped on the classpath.
+ *
+ * <p>Known ids: {@code all-minilm-l6-v2} (default, fp32), {@code all-minilm-l6-v2-q} (int8),
+ * {@code bge-small-en-v1.5}, {@code bge-small-en-v1.5-q} (int8), {@code bge-small-zh-v1.5}
+ * (Chinese, 512 dimensions). There is no int8 bge-small-zh on Maven Central, so none is offered.
+ *
+ * <pre>{@code
+ * try (TextEncoder enc = Encoders.open("bge-small-en-v1.5", 128)) {
+ *   float[][] v = enc.encode(List.of("the room was clean"));
+ * }
+ * }</pre>
+ *
+ * <p>Opening takes seconds (model copy, checksum, ONNX session); open once per process and
+ * share the encoder, it is thread-safe.
+ */
+public final class Encoders {
+
+  /** The default English encoder. */
+  public static final String DEFAULT_ID = "all-minilm-l6-v2";
+
+  /** Default maximum sequence length in tokens, special tokens included. */
+  public static final int DEFAULT_MAX_SEQUENCE_LENGTH = 128;
+
+  private static final Map<String, EncoderSpec> SPECS = specs();
+
+  private Encoders() {}
+
+  private static Map<String, EncoderSpec> specs() {
+    Map<String, EncoderSpec> m = new LinkedHashMap<>();
+    put(m, new EncoderSpec("all-minilm-l6-v2", "all-minilm-l6-v2", Pooling.MEAN, false, 384));
+    put(m, new EncoderSpec("all-minilm-l6-v2-q", "all-minilm-l6-v2-q", Pooling.MEAN, false, 384));
+    put(m, new EncoderSpec("bge-small-en-v1.5", "bge-small-en-v1.5", Pooling.CLS, false, 384));
+    put(m, new EncoderSpec("bge-small-en-v1.5-q", "bge-small-en-v1.5-q", Pooling.CLS, false, 384));
+    put(m, new EncoderSpec("bge-small-zh-v1.5", "bge-small-zh-v1.5", Pooling.CLS, true, 512));
+    return Map.copyOf(m);
+  }
+
+  private static void put(Map<String, EncoderSpec> m, EncoderSpec s) {
+    m.put(s.id(), s);
+  }
+
+  /** The encoder ids {@link #open} accepts, in a stable order. */
+  public static List<String> knownIds() {
+    return List.of(
+        "all-minilm-l6-v2",
+        "all-minilm-l6-v2-q",
+        "bge-small-en-v1.5",
+        "bge-small-en-v1.5-q",
+        "bge-small-zh-v1.5");
+  }
+
+  /** The static description of a known encoder, if the id is known. */
+  public static Optional<EncoderSpec> spec(String encoderId) {
+    return Optional.ofNullable(encoderId == null ? null : SPECS.get(encoderId));
+  }
+
+  /**
+   * Opens an encoder with the default maximum sequence length (128 tokens).
+   *
+   * @throws EncoderException if the id is unknown or the model cannot be loaded
+   */
+  public static TextEncoder open(String encoderId) throws EncoderException {
+    return open(encoderId, DEFAULT_MAX_SEQUENCE_LENGTH);
+  }
+
+  /**
+   * Opens an encoder.
+   *
+   * @param encoderId one of {@link #knownIds()}
+   * @param maxSequenceLength truncation length in tokens, special tokens included (2..512)
+   * @throws EncoderException if the id is unknown or the model cannot be loaded
+   */
+  public static TextEncoder open(String encoderId, int maxSequenceLength)
+      throws EncoderException {
+    EncoderSpec spec =
+        spec(encoderId)
+            .orElseThrow(
+                () ->
+                    new EncoderException(
+                        "unknown encoder id '" + encoderId + "'; known ids: " + knownIds()));
+    if (maxSequenceLength < 2 || maxSequenceLength > 512) {
+      throw new EncoderException(
+          "maxSequenceLength must be in 2..512 for encoder " + encoderId + ", got "
+              + maxSequenceLength);
+    }
+    return OnnxTextEncoder.open(spec, maxSequenceLength);
+  }
+}

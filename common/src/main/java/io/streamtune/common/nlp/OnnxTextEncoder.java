@@ -1,0 +1,452 @@
+package io.streamtune.common.nlp;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+import ai.djl.util.PairList;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link TextEncoder} running an ONNX export on ONNX Runtime (DJL "OnnxRuntime" engine) with
+ * a Hugging Face tokenizer.
+ *
+ * <p>Thread safety: the ONNX Runtime session is thread-safe but DJL predictors are not, so the
+ * encoder keeps a small pool of predictors over one session; each {@code encode} call borrows
+ * one per sub-batch. Pool size: system property {@code streamtune.encoder.predictors}
+ * (default 2). Close waits for in-flight calls (read-write lock).
+ *
+ * <p>Obtain instances through {@link Encoders#open(String, int)}.
+ */
+public final class OnnxTextEncoder implements TextEncoder {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxTextEncoder.class);
+
+  /** Engine named explicitly: with several engines present DJL would otherwise guess. */
+  static final String ENGINE = "OnnxRuntime";
+
+  /** Sub-batch size inside one encode call; bounds the padded tensor size. */
+  static final int SUB_BATCH = 32;
+
+  private final EncoderSpec spec;
+  private final int maxSequenceLength;
+  private final String checksum;
+  private final Model model;
+  private final HuggingFaceTokenizer tokenizer;
+  private final List<String> inputNames;
+  private final BlockingQueue<Predictor<Padded, float[][]>> predictors;
+  private final List<Predictor<Padded, float[][]>> allPredictors;
+  private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  private boolean closed;
+
+  private OnnxTextEncoder(
+      EncoderSpec spec,
+      int maxSequenceLength,
+      String checksum,
+      Model model,
+      HuggingFaceTokenizer tokenizer,
+      List<String> inputNames,
+      int poolSize) {
+    this.spec = spec;
+    this.maxSequenceLength = maxSequenceLength;
+    this.checksum = checksum;
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.inputNames = inputNames;
+    this.predictors = new ArrayBlockingQueue<>(poolSize);
+    this.allPredictors = new ArrayList<>();
+    for (int i = 0; i < poolSize; i++) {
+      Predictor<Padded, float[][]> p = model.newPredictor(new PoolingTranslator());
+      allPredictors.add(p);
+      predictors.add(p);
+    }
+  }
+
+  static OnnxTextEncoder open(EncoderSpec spec, int maxSequenceLength) throws EncoderException {
+    long t0 = System.nanoTime();
+    ClassLoader cl = Thread.currentThread().getContextClassLoader();
+    if (cl == null) {
+      cl = OnnxTextEncoder.class.getClassLoader();
+    }
+    Path dir;
+    String checksum;
+    try {
+      String[] res = materialise(cl, spec.onnxResource());
+      checksum = res[0];
+      dir = Paths.get(res[1]);
+    } catch (IOException e) {
+      throw new EncoderException("cannot copy model of encoder " + spec.id() + ": " + e, e);
+    }
+
+    HuggingFaceTokenizer tokenizer;
+    try (InputStream in = cl.getResourceAsStream(spec.tokenizerResource())) {
+      if (in == null) {
+        throw new EncoderException(
+            "tokenizer resource " + spec.tokenizerResource() + " of encoder " + spec.id()
+                + " is not on the classpath");
+      }
+      // Truncation and padding are set here rather than trusting tokenizer.json: padding is
+      // done per batch below (pad to the longest), truncation to our configured length.
+      tokenizer =
+          HuggingFaceTokenizer.newInstance(
+              in,
+              Map.of(
+                  "maxLength", Integer.toString(maxSequenceLength),
+                  "truncation", "true",
+                  "padding", "false",
+                  "addSpecialTokens", "true"));
+    } catch (IOException | RuntimeException e) {
+      throw new EncoderException("cannot load tokenizer of encoder " + spec.id() + ": " + e, e);
+    }
+
+    Model model = null;
+    try {
+      model = Model.newInstance(spec.id(), Device.cpu(), ENGINE);
+      model.load(dir, spec.resourceName(), threadOptions());
+      PairList<String, Shape> described = model.getBlock().describeInput();
+      List<String> names = described == null ? List.of() : described.keys();
+      int pool = Integer.getInteger("streamtune.encoder.predictors", 2);
+      OnnxTextEncoder enc =
+          new OnnxTextEncoder(
+              spec, maxSequenceLength, checksum, model, tokenizer, names, Math.max(1, pool));
+      enc.warmUp();
+      LOG.info(
+          "encoder {} open: dimension {}, max length {}, inputs {}, sha256 {}, {} ms",
+          spec.id(),
+          spec.dimension(),
+          maxSequenceLength,
+          names,
+          checksum.substring(0, 12),
+          (System.nanoTime() - t0) / 1_000_000);
+      return enc;
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      if (model != null) {
+        model.close();
+      }
+      tokenizer.close();
+      throw new EncoderException("cannot load ONNX model of encoder " + spec.id() + ": " + e, e);
+    }
+  }
+
+  private static Map<String, String> threadOptions() {
+    String threads = System.getProperty("streamtune.encoder.threads");
+    return threads == null ? Map.of() : Map.of("intraOpNumThreads", threads);
+  }
+
+  /**
+   * Copies the ONNX resource into {@code ~/.streamtune/encoders/<sha256>/} (ONNX Runtime
+   * through DJL loads from a file) while hashing it. Keyed by checksum so two versions of an
+   * encoder jar never share a file and concurrent processes never see a half-written one
+   * (write to a temp file, then atomic move).
+   *
+   * @return {checksum, directory}
+   */
+  private static String[] materialise(ClassLoader cl, String resource) throws IOException {
+    Path root =
+        Paths.get(
+            System.getProperty(
+                "streamtune.encoder.cache",
+                Paths.get(System.getProperty("user.home"), ".streamtune", "encoders").toString()));
+    Files.createDirectories(root);
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("JDK without SHA-256", e);
+    }
+    Path tmp = Files.createTempFile(root, "copy-", ".onnx.tmp");
+    try {
+      try (InputStream in = cl.getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IOException("resource " + resource + " is not on the classpath");
+        }
+        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
+          in.transferTo(out);
+        }
+      }
+      String checksum = HexFormat.of().formatHex(sha.digest());
+      Path dir = root.resolve(checksum);
+      Path target = dir.resolve(resource);
+      if (Files.isRegularFile(target)) {
+        return new String[] {checksum, dir.toString()};
+      }
+      Files.createDirectories(dir);
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      return new String[] {checksum, dir.toString()};
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private void warmUp() {
+    float[][] v = encode(List.of("warm up"));
+    if (v[0].length != spec.dimension()) {
+      throw new IllegalStateException(
+          "encoder " + spec.id() + " produced dimension " + v[0].length + ", expected "
+              + spec.dimension());
+    }
+  }
+
+  @Override
+  public String id() {
+    return spec.id();
+  }
+
+  @Override
+  public int dimension() {
+    return spec.dimension();
+  }
+
+  @Override
+  public String checksum() {
+    return checksum;
+  }
+
+  /** Maximum sequence length in tokens this encoder truncates to. */
+  public int maxSequenceLength() {
+    return maxSequenceLength;
+  }
+
+  /** The static description of this encoder. */
+  public EncoderSpec spec() {
+    return spec;
+  }
+
+  /**
+   * Token ids of one text exactly as {@link #encode} feeds them to the model (lower-casing,
+   * special tokens and truncation applied). For diagnostics and tests.
+   */
+  public long[] tokenIds(String text) {
+    return tokenizer.encode(prepare(text)).getIds();
+  }
+
+  private String prepare(String text) {
+    return spec.lowerCase() ? text.toLowerCase(Locale.ROOT) : text;
+  }
+
+  @Override
+  public float[][] encode(List<String> texts) {
+    lifecycle.readLock().lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("encoder " + spec.id() + " is closed");
+      }
+      int n = texts.size();
+      float[][] out = new float[n][];
+      if (n == 0) {
+        return out;
+      }
+      String[] prepared = new String[n];
+      for (int i = 0; i < n; i++) {
+        prepared[i] = prepare(texts.get(i));
+      }
+      Encoding[] enc = tokenizer.batchEncode(prepared);
+      // Sort by length so sub-batches hold similar lengths: less padding, same results for
+      // fp32 models (padding is masked out).
+      Integer[] order = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> Integer.compare(enc[a].getIds().length, enc[b].getIds().length));
+      for (int start = 0; start < n; start += SUB_BATCH) {
+        int end = Math.min(n, start + SUB_BATCH);
+        Encoding[] chunk = new Encoding[end - start];
+        for (int i = start; i < end; i++) {
+          chunk[i - start] = enc[order[i]];
+        }
+        float[][] vectors = run(Padded.of(chunk));
+        for (int i = start; i < end; i++) {
+          out[order[i]] = vectors[i - start];
+        }
+      }
+      return out;
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  private float[][] run(Padded batch) {
+    Predictor<Padded, float[][]> p;
+    try {
+      p = predictors.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EncoderRuntimeException("interrupted waiting for a predictor of " + spec.id(), e);
+    }
+    try {
+      return p.predict(batch);
+    } catch (TranslateException e) {
+      throw new EncoderRuntimeException("encoder " + spec.id() + " failed: " + e.getMessage(), e);
+    } finally {
+      predictors.add(p);
+    }
+  }
+
+  @Override
+  public void close() {
+    lifecycle.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (Predictor<Padded, float[][]> p : allPredictors) {
+        p.close();
+      }
+      model.close();
+      tokenizer.close();
+      LOG.debug("encoder {} closed", spec.id());
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
+  }
+
+  /** A batch of token ids padded to its longest member. */
+  record Padded(long[][] ids, long[][] mask, long[][] types, int length) {
+    static Padded of(Encoding[] chunk) {
+      int len = 1;
+      for (Encoding e : chunk) {
+        len = Math.max(len, e.getIds().length);
+      }
+      long[][] ids = new long[chunk.length][len];
+      long[][] mask = new long[chunk.length][len];
+      long[][] types = new long[chunk.length][len];
+      for (int i = 0; i < chunk.length; i++) {
+        long[] id = chunk[i].getIds();
+        long[] ty = chunk[i].getTypeIds();
+        // Pad id 0 is [PAD] in every BERT vocabulary we ship; masked out anyway.
+        System.arraycopy(id, 0, ids[i], 0, id.length);
+        System.arraycopy(ty, 0, types[i], 0, ty.length);
+        Arrays.fill(mask[i], 0, id.length, 1L);
+      }
+      return new Padded(ids, mask, types, len);
+    }
+  }
+
+  /** Feeds the model by input name and pools + normalises its last hidden state. */
+  private final class PoolingTranslator implements Translator<Padded, float[][]> {
+
+    /** Inputs are already batched; ORT arrays cannot be stacked by DJL's default batchifier. */
+    @Override
+    public ai.djl.translate.Batchifier getBatchifier() {
+      return null;
+    }
+    @Override
+    public NDList processInput(TranslatorContext ctx, Padded in) {
+      ctx.setAttachment("batch", in);
+      NDManager m = ctx.getNDManager();
+      NDList list = new NDList();
+      List<String> names =
+          inputNames.isEmpty() ? List.of("input_ids", "attention_mask", "token_type_ids") : inputNames;
+      for (String name : names) {
+        long[][] data;
+        switch (name) {
+          case "input_ids" -> data = in.ids();
+          case "attention_mask" -> data = in.mask();
+          case "token_type_ids" -> data = in.types();
+          default -> throw new IllegalStateException(
+              "encoder " + spec.id() + " has an unexpected input '" + name + "'");
+        }
+        NDArray a = m.create(data);
+        a.setName(name);
+        list.add(a);
+      }
+      return list;
+    }
+
+    @Override
+    public float[][] processOutput(TranslatorContext ctx, NDList list) {
+      NDArray hidden = null;
+      for (NDArray a : list) {
+        if (a.getShape().dimension() == 3) {
+          hidden = a;
+          break;
+        }
+      }
+      if (hidden == null) {
+        throw new IllegalStateException("encoder " + spec.id() + " returned no [batch, seq, dim] output");
+      }
+      Shape s = hidden.getShape();
+      int b = (int) s.get(0);
+      int t = (int) s.get(1);
+      int h = (int) s.get(2);
+      float[] flat = hidden.toFloatArray();
+      Padded in = (Padded) ctx.getAttachment("batch");
+      float[][] out = new float[b][h];
+      for (int i = 0; i < b; i++) {
+        float[] v = out[i];
+        if (spec.pooling() == Pooling.CLS) {
+          System.arraycopy(flat, i * t * h, v, 0, h);
+        } else {
+          int count = 0;
+          for (int j = 0; j < t; j++) {
+            if (in.mask()[i][j] == 0) {
+              continue;
+            }
+            count++;
+            int base = (i * t + j) * h;
+            for (int k = 0; k < h; k++) {
+              v[k] += flat[base + k];
+            }
+          }
+          float inv = 1f / Math.max(1, count);
+          for (int k = 0; k < h; k++) {
+            v[k] *= inv;
+          }
+        }
+        normalise(v);
+      }
+      return out;
+    }
+  }
+
+  static void normalise(float[] v) {
+    double sum = 0;
+    for (float x : v) {
+      sum += (double) x * x;
+    }
+    double norm = Math.sqrt(sum);
+    if (norm < 1e-12) {
+      return;
+    }
+    float inv = (float) (1.0 / norm);
+    for (int k = 0; k < v.length; k++) {
+      v[k] *= inv;
+    }
+  }
+}
