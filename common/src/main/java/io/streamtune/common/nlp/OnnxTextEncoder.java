@@ -57,7 +57,7 @@ public final class OnnxTextEncoder implements TextEncoder {
   static final String ENGINE = "OnnxRuntime";
 
   /** Sub-batch size inside one encode call; bounds the padded tensor size. */
-  static final int SUB_BATCH = 32;
+  static final int SUB_BATCH = 64;
 
   private final EncoderSpec spec;
   private final int maxSequenceLength;

@@ -1,0 +1,225 @@
+package io.streamtune.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamtune.common.model.Classifier;
+import io.streamtune.common.model.HeadWeights;
+import io.streamtune.common.model.ModelArtifact;
+import io.streamtune.common.model.ModelVersion;
+import io.streamtune.common.nlp.CachingTextEncoder;
+import io.streamtune.common.nlp.EmbeddingCache;
+import io.streamtune.common.nlp.EncoderException;
+import io.streamtune.common.nlp.Encoders;
+import io.streamtune.common.nlp.TextEncoder;
+import io.streamtune.trainer.training.Evaluation;
+import io.streamtune.trainer.training.TaskModelTrainer;
+import io.streamtune.trainer.training.TaskModelTrainer.LabelledText;
+import io.streamtune.trainer.training.TrainingOptions;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code streamtune evaluate}: trains a head on a labelled JSONL file through the same
+ * {@link TaskModelTrainer} the trainer service uses, then scores a test file (or a seeded
+ * split of the training file) and prints per-label metrics, the confusion matrix and, as the
+ * last stdout line, one JSON object with the figures.
+ *
+ * <p>Labels default to the order of first appearance in the training file (file order, before
+ * any shuffling); pass {@code --labels} to fix the order.
+ */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description = "Train a head on labelled JSONL and report accuracy, per-label P/R/F1 and the confusion matrix.")
+public final class EvaluateCommand implements Callable<Integer> {
+
+  @Option(names = "--train", required = true, description = "training JSONL ({\"text\",\"label\"} per line)")
+  Path train;
+
+  @Option(names = "--test", description = "test JSONL; when absent, --split divides --train")
+  Path test;
+
+  @Option(names = "--encoder", defaultValue = Encoders.DEFAULT_ID, description = "encoder id (default: ${DEFAULT-VALUE})")
+  String encoderId;
+
+  @Option(names = "--labels", split = ",", description = "ordered label set (default: order of first appearance in --train)")
+  List<String> labels;
+
+  @Option(names = "--head", defaultValue = "linear", description = "linear or mlp (default: ${DEFAULT-VALUE})")
+  String head;
+
+  @Option(names = "--hidden", defaultValue = "256", description = "MLP hidden units (default: ${DEFAULT-VALUE})")
+  int hidden;
+
+  @Option(names = "--max-train", description = "seeded subsample of at most N training examples")
+  Integer maxTrain;
+
+  @Option(names = "--seed", defaultValue = "42", description = "seed for split, subsample and training (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--split", defaultValue = "0.8", description = "train fraction when --test is absent (default: ${DEFAULT-VALUE})")
+  double split;
+
+  @Option(names = "--max-length", defaultValue = "128", description = "encoder max sequence length (default: ${DEFAULT-VALUE})")
+  int maxLength;
+
+  @Option(names = "--epochs", description = "max epochs (default: TrainingOptions.defaults())")
+  Integer epochs;
+
+  @Option(names = "--lr", description = "learning rate (default: TrainingOptions.defaults())")
+  Double learningRate;
+
+  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE})")
+  String device;
+
+  public static void main(String[] a) {
+    System.exit(new CommandLine(new EvaluateCommand()).execute(a));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    List<LabelledText> trainSet;
+    List<LabelledText> testSet;
+    List<String> labelSet;
+    try {
+      List<LabelledText> all = JsonlExamples.read(train);
+      labelSet = labels != null ? List.copyOf(labels) : JsonlExamples.labelsInOrder(all);
+      if (test != null) {
+        testSet = JsonlExamples.read(test);
+        trainSet = JsonlExamples.shuffled(all, seed);
+      } else {
+        if (!(split > 0 && split < 1)) {
+          err.println("--split must be in (0, 1), got " + split);
+          return 2;
+        }
+        List<LabelledText> shuffled = JsonlExamples.shuffled(all, seed);
+        int cut = (int) Math.round(shuffled.size() * split);
+        trainSet = new ArrayList<>(shuffled.subList(0, cut));
+        testSet = new ArrayList<>(shuffled.subList(cut, shuffled.size()));
+      }
+    } catch (JsonlExamples.BadInputException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    if (maxTrain != null && maxTrain < trainSet.size()) {
+      trainSet = new ArrayList<>(trainSet.subList(0, maxTrain));
+    }
+    for (List<LabelledText> set : List.of(trainSet, testSet)) {
+      for (LabelledText e : set) {
+        if (!labelSet.contains(e.label())) {
+          err.println("label '" + e.label() + "' is not in " + labelSet + " (use --labels)");
+          return 2;
+        }
+      }
+    }
+    TrainingOptions d = TrainingOptions.defaults();
+    TrainingOptions options =
+        new TrainingOptions(
+            head,
+            hidden,
+            epochs != null ? epochs : d.maxEpochs(),
+            d.batchSize(),
+            learningRate != null ? learningRate : d.learningRate(),
+            d.validationFraction(),
+            d.patience(),
+            seed,
+            device);
+
+    long tOpen = System.nanoTime();
+    try (TextEncoder base = Encoders.open(encoderId, maxLength);
+        CachingTextEncoder encoder =
+            CachingTextEncoder.wrapping(base, new EmbeddingCache(trainSet.size() + testSet.size() + 1))) {
+      double openSeconds = (System.nanoTime() - tOpen) / 1e9;
+      TaskModelTrainer trainer = new TaskModelTrainer(encoder, options);
+
+      // Encode first (with progress and timing), so training below reads only the cache and
+      // trainSeconds measures the head alone.
+      long tEnc = System.nanoTime();
+      encodeWithProgress(trainer, "encode train", texts(trainSet));
+      encodeWithProgress(trainer, "encode test", texts(testSet));
+      double encodeSeconds = (System.nanoTime() - tEnc) / 1e9;
+      long encoded = encoder.cache().size();
+
+      long tTrain = System.nanoTime();
+      HeadWeights weights = trainer.train(labelSet, trainSet);
+      double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
+
+      ModelVersion meta =
+          new ModelVersion(ModelVersion.FORMAT_VERSION, "evaluate", 1, null, encoder.id(),
+              encoder.checksum(), labelSet, null, List.of(), System.currentTimeMillis(),
+              "streamtune evaluate " + train.getFileName());
+      ModelArtifact artifact = ModelArtifact.of(meta, weights);
+      Evaluation ev;
+      try (Classifier c = Classifier.load(artifact, encoder)) {
+        ev = trainer.evaluate(c, labelSet, testSet);
+      }
+
+      out.printf(
+          "encoder %s, head %s, train %d, test %d, labels %s, seed %d%n%n",
+          encoder.id(), head, trainSet.size(), testSet.size(), labelSet, seed);
+      out.print(ev.report());
+      out.println();
+      ObjectNode json = new ObjectMapper().createObjectNode();
+      json.put("accuracy", round(ev.accuracy()));
+      json.put("macroF1", round(ev.macroF1()));
+      json.put("nTrain", trainSet.size());
+      json.put("nTest", testSet.size());
+      json.put("encoder", encoder.id());
+      json.put("head", head);
+      json.put("labels", String.join(",", labelSet));
+      json.put("seed", seed);
+      json.put("encodedSentences", encoded);
+      json.put("encodeSentencesPerSecond", round(encoded / Math.max(1e-9, encodeSeconds)));
+      json.put("trainSeconds", round(trainSeconds));
+      json.put("encoderOpenSeconds", round(openSeconds));
+      json.put("artifactBytes", artifact.sizeBytes());
+      out.println(json);
+      return 0;
+    } catch (EncoderException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+  }
+
+  private static void encodeWithProgress(TaskModelTrainer trainer, String task, List<String> texts) {
+    try (ProgressBar pb =
+        new ProgressBarBuilder()
+            .setTaskName(task)
+            .setInitialMax(texts.size())
+            .setConsumer(new ConsoleProgressBarConsumer(System.err))
+            .setUpdateIntervalMillis(500)
+            .showSpeed()
+            .build()) {
+      trainer.encode(texts, pb::stepTo);
+    }
+  }
+
+  private static List<String> texts(List<LabelledText> set) {
+    List<String> t = new ArrayList<>(set.size());
+    for (LabelledText e : set) {
+      t.add(e.text());
+    }
+    return t;
+  }
+
+  static double round(double v) {
+    return Math.round(v * 10_000) / 10_000.0;
+  }
+
+  @Override
+  public String toString() {
+    return "EvaluateCommand" + Arrays.asList(train, test, encoderId);
+  }
+}
