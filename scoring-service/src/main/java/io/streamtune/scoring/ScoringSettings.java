@@ -136,6 +136,7 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
         p.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, Long.toString(Math.min(100, batchMaxWait.toMillis())));
         p.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         ENFORCED.forEach((k, v) -> enforce(p, k, v));
         enforce(p, StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Deserialization.class.getName());
         enforce(p, StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Processing.class.getName());
