@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -167,7 +168,10 @@ public final class ScoringService implements AutoCloseable {
             http.close();
         }
         if (streams != null) {
-            if (!streams.close(Duration.ofSeconds(30))) {
+            // Leave the group: the partitions move to the other instances (or a restarted one) at once,
+            // not after session.timeout.ms.
+            if (!streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(30)))) {
                 log.warn("[scoring] Kafka Streams did not close within 30 s");
             }
         }
