@@ -65,17 +65,25 @@ public final class ScoringMain {
             settings = settings.withMetricsPort(metricsPort);
         }
         CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        // On SIGTERM: the main thread closes the service (commit, leave the group) before the JVM halts.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                closed.await(45, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "scoring-shutdown"));
         try (ScoringService service = ScoringService.owningEncoders(config, settings)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                stop.countDown();
-                service.close();
-            }, "scoring-shutdown"));
             service.start();
             stop.await();
             return 0;
         } catch (Exception e) {
             log.error("[scoring] failed: {}", e.toString(), e);
             return 1;
+        } finally {
+            closed.countDown();
         }
     }
 }
