@@ -1,0 +1,154 @@
+package io.streamtune.scoring;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.streamtune.common.config.ConfigException;
+import io.streamtune.common.config.Setting;
+import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.scoring.topology.ScoringExceptionHandlers;
+
+/**
+ * The scoring service's settings, read from the {@code scoring} section of the configuration.
+ *
+ * <pre>{@code
+ * scoring:
+ *   applicationId: streamtune-scoring
+ *   batch: {size: 32, maxWait: 20ms}
+ *   hold: {maxEvents: 10000}
+ *   commitInterval: 100ms
+ *   streamThreads: 1
+ *   metricsPort: 9402
+ *   pin: {reviews: 3}      # serve only version 3 of task reviews
+ * }</pre>
+ */
+public record ScoringSettings(String applicationId, int batchSize, Duration batchMaxWait, int holdMaxEvents,
+                              Duration commitInterval, int streamThreads, int metricsPort, boolean createTopics,
+                              Map<String, Long> pins) {
+    private static final Logger log = LoggerFactory.getLogger(ScoringSettings.class);
+
+    public static final String SECTION = "scoring";
+
+    public static final Setting<String> APPLICATION_ID = Setting.string("applicationId", "streamtune-scoring",
+            "Kafka Streams application.id: instances with the same id share the partitions");
+    public static final Setting<Integer> BATCH_SIZE = Setting.integer("batch.size", 32, 1, 4096,
+            "events encoded together in one encoder call; a batch is flushed as soon as it is full");
+    public static final Setting<Duration> BATCH_MAX_WAIT = Setting.duration("batch.maxWait", Duration.ofMillis(20), Duration.ofMillis(1),
+            "a partly filled batch is flushed when its oldest event has waited this long (wall clock)");
+    public static final Setting<Integer> HOLD_MAX_EVENTS = Setting.integer("hold.maxEvents", 10_000, 1, 10_000_000,
+            "events held per partition while no model version can serve them; more go to the DLQ with NO_MODEL");
+    public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("commitInterval", Duration.ofMillis(100), Duration.ofMillis(1),
+            "commit.interval.ms: under exactly_once_v2 predictions become visible to read_committed readers only at commit");
+    public static final Setting<Integer> STREAM_THREADS = Setting.integer("streamThreads", 1, 1, 64,
+            "num.stream.threads of this instance");
+    public static final Setting<Integer> METRICS_PORT = Setting.integer("metricsPort", 9402, -1, 65_535,
+            "port of /metrics and /health; 0 picks a free port, -1 serves nothing");
+
+    public static final Setting<Boolean> CREATE_TOPICS = Setting.bool("createTopics", true,
+            "create missing topics of the layout (README, Topics) at start");
+
+    /** {@code pin.<task>}: one setting per configured task, 0 meaning "not pinned". */
+    public static Setting<Integer> pin(String task) {
+        return Setting.integer("pin." + task, 0, 0, Integer.MAX_VALUE,
+                "serve only this model version of task " + task + " (0: the newest valid version)");
+    }
+
+    public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, BATCH_SIZE, BATCH_MAX_WAIT, HOLD_MAX_EVENTS,
+            COMMIT_INTERVAL, STREAM_THREADS, METRICS_PORT, CREATE_TOPICS);
+
+    /** Settings for tests and tools: defaults with these batch and hold values. */
+    public static ScoringSettings defaults() {
+        return new ScoringSettings(APPLICATION_ID.defaultValue(), BATCH_SIZE.defaultValue(), BATCH_MAX_WAIT.defaultValue(),
+                HOLD_MAX_EVENTS.defaultValue(), COMMIT_INTERVAL.defaultValue(), STREAM_THREADS.defaultValue(),
+                METRICS_PORT.defaultValue(), CREATE_TOPICS.defaultValue(), Map.of());
+    }
+
+    /** Streams settings the service's guarantees depend on; overriding them logs a warning and is ignored. */
+    static final Map<String, Object> ENFORCED = Map.of(
+            StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
+            StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName(),
+            StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+
+    public ScoringSettings {
+        pins = Map.copyOf(pins);
+    }
+
+    public static ScoringSettings from(StreamtuneConfig config) throws ConfigException {
+        JsonNode s = config.section(SECTION);
+        List<String> problems = new ArrayList<>();
+        Map<String, Long> pins = new LinkedHashMap<>();
+        for (String task : config.tasks().keySet()) {
+            int v = pin(task).read(s, SECTION, problems);
+            if (v > 0) {
+                pins.put(task, (long) v);
+            }
+        }
+        s.path("pin").fieldNames().forEachRemaining(t -> {
+            if (!config.tasks().containsKey(t)) {
+                problems.add(SECTION + ".pin." + t + ": no task named '" + t + "' is configured (configured: "
+                        + config.tasks().keySet() + ")");
+            }
+        });
+        ScoringSettings settings = new ScoringSettings(APPLICATION_ID.read(s, SECTION, problems), BATCH_SIZE.read(s, SECTION, problems),
+                BATCH_MAX_WAIT.read(s, SECTION, problems), HOLD_MAX_EVENTS.read(s, SECTION, problems),
+                COMMIT_INTERVAL.read(s, SECTION, problems), STREAM_THREADS.read(s, SECTION, problems),
+                METRICS_PORT.read(s, SECTION, problems), CREATE_TOPICS.read(s, SECTION, problems), pins);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return settings;
+    }
+
+    public ScoringSettings withMetricsPort(int port) {
+        return new ScoringSettings(applicationId, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, port, createTopics, pins);
+    }
+
+    public ScoringSettings withApplicationId(String id) {
+        return new ScoringSettings(id, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, metricsPort, createTopics, pins);
+    }
+
+    /**
+     * Kafka Streams properties: the {@code kafka} section passed through, then our settings, then
+     * what the design depends on (exactly_once_v2, byte-array serdes, the exception handlers).
+     */
+    public Properties streamsProperties(StreamtuneConfig config) {
+        Properties p = new Properties();
+        p.putAll(config.kafka());
+        p.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(commitInterval.toMillis()));
+        p.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads));
+        // Low linger keeps EOS latency close to the commit interval (DESIGN.md, Facts).
+        p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
+        // The stream thread blocks in poll() at most this long, so the max-wait punctuation is not late at low rates.
+        p.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, Long.toString(Math.min(100, batchMaxWait.toMillis())));
+        p.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        ENFORCED.forEach((k, v) -> enforce(p, k, v));
+        enforce(p, StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Deserialization.class.getName());
+        enforce(p, StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Processing.class.getName());
+        enforce(p, StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Production.class.getName());
+        return p;
+    }
+
+    private static void enforce(Properties p, String key, Object value) {
+        Object given = p.get(key);
+        if (given != null && !given.toString().equals(value.toString())) {
+            log.warn("[scoring] ignoring {}={} from the configuration: the scoring service requires {}={}", key, given, key, value);
+        }
+        p.put(key, value);
+    }
+}

@@ -1,0 +1,101 @@
+package io.streamtune.scoring.topology;
+
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.streamtune.common.config.Modality;
+import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.event.RecordParser;
+import io.streamtune.common.topic.TaskTopics;
+import io.streamtune.scoring.ScoringSettings;
+import io.streamtune.scoring.model.ModelRegistry;
+import io.streamtune.scoring.monitor.ScoringMetrics;
+
+/**
+ * The scoring topology, built without side effects (tests build the same one).
+ *
+ * <pre>
+ * streamtune.models --> models-source --> models-processor --> [global store streamtune-models]
+ *                                                      '--> ModelRegistry.offer (loads off-thread)
+ * per text task T:
+ * T.events --> events-T --> scorer-T [stores scorer-T-buffer, scorer-T-served-version] --> predictions-T --> T.predictions
+ *                                    '--> dlq-T --> T.dlq
+ * </pre>
+ *
+ * <pre>{@code
+ * Topology t = ScoringTopology.build(config, settings, registry, metrics);
+ * }</pre>
+ */
+public final class ScoringTopology {
+    private static final Logger log = LoggerFactory.getLogger(ScoringTopology.class);
+
+    public static final String MODEL_STORE = "streamtune-models";
+    public static final String MODEL_SOURCE = "models-source";
+    public static final String MODEL_PROCESSOR = "models-processor";
+
+    /** The names of one task's nodes and stores. */
+    public record Names(String task) {
+        public String source() {
+            return "events-" + task;
+        }
+
+        public String scorer() {
+            return "scorer-" + task;
+        }
+
+        public String bufferStore() {
+            return "scorer-" + task + "-buffer";
+        }
+
+        public String servedVersionStore() {
+            return "scorer-" + task + "-served-version";
+        }
+
+        public String predictionsSink() {
+            return "predictions-" + task;
+        }
+
+        public String dlqSink() {
+            return "dlq-" + task;
+        }
+    }
+
+    private ScoringTopology() {
+    }
+
+    public static Topology build(StreamtuneConfig config, ScoringSettings settings, ModelRegistry models, ScoringMetrics metrics) {
+        Topology t = new Topology();
+        // Global stores have no changelog of their own: the compacted topic is their log.
+        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MODEL_STORE), Serdes.String(), Serdes.ByteArray())
+                        .withLoggingDisabled(),
+                MODEL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TaskTopics.MODELS, MODEL_PROCESSOR,
+                () -> new ModelUpdateProcessor(MODEL_STORE, models));
+        RecordParser parser = new RecordParser(config.tasks());
+        for (TaskConfig task : config.tasks().values()) {
+            if (task.modality() != Modality.TEXT) {
+                log.warn("[scoring task={}] not scored: this scorer classifies text, the task is {}", task.name(), task.modality());
+                continue;
+            }
+            Names n = new Names(task.name());
+            TaskTopics topics = task.topics();
+            t.addSource(n.source(), new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
+            t.addProcessor(n.scorer(), () -> new ScoringProcessor(task, parser, models, metrics, settings.batchSize(),
+                    settings.batchMaxWait(), settings.holdMaxEvents(), n), n.source());
+            // In memory with a changelog: the buffer is small and bounded, and restores from its changelog.
+            t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.bufferStore()), Serdes.Long(),
+                    BufferedEvent.serde()), n.scorer());
+            t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.servedVersionStore()), Serdes.String(),
+                    Serdes.Long()), n.scorer());
+            t.addSink(n.predictionsSink(), topics.predictions(), new ByteArraySerializer(), new ByteArraySerializer(), n.scorer());
+            t.addSink(n.dlqSink(), topics.dlq(), new ByteArraySerializer(), new ByteArraySerializer(), n.scorer());
+        }
+        return t;
+    }
+}

@@ -1,0 +1,24 @@
+/**
+ * The scoring topology: {@link io.streamtune.scoring.topology.ScoringTopology#build} and its
+ * processors.
+ *
+ * <h2>Events before the first model (hold-back policy)</h2>
+ * An event that no model version can serve yet (none in service for its task, or the one in
+ * service is older than the version this partition already used) is not dropped and not
+ * scored late by a wrong model: it is held in the partition's buffer store, the same
+ * changelogged store that batches events, so exactly_once_v2 covers it across crashes and
+ * rebalances. Held events are scored, oldest first and in their partition order, as soon as a
+ * version can serve them (at the next wall-clock tick, within {@code scoring.batch.maxWait}).
+ * The hold is bounded per partition by {@code scoring.hold.maxEvents}: once that many events are
+ * held, each further event goes to {@code <task>.dlq} with reason {@code NO_MODEL}, its original
+ * bytes and headers, and is counted in {@code streamtune.scoring.dlq{reason=NO_MODEL}}. Held
+ * events are never dropped to make room, so what is held is exactly what will be scored.
+ *
+ * <h2>Ordering and versions</h2>
+ * One processor instance per partition, one buffer per instance, flushed oldest first: the
+ * predictions of a partition keep its event order. A batch is scored by one version (one
+ * reference-counted handle held for the batch); the last version used per partition is kept
+ * in a changelogged store, so a partition never goes back to an older version, not even after a
+ * restart, unless an operator pins one.
+ */
+package io.streamtune.scoring.topology;
