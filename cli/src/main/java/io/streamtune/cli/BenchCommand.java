@@ -18,13 +18,13 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code streamtune bench}: micro-benchmarks. A parent command; subcommands measure one thing
- * each ({@code encoder} here; more can be added to {@code subcommands}).
+ * each: {@code encoder} (encoder throughput) and {@code scoring} (end to end through Kafka Streams).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (see subcommands).",
-    subcommands = {BenchCommand.EncoderBench.class})
+    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class})
 public class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
