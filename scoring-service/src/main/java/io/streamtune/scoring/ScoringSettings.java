@@ -31,7 +31,7 @@ import io.streamtune.scoring.topology.ScoringExceptionHandlers;
  *   hold: {maxEvents: 10000}
  *   commitInterval: 100ms
  *   streamThreads: 1
- *   metricsPort: 9402
+ *   metricsPort: 9401
  *   pin: {reviews: 3}      # serve only version 3 of task reviews
  * }</pre>
  */
@@ -54,7 +54,7 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
             "commit.interval.ms: under exactly_once_v2 predictions become visible to read_committed readers only at commit");
     public static final Setting<Integer> STREAM_THREADS = Setting.integer("streamThreads", 1, 1, 64,
             "num.stream.threads of this instance");
-    public static final Setting<Integer> METRICS_PORT = Setting.integer("metricsPort", 9402, -1, 65_535,
+    public static final Setting<Integer> METRICS_PORT = Setting.integer("metricsPort", 9401, -1, 65_535,
             "port of /metrics and /health; 0 picks a free port, -1 serves nothing");
 
     public static final Setting<Boolean> CREATE_TOPICS = Setting.bool("createTopics", true,

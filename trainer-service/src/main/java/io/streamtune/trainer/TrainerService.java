@@ -321,12 +321,37 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /**
+     * Another writer (an operator's {@code streamtune models rollback}) may have published a newer
+     * version since this trainer last did: it becomes the champion and the next version follows it,
+     * so version numbers never collide or go backwards.
+     */
+    private void adoptExternalVersion(TaskRuntime t) {
+        ModelArtifact latest = ModelHistory.latestPublished(config.kafkaProperties(), t.name(), CLIENT_TIMEOUT);
+        if (latest == null || latest.meta().version() <= t.lastVersion) {
+            return;
+        }
+        log.info("[{} v{}] published by another writer ({}); it is the champion now", t.name(), latest.meta().version(),
+                latest.meta().note() == null ? "no note" : latest.meta().note());
+        t.lastVersion = latest.meta().version();
+        t.gauges.championVersion = latest.meta().version();
+        try {
+            ArtifactChecks.checkCompatible(latest, t.name(), t.config.labels(), t.encoder);
+            t.champion = latest;
+        } catch (ArtifactException e) {
+            log.warn("[{} v{}] does not fit the configured task ({}); challengers are gated on the floor only",
+                    t.name(), latest.meta().version(), e.getMessage());
+            t.champion = null;
+        }
+    }
+
     private void attempt(TaskRuntime t) {
         Map<Integer, Long> positions = new TreeMap<>();
         for (TopicPartition tp : t.partitions) {
             positions.put(tp.partition(), consumer.position(tp, CLIENT_TIMEOUT));
         }
         TrainingWindow w = t.window.snapshot(positions);
+        adoptExternalVersion(t);
         long version = t.lastVersion + 1;
         Long parent = t.lastVersion == 0 ? null : t.lastVersion;
         log.info("[{} v{}] training a challenger on {} examples ({} new since the last attempt), holdout {}", t.name(), version,

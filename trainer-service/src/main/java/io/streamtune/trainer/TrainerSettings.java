@@ -19,7 +19,7 @@ import io.streamtune.common.config.StreamtuneConfig;
  * trainer:
  *   pollTimeout: 200ms
  *   encoderCacheSize: 50000
- *   metricsPort: 9401
+ *   metricsPort: 9400
  * }</pre>
  */
 public record TrainerSettings(Duration pollTimeout, Duration commitInterval, int maxPendingDeadLetters, int encoderCacheSize,
@@ -40,7 +40,7 @@ public record TrainerSettings(Duration pollTimeout, Duration commitInterval, int
             "holdout examples needed before a challenger is trained and judged");
     public static final Setting<Double> VALIDATION_FRACTION = Setting.decimal("validationFraction", 0.1, 0.0, 0.9,
             "share of the training window used for early stopping");
-    public static final Setting<Integer> METRICS_PORT = Setting.integer("metricsPort", 9401, -1, 65_535,
+    public static final Setting<Integer> METRICS_PORT = Setting.integer("metricsPort", 9400, -1, 65_535,
             "port of /metrics and /health; 0 picks a free one, -1 serves nothing");
     public static final Setting<Duration> CLOSE_TIMEOUT = Setting.duration("closeTimeout", Duration.ofSeconds(30), Duration.ofMillis(1),
             "how long a shutdown waits for a training in progress");

@@ -134,9 +134,12 @@ public final class DemoFeed {
         return new Sample(text, domain.labels().get(label), entity);
     }
 
-    /** A record that must end in the dead-letter topic, in one of the ways real producers get it wrong. */
-    public String malformed(Domain domain, String id) {
-        return switch (random.nextInt(4)) {
+    /**
+     * A record that must end in the dead-letter topic, in one of the ways real producers get it
+     * wrong. A label outside the task's set only makes an example invalid: an event's label is ignored.
+     */
+    public String malformed(Domain domain, String id, boolean example) {
+        return switch (random.nextInt(example ? 4 : 3)) {
             case 0 -> "{\"id\":\"" + id + "\",\"text\":\"truncated record";
             case 1 -> "{\"text\":\"record without an id\",\"label\":\"" + domain.labels().get(1) + "\"}";
             case 2 -> "{\"id\":\"" + id + "\",\"text\":\"   \",\"label\":\"" + domain.labels().get(0) + "\"}";

@@ -65,6 +65,7 @@ public final class DemoRun {
     private final Options options;
     private final Services services;
     private final PrintStream out;
+    private volatile boolean stopRequested;
 
     public DemoRun(Options options, Services services, PrintStream out) {
         this.options = options;
@@ -99,12 +100,18 @@ public final class DemoRun {
         }
     }
 
+    /** Ends the feed early (Ctrl-C); the run still drains and reports. */
+    public void stop() {
+        stopRequested = true;
+    }
+
     /** The demo's configuration: its tasks with a small retrain window, so versions go live within seconds. */
     StreamtuneConfig config(String bootstrap, List<String> replayLabels) throws ConfigException {
         StringBuilder yaml = new StringBuilder();
         yaml.append("kafka: {bootstrap.servers: \"").append(bootstrap).append("\"}\n");
         yaml.append("topics: {partitions: 2}\n");
-        yaml.append("scoring: {maxWait: 20ms}\n");
+        yaml.append("scoring: {metricsPort: 0, batch: {maxWait: 20ms}}\n");
+        yaml.append("trainer: {metricsPort: 0}\n");
         yaml.append("tasks:\n");
         String window = "    window: {retrainEvery: " + options.retrainEvery() + ", maxWait: 30s, minNew: 30, size: 5000, holdoutPercent: 15}\n"
                 + "    gate: {tolerance: 0.02, floor: 0.34}\n"
@@ -135,7 +142,7 @@ public final class DemoRun {
             long deadline = start + options.duration().toMillis();
             long nextStatus = start + 2_000;
             long sent = 0;
-            while (System.currentTimeMillis() < deadline) {
+            while (System.currentTimeMillis() < deadline && !stopRequested) {
                 Feed.Record r = feed.next();
                 if (r == null) {
                     out.println("the replayed file is used up");
@@ -253,8 +260,9 @@ public final class DemoRun {
             if (roll < options.malformedShare()) {
                 String id = task + "-bad-" + n;
                 DemoFeed.Domain d = task.equals("finance") ? DemoFeed.Domain.FINANCE : DemoFeed.Domain.REVIEWS;
-                return new Record(random.nextBoolean() ? topics.examples() : topics.events(), null,
-                        synthetic.malformed(d, id).getBytes(StandardCharsets.UTF_8), Kind.MALFORMED, id, null, null);
+                boolean toExamples = random.nextBoolean();
+                return new Record(toExamples ? topics.examples() : topics.events(), null,
+                        synthetic.malformed(d, id, toExamples).getBytes(StandardCharsets.UTF_8), Kind.MALFORMED, id, null, null);
             }
             String text;
             String label;

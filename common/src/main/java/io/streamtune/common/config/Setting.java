@@ -112,7 +112,8 @@ public final class Setting<T> {
         return value;
     }
 
-    static Duration parseDuration(String text) {
+    /** Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601; anything else throws IllegalArgumentException. */
+    public static Duration parseDuration(String text) {
         String s = text.trim().toLowerCase(Locale.ROOT);
         if (s.startsWith("pt") || s.startsWith("p")) {
             return Duration.parse(s.toUpperCase(Locale.ROOT));

@@ -83,7 +83,9 @@ public final class TransactionalPublisher implements AutoCloseable {
             for (ProducerRecord<byte[], byte[]> r : records) {
                 producer.send(r);
             }
-            producer.sendOffsetsToTransaction(offsets, group);
+            if (group != null && !offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, group);
+            }
             beforeCommit.run();
             producer.commitTransaction();
             inTransaction = false;

@@ -1,0 +1,113 @@
+package io.streamtune.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.streamtune.cli.demo.DemoRun;
+import io.streamtune.common.config.Setting;
+import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.serde.Json;
+import io.streamtune.scoring.ScoringService;
+import io.streamtune.trainer.TrainerOptions;
+import io.streamtune.trainer.TrainerService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"The one-command run: an embedded Kafka broker, the trainer, the scorer and a demo feed in this process.",
+                "Shows labelled examples flowing, each model version going live with its holdout metrics, live predictions",
+                "with their versions, throughput and dead letters. Ends after --duration (or on Ctrl-C) and prints as its",
+                "last line one JSON object: eventsProduced, predictions, modelVersions, dlq, lost, duplicates, ..."})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--duration", paramLabel = "D", description = "run this long, e.g. 90s or 5m (default: until Ctrl-C)")
+    String duration;
+
+    @Option(names = "--from-file", paramLabel = "F.jsonl",
+            description = "replay a labelled {text, label} file as a mix of examples (60%%) and live events, instead of the synthetic feed")
+    Path fromFile;
+
+    @Option(names = "--rate", defaultValue = "30", description = "records per second (default: ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(names = "--retrain-every", defaultValue = "150", description = "new examples per task that trigger a retrain (default: ${DEFAULT-VALUE})")
+    int retrainEvery;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "use this broker instead of starting an embedded one")
+    String bootstrap;
+
+    @Option(names = "--seed", defaultValue = "7", description = "seed of the synthetic feed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--verbose", description = "also show the services' own INFO logs")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!verbose) {
+            // The demo's own lines tell the story; the services' logs stay at WARN (set before their loggers exist).
+            System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.trainer", "warn");
+            System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.scoring", "warn");
+            System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.common", "warn");
+            System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.broker", "warn");
+            // Without a GPU, DJL and ONNX Runtime warn that CUDA is missing: expected on a laptop.
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
+            System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+        }
+        Duration d = duration == null ? Duration.ofDays(365) : parse(duration);
+        DemoRun.Options defaults = DemoRun.Options.defaults(d);
+        DemoRun.Options options = new DemoRun.Options(d, rate, fromFile, bootstrap, retrainEvery, seed, defaults.malformedShare(),
+                duration == null ? Duration.ofSeconds(20) : defaults.drainTimeout());
+        DemoRun run = new DemoRun(options, DemoCommand::startServices, System.out);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            run.stop();
+            try {
+                finished.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            DemoRun.Report report = run.run();
+            System.out.println(Json.writeString(report));
+            return report.lost() == 0 && report.duplicates() == 0 ? 0 : 4;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+        }
+    }
+
+    /** The trainer and the scorer, as their own commands would start them, stopped in reverse order. */
+    static AutoCloseable startServices(StreamtuneConfig config) throws Exception {
+        TrainerService trainer = new TrainerService(config, TrainerOptions.defaults());
+        trainer.start();
+        ScoringService scoring;
+        try {
+            scoring = new ScoringService(config);
+            scoring.start();
+        } catch (Exception e) {
+            trainer.close();
+            throw e;
+        }
+        return () -> {
+            scoring.close();
+            trainer.close();
+        };
+    }
+
+    private static Duration parse(String text) {
+        try {
+            return Setting.parseDuration(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--duration " + text + ": use e.g. 90s, 5m or 1h");
+        }
+    }
+}
