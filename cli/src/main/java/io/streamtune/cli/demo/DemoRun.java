@@ -172,7 +172,10 @@ public final class DemoRun {
             producer.flush();
             out.println("feed stopped after " + (System.currentTimeMillis() - start) / 1000 + " s; waiting for the last predictions ...");
             long drainUntil = System.currentTimeMillis() + options.drainTimeout().toMillis();
-            while (System.currentTimeMillis() < drainUntil && !truth.keySet().stream().allMatch(monitor.predictionsById::containsKey)) {
+            // Drained when every event has its prediction and every malformed record its dead letter
+            // (the trainer flushes dead letters with its next transaction).
+            while (System.currentTimeMillis() < drainUntil && (monitor.dlq.get() < malformed.get()
+                    || !truth.keySet().stream().allMatch(monitor.predictionsById::containsKey))) {
                 Thread.sleep(250);
             }
             Thread.sleep(1_000);  // a duplicate, if one were coming, would show now
