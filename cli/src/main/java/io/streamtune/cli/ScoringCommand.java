@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "scoring", mixinStandardHelpOptions = true,
         description = "Score <task>.events into <task>.predictions with hot-swapped model versions (Kafka Streams, exactly once).")
 public final class ScoringCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, description = "streamtune YAML configuration (tasks, kafka, scoring)")
+    @Option(names = "--config", defaultValue = "config/streamtune.yaml", description = "streamtune YAML configuration (tasks, kafka, scoring; default: ${DEFAULT-VALUE})")
     Path config;
 
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers (overrides kafka.bootstrap.servers)")

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         description = "Consume <task>.examples, retrain per window, gate against the champion and publish model versions.")
 public final class TrainerCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, description = "configuration file (YAML)")
+    @Option(names = "--config", defaultValue = "config/streamtune.yaml", description = "configuration file (YAML; default: ${DEFAULT-VALUE})")
     Path config;
 
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers (overrides kafka.bootstrap.servers)")
