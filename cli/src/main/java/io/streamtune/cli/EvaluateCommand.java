@@ -11,6 +11,7 @@ import io.streamtune.common.nlp.EmbeddingCache;
 import io.streamtune.common.nlp.EncoderException;
 import io.streamtune.common.nlp.Encoders;
 import io.streamtune.common.nlp.TextEncoder;
+import io.streamtune.trainer.training.ClassWeighting;
 import io.streamtune.trainer.training.Evaluation;
 import io.streamtune.trainer.training.TaskModelTrainer;
 import io.streamtune.trainer.training.TaskModelTrainer.LabelledText;
@@ -79,6 +80,12 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--lr", description = "learning rate (default: TrainingOptions.defaults())")
   Double learningRate;
 
+  @Option(names = "--class-weights", defaultValue = "BALANCED", description = "BALANCED (inverse frequency) or NONE (default: ${DEFAULT-VALUE})")
+  ClassWeighting classWeights;
+
+  @Option(names = "--embeddings-cache", description = "directory keeping computed embeddings between runs (per encoder checksum and text set), for trying heads quickly")
+  Path embeddingsCache;
+
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE})")
   String device;
 
@@ -142,15 +149,26 @@ public final class EvaluateCommand implements Callable<Integer> {
         CachingTextEncoder encoder =
             CachingTextEncoder.wrapping(base, new EmbeddingCache(trainSet.size() + testSet.size() + 1))) {
       double openSeconds = (System.nanoTime() - tOpen) / 1e9;
-      TaskModelTrainer trainer = new TaskModelTrainer(encoder, options);
+      TaskModelTrainer trainer = new TaskModelTrainer(encoder, options, classWeights);
 
       // Encode first (with progress and timing), so training below reads only the cache and
       // trainSeconds measures the head alone.
+      List<String> allTexts = new ArrayList<>(texts(trainSet));
+      allTexts.addAll(texts(testSet));
+      Path stored = null;
+      boolean fromDisk = false;
+      if (embeddingsCache != null) {
+        stored = EmbeddingStore.file(embeddingsCache, encoder, allTexts);
+        fromDisk = EmbeddingStore.load(stored, encoder, allTexts, encoder.cache());
+      }
       long tEnc = System.nanoTime();
       encodeWithProgress(trainer, "encode train", texts(trainSet));
       encodeWithProgress(trainer, "encode test", texts(testSet));
       double encodeSeconds = (System.nanoTime() - tEnc) / 1e9;
       long encoded = encoder.cache().size();
+      if (stored != null && !fromDisk) {
+        EmbeddingStore.save(stored, encoder, allTexts, encoder.cache());
+      }
 
       long tTrain = System.nanoTime();
       HeadWeights weights = trainer.train(labelSet, trainSet);
@@ -181,7 +199,15 @@ public final class EvaluateCommand implements Callable<Integer> {
       json.put("labels", String.join(",", labelSet));
       json.put("seed", seed);
       json.put("encodedSentences", encoded);
-      json.put("encodeSentencesPerSecond", round(encoded / Math.max(1e-9, encodeSeconds)));
+      if (fromDisk) {
+        // Embeddings came from --embeddings-cache: no encoder throughput was measured.
+        json.putNull("encodeSentencesPerSecond");
+      } else {
+        json.put("encodeSentencesPerSecond", round(encoded / Math.max(1e-9, encodeSeconds)));
+      }
+      json.put("classWeights", classWeights.name());
+      json.put("maxEpochs", options.maxEpochs());
+      json.put("learningRate", options.learningRate());
       json.put("trainSeconds", round(trainSeconds));
       json.put("encoderOpenSeconds", round(openSeconds));
       json.put("artifactBytes", artifact.sizeBytes());

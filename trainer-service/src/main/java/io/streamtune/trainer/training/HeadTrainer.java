@@ -44,9 +44,16 @@ public final class HeadTrainer {
   private static final double MIN_IMPROVEMENT = 1e-4;
 
   private final TrainingOptions options;
+  private final ClassWeighting weighting;
 
+  /** A trainer with {@link ClassWeighting#BALANCED} class weights. */
   public HeadTrainer(TrainingOptions o) {
+    this(o, ClassWeighting.BALANCED);
+  }
+
+  public HeadTrainer(TrainingOptions o, ClassWeighting weighting) {
     this.options = o;
+    this.weighting = weighting;
   }
 
   /** The device training runs on for these options. */
@@ -92,7 +99,8 @@ public final class HeadTrainer {
     }
     int[] val = java.util.Arrays.copyOfRange(perm, 0, nVal);
     int[] tr = java.util.Arrays.copyOfRange(perm, nVal, n);
-    float[] classWeights = classWeights(y, tr, numLabels);
+    float[] classWeights =
+        weighting == ClassWeighting.BALANCED ? classWeights(y, tr, numLabels) : ones(numLabels);
     Device device = device();
     long t0 = System.nanoTime();
 
@@ -165,8 +173,9 @@ public final class HeadTrainer {
         }
         HeadWeights result = best != null ? best : extract(block);
         LOG.info(
-            "trained {} head {}->{} on {} examples ({} validation) in {} epochs, {} ms on {}, best val loss {}",
+            "trained {} head ({} class weights) {}->{} on {} examples ({} validation) in {} epochs, {} ms on {}, best val loss {}",
             options.head(),
+            weighting,
             dim,
             numLabels,
             tr.length,
@@ -217,6 +226,12 @@ public final class HeadTrainer {
       out[i - start] = y[idx[i]];
     }
     return m.create(out).toType(DataType.INT64, false);
+  }
+
+  private static float[] ones(int k) {
+    float[] w = new float[k];
+    java.util.Arrays.fill(w, 1f);
+    return w;
   }
 
   /** Inverse frequency ("balanced"): n / (k * count); absent classes weigh 1. */

@@ -32,10 +32,17 @@ public final class TaskModelTrainer {
 
   private final TextEncoder encoder;
   private final TrainingOptions options;
+  private final ClassWeighting weighting;
 
+  /** A trainer with {@link ClassWeighting#BALANCED} class weights. */
   public TaskModelTrainer(TextEncoder encoder, TrainingOptions options) {
+    this(encoder, options, ClassWeighting.BALANCED);
+  }
+
+  public TaskModelTrainer(TextEncoder encoder, TrainingOptions options, ClassWeighting weighting) {
     this.encoder = encoder;
     this.options = options;
+    this.weighting = weighting;
   }
 
   public TextEncoder encoder() {
@@ -69,7 +76,7 @@ public final class TaskModelTrainer {
     long t0 = System.nanoTime();
     float[][] x = encode(texts, progress);
     LOG.debug("encoded {} texts with {} in {} ms", texts.size(), encoder.id(), (System.nanoTime() - t0) / 1_000_000);
-    return new HeadTrainer(options).train(x, y, labels.size());
+    return new HeadTrainer(options, weighting).train(x, y, labels.size());
   }
 
   /** Encodes in chunks, reporting progress after each. */

@@ -137,16 +137,25 @@ class HeadTrainerTest {
         x[i][d] = (float) r.nextGaussian() + (y[i] == 1 && d < 2 ? 1.2f : 0f);
       }
     }
-    HeadWeights w = new HeadTrainer(options("linear")).train(x, y, 2);
+    double balanced = rareRecall(new HeadTrainer(options("linear")).train(x, y, 2), x, y);
+    double unweighted =
+        rareRecall(new HeadTrainer(options("linear"), ClassWeighting.NONE).train(x, y, 2), x, y);
+    assertTrue(balanced > 0.5, "rare-class recall with balanced weights " + balanced);
+    assertTrue(
+        balanced > unweighted + 0.2,
+        "balanced weights must raise rare-class recall: " + balanced + " vs " + unweighted);
+  }
+
+  private static double rareRecall(HeadWeights w, float[][] x, int[] y) {
     int[] p = predict(w, x);
     int tp = 0;
     int pos = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < y.length; i++) {
       if (y[i] == 1) {
         pos++;
         tp += p[i] == 1 ? 1 : 0;
       }
     }
-    assertTrue((double) tp / pos > 0.5, "rare-class recall " + tp + "/" + pos);
+    return (double) tp / pos;
   }
 }
