@@ -61,6 +61,13 @@ public final class BenchScoringCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "3", description = "partitions of the events topic (default: ${DEFAULT-VALUE})")
     int partitions;
 
+    @Option(names = "--commit-interval", defaultValue = "100", paramLabel = "MS",
+            description = "scoring.commitInterval in ms: each exactly-once commit blocks the stream thread (default: ${DEFAULT-VALUE})")
+    long commitIntervalMs;
+
+    @Option(names = "--stream-threads", defaultValue = "1", description = "scoring.streamThreads (default: ${DEFAULT-VALUE})")
+    int streamThreads;
+
     @Option(names = "--seconds", defaultValue = "15", description = "length of each measured phase (default: ${DEFAULT-VALUE})")
     int seconds;
 
@@ -85,7 +92,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
         try (TextEncoder encoder = Encoders.open(encoderId);
              EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary()) {
             double encoderOnly = encoderThroughput(encoder, sentences);
-            System.out.printf("encoder only (%s, batch %d): %.1f sentences/s%n", encoderId, batch, encoderOnly);
+            System.out.printf("encoder only (%s, batch %d, %d caller thread(s)): %.1f sentences/s%n", encoderId, batch, streamThreads, encoderOnly);
 
             Path state = Files.createTempDirectory("bench-scoring");
             StreamtuneConfig config = StreamtuneConfig.parse("""
@@ -97,7 +104,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
                         encoder: %s
                     """.formatted(broker.bootstrapServers(), state, partitions, TASK, encoderId), Map.of(), Map.of());
             ScoringSettings settings = new ScoringSettings("bench-scoring", batch, Duration.ofMillis(20), 100_000,
-                    Duration.ofMillis(100), 1, -1, true, Map.of());
+                    Duration.ofMillis(commitIntervalMs), streamThreads, -1, true, Map.of());
             try (EncoderPool pool = EncoderPool.sharing(encoder);
                  ScoringService service = new ScoringService(config, settings, pool);
                  KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
@@ -163,6 +170,8 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 result.put("encoder", encoderId);
                 result.put("batch", batch);
                 result.put("partitions", partitions);
+                result.put("commitIntervalMs", commitIntervalMs);
+                result.put("streamThreads", streamThreads);
                 result.put("encoderOnlyPerSecond", round(encoderOnly));
                 result.put("eventsPerSecond", round(e2e));
                 result.put("ratio", Math.round(e2e / encoderOnly * 1000) / 1000.0);
@@ -189,23 +198,38 @@ public final class BenchScoringCommand implements Callable<Integer> {
         return Math.round(v * 10) / 10.0;
     }
 
-    private double encoderThroughput(TextEncoder encoder, List<String> sentences) {
+    /**
+     * The encoder's own throughput in this process at the parallelism the Streams app gets: one
+     * caller per stream thread, each encoding batches of the scoring batch size back to back.
+     */
+    private double encoderThroughput(TextEncoder encoder, List<String> sentences) throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             encoder.encode(sentences.subList(i * batch, i * batch + batch));
         }
-        long done = 0;
-        int offset = 0;
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < end) {
-            if (offset + batch > sentences.size()) {
-                offset = 0;
-            }
-            encoder.encode(sentences.subList(offset, offset + batch));
-            offset += batch;
-            done += batch;
+        List<Thread> callers = new java.util.ArrayList<>();
+        for (int t = 0; t < streamThreads; t++) {
+            int first = t * 7 * batch;
+            Thread caller = new Thread(() -> {
+                int offset = first % (sentences.size() - batch);
+                while (System.nanoTime() < end) {
+                    if (offset + batch > sentences.size()) {
+                        offset = 0;
+                    }
+                    encoder.encode(sentences.subList(offset, offset + batch));
+                    offset += batch;
+                    done.addAndGet(batch);
+                }
+            }, "bench-encoder-" + t);
+            caller.start();
+            callers.add(caller);
         }
-        return done / ((System.nanoTime() - start) / 1e9);
+        for (Thread caller : callers) {
+            caller.join();
+        }
+        return done.get() / ((System.nanoTime() - start) / 1e9);
     }
 
     private interface Tick {

@@ -55,6 +55,7 @@ import io.streamtune.trainer.gate.TaskModelLearner;
 import io.streamtune.trainer.publish.ModelHistory;
 import io.streamtune.trainer.publish.ModelRecords;
 import io.streamtune.trainer.publish.TransactionalPublisher;
+import io.streamtune.trainer.training.ClassWeighting;
 import io.streamtune.trainer.training.TrainingOptions;
 import io.streamtune.trainer.window.TaskWindow;
 import io.streamtune.trainer.window.TrainingWindow;
@@ -219,7 +220,8 @@ public final class TrainerService implements AutoCloseable {
         TrainingOptions training = new TrainingOptions(t.head().kind(), t.head().hiddenUnits(), t.head().maxEpochs(),
                 t.head().batchSize(), t.head().learningRate(), settings.validationFraction(), t.head().patience(),
                 t.head().seed(), t.head().device());
-        PromotionGate gate = new PromotionGate(new TaskModelLearner(encoder, training), options.clock());
+        PromotionGate gate = new PromotionGate(new TaskModelLearner(encoder, training,
+                ClassWeighting.valueOf(t.head().classWeights().toUpperCase(java.util.Locale.ROOT))), options.clock());
         TaskWindow window = new TaskWindow(t.topics().examples(), t.window(), now);
 
         Map<Integer, Long> rangeStart = new TreeMap<>();

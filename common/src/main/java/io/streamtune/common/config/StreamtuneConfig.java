@@ -56,6 +56,8 @@ public final class StreamtuneConfig {
     public static final Setting<Double> HEAD_LR = Setting.decimal("head.learningRate", 0.003, 1e-7, 10.0, "Adam learning rate");
     public static final Setting<Integer> HEAD_PATIENCE = Setting.integer("head.patience", 5, 1, 1_000, "epochs without validation gain before stopping");
     public static final Setting<Integer> HEAD_SEED = Setting.integer("head.seed", 42, 0, Integer.MAX_VALUE, "random seed (training is deterministic on CPU)");
+    public static final Setting<String> HEAD_CLASS_WEIGHTS = Setting.oneOf("head.classWeights", "balanced", List.of("balanced", "none"),
+            "balanced: inverse label frequency (macro-F1, rare labels); none: every example weighs 1 (accuracy)");
     public static final Setting<String> HEAD_DEVICE = Setting.oneOf("head.device", "auto", List.of("auto", "cpu", "gpu"), "where the head trains: auto picks the GPU when present");
 
     // ---- topic layout ----
@@ -65,7 +67,7 @@ public final class StreamtuneConfig {
     /** Every declared task setting, for docs and {@code streamtune config docs}. */
     public static final List<Setting<?>> TASK_SETTINGS = List.of(TASK_NAME_SETTING, MODALITY, ENCODER, MAX_SEQUENCE_LENGTH,
             MAX_TEXT_CHARS, MAX_IMAGE_BYTES, RETRAIN_EVERY, MAX_WAIT, MIN_NEW, WINDOW_SIZE, HOLDOUT_PERCENT, GATE_TOLERANCE,
-            GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE);
+            GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE, HEAD_CLASS_WEIGHTS);
 
     private final Map<String, String> kafka;
     private final Map<String, TaskConfig> tasks;
@@ -177,7 +179,8 @@ public final class StreamtuneConfig {
         GatePolicy gate = new GatePolicy(GATE_TOLERANCE.read(n, where, problems), GATE_FLOOR.read(n, where, problems));
         HeadPolicy head = new HeadPolicy(HEAD_KIND.read(n, where, problems), HEAD_HIDDEN.read(n, where, problems),
                 HEAD_EPOCHS.read(n, where, problems), HEAD_BATCH.read(n, where, problems), HEAD_LR.read(n, where, problems),
-                HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems));
+                HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems),
+                HEAD_CLASS_WEIGHTS.read(n, where, problems));
         if (problems.size() > before) {
             return null;
         }

@@ -26,6 +26,7 @@ class StreamtuneConfigTest {
         assertEquals(Duration.ofMinutes(5), t.window().maxWait());
         assertEquals(20_000, t.window().size());
         assertEquals(0.005, t.gate().tolerance());
+        assertEquals("balanced", t.head().classWeights());
         assertEquals("localhost:9092", c.bootstrapServers());
         assertEquals("reviews.dlq", t.topics().dlq());
     }

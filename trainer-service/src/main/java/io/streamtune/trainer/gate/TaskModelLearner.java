@@ -9,6 +9,7 @@ import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelMetrics;
 import io.streamtune.common.nlp.TextEncoder;
+import io.streamtune.trainer.training.ClassWeighting;
 import io.streamtune.trainer.training.TaskModelTrainer;
 import io.streamtune.trainer.training.TrainingOptions;
 
@@ -20,9 +21,9 @@ public final class TaskModelLearner implements Learner {
     private final TextEncoder encoder;
     private final TaskModelTrainer trainer;
 
-    public TaskModelLearner(TextEncoder cachingEncoder, TrainingOptions options) {
+    public TaskModelLearner(TextEncoder cachingEncoder, TrainingOptions options, ClassWeighting weighting) {
         this.encoder = cachingEncoder;
-        this.trainer = new TaskModelTrainer(cachingEncoder, options);
+        this.trainer = new TaskModelTrainer(cachingEncoder, options, weighting);
     }
 
     @Override

@@ -35,7 +35,7 @@ class PromotionGateTest {
     private static final List<String> LABELS = List.of("negative", "positive");
     private static final TaskConfig TASK = new TaskConfig("t", Modality.TEXT, LABELS, "enc", 64, 1000, 1000,
             new WindowPolicy(10, Duration.ofMinutes(1), 1, 100, 10), new GatePolicy(0.01, 0.5),
-            new HeadPolicy("linear", 8, 1, 8, 0.01, 1, 1, "cpu"));
+            new HeadPolicy("linear", 8, 1, 8, 0.01, 1, 1, "cpu", "balanced"));
 
     /** Scores artifacts by version from a table; records which holdout each was scored on. */
     private static final class TableLearner implements Learner {
