@@ -15,22 +15,22 @@ import java.util.List;
 import java.util.Random;
 
 /** Reads {@code {"text": ..., "label": ...}} JSONL files for the evaluation commands. */
-final class JsonlExamples {
+public final class JsonlExamples {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private JsonlExamples() {}
 
   /** A file or line the command cannot use; the message names the file (and line). */
-  static final class BadInputException extends Exception {
+  public static final class BadInputException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    BadInputException(String message) {
+    public BadInputException(String message) {
       super(message);
     }
   }
 
-  static List<LabelledText> read(Path file) throws BadInputException {
+  public static List<LabelledText> read(Path file) throws BadInputException {
     if (!Files.isRegularFile(file)) {
       throw new BadInputException("file not found: " + file);
     }

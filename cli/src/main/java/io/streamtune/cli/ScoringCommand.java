@@ -1,15 +1,10 @@
 package io.streamtune.cli;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
-import io.streamtune.common.config.ConfigException;
-import io.streamtune.common.config.StreamtuneConfig;
-import io.streamtune.scoring.ScoringService;
-import io.streamtune.scoring.ScoringSettings;
+import io.streamtune.scoring.ScoringMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,40 +22,8 @@ public final class ScoringCommand implements Callable<Integer> {
     Integer metricsPort;
 
     @Override
-    public Integer call() throws Exception {
-        Map<String, String> overrides = new HashMap<>();
-        if (bootstrap != null) {
-            overrides.put("bootstrap.servers", bootstrap);
-        }
-        StreamtuneConfig cfg;
-        ScoringSettings settings;
-        try {
-            cfg = StreamtuneConfig.load(config, System.getenv(), overrides);
-            settings = ScoringSettings.from(cfg);
-        } catch (ConfigException e) {
-            System.err.println("invalid configuration:\n  " + String.join("\n  ", e.problems()));
-            return 2;
-        }
-        if (metricsPort != null) {
-            settings = settings.withMetricsPort(metricsPort);
-        }
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch closed = new CountDownLatch(1);
-        // On Ctrl-C / SIGTERM: let the main thread close the service (commit, leave the group) before the JVM halts.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                closed.await(45, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "scoring-stop"));
-        try (ScoringService service = ScoringService.owningEncoders(cfg, settings)) {
-            service.start();
-            stop.await();
-        } finally {
-            closed.countDown();
-        }
-        return 0;
+    public Integer call() {
+        Map<String, String> overrides = bootstrap == null ? Map.of() : Map.of("bootstrap.servers", bootstrap);
+        return ScoringMain.run(config, overrides, metricsPort);
     }
 }

@@ -51,7 +51,7 @@ public final class ScoringMain {
     }
 
     /** Runs until the JVM is asked to stop; returns the exit code. */
-    static int run(Path configFile, Map<String, String> overrides, Integer metricsPort) {
+    public static int run(Path configFile, Map<String, String> overrides, Integer metricsPort) {
         StreamtuneConfig config;
         ScoringSettings settings;
         try {

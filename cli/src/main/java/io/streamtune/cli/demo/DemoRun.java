@@ -1,10 +1,7 @@
 package io.streamtune.cli.demo;
 
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,10 +20,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.streamtune.broker.EmbeddedKafkaBroker;
+import io.streamtune.cli.JsonlExamples;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.model.ModelVersion;
@@ -297,28 +294,10 @@ public final class DemoRun {
                     Json.write(json), example ? Kind.EXAMPLE : Kind.EVENT, id, text, label);
         }
 
-        static List<Item> readLabelled(Path file) throws IOException {
-            if (!Files.isRegularFile(file)) {
-                throw new IOException("--from-file " + file.toAbsolutePath() + " does not exist");
-            }
-            List<Item> items = new ArrayList<>();
-            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                String line;
-                int lineNo = 0;
-                while ((line = in.readLine()) != null) {
-                    lineNo++;
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    JsonNode node = Json.mapper().readTree(line);
-                    if (!node.hasNonNull("text") || !node.hasNonNull("label")) {
-                        throw new IOException(file + ":" + lineNo + ": --from-file needs {\"text\": ..., \"label\": ...} on every line");
-                    }
-                    items.add(new Item(node.get("text").asText(), node.get("label").asText()));
-                }
-            }
+        static List<Item> readLabelled(Path file) throws JsonlExamples.BadInputException {
+            List<Item> items = JsonlExamples.read(file).stream().map(t -> new Item(t.text(), t.label())).toList();
             if (items.isEmpty()) {
-                throw new IOException("--from-file " + file + " has no records");
+                throw new JsonlExamples.BadInputException("--from-file " + file + " has no records");
             }
             return items;
         }
