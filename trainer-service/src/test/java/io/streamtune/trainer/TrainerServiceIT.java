@@ -261,8 +261,4 @@ class TrainerServiceIT {
         }
     }
 
-    @SuppressWarnings("unused")
-    private static Set<Integer> partitions(List<WindowRange> w) {
-        return w.stream().map(WindowRange::partition).collect(Collectors.toCollection(TreeSet::new));
-    }
 }
