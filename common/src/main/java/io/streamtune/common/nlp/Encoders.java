@@ -80,6 +80,18 @@ public final class Encoders {
    */
   public static TextEncoder open(String encoderId, int maxSequenceLength)
       throws EncoderException {
+    return open(encoderId, maxSequenceLength, intraOpThreadsFromSystem());
+  }
+
+  /**
+   * Opens an encoder whose every call runs on {@code intraOpThreads} threads (0: one per core,
+   * ONNX Runtime's default). The system property {@code streamtune.encoder.threads} overrides
+   * the default of {@link #open(String, int)}.
+   *
+   * @throws EncoderException if the id is unknown or the model cannot be loaded
+   */
+  public static TextEncoder open(String encoderId, int maxSequenceLength, int intraOpThreads)
+      throws EncoderException {
     EncoderSpec spec =
         spec(encoderId)
             .orElseThrow(
@@ -91,6 +103,25 @@ public final class Encoders {
           "maxSequenceLength must be in 2..512 for encoder " + encoderId + ", got "
               + maxSequenceLength);
     }
-    return OnnxTextEncoder.open(spec, maxSequenceLength);
+    if (intraOpThreads < 0) {
+      throw new EncoderException(
+          "intra-op threads must be 0 (one per core) or more for encoder " + encoderId + ", got "
+              + intraOpThreads);
+    }
+    return OnnxTextEncoder.open(spec, maxSequenceLength, intraOpThreads);
+  }
+
+  private static int intraOpThreadsFromSystem() throws EncoderException {
+    String v = System.getProperty("streamtune.encoder.threads");
+    if (v == null || v.isBlank()) {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new EncoderException(
+          "system property streamtune.encoder.threads must be a whole number of threads, got '"
+              + v + "'");
+    }
   }
 }

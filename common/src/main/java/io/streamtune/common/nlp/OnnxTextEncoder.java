@@ -31,8 +31,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -43,9 +43,14 @@ import org.slf4j.LoggerFactory;
  * a Hugging Face tokenizer.
  *
  * <p>Thread safety: the ONNX Runtime session is thread-safe but DJL predictors are not, so the
- * encoder keeps a small pool of predictors over one session; each {@code encode} call borrows
- * one per sub-batch. Pool size: system property {@code streamtune.encoder.predictors}
- * (default 2). Close waits for in-flight calls (read-write lock).
+ * encoder keeps a pool of predictors over one session; each {@code encode} call borrows one per
+ * sub-batch, and the pool grows to the number of concurrent callers. Close waits for in-flight
+ * calls (read-write lock).
+ *
+ * <p>Threads: ONNX Runtime's intra-op pool per call ({@code intraOpThreads}; 0 lets ONNX Runtime
+ * pick one per core). One caller with one thread per core suits a single stream of batches; N
+ * callers with one thread each keep N cores busy without the per-operator barriers of a shared
+ * pool, which stall whenever another process or thread takes one of the cores.
  *
  * <p>Obtain instances through {@link Encoders#open(String, int)}.
  */
@@ -65,7 +70,7 @@ public final class OnnxTextEncoder implements TextEncoder {
   private final Model model;
   private final HuggingFaceTokenizer tokenizer;
   private final List<String> inputNames;
-  private final BlockingQueue<Predictor<Padded, float[][]>> predictors;
+  private final Queue<Predictor<Padded, float[][]>> predictors = new ConcurrentLinkedQueue<>();
   private final List<Predictor<Padded, float[][]>> allPredictors;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
@@ -76,24 +81,18 @@ public final class OnnxTextEncoder implements TextEncoder {
       String checksum,
       Model model,
       HuggingFaceTokenizer tokenizer,
-      List<String> inputNames,
-      int poolSize) {
+      List<String> inputNames) {
     this.spec = spec;
     this.maxSequenceLength = maxSequenceLength;
     this.checksum = checksum;
     this.model = model;
     this.tokenizer = tokenizer;
     this.inputNames = inputNames;
-    this.predictors = new ArrayBlockingQueue<>(poolSize);
     this.allPredictors = new ArrayList<>();
-    for (int i = 0; i < poolSize; i++) {
-      Predictor<Padded, float[][]> p = model.newPredictor(new PoolingTranslator());
-      allPredictors.add(p);
-      predictors.add(p);
-    }
   }
 
-  static OnnxTextEncoder open(EncoderSpec spec, int maxSequenceLength) throws EncoderException {
+  static OnnxTextEncoder open(EncoderSpec spec, int maxSequenceLength, int intraOpThreads)
+      throws EncoderException {
     long t0 = System.nanoTime();
     ClassLoader cl = Thread.currentThread().getContextClassLoader();
     if (cl == null) {
@@ -133,20 +132,19 @@ public final class OnnxTextEncoder implements TextEncoder {
     Model model = null;
     try {
       model = Model.newInstance(spec.id(), Device.cpu(), ENGINE);
-      model.load(dir, spec.resourceName(), threadOptions());
+      model.load(dir, spec.resourceName(), threadOptions(intraOpThreads));
       PairList<String, Shape> described = model.getBlock().describeInput();
       List<String> names = described == null ? List.of() : described.keys();
-      int pool = Integer.getInteger("streamtune.encoder.predictors", 2);
       OnnxTextEncoder enc =
-          new OnnxTextEncoder(
-              spec, maxSequenceLength, checksum, model, tokenizer, names, Math.max(1, pool));
+          new OnnxTextEncoder(spec, maxSequenceLength, checksum, model, tokenizer, names);
       enc.warmUp();
       LOG.info(
-          "encoder {} open: dimension {}, max length {}, inputs {}, sha256 {}, {} ms",
+          "encoder {} open: dimension {}, max length {}, inputs {}, intra-op threads {}, sha256 {}, {} ms",
           spec.id(),
           spec.dimension(),
           maxSequenceLength,
           names,
+          intraOpThreads > 0 ? intraOpThreads : "per core",
           checksum.substring(0, 12),
           (System.nanoTime() - t0) / 1_000_000);
       return enc;
@@ -159,9 +157,10 @@ public final class OnnxTextEncoder implements TextEncoder {
     }
   }
 
-  private static Map<String, String> threadOptions() {
-    String threads = System.getProperty("streamtune.encoder.threads");
-    return threads == null ? Map.of() : Map.of("intraOpNumThreads", threads);
+  private static Map<String, String> threadOptions(int intraOpThreads) {
+    return intraOpThreads > 0
+        ? Map.of("intraOpNumThreads", Integer.toString(intraOpThreads))
+        : Map.of();
   }
 
   /**
@@ -301,12 +300,9 @@ public final class OnnxTextEncoder implements TextEncoder {
   }
 
   private float[][] run(Padded batch) {
-    Predictor<Padded, float[][]> p;
-    try {
-      p = predictors.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new EncoderRuntimeException("interrupted waiting for a predictor of " + spec.id(), e);
+    Predictor<Padded, float[][]> p = predictors.poll();
+    if (p == null) {
+      p = newPredictor();
     }
     try {
       return p.predict(batch);
@@ -315,6 +311,15 @@ public final class OnnxTextEncoder implements TextEncoder {
     } finally {
       predictors.add(p);
     }
+  }
+
+  /** A predictor for one more concurrent caller (called under the read lock, never after close). */
+  private Predictor<Padded, float[][]> newPredictor() {
+    Predictor<Padded, float[][]> p = model.newPredictor(new PoolingTranslator());
+    synchronized (allPredictors) {
+      allPredictors.add(p);
+    }
+    return p;
   }
 
   @Override
