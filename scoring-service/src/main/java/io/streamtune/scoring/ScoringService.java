@@ -30,6 +30,7 @@ import io.streamtune.scoring.monitor.ScoringHealth;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 import io.streamtune.scoring.topology.ScoringExceptionHandlers;
 import io.streamtune.scoring.topology.ScoringTopology;
+import io.streamtune.scoring.topology.ScoringWorkers;
 
 /**
  * The scoring service in-process: Kafka Streams app, model registry, metrics and health.
@@ -42,8 +43,8 @@ import io.streamtune.scoring.topology.ScoringTopology;
  * }
  * }</pre>
  *
- * <p>Owns, and closes in reverse order: the metrics endpoint, KafkaStreams, the model registry
- * (loader thread, classifiers) and, unless they were handed in, the encoders.
+ * <p>Owns, and closes in reverse order: the metrics endpoint, KafkaStreams, the encoder workers,
+ * the model registry (loader thread, classifiers) and, unless they were handed in, the encoders.
  */
 public final class ScoringService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoringService.class);
@@ -55,18 +56,23 @@ public final class ScoringService implements AutoCloseable {
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ScoringMetrics metrics = new ScoringMetrics(meters);
     private ModelRegistry models;
+    private ScoringWorkers workers;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
     private MetricsServer http;
     private boolean closed;
 
     public ScoringService(StreamtuneConfig config) throws ConfigException {
-        this(config, ScoringSettings.from(config), EncoderPool.opening(), true);
+        this(config, ScoringSettings.from(config));
+    }
+
+    private ScoringService(StreamtuneConfig config, ScoringSettings settings) {
+        this(config, settings, EncoderPool.opening(settings.encoderIntraOpThreads()), true);
     }
 
     /** With these settings (e.g. flags applied); the service opens and closes its encoders. */
     public static ScoringService owningEncoders(StreamtuneConfig config, ScoringSettings settings) {
-        return new ScoringService(config, settings, EncoderPool.opening(), true);
+        return new ScoringService(config, settings);
     }
 
     /** With encoders the caller owns (tests and benchmarks share one across runs). */
@@ -99,7 +105,8 @@ public final class ScoringService implements AutoCloseable {
             }
         }
         models = new ModelRegistry(config.tasks(), settings.pins(), encoders, null, metrics);
-        Topology topology = ScoringTopology.build(config, settings, models, metrics);
+        workers = ScoringWorkers.start(settings.encoderWorkers());
+        Topology topology = ScoringTopology.build(config, settings, models, metrics, workers);
         Properties props = settings.streamsProperties(config);
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);
         streams = new KafkaStreams(topology, props);
@@ -114,9 +121,9 @@ public final class ScoringService implements AutoCloseable {
             http = MetricsServer.start(settings.metricsPort(), meters, this::health);
             log.info("[scoring] metrics and health on port {}", http.port());
         }
-        log.info("[scoring] starting application {} for tasks {} (batch {} / {} ms, hold {}, commit {} ms, pins {})",
+        log.info("[scoring] starting application {} for tasks {} (batch {} / {} ms, hold {}, commit {} ms, {} encoder workers, pins {})",
                 settings.applicationId(), config.tasks().keySet(), settings.batchSize(), settings.batchMaxWait().toMillis(),
-                settings.holdMaxEvents(), settings.commitInterval().toMillis(), settings.pins());
+                settings.holdMaxEvents(), settings.commitInterval().toMillis(), settings.encoderWorkers(), settings.pins());
         streams.start();
     }
 
@@ -177,6 +184,9 @@ public final class ScoringService implements AutoCloseable {
         }
         if (streamsMetrics != null) {
             streamsMetrics.close();
+        }
+        if (workers != null) {
+            workers.close(); // batches dropped at close finish here and release their models
         }
         if (models != null) {
             models.close();

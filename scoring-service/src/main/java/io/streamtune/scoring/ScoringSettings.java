@@ -31,13 +31,14 @@ import io.streamtune.scoring.topology.ScoringExceptionHandlers;
  *   hold: {maxEvents: 10000}
  *   commitInterval: 100ms
  *   streamThreads: 1
+ *   encoder: {workers: 2}  # default: one per core; 0 encodes on the stream threads
  *   metricsPort: 9401
  *   pin: {reviews: 3}      # serve only version 3 of task reviews
  * }</pre>
  */
 public record ScoringSettings(String applicationId, int batchSize, Duration batchMaxWait, int holdMaxEvents,
-                              Duration commitInterval, int streamThreads, int metricsPort, boolean createTopics,
-                              Map<String, Long> pins) {
+                              Duration commitInterval, int streamThreads, int encoderWorkers, int metricsPort,
+                              boolean createTopics, Map<String, Long> pins) {
     private static final Logger log = LoggerFactory.getLogger(ScoringSettings.class);
 
     public static final String SECTION = "scoring";
@@ -54,6 +55,10 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
             "commit.interval.ms: under exactly_once_v2 predictions become visible to read_committed readers only at commit");
     public static final Setting<Integer> STREAM_THREADS = Setting.integer("streamThreads", 1, 1, 64,
             "num.stream.threads of this instance");
+    public static final Setting<Integer> ENCODER_WORKERS = Setting.integer("encoder.workers",
+            Runtime.getRuntime().availableProcessors(), 0, 1024,
+            "threads that encode batches while the stream threads go on reading and writing (default: one per core; "
+                    + "0 encodes on the stream threads); each runs ONNX Runtime on cores / workers threads");
     public static final Setting<Integer> METRICS_PORT = Setting.integer("metricsPort", 9401, -1, 65_535,
             "port of /metrics and /health; 0 picks a free port, -1 serves nothing");
 
@@ -67,13 +72,13 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
     }
 
     public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, BATCH_SIZE, BATCH_MAX_WAIT, HOLD_MAX_EVENTS,
-            COMMIT_INTERVAL, STREAM_THREADS, METRICS_PORT, CREATE_TOPICS);
+            COMMIT_INTERVAL, STREAM_THREADS, ENCODER_WORKERS, METRICS_PORT, CREATE_TOPICS);
 
     /** Settings for tests and tools: defaults with these batch and hold values. */
     public static ScoringSettings defaults() {
         return new ScoringSettings(APPLICATION_ID.defaultValue(), BATCH_SIZE.defaultValue(), BATCH_MAX_WAIT.defaultValue(),
                 HOLD_MAX_EVENTS.defaultValue(), COMMIT_INTERVAL.defaultValue(), STREAM_THREADS.defaultValue(),
-                METRICS_PORT.defaultValue(), CREATE_TOPICS.defaultValue(), Map.of());
+                ENCODER_WORKERS.defaultValue(), METRICS_PORT.defaultValue(), CREATE_TOPICS.defaultValue(), Map.of());
     }
 
     /** Streams settings the service's guarantees depend on; overriding them logs a warning and is ignored. */
@@ -105,7 +110,7 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
         ScoringSettings settings = new ScoringSettings(APPLICATION_ID.read(s, SECTION, problems), BATCH_SIZE.read(s, SECTION, problems),
                 BATCH_MAX_WAIT.read(s, SECTION, problems), HOLD_MAX_EVENTS.read(s, SECTION, problems),
                 COMMIT_INTERVAL.read(s, SECTION, problems), STREAM_THREADS.read(s, SECTION, problems),
-                METRICS_PORT.read(s, SECTION, problems), CREATE_TOPICS.read(s, SECTION, problems), pins);
+                ENCODER_WORKERS.read(s, SECTION, problems), METRICS_PORT.read(s, SECTION, problems), CREATE_TOPICS.read(s, SECTION, problems), pins);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -113,11 +118,21 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
     }
 
     public ScoringSettings withMetricsPort(int port) {
-        return new ScoringSettings(applicationId, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, port, createTopics, pins);
+        return new ScoringSettings(applicationId, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, encoderWorkers,
+                port, createTopics, pins);
     }
 
     public ScoringSettings withApplicationId(String id) {
-        return new ScoringSettings(id, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, metricsPort, createTopics, pins);
+        return new ScoringSettings(id, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, encoderWorkers,
+                metricsPort, createTopics, pins);
+    }
+
+    /**
+     * ONNX Runtime threads per encoder call: the cores shared among the workers, one each at
+     * least; with no workers (encoding on the stream threads) one per core, ONNX Runtime's default (0).
+     */
+    public int encoderIntraOpThreads() {
+        return encoderWorkers == 0 ? 0 : Math.max(1, Runtime.getRuntime().availableProcessors() / encoderWorkers);
     }
 
     /**
@@ -132,8 +147,9 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
         p.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads));
         // Low linger keeps EOS latency close to the commit interval (DESIGN.md, Facts).
         p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
-        // The stream thread blocks in poll() at most this long, so the max-wait punctuation is not late at low rates.
-        p.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, Long.toString(Math.min(100, batchMaxWait.toMillis())));
+        // The stream thread blocks in poll() at most this long, so neither the max-wait punctuation nor the
+        // forwarding of a batch the workers finished waits long at low rates.
+        p.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, Long.toString(Math.max(1, Math.min(100, batchMaxWait.toMillis() / 2))));
         p.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");

@@ -73,7 +73,8 @@ class ScoringServiceIT {
     }
 
     private static ScoringSettings settings(String appId) {
-        return new ScoringSettings(appId, 16, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, -1, true, Map.of());
+        // Two encoder workers: batches are in flight at every commit, swap and restart.
+        return new ScoringSettings(appId, 16, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 2, -1, true, Map.of());
     }
 
     private static KafkaProducer<String, byte[]> producer() {

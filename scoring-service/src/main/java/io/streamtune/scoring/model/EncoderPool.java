@@ -27,16 +27,23 @@ public final class EncoderPool implements AutoCloseable {
 
     private final Map<String, TextEncoder> encoders = new LinkedHashMap<>();
     private final Set<String> borrowed;
+    private final int intraOpThreads;
     private boolean closed;
 
-    private EncoderPool(Map<String, TextEncoder> borrowed) {
+    private EncoderPool(Map<String, TextEncoder> borrowed, int intraOpThreads) {
         encoders.putAll(borrowed);
         this.borrowed = Set.copyOf(borrowed.keySet());
+        this.intraOpThreads = intraOpThreads;
     }
 
-    /** A pool that opens encoders on first use. */
+    /** A pool that opens encoders on first use, each call on one thread per core. */
     public static EncoderPool opening() {
-        return new EncoderPool(Map.of());
+        return opening(0);
+    }
+
+    /** A pool that opens encoders on first use, each call on {@code intraOpThreads} threads (0: one per core). */
+    public static EncoderPool opening(int intraOpThreads) {
+        return new EncoderPool(Map.of(), intraOpThreads);
     }
 
     /** A pool that serves these already open encoders (keyed by their id) and opens others on demand; it never closes these. */
@@ -45,7 +52,7 @@ public final class EncoderPool implements AutoCloseable {
         for (TextEncoder e : open) {
             m.put(e.id(), e);
         }
-        return new EncoderPool(m);
+        return new EncoderPool(m, 0);
     }
 
     /**
@@ -59,7 +66,7 @@ public final class EncoderPool implements AutoCloseable {
         TextEncoder e = encoders.get(encoderId);
         if (e == null) {
             long start = System.nanoTime();
-            e = Encoders.open(encoderId, maxSequenceLength);
+            e = Encoders.open(encoderId, maxSequenceLength, intraOpThreads);
             encoders.put(encoderId, e);
             log.info("[scoring] opened encoder {} (max {} tokens) in {} ms", encoderId, maxSequenceLength,
                     (System.nanoTime() - start) / 1_000_000);

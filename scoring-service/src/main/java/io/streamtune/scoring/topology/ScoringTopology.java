@@ -30,7 +30,7 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
  * </pre>
  *
  * <pre>{@code
- * Topology t = ScoringTopology.build(config, settings, registry, metrics);
+ * Topology t = ScoringTopology.build(config, settings, registry, metrics, workers);
  * }</pre>
  */
 public final class ScoringTopology {
@@ -70,7 +70,8 @@ public final class ScoringTopology {
     private ScoringTopology() {
     }
 
-    public static Topology build(StreamtuneConfig config, ScoringSettings settings, ModelRegistry models, ScoringMetrics metrics) {
+    public static Topology build(StreamtuneConfig config, ScoringSettings settings, ModelRegistry models, ScoringMetrics metrics,
+                                 ScoringWorkers workers) {
         Topology t = new Topology();
         // Global stores have no changelog of their own: the compacted topic is their log.
         t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MODEL_STORE), Serdes.String(), Serdes.ByteArray())
@@ -86,7 +87,7 @@ public final class ScoringTopology {
             Names n = new Names(task.name());
             TaskTopics topics = task.topics();
             t.addSource(n.source(), new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-            t.addProcessor(n.scorer(), () -> new ScoringProcessor(task, parser, models, metrics, settings.batchSize(),
+            t.addProcessor(n.scorer(), () -> new ScoringProcessor(task, parser, models, metrics, workers, settings.batchSize(),
                     settings.batchMaxWait(), settings.holdMaxEvents(), n), n.source());
             // In memory with a changelog: the buffer is small and bounded, and restores from its changelog.
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.bufferStore()), Serdes.Long(),

@@ -49,6 +49,7 @@ class ScoringTopologyTest {
     private static final List<String> LABELS = List.of("negative", "positive");
     private static final String TASK = "reviews";
     private static TextEncoder encoder;
+    private ScoringWorkers workers;
 
     @TempDir
     Path stateDir;
@@ -73,6 +74,12 @@ class ScoringTopologyTest {
     }
 
     private void start(int batchSize, int holdMax, Map<String, Long> pins) throws Exception {
+        start(batchSize, holdMax, pins, ScoringWorkers.inline());
+    }
+
+    /** The production topology; with inline workers a batch is scored before the record that filled it returns. */
+    private void start(int batchSize, int holdMax, Map<String, Long> pins, ScoringWorkers w) throws Exception {
+        workers = w;
         config = StreamtuneConfig.parse("""
                 kafka: {bootstrap.servers: "ttd:9092"}
                 tasks:
@@ -81,14 +88,14 @@ class ScoringTopologyTest {
                     maxTextChars: 200
                 """, Map.of(), Map.of());
         ScoringSettings settings = new ScoringSettings("ttd-scoring", batchSize, Duration.ofMillis(20), holdMax,
-                Duration.ofMillis(100), 1, -1, false, pins);
+                Duration.ofMillis(100), 1, w.size(), -1, false, pins);
         metrics = ScoringMetrics.noop();
         // A direct executor: a piped model record is validated, loaded and swapped before pipeInput returns.
         models = new ModelRegistry(config.tasks(), pins, EncoderPool.sharing(encoder), Runnable::run, metrics);
         Properties props = settings.streamsProperties(config);
         props.put("state.dir", Files.createDirectories(stateDir.resolve("streams")).toString());
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);
-        driver = new TopologyTestDriver(ScoringTopology.build(config, settings, models, metrics), props);
+        driver = new TopologyTestDriver(ScoringTopology.build(config, settings, models, metrics, workers), props);
         TaskTopics t = TaskTopics.of(TASK);
         events = driver.createInputTopic(t.events(), new ByteArraySerializer(), new ByteArraySerializer());
         modelTopic = driver.createInputTopic(TaskTopics.MODELS, new StringSerializer(), new ByteArraySerializer());
@@ -100,6 +107,9 @@ class ScoringTopologyTest {
     void close() {
         if (driver != null) {
             driver.close();
+        }
+        if (workers != null) {
+            workers.close();
         }
         if (models != null) {
             models.close();
@@ -154,6 +164,29 @@ class ScoringTopologyTest {
         assertTrue(predictions.isEmpty());
         sendEvent("c", "third");
         assertEquals(List.of("a", "b", "c"), predictions.readValuesToList().stream().map(Prediction::id).toList());
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldForwardBatchesScoredOnWorkerThreadsInPartitionOrderOnce() throws Exception {
+        start(2, 100, Map.of(), ScoringWorkers.start(2));
+        publishModel(1, LABELS, 0f, 2f);
+        List<String> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < 15; i++) { // 7 full batches (more than MAX_IN_FLIGHT) and one partly filled
+            sent.add("w-" + i);
+            sendEvent("w-" + i, "The blender number " + i + " works perfectly.");
+        }
+        List<Prediction> out = new java.util.ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (out.size() < sent.size() && System.nanoTime() < deadline) {
+            tick(); // forwards what the workers finished, and the partly filled batch after maxWait
+            out.addAll(predictions.readValuesToList());
+            Thread.sleep(5);
+        }
+        assertEquals(sent, out.stream().map(Prediction::id).toList(), "one prediction per event, in partition order");
+        assertTrue(out.stream().allMatch(p -> p.modelVersion() == 1 && p.label().equals("positive")));
+        tick();
+        assertTrue(predictions.isEmpty() && dlq.isEmpty(), "nothing forwarded twice");
     }
 
     @Test
