@@ -139,9 +139,10 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 Random rnd = new Random(seed + 1);
 
                 Collector all = new Collector(broker.bootstrapServers());
-                // Warm-up, untimed: the JIT compiles the Kafka, Streams and JSON paths in the first
-                // seconds (measured: the compiler threads took ~10% of the CPU of a cold run).
-                int warm = (int) Math.max(500, encoderOnly * Math.min(seconds, 10) / 2);
+                // Warm-up, untimed, as long as the measured backlog: the JIT compiles the broker's, the
+                // clients' and the Streams paths for a long while (measured: the compiler threads took
+                // ~10% of the CPU in a cold run, still ~7% after a warm-up half this long).
+                int warm = (int) Math.max(500, encoderOnly * seconds);
                 long w0 = System.nanoTime();
                 for (int i = 0; i < warm; i++) {
                     send(producer, "w-" + i, sentences.get(rnd.nextInt(sentences.size())));
