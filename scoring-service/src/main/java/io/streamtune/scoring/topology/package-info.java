@@ -15,9 +15,12 @@
  * events are never dropped to make room, so what is held is exactly what will be scored.
  *
  * <h2>Ordering and versions</h2>
- * One processor instance per partition, one buffer per instance, flushed oldest first: the
- * predictions of a partition keep its event order. A batch is scored by one version (one
- * reference-counted handle held for the batch); the last version used per partition is kept
+ * One processor instance per partition, one buffer per instance, cut into batches oldest first.
+ * Batches run concurrently on the {@link io.streamtune.scoring.topology.ScoringWorkers} but are
+ * forwarded in the order they were cut, so the predictions of a partition keep its event order.
+ * A batch is scored by one version (one reference-counted handle held from submission until its
+ * predictions are forwarded, or until it ends if its partition was closed meanwhile); the
+ * versions of a partition's batches never decrease; the last version used per partition is kept
  * in a changelogged store, so a partition never goes back to an older version, not even after a
  * restart, unless an operator pins one.
  */
