@@ -1,0 +1,62 @@
+package io.streamtune.scoring.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class ScoringWorkersTest {
+
+    @Test
+    void shouldRunInlineBatchesOnTheCaller() throws Exception {
+        try (ScoringWorkers w = ScoringWorkers.inline()) {
+            CompletableFuture<String> f = w.submit(() -> Thread.currentThread().getName());
+            assertTrue(f.isDone());
+            assertEquals(Thread.currentThread().getName(), f.get());
+            CompletableFuture<String> failed = w.submit(() -> {
+                throw new IllegalStateException("boom");
+            });
+            ExecutionException e = assertThrows(ExecutionException.class, failed::get);
+            assertEquals("boom", e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldMakeTheSubmitterWaitWhileTwoBatchesPerWorkerAreUnfinished() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (ScoringWorkers w = ScoringWorkers.start(1)) {
+            CompletableFuture<String> first = w.submit(() -> await(release, Thread.currentThread().getName()));
+            w.submit(() -> await(release, "second"));
+            CompletableFuture<CompletableFuture<String>> third = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return w.submit(() -> "third");
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(300);
+            assertFalse(third.isDone(), "a third batch waits while one worker has two unfinished");
+            release.countDown();
+            assertEquals("third", third.get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
+            assertTrue(first.get().startsWith("scoring-encoder-"), "batches run on the worker threads");
+        }
+    }
+
+    private static String await(CountDownLatch latch, String value) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return value;
+    }
+}
