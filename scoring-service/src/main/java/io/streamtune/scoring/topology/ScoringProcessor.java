@@ -9,12 +9,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -201,7 +201,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
     }
 
-    /** The next batch of waiting events; those that no longer parse (configuration changed since) go to the DLQ. */
+    /** The sequence numbers of the next batch, oldest first. */
     private List<Long> take() {
         List<Long> seqs = new ArrayList<>(Math.min(batchSize, waiting.size()));
         while (!waiting.isEmpty() && seqs.size() < batchSize) {
@@ -210,6 +210,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         return seqs;
     }
 
+    /**
+     * Submits these buffered events as one batch under {@code model} (whose reference the batch now
+     * holds); those that no longer parse (the configuration changed since they were buffered) go to
+     * the DLQ instead.
+     */
     private void submit(List<Long> candidates, ModelHandle model) {
         List<Long> seqs = new ArrayList<>(candidates.size());
         List<BufferedEvent> buffered = new ArrayList<>(candidates.size());
