@@ -38,6 +38,7 @@ class DashboardMetricsTest {
         scoring.deadLetter("t", Reason.MALFORMED_JSON);
         scoring.swapped("t", 1, System.currentTimeMillis(), Duration.ofMillis(20));
         scoring.rejected("t", "CHECKSUM_MISMATCH");
+        scoring.encoderPending(() -> 1);
         TrainerMetrics trainer = new TrainerMetrics(registry);
         trainer.task("t");
         trainer.consumed("t");

@@ -106,6 +106,7 @@ public final class ScoringService implements AutoCloseable {
         }
         models = new ModelRegistry(config.tasks(), settings.pins(), encoders, null, metrics);
         workers = ScoringWorkers.start(settings.encoderWorkers());
+        metrics.encoderPending(workers::pending);
         Topology topology = ScoringTopology.build(config, settings, models, metrics, workers);
         Properties props = settings.streamsProperties(config);
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -35,6 +36,7 @@ public final class ScoringMetrics {
     public static final String MODEL_AGE = "streamtune.scoring.model.age";
     public static final String MODEL_VERSION = "streamtune.scoring.model.version";
     public static final String DLQ = "streamtune.scoring.dlq";
+    public static final String ENCODER_PENDING = "streamtune.scoring.encoder.pending";
     public static final String HANDLER_ERRORS = "streamtune.scoring.handler.errors";
 
     public static final String TAG_TASK = "task";
@@ -82,6 +84,16 @@ public final class ScoringMetrics {
     public void batch(String task, int size) {
         batches.computeIfAbsent(task, t -> DistributionSummary.builder(BATCH_SIZE).description("events per encoder call")
                 .tag(TAG_TASK, t).register(registry)).record(size);
+    }
+
+    /**
+     * Batches submitted to the encoder workers and not finished. At its bound (two per worker)
+     * the encoders are the bottleneck and the stream threads wait for them.
+     */
+    public void encoderPending(IntSupplier pending) {
+        // Strong reference: the supplier is a lambda nobody else holds, and gauges hold weak ones by default.
+        Gauge.builder(ENCODER_PENDING, pending, IntSupplier::getAsInt).strongReference(true)
+                .description("batches submitted to the encoder workers and not finished (at most 2 per worker)").register(registry);
     }
 
     public void deadLetter(String task, Reason reason) {

@@ -62,6 +62,11 @@ public final class ScoringWorkers implements AutoCloseable {
         return new ScoringWorkers(n);
     }
 
+    /** Batches submitted and not finished (always 0 inline). */
+    public int pending() {
+        return slots == null ? 0 : 2 * size - slots.availablePermits();
+    }
+
     /** The number of worker threads; 0 when batches run inline. */
     public int size() {
         return size;

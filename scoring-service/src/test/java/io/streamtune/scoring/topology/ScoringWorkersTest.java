@@ -45,8 +45,14 @@ class ScoringWorkersTest {
             });
             Thread.sleep(300);
             assertFalse(third.isDone(), "a third batch waits while one worker has two unfinished");
+            assertEquals(2, w.pending());
             release.countDown();
             assertEquals("third", third.get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (w.pending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(0, w.pending(), "finished batches free their slots");
             assertTrue(first.get().startsWith("scoring-encoder-"), "batches run on the worker threads");
         }
     }
