@@ -39,6 +39,7 @@ import io.streamtune.common.serde.JsonSerde;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.ScoringSettings;
 import io.streamtune.scoring.model.EncoderPool;
+import io.streamtune.scoring.model.ModelHandle;
 import io.streamtune.scoring.model.ModelRegistry;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 import io.streamtune.scoring.testing.TestModels;
@@ -187,6 +188,48 @@ class ScoringTopologyTest {
         assertTrue(out.stream().allMatch(p -> p.modelVersion() == 1 && p.label().equals("positive")));
         tick();
         assertTrue(predictions.isEmpty() && dlq.isEmpty(), "nothing forwarded twice");
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldKeepABatchInFlightInTheBufferAndDropItAtCloseReleasingItsModelWhenItEnds() throws Exception {
+        ScoringWorkers one = ScoringWorkers.start(1);
+        start(2, 100, Map.of(), one);
+        publishModel(1, LABELS, 0f, 2f);
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+        one.submit(() -> { // occupies the only worker: the next batch stays in flight
+            try {
+                busy.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        });
+        sendEvent("f-1", "The mattress feels solid and well made.");
+        sendEvent("f-2", "The mattress feels solid and well made.");
+        tick();
+        assertTrue(predictions.isEmpty(), "the batch is in flight");
+        var buffer = driver.<Long, BufferedEvent>getKeyValueStore(new ScoringTopology.Names(TASK).bufferStore());
+        int buffered = 0;
+        try (var it = buffer.all()) {
+            while (it.hasNext()) {
+                it.next();
+                buffered++;
+            }
+        }
+        assertEquals(2, buffered, "a batch in flight stays in the (changelogged) buffer until it is forwarded");
+        ModelHandle model = models.acquire(TASK);
+        assertEquals(3, model.references(), "the registry, the batch in flight and this test");
+        model.release();
+
+        driver.close(); // a rebalance or shutdown: the batch is dropped, not forwarded
+        driver = null;
+        busy.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (model.references() > 1 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, model.references(), "the dropped batch released its model when it ended");
     }
 
     @Test
