@@ -221,6 +221,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         List<Event> events = new ArrayList<>(candidates.size());
         for (long seq : candidates) {
             BufferedEvent b = buffer.get(seq);
+            if (b == null) { // not expected: the store and the queue change together
+                log.warn("[scoring task={} {}] buffered event {} is missing from {}; skipped", task.name(), context.taskId(), seq,
+                        names.bufferStore());
+                count--;
+                continue;
+            }
             // Parsing again is cheap next to encoding and keeps the store to the original bytes.
             ParseResult<Event> p = parser.parseEvent(task.name(), b.value());
             if (p.isOk()) {
