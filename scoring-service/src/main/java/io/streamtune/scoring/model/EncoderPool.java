@@ -17,7 +17,7 @@ import io.streamtune.common.nlp.TextEncoder;
  * the encoders it opened; encoders handed in with {@link #sharing} stay their owner's.
  *
  * <pre>{@code
- * try (EncoderPool pool = EncoderPool.opening()) {
+ * try (EncoderPool pool = EncoderPool.opening(settings.encoderIntraOpThreads())) {
  *   TextEncoder enc = pool.get("all-minilm-l6-v2", 128);
  * }
  * }</pre>
@@ -34,11 +34,6 @@ public final class EncoderPool implements AutoCloseable {
         encoders.putAll(borrowed);
         this.borrowed = Set.copyOf(borrowed.keySet());
         this.intraOpThreads = intraOpThreads;
-    }
-
-    /** A pool that opens encoders on first use, each call on one thread per core. */
-    public static EncoderPool opening() {
-        return opening(0);
     }
 
     /** A pool that opens encoders on first use, each call on {@code intraOpThreads} threads (0: one per core). */
