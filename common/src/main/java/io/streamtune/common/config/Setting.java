@@ -58,6 +58,26 @@ public final class Setting<T> {
                 allowed::contains, "one of " + allowed, doc);
     }
 
+    /**
+     * One constant of an enum, written in any case ({@code lora}, {@code LoRA}); an unknown value is
+     * a problem naming the key and the allowed values.
+     */
+    public static <E extends Enum<E>> Setting<E> enumeration(String key, Class<E> type, E def, String doc) {
+        List<String> allowed = java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+        return new Setting<>(key, def, "one of " + allowed, n -> {
+            if (!n.isTextual()) {
+                return null;
+            }
+            String v = n.asText().trim().toUpperCase(Locale.ROOT).replace('-', '_');
+            for (E c : type.getEnumConstants()) {
+                if (c.name().equals(v)) {
+                    return c;
+                }
+            }
+            return null;
+        }, v -> true, "one of " + allowed, doc);
+    }
+
     public static Setting<Boolean> bool(String key, boolean def, String doc) {
         return new Setting<>(key, def, "boolean", n -> n.isBoolean() ? n.booleanValue() : null, v -> true, "true or false", doc);
     }

@@ -1,0 +1,2 @@
+/** Hashing shared by every module: {@link io.streamtune.common.hash.Sha256}. */
+package io.streamtune.common.hash;
