@@ -1,27 +1,31 @@
-package io.streamtune.common.nlp;
+package io.streamtune.common.runtime;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.streamtune.common.hash.Sha256;
+import io.streamtune.common.model.BackboneRef;
+import io.streamtune.common.model.ModelInput;
+
 /**
- * A bounded, thread-safe LRU cache of embeddings keyed by encoder id + SHA-256 of the text.
+ * A bounded, thread-safe LRU cache of backbone features keyed by the backbone's output identity
+ * ({@link BackboneRef.Key#checksum()}: id, sequence length, base and weights checksums) + SHA-256 of
+ * the input, so a feature computed at one truncation or with one set of weights is never served for
+ * another.
  *
  * <p>Retraining on a sliding window re-encodes mostly the same examples; this keeps them. Keys
- * hash the text so the cache does not retain the texts themselves. Vectors are stored as given
+ * hash the input so the cache does not retain texts or images. Vectors are stored as given
  * and returned as copies, so callers cannot corrupt cached entries.
  *
  * <pre>{@code
- * EmbeddingCache cache = new EmbeddingCache(100_000);
- * try (TextEncoder enc = CachingTextEncoder.wrapping(shared, cache)) { enc.encode(texts); }
+ * FeatureCache cache = new FeatureCache(100_000);
+ * Backbone cached = new CachingBackbone(lease.backbone(), cache);
+ * cached.features(inputs);
  * log.info("hits {} misses {}", cache.hits(), cache.misses());
  * }</pre>
  */
-public final class EmbeddingCache {
+public final class FeatureCache {
 
   private final int maxEntries;
   private final LinkedHashMap<String, float[]> entries;
@@ -31,7 +35,7 @@ public final class EmbeddingCache {
   /**
    * @param maxEntries entries kept before the least recently used is evicted (at least 1)
    */
-  public EmbeddingCache(int maxEntries) {
+  public FeatureCache(int maxEntries) {
     if (maxEntries < 1) {
       throw new IllegalArgumentException("maxEntries must be >= 1, got " + maxEntries);
     }
@@ -42,19 +46,17 @@ public final class EmbeddingCache {
 
           @Override
           protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
-            return size() > EmbeddingCache.this.maxEntries;
+            return size() > FeatureCache.this.maxEntries;
           }
         };
   }
 
-  /** The cache key of a text for an encoder. */
-  public static String key(String encoderId, String text) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return encoderId + ':' + HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("JDK without SHA-256", e);
-    }
+  /** The cache key of an input for a backbone. */
+  public static String key(BackboneRef.Key backbone, ModelInput input) {
+    String content = input instanceof ModelInput.Text t
+        ? "t:" + Sha256.hex(t.text())
+        : "i:" + Sha256.hex(((ModelInput.Image) input).encoded());
+    return backbone.checksum() + ':' + content;
   }
 
   /** The cached vector (a copy) or null; counts a hit or a miss. */

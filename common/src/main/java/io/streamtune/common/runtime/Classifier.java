@@ -1,11 +1,16 @@
-package io.streamtune.common.model;
+package io.streamtune.common.runtime;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.streamtune.common.nlp.TextEncoder;
+import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.BackboneRef;
+import io.streamtune.common.model.Classification;
+import io.streamtune.common.model.HeadWeights;
+import io.streamtune.common.model.ModelArtifact;
+import io.streamtune.common.model.ModelInput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,16 +19,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one model version: encoder + head. The head runs on DJL's PyTorch engine.
+ * One model version ready to classify: the downstream-task model = its backbone (held through a
+ * {@link Backbones.Lease}) + its head. The head runs on DJL's PyTorch engine. The trainer's gate,
+ * the scorer and {@code evaluate} all classify through this class, on backbones from
+ * {@link Backbones}: what is measured is what is served.
  *
  * <p>Thread-safe: the head's weights are read-only native arrays in a long-lived manager;
  * every call computes in its own short-lived sub-manager, closed before it returns, so nothing
- * per call stays attached to the long-lived one. {@link #close()} releases the head but not
- * the encoder: encoders are shared across versions and closed by whoever opened them.
+ * per call stays attached to the long-lived one. {@link #close()} releases the head and the
+ * backbone lease.
  *
  * <pre>{@code
- * try (Classifier c = Classifier.load(ModelArtifact.parse(bytes), encoder)) {
- *   Classification r = c.classify(List.of("great stay")).get(0);
+ * try (Classifier c = Classifier.open(ModelArtifact.parse(bytes), backbones, 128)) {
+ *   Classification r = c.classify(ModelInput.texts(List.of("great stay"))).get(0);
  *   r.label(); r.scores();
  * }
  * }</pre>
@@ -36,7 +44,8 @@ public final class Classifier implements AutoCloseable {
   public static final String ENGINE = "PyTorch";
 
   private final ModelArtifact artifact;
-  private final TextEncoder encoder;
+  private final Backbones.Lease lease;
+  private final Backbone backbone;
   private final NDManager manager;
   private final List<NDArray> weights = new ArrayList<>();
   private final List<NDArray> biases = new ArrayList<>();
@@ -44,9 +53,10 @@ public final class Classifier implements AutoCloseable {
   private final int inputDimension;
   private volatile boolean closed;
 
-  private Classifier(ModelArtifact artifact, TextEncoder encoder, Device device) {
+  private Classifier(ModelArtifact artifact, Backbones.Lease lease, Device device) {
     this.artifact = artifact;
-    this.encoder = encoder;
+    this.lease = lease;
+    this.backbone = lease.backbone();
     this.labels = artifact.meta().labels();
     HeadWeights head = artifact.head();
     this.inputDimension = head.inputDimension();
@@ -59,37 +69,74 @@ public final class Classifier implements AutoCloseable {
   }
 
   /**
-   * Loads a model version for serving on CPU, after checking it fits the encoder.
+   * Opens a model version for serving on CPU: acquires its backbone and checks that the head fits it.
    *
-   * @throws ArtifactException ENCODER_MISMATCH or SHAPE_MISMATCH
+   * @param defaultSequenceLength the task's configured length, used for a text backbone whose
+   *     artifact does not record one (format 1)
+   * @throws ArtifactException from {@link Backbones#acquire} (ENCODER_MISMATCH, MISSING_WEIGHTS,
+   *     CHECKSUM_MISMATCH, UNSUPPORTED_BACKBONE), or SHAPE_MISMATCH when the head does not fit
    */
-  public static Classifier load(ModelArtifact artifact, TextEncoder encoder)
+  public static Classifier open(ModelArtifact artifact, Backbones backbones, int defaultSequenceLength)
       throws ArtifactException {
-    return load(artifact, encoder, Device.cpu());
+    return open(artifact, backbones, defaultSequenceLength, Device.cpu());
   }
 
-  /** As {@link #load(ModelArtifact, TextEncoder)} on a chosen device. */
-  public static Classifier load(ModelArtifact artifact, TextEncoder encoder, Device device)
+  /** As {@link #open(ModelArtifact, Backbones, int)}, with the head on a chosen device. */
+  public static Classifier open(ModelArtifact artifact, Backbones backbones, int defaultSequenceLength, Device device)
       throws ArtifactException {
-    ArtifactChecks.checkEncoder(artifact, encoder);
-    Classifier c = new Classifier(artifact, encoder, device);
-    LOG.debug("loaded {} on {}", artifact, device);
-    return c;
+    Backbones.Lease lease = backbones.acquire(resolve(artifact.backbone(), defaultSequenceLength));
+    try {
+      checkHead(artifact, lease.backbone());
+      Classifier c = new Classifier(artifact, lease, device);
+      LOG.debug("loaded {} on {}", artifact, device);
+      return c;
+    } catch (ArtifactException | RuntimeException e) {
+      lease.close();
+      throw e;
+    }
+  }
+
+  /** The backbone a version names, with a text backbone's missing sequence length (format 1) set. */
+  public static BackboneRef resolve(BackboneRef ref, int defaultSequenceLength) {
+    return ref.maxSequenceLength() == 0 && ref.kind() == io.streamtune.common.model.BackboneKind.TEXT_ENCODER
+        ? ref.withMaxSequenceLength(defaultSequenceLength) : ref;
+  }
+
+  private static void checkHead(ModelArtifact a, Backbone backbone) throws ArtifactException {
+    HeadWeights h = a.head();
+    String where = " (task " + a.meta().task() + ", version " + a.meta().version() + ")";
+    if (h.inputDimension() != backbone.dimension()) {
+      throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH,
+          "head takes " + h.inputDimension() + " inputs, backbone " + backbone.key() + " gives " + backbone.dimension() + where);
+    }
+    if (h.outputDimension() != a.meta().labels().size()) {
+      throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH,
+          "head has " + h.outputDimension() + " outputs for " + a.meta().labels().size() + " labels" + where);
+    }
   }
 
   public ModelArtifact artifact() {
     return artifact;
   }
 
-  /** Encodes and classifies texts, one result per text in order. */
-  public List<Classification> classify(List<String> texts) {
-    if (texts.isEmpty()) {
-      return List.of();
-    }
-    return classifyEmbeddings(encoder.encode(texts));
+  /** The backbone this version runs on. */
+  public Backbone backbone() {
+    return backbone;
   }
 
-  /** Classifies embeddings already computed by the same encoder. */
+  /**
+   * Classifies a batch: backbone features in one call, then the head; one result per input, in order.
+   *
+   * @throws InputRejectedException when one input cannot be used (it names which)
+   */
+  public List<Classification> classify(List<ModelInput> inputs) {
+    if (inputs.isEmpty()) {
+      return List.of();
+    }
+    return classifyEmbeddings(backbone.features(inputs));
+  }
+
+  /** Classifies features already computed by this version's backbone. */
   public List<Classification> classifyEmbeddings(float[][] embeddings) {
     if (embeddings.length == 0) {
       return List.of();
@@ -161,5 +208,6 @@ public final class Classifier implements AutoCloseable {
     }
     closed = true;
     manager.close();
+    lease.close();
   }
 }

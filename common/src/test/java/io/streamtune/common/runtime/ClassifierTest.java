@@ -1,8 +1,13 @@
-package io.streamtune.common.model;
+package io.streamtune.common.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.streamtune.common.model.Classification;
+import io.streamtune.common.model.ModelArtifact;
+import io.streamtune.common.model.ModelInput;
+import io.streamtune.common.model.TestModels;
 import io.streamtune.common.nlp.FakeEncoder;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +15,23 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ClassifierTest {
 
   private static final List<String> LABELS = List.of("bearish", "bullish", "neutral");
   private final FakeEncoder encoder = new FakeEncoder(6);
+  private final Backbones backbones = Backbones.create((id, length) -> encoder, null);
+
+  @AfterEach
+  void closeBackbones() {
+    backbones.close();
+  }
+
+  private Classifier open(ModelArtifact a) throws Exception {
+    return Classifier.open(a, backbones, 16);
+  }
 
   private ModelArtifact artifact(String kind) {
     return ModelArtifact.of(
@@ -27,11 +43,11 @@ class ClassifierTest {
   void shouldComputeTheSameProbabilitiesAsAPlainJavaForwardPass() throws Exception {
     for (String kind : List.of("linear", "mlp")) {
       ModelArtifact a = artifact(kind);
-      float[][] x = ModelArtifactTest.randomEmbeddings(20, 6, 3);
-      try (Classifier c = Classifier.load(a, encoder)) {
+      float[][] x = TestModels.randomEmbeddings(20, 6, 3);
+      try (Classifier c = open(a)) {
         float[][] p = c.probabilities(x);
         for (int i = 0; i < x.length; i++) {
-          double[] expected = forward(a.head(), x[i]);
+          double[] expected = TestModels.forward(a.head(), x[i]);
           for (int j = 0; j < 3; j++) {
             assertEquals(expected[j], p[i][j], 1e-5, kind + " row " + i);
           }
@@ -42,8 +58,8 @@ class ClassifierTest {
 
   @Test
   void shouldReturnLabelAndScoresInLabelOrder() throws Exception {
-    try (Classifier c = Classifier.load(artifact("mlp"), encoder)) {
-      List<Classification> r = c.classify(List.of("up", "down"));
+    try (Classifier c = open(artifact("mlp"))) {
+      List<Classification> r = c.classify(ModelInput.texts(List.of("up", "down")));
       assertEquals(2, r.size());
       for (Classification k : r) {
         assertEquals(LABELS, new ArrayList<>(k.scores().keySet()));
@@ -58,8 +74,8 @@ class ClassifierTest {
 
   @Test
   void shouldNotAccumulateNativeArraysOverOneThousandPredictions() throws Exception {
-    try (Classifier c = Classifier.load(artifact("mlp"), encoder)) {
-      float[][] x = ModelArtifactTest.randomEmbeddings(8, 6, 5);
+    try (Classifier c = open(artifact("mlp"))) {
+      float[][] x = TestModels.randomEmbeddings(8, 6, 5);
       c.probabilities(x);
       int before = c.liveNativeArrays();
       assertEquals(4, before, "two weights and two biases");
@@ -73,7 +89,7 @@ class ClassifierTest {
   @Test
   void shouldCountArraysThatStayAttachedSoTheLeakCheckCanFail() throws Exception {
     // Guards the leak test above: the counter must see arrays left in a sub-manager.
-    try (Classifier c = Classifier.load(artifact("linear"), encoder)) {
+    try (Classifier c = open(artifact("linear"))) {
       int before = c.liveNativeArrays();
       ai.djl.ndarray.NDManager leaked = leakSubManager(c);
       leaked.create(new float[] {1f, 2f});
@@ -85,8 +101,8 @@ class ClassifierTest {
 
   @Test
   void shouldClassifyConcurrentlyWithSameResults() throws Exception {
-    try (Classifier c = Classifier.load(artifact("mlp"), encoder)) {
-      float[][] x = ModelArtifactTest.randomEmbeddings(16, 6, 9);
+    try (Classifier c = open(artifact("mlp"))) {
+      float[][] x = TestModels.randomEmbeddings(16, 6, 9);
       float[][] expected = c.probabilities(x);
       ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
@@ -110,46 +126,18 @@ class ClassifierTest {
   }
 
   @Test
-  void shouldLeaveEncoderOpenOnClose() throws Exception {
-    Classifier.load(artifact("linear"), encoder).close();
-    assertTrue(!encoder.closed);
+  void shouldKeepTheSharedFrozenBackboneOpenAfterItsLastClassifierCloses() throws Exception {
+    open(artifact("linear")).close();
+    open(artifact("mlp")).close();
+    assertFalse(encoder.closed, "a frozen backbone is kept for the next version");
+    assertEquals(1, backbones.openKeys().size(), "both versions share one backbone");
+    backbones.close();
+    assertTrue(encoder.closed, "the pool closes what it opened");
   }
 
   private static ai.djl.ndarray.NDManager leakSubManager(Classifier c) throws Exception {
     java.lang.reflect.Field f = Classifier.class.getDeclaredField("manager");
     f.setAccessible(true);
     return ((ai.djl.ndarray.NDManager) f.get(c)).newSubManager();
-  }
-
-  static double[] forward(HeadWeights h, float[] x) {
-    double[] v = new double[x.length];
-    for (int i = 0; i < x.length; i++) {
-      v[i] = x[i];
-    }
-    for (int li = 0; li < h.layers().size(); li++) {
-      HeadWeights.Layer l = h.layers().get(li);
-      double[] o = new double[l.out()];
-      for (int j = 0; j < l.out(); j++) {
-        double s = l.bias()[j];
-        for (int i = 0; i < l.in(); i++) {
-          s += v[i] * l.weight()[i * l.out() + j];
-        }
-        o[j] = li < h.layers().size() - 1 ? Math.max(0, s) : s;
-      }
-      v = o;
-    }
-    double max = Double.NEGATIVE_INFINITY;
-    for (double d : v) {
-      max = Math.max(max, d);
-    }
-    double sum = 0;
-    for (int i = 0; i < v.length; i++) {
-      v[i] = Math.exp(v[i] - max);
-      sum += v[i];
-    }
-    for (int i = 0; i < v.length; i++) {
-      v[i] /= sum;
-    }
-    return v;
   }
 }
