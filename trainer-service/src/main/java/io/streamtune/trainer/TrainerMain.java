@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
-import io.streamtune.common.nlp.EncoderException;
+import io.streamtune.common.kafka.KafkaRetry;
 
 /**
  * The trainer as its own process: {@code java -jar trainer-service.jar --config F [--bootstrap B] [--metrics-port P]}.
@@ -74,13 +74,17 @@ public final class TrainerMain {
         try {
             service.start();
             service.awaitTermination();
-        } catch (ConfigException | EncoderException e) {
+        } catch (ConfigException e) {
             log.error("[trainer] cannot start: {}", e.getMessage());
             service.close();
             return 2;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             service.close();
+        } catch (KafkaRetry.FatalKafkaException e) {
+            log.error("[trainer] cannot start: {}", e.getMessage());
+            service.close();
+            return 1;
         } catch (RuntimeException e) {
             log.error("[trainer] cannot start: {}", e.toString(), e);
             service.close();

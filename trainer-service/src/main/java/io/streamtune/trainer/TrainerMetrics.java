@@ -35,12 +35,42 @@ public final class TrainerMetrics {
 
     /** Values the gauges of one task read; written by the trainer loop, read by the metrics endpoint. */
     public static final class TaskGauges {
-        volatile double windowFill;
-        volatile long windowExamples;
-        volatile long holdoutExamples;
-        volatile double championMacroF1 = Double.NaN;
-        volatile double challengerMacroF1 = Double.NaN;
-        volatile long championVersion;
+        private volatile double windowFill;
+        private volatile long windowExamples;
+        private volatile long holdoutExamples;
+        private volatile double championMacroF1 = Double.NaN;
+        private volatile double challengerMacroF1 = Double.NaN;
+        private volatile long championVersion;
+
+        /** The version in service (0: none). */
+        public void championVersion(long version) {
+            championVersion = version;
+        }
+
+        public long championVersion() {
+            return championVersion;
+        }
+
+        /** Both scores at the last gate; NaN for no champion. */
+        public void gated(double champion, double challenger) {
+            championMacroF1 = champion;
+            challengerMacroF1 = challenger;
+        }
+
+        /** What the window holds. */
+        public void window(long examples, long holdout, double fill) {
+            windowExamples = examples;
+            holdoutExamples = holdout;
+            windowFill = fill;
+        }
+
+        public long windowExamples() {
+            return windowExamples;
+        }
+
+        public long holdoutExamples() {
+            return holdoutExamples;
+        }
     }
 
     private final MeterRegistry registry;

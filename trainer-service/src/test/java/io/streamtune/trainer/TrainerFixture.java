@@ -28,10 +28,7 @@ import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.Example;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
-import io.streamtune.common.nlp.CachingTextEncoder;
-import io.streamtune.common.nlp.EmbeddingCache;
-import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.TextEncoder;
+import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.common.topic.TopicAdmin;
@@ -53,19 +50,22 @@ final class TrainerFixture {
     private static final String[] NEG_FRAMES = {"The %s was %s.", "I hated the %s, simply %s.", "What a %2$s %1$s, never again.",
             "Honestly the %s felt %s and I want a refund."};
 
-    private static TextEncoder shared;
+    private static Backbones shared;
 
     private TrainerFixture() {
     }
 
-    /** The default encoder, opened once per test JVM; services get wrappers that leave it open. */
-    static synchronized TrainerOptions options() throws Exception {
+    /** Backbones opened once per test JVM (the default encoder takes seconds); services leave them open. */
+    static synchronized Backbones backbones() {
         if (shared == null) {
-            shared = Encoders.open(Encoders.DEFAULT_ID, 64);
+            shared = Backbones.opening(0, null);
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
         }
-        return TrainerOptions.defaults().withMetricsPort(-1)
-                .withEncoders((id, len) -> CachingTextEncoder.wrapping(shared, new EmbeddingCache(1)));
+        return shared;
+    }
+
+    static TrainerOptions options() {
+        return TrainerOptions.defaults().withMetricsPort(-1).withBackbones(backbones());
     }
 
     static StreamtuneConfig config(String task, int retrainEvery, int size) throws Exception {

@@ -37,7 +37,7 @@ public final class StreamtuneConfig {
 
     // ---- task settings (relative to one entry of "tasks") ----
     public static final Setting<String> TASK_NAME_SETTING = Setting.string("name", null, "task name: lower-case letters, digits, - and _; prefixes the task's topics");
-    public static final Setting<String> MODALITY = Setting.oneOf("modality", "text", List.of("text", "image"), "what the task classifies");
+    public static final Setting<Modality> MODALITY = Setting.enumeration("modality", Modality.class, Modality.TEXT, "what the task classifies");
     public static final Setting<String> ENCODER = Setting.string("encoder", "all-minilm-l6-v2", "pretrained encoder id (see `streamtune bench encoder --help`)");
     public static final Setting<Integer> MAX_SEQUENCE_LENGTH = Setting.integer("maxSequenceLength", 128, 8, 512, "tokens per text; longer texts are truncated");
     public static final Setting<Integer> MAX_TEXT_CHARS = Setting.integer("maxTextChars", 5_000, 1, 1_000_000, "longer texts are rejected with TEXT_TOO_LONG");
@@ -49,16 +49,16 @@ public final class StreamtuneConfig {
     public static final Setting<Integer> HOLDOUT_PERCENT = Setting.integer("window.holdoutPercent", 10, 1, 50, "share of examples, by id hash, kept for the promotion gate");
     public static final Setting<Double> GATE_TOLERANCE = Setting.decimal("gate.tolerance", 0.005, 0.0, 1.0, "challenger macro-F1 may trail the champion's by this much");
     public static final Setting<Double> GATE_FLOOR = Setting.decimal("gate.floor", 0.0, 0.0, 1.0, "challenger macro-F1 must reach at least this");
-    public static final Setting<String> HEAD_KIND = Setting.oneOf("head.kind", "linear", List.of("linear", "mlp"), "classification head");
+    public static final Setting<HeadKind> HEAD_KIND = Setting.enumeration("head.kind", HeadKind.class, HeadKind.LINEAR, "classification head");
     public static final Setting<Integer> HEAD_HIDDEN = Setting.integer("head.hiddenUnits", 256, 1, 8192, "hidden units of the mlp head");
     public static final Setting<Integer> HEAD_EPOCHS = Setting.integer("head.maxEpochs", 40, 1, 10_000, "most epochs per training (early stopping may end sooner)");
     public static final Setting<Integer> HEAD_BATCH = Setting.integer("head.batchSize", 64, 1, 65_536, "mini-batch size");
     public static final Setting<Double> HEAD_LR = Setting.decimal("head.learningRate", 0.003, 1e-7, 10.0, "Adam learning rate");
     public static final Setting<Integer> HEAD_PATIENCE = Setting.integer("head.patience", 5, 1, 1_000, "epochs without validation gain before stopping");
     public static final Setting<Integer> HEAD_SEED = Setting.integer("head.seed", 42, 0, Integer.MAX_VALUE, "random seed (training is deterministic on CPU)");
-    public static final Setting<String> HEAD_CLASS_WEIGHTS = Setting.oneOf("head.classWeights", "balanced", List.of("balanced", "none"),
+    public static final Setting<ClassWeighting> HEAD_CLASS_WEIGHTS = Setting.enumeration("head.classWeights", ClassWeighting.class, ClassWeighting.BALANCED,
             "balanced: inverse label frequency (macro-F1, rare labels); none: every example weighs 1 (accuracy)");
-    public static final Setting<String> HEAD_DEVICE = Setting.oneOf("head.device", "auto", List.of("auto", "cpu", "gpu"), "where the head trains: auto picks the GPU when present");
+    public static final Setting<Device> HEAD_DEVICE = Setting.enumeration("head.device", Device.class, Device.AUTO, "where the head trains: auto picks the GPU when present");
 
     // ---- topic layout ----
     public static final Setting<Integer> TOPIC_PARTITIONS = Setting.integer("partitions", 3, 1, 10_000, "partitions of each task topic (scoring parallelism)");
@@ -173,7 +173,7 @@ public final class StreamtuneConfig {
                 labels.add(label);
             });
         }
-        Modality modality = Modality.valueOf(MODALITY.read(n, where, problems).toUpperCase(Locale.ROOT));
+        Modality modality = MODALITY.read(n, where, problems);
         WindowPolicy window = new WindowPolicy(RETRAIN_EVERY.read(n, where, problems), MAX_WAIT.read(n, where, problems),
                 MIN_NEW.read(n, where, problems), WINDOW_SIZE.read(n, where, problems), HOLDOUT_PERCENT.read(n, where, problems));
         GatePolicy gate = new GatePolicy(GATE_TOLERANCE.read(n, where, problems), GATE_FLOOR.read(n, where, problems));

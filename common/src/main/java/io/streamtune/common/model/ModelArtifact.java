@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.hash.Sha256;
 
 /**
@@ -385,7 +386,7 @@ public final class ModelArtifact {
 
   private static ObjectNode writeHead(HeadWeights h) {
     ObjectNode o = NODES.objectNode();
-    o.put("kind", h.kind());
+    o.put("kind", h.kind().wireName());
     ArrayNode layers = o.putArray("layers");
     for (HeadWeights.Layer l : h.layers()) {
       ObjectNode lo = layers.addObject();
@@ -469,7 +470,7 @@ public final class ModelArtifact {
               decodeFloats(text(required(l, "weight"), "weight")),
               decodeFloats(text(required(l, "bias"), "bias"))));
     }
-    return new HeadWeights(text(required(h, "kind"), "kind"), layers);
+    return new HeadWeights(HeadKind.fromWireName(text(required(h, "kind"), "kind")), layers);
   }
 
   private static JsonNode required(JsonNode parent, String field) {

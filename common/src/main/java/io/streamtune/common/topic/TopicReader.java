@@ -5,39 +5,39 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import io.streamtune.common.kafka.KafkaClients;
 
 /**
  * Reads whole topics, from the beginning to the end they have now, read_committed and without a
  * consumer group: how services and commands learn the model history.
  *
  * <pre>{@code
- * List<ConsumerRecord<byte[], byte[]>> all = TopicReader.readAll(props, List.of(TaskTopics.MODEL_EVENTS), Duration.ofSeconds(30));
+ * List<ConsumerRecord<byte[], byte[]>> all = TopicReader.readAll(clients, List.of(TaskTopics.MODEL_EVENTS), Duration.ofSeconds(30));
  * }</pre>
  */
 public final class TopicReader {
     private TopicReader() {
     }
 
-    /** Every committed record of the topics; a topic that does not exist reads as empty. */
-    public static List<ConsumerRecord<byte[], byte[]>> readAll(Properties base, List<String> topics, Duration timeout) {
-        Properties p = new Properties();
-        p.putAll(base);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    /**
+     * Every committed record of the topics; a topic that does not exist reads as empty.
+     *
+     * @throws org.apache.kafka.common.errors.TimeoutException when Kafka does not answer, or the topics cannot be
+     *     read to their end, within {@code timeout}
+         */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(KafkaClients clients, List<String> topics, Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"))) {
             List<TopicPartition> parts = new ArrayList<>();
             for (String topic : topics) {
                 List<PartitionInfo> infos = c.partitionsFor(topic, timeout);
@@ -54,7 +54,7 @@ public final class TopicReader {
             Instant deadline = Instant.now().plus(timeout);
             while (parts.stream().anyMatch(tp -> c.position(tp, timeout) < end.get(tp))) {
                 if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("could not read " + topics + " to their end within " + timeout);
+                    throw new org.apache.kafka.common.errors.TimeoutException("could not read " + topics + " to their end within " + timeout);
                 }
                 c.poll(Duration.ofMillis(200)).forEach(out::add);
             }

@@ -26,7 +26,9 @@ class StreamtuneConfigTest {
         assertEquals(Duration.ofMinutes(5), t.window().maxWait());
         assertEquals(20_000, t.window().size());
         assertEquals(0.005, t.gate().tolerance());
-        assertEquals("balanced", t.head().classWeights());
+        assertEquals(ClassWeighting.BALANCED, t.head().classWeights());
+        assertEquals(HeadKind.LINEAR, t.head().kind());
+        assertEquals(Device.AUTO, t.head().device());
         assertEquals("localhost:9092", c.bootstrapServers());
         assertEquals("reviews.dlq", t.topics().dlq());
     }
@@ -50,7 +52,7 @@ class StreamtuneConfigTest {
         assertTrue(m.contains("tasks[1] (ok).window.retrainEvery"), m);
         assertTrue(m.contains("tasks[1] (ok).window.maxWait"), m);
         assertTrue(m.contains("tasks[1] (ok).gate.tolerance"), m);
-        assertTrue(m.contains("tasks[1] (ok).head.kind"), m);
+        assertTrue(m.contains("tasks[1] (ok).head.kind") && m.contains("[linear, mlp]"), m);
         assertTrue(m.contains("extra: unknown section"), m);
         assertEquals(7, e.problems().size(), m);
     }

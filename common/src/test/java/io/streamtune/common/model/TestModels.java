@@ -4,16 +4,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import io.streamtune.common.config.HeadKind;
+
 /** Builders of small artifacts for tests. */
 public final class TestModels {
   private TestModels() {}
 
+  /** A head with seeded random weights; {@code kind} is {@code "linear"} or {@code "mlp"}. */
   public static HeadWeights randomHead(String kind, int in, int hidden, int out, long seed) {
     Random r = new Random(seed);
     if ("linear".equals(kind)) {
-      return new HeadWeights("linear", List.of(layer(in, out, r)));
+      return new HeadWeights(HeadKind.LINEAR, List.of(layer(in, out, r)));
     }
-    return new HeadWeights("mlp", List.of(layer(in, hidden, r), layer(hidden, out, r)));
+    return new HeadWeights(HeadKind.MLP, List.of(layer(in, hidden, r), layer(hidden, out, r)));
   }
 
   public static HeadWeights.Layer layer(int in, int out, Random r) {

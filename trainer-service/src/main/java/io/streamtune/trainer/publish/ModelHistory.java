@@ -1,25 +1,26 @@
 package io.streamtune.trainer.publish;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
@@ -29,10 +30,16 @@ import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.common.topic.TopicReader;
 
 /**
- * What the trainer knows at start from {@code streamtune.models} and {@code streamtune.model-events}
- * (read_committed, from the beginning to the end): each task's champion, its last version number,
- * and per partition of {@code <task>.examples} where the last published and the last attempted
- * windows ended.
+ * What {@code streamtune.models} and {@code streamtune.model-events} say about tasks, read
+ * read_committed from the beginning to the end: every readable published artifact (the compacted
+ * models topic keeps only each task's newest record, so the audit log's copies are where older
+ * versions are found), every decision, and per partition of {@code <task>.examples} where the last
+ * published and the last attempted windows ended. The trainer reads it at start; {@code models
+ * list|show|rollback} read it too.
+ *
+ * <p>The champion is the <em>newest valid</em> version, wherever it sits in the logs: an unreadable
+ * record, or a lower version written last (an old artifact published again by hand), never becomes
+ * the champion.
  */
 public final class ModelHistory {
     private static final Logger log = LoggerFactory.getLogger(ModelHistory.class);
@@ -40,61 +47,96 @@ public final class ModelHistory {
     /**
      * One task's history.
      *
-     * @param champion     the newest committed artifact of the task, or null
-     * @param lastVersion  highest published version number, 0 when none
+     * @param artifacts    every readable published artifact of the task, by version
+     * @param events       every decision on the audit log, in time order
+     * @param lastVersion  highest version number published (readable or referenced by a decision), 0 when none
      * @param publishedEnd per partition, the highest {@code toOffset} of any published version's window
      * @param attemptedEnd per partition, the highest {@code toOffset} of any decision, published or rejected
      */
-    public record TaskHistory(ModelArtifact champion, long lastVersion, Map<Integer, Long> publishedEnd,
-                              Map<Integer, Long> attemptedEnd) {
+    public record TaskHistory(SortedMap<Long, ModelArtifact> artifacts, List<ModelEvent> events, long lastVersion,
+                              Map<Integer, Long> publishedEnd, Map<Integer, Long> attemptedEnd) {
+        public TaskHistory {
+            artifacts = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(artifacts));
+            events = List.copyOf(events);
+            publishedEnd = Map.copyOf(publishedEnd);
+            attemptedEnd = Map.copyOf(attemptedEnd);
+        }
+
         public static TaskHistory empty() {
-            return new TaskHistory(null, 0, Map.of(), Map.of());
+            return new TaskHistory(new TreeMap<>(), List.of(), 0, Map.of(), Map.of());
+        }
+
+        /**
+         * The newest version that fits the task as configured (labels, backbone kind), or empty: the
+         * champion. Versions that do not fit are logged and passed over.
+         */
+        public Optional<ModelArtifact> newestFitting(TaskConfig task) {
+            for (ModelArtifact a : artifacts.values().stream().sorted(Comparator.comparingLong(
+                    (ModelArtifact x) -> x.meta().version()).reversed()).toList()) {
+                try {
+                    ArtifactChecks.checkFitsTask(a, task.name(), task.labels(), task.modality());
+                    return Optional.of(a);
+                } catch (ArtifactException e) {
+                    log.warn("[{} v{}] passed over as champion: {}", task.name(), a.meta().version(), e.getMessage());
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** The newest published artifact, fitting or not. */
+        public Optional<ModelArtifact> newest() {
+            return artifacts.isEmpty() ? Optional.empty() : Optional.of(artifacts.get(artifacts.lastKey()));
         }
     }
 
     private ModelHistory() {
     }
 
-    /** Reads both topics to their end; topics that do not exist yet read as empty. */
-    public static Map<String, TaskHistory> read(Properties base, Set<String> tasks, Duration timeout) {
-        Map<String, ModelArtifact> champions = new HashMap<>();
+    /**
+     * Reads both topics to their end; topics that do not exist yet read as empty.
+     *
+     * @throws org.apache.kafka.common.errors.TimeoutException when Kafka does not answer within {@code timeout}
+     */
+    public static Map<String, TaskHistory> read(KafkaClients clients, Set<String> tasks, Duration timeout) {
+        Map<String, SortedMap<Long, ModelArtifact>> artifacts = new HashMap<>();
+        Map<String, List<ModelEvent>> events = new HashMap<>();
         Map<String, Long> lastVersion = new HashMap<>();
         Map<String, Map<Integer, Long>> publishedEnd = new HashMap<>();
         Map<String, Map<Integer, Long>> attemptedEnd = new HashMap<>();
         for (String t : tasks) {
+            artifacts.put(t, new TreeMap<>());
+            events.put(t, new ArrayList<>());
             publishedEnd.put(t, new TreeMap<>());
             attemptedEnd.put(t, new TreeMap<>());
         }
-        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(base, List.of(TaskTopics.MODELS, TaskTopics.MODEL_EVENTS), timeout)) {
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(clients, List.of(TaskTopics.MODELS, TaskTopics.MODEL_EVENTS), timeout)) {
             if (r.value() == null) {
                 continue;
             }
             if (r.topic().equals(TaskTopics.MODELS)) {
-                try {
-                    ModelArtifact a = ModelArtifact.parse(r.value());
+                ModelArtifact a = parse(r.value(), r);
+                if (a != null && tasks.contains(a.meta().task())) {
                     String task = a.meta().task();
-                    if (tasks.contains(task)) {
-                        champions.put(task, a);
-                        lastVersion.merge(task, a.meta().version(), Math::max);
-                        ends(a.meta().window(), task, publishedEnd.get(task));
-                    }
-                } catch (ArtifactException e) {
-                    log.warn("skipping an unreadable model record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
-                            e.getMessage());
+                    artifacts.get(task).put(a.meta().version(), a);
+                    lastVersion.merge(task, a.meta().version(), Math::max);
+                    ends(a.meta().window(), task, publishedEnd.get(task));
                 }
-            } else {
-                try {
-                    ModelEvent e = Json.read(r.value(), ModelEvent.class);
-                    if (e.task() == null || !tasks.contains(e.task())) {
-                        continue;
+                continue;
+            }
+            ModelEvent e = decision(r);
+            if (e == null || e.task() == null || !tasks.contains(e.task())) {
+                continue;
+            }
+            events.get(e.task()).add(e);
+            ends(e.window(), e.task(), attemptedEnd.get(e.task()));
+            if (e.decision() == ModelEvent.Decision.PUBLISHED) {
+                lastVersion.merge(e.task(), e.version(), Math::max);
+                ends(e.window(), e.task(), publishedEnd.get(e.task()));
+                if (e.artifact() != null) {
+                    ModelArtifact a = parse(e.artifact(), r);
+                    if (a != null && a.meta().task().equals(e.task())) {
+                        artifacts.get(e.task()).putIfAbsent(a.meta().version(), a);
                     }
-                    ends(e.window(), e.task(), attemptedEnd.get(e.task()));
-                    if (e.decision() == ModelEvent.Decision.PUBLISHED) {
-                        lastVersion.merge(e.task(), e.version(), Math::max);
-                        ends(e.window(), e.task(), publishedEnd.get(e.task()));
-                    }
-                } catch (IOException | RuntimeException ex) {
-                    log.warn("skipping an unreadable model event at {}@{}: {}", r.topic(), r.offset(), ex.getMessage());
                 }
             }
         }
@@ -102,10 +144,57 @@ public final class ModelHistory {
         for (String t : tasks) {
             Map<Integer, Long> attempted = new TreeMap<>(attemptedEnd.get(t));
             publishedEnd.get(t).forEach((p, end) -> attempted.merge(p, end, Math::max));
-            out.put(t, new TaskHistory(champions.get(t), lastVersion.getOrDefault(t, 0L), Map.copyOf(publishedEnd.get(t)),
-                    Map.copyOf(attempted)));
+            events.get(t).sort(Comparator.comparingLong(ModelEvent::createdAtMillis));
+            out.put(t, new TaskHistory(artifacts.get(t), events.get(t), lastVersion.getOrDefault(t, 0L), publishedEnd.get(t),
+                    attempted));
         }
         return out;
+    }
+
+    /**
+     * The newest readable artifact of {@code task} on {@code streamtune.models} (not the audit log), or
+     * null: how a running trainer notices a version another writer published (an operator's rollback).
+     */
+    public static ModelArtifact latestPublished(KafkaClients clients, String task, Duration timeout) {
+        ModelArtifact latest = null;
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(clients, List.of(TaskTopics.MODELS), timeout)) {
+            if (r.value() == null || r.key() == null || !task.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                continue;
+            }
+            ModelArtifact a = parse(r.value(), r);
+            if (a != null && (latest == null || a.meta().version() > latest.meta().version())) {
+                latest = a;
+            }
+        }
+        return latest;
+    }
+
+    /**
+     * A decision on the audit log, or null for a record that is not one: other record kinds (e.g.
+     * live metrics, marked by {@link ModelEvent#RECORD_TYPE_HEADER}) are skipped silently, unreadable
+     * ones with a warning.
+     */
+    static ModelEvent decision(ConsumerRecord<byte[], byte[]> r) {
+        Header type = r.headers().lastHeader(ModelEvent.RECORD_TYPE_HEADER);
+        if (type != null && !"decision".equals(new String(type.value(), StandardCharsets.UTF_8))) {
+            return null;
+        }
+        try {
+            ModelEvent e = Json.read(r.value(), ModelEvent.class);
+            return e.decision() == null ? null : e;
+        } catch (IOException | RuntimeException ex) {
+            log.warn("skipping an unreadable model event at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.getMessage());
+            return null;
+        }
+    }
+
+    private static ModelArtifact parse(byte[] bytes, ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return ModelArtifact.parse(bytes);
+        } catch (ArtifactException e) {
+            log.warn("skipping an unreadable model artifact at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            return null;
+        }
     }
 
     private static void ends(List<WindowRange> window, String task, Map<Integer, Long> into) {
@@ -115,27 +204,5 @@ public final class ModelHistory {
                 into.merge(w.partition(), w.toOffset(), Math::max);
             }
         }
-    }
-
-    /**
-     * The newest readable artifact of {@code task} on {@code streamtune.models}, or null: how a running
-     * trainer notices a version that another writer published (an operator's rollback).
-     */
-    public static ModelArtifact latestPublished(Properties base, String task, Duration timeout) {
-        ModelArtifact latest = null;
-        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(base, List.of(TaskTopics.MODELS), timeout)) {
-            if (r.value() == null || r.key() == null || !task.equals(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))) {
-                continue;
-            }
-            try {
-                ModelArtifact a = ModelArtifact.parse(r.value());
-                if (latest == null || a.meta().version() > latest.meta().version()) {
-                    latest = a;
-                }
-            } catch (ArtifactException e) {
-                log.warn("skipping an unreadable model record at {}@{}: {}", r.topic(), r.offset(), e.getMessage());
-            }
-        }
-        return latest;
     }
 }

@@ -1,0 +1,389 @@
+package io.streamtune.trainer.loop;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.streamtune.common.config.ConfigException;
+import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.event.DeadLetter;
+import io.streamtune.common.event.Example;
+import io.streamtune.common.event.ParseResult;
+import io.streamtune.common.event.RecordParser;
+import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.common.kafka.KafkaRetry;
+import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.ModelArtifact;
+import io.streamtune.common.model.ModelEvent;
+import io.streamtune.common.topic.TopicLayout;
+import io.streamtune.trainer.TrainerMetrics;
+import io.streamtune.trainer.TrainerOptions;
+import io.streamtune.trainer.TrainerSettings;
+import io.streamtune.trainer.gate.GateDecision;
+import io.streamtune.trainer.gate.PromotionGate;
+import io.streamtune.trainer.publish.ModelHistory;
+import io.streamtune.trainer.publish.ModelRecords;
+import io.streamtune.trainer.publish.TransactionalPublisher;
+import io.streamtune.trainer.window.TrainingWindow;
+
+/**
+ * The trainer's loop, on one thread: poll examples (read_committed), route each to its task's window
+ * or to the dead-letter topic, train and gate a challenger when a window is due, and commit every
+ * decision, dead letter and consumer position in one Kafka transaction.
+ *
+ * <p>Transient Kafka failures never end it: polls ride out a broker outage, and a transaction that
+ * fails is aborted and retried with the same records and offsets on a new producer until it commits
+ * ({@link KafkaRetry}). Only fatal failures (fenced by a newer trainer, refused credentials or ACLs)
+ * end the loop, with a message that says what to do.
+ *
+ * <pre>{@code
+ * TrainerLoop loop = new TrainerLoop(clients, settings, options, tasks, "streamtune-trainer-reviews", gate, metrics);
+ * loop.bootstrap(() -> closing);   // history, offsets, champions; retries while Kafka is away
+ * loop.run(() -> closing);         // until closing
+ * loop.close();
+ * }</pre>
+ */
+public final class TrainerLoop implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TrainerLoop.class);
+    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KafkaClients clients;
+    private final TrainerSettings settings;
+    private final TrainerOptions options;
+    private final List<TaskConfig> tasks;
+    private final String transactionalId;
+    private final PromotionGate gate;
+    private final TrainerMetrics metrics;
+    private final RecordParser parser;
+    private final Map<String, TaskState> byTopic = new LinkedHashMap<>();
+    private final List<ProducerRecord<byte[], byte[]>> pendingDeadLetters = new ArrayList<>();
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private TransactionalPublisher publisher;
+    private Instant lastCommit;
+
+    /**
+     * @param parser validates examples against every configured task (the topic names the task)
+     */
+    public TrainerLoop(KafkaClients clients, TrainerSettings settings, TrainerOptions options, List<TaskConfig> tasks,
+                       RecordParser parser, String transactionalId, PromotionGate gate, TrainerMetrics metrics) {
+        this.clients = clients;
+        this.settings = settings;
+        this.options = options;
+        this.tasks = List.copyOf(tasks);
+        this.parser = parser;
+        this.transactionalId = transactionalId;
+        this.gate = gate;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Fences an older trainer of the same task set, reads the model history, assigns and positions the
+     * consumer ({@link OffsetRecovery}) and adopts each task's newest valid version as its champion.
+     * Retries while Kafka does not answer.
+     *
+     * @throws ConfigException when a task's examples topic does not exist
+     * @throws InterruptedException when {@code stopped} turns true first
+     * @throws KafkaRetry.FatalKafkaException when Kafka refuses the trainer for good
+     */
+    public void bootstrap(BooleanSupplier stopped) throws ConfigException, InterruptedException {
+        publisher = KafkaRetry.until("[trainer] registering transactional id " + transactionalId, log, stopped,
+                this::newPublisher);
+        Set<String> names = new TreeSet<>(tasks.stream().map(TaskConfig::name).toList());
+        Map<String, ModelHistory.TaskHistory> history = KafkaRetry.until("[trainer] reading the model history", log, stopped,
+                () -> ModelHistory.read(clients, names, CLIENT_TIMEOUT));
+        consumer = clients.consumer(consumerOverrides());
+        List<TopicPartition> all = new ArrayList<>();
+        Map<String, List<TopicPartition>> partitions = new HashMap<>();
+        for (TaskConfig t : tasks) {
+            String topic = t.topics().examples();
+            List<PartitionInfo> infos = KafkaRetry.until("[" + t.name() + "] looking up " + topic, log, stopped,
+                    () -> consumer.partitionsFor(topic, CLIENT_TIMEOUT));
+            if (infos == null || infos.isEmpty()) {
+                throw new ConfigException("topic " + topic + " of task " + t.name()
+                        + " does not exist (create it with `streamtune topics create` or set trainer.createTopics: true)");
+            }
+            List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .sorted(java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
+            partitions.put(t.name(), parts);
+            all.addAll(parts);
+        }
+        consumer.assign(all);
+        Map<TopicPartition, Long> begin = KafkaRetry.until("[trainer] reading first offsets", log, stopped,
+                () -> consumer.beginningOffsets(all, CLIENT_TIMEOUT));
+        Map<TopicPartition, Long> end = KafkaRetry.until("[trainer] reading end offsets", log, stopped,
+                () -> consumer.endOffsets(all, CLIENT_TIMEOUT));
+        Map<TopicPartition, OffsetAndMetadata> committed = KafkaRetry.until("[trainer] reading committed offsets", log, stopped,
+                () -> consumer.committed(new HashSet<>(all), CLIENT_TIMEOUT));
+        Instant now = options.clock().instant();
+        for (TaskConfig t : tasks) {
+            ModelHistory.TaskHistory h = history.getOrDefault(t.name(), ModelHistory.TaskHistory.empty());
+            List<OffsetRecovery.PartitionPlan> plans = OffsetRecovery.plan(t.window(), partitions.get(t.name()), h.publishedEnd(),
+                    begin, end, committed);
+            for (OffsetRecovery.PartitionPlan p : plans) {
+                if (p.deletedBeforeCoverage() > 0) {
+                    log.warn("[{}] {}: {} offsets before {} were deleted by retention before a version covered them", t.name(),
+                            p.partition(), p.deletedBeforeCoverage(), p.rangeStart());
+                }
+                consumer.seek(p.partition(), p.seek());
+                log.info("[{}] {}: reading from {} (next version covers from {}, first-time records from {}, end {})", t.name(),
+                        p.partition(), p.seek(), p.rangeStart(), p.routedFrom(), end.get(p.partition()));
+            }
+            TaskState state = new TaskState(t, plans, h.attemptedEnd(), h.lastVersion(), metrics.task(t.name()), now);
+            h.newestFitting(t).ifPresent(a -> state.adopt(a, "newest valid version in the model history"));
+            byTopic.put(t.topics().examples(), state);
+        }
+        lastCommit = now;
+    }
+
+    /**
+     * Polls, routes, trains and commits until {@code stopped} turns true.
+     *
+     * @throws KafkaRetry.FatalKafkaException when Kafka refuses the trainer for good
+     * @throws InterruptedException when interrupted while backing off
+     */
+    public void run(BooleanSupplier stopped) throws InterruptedException {
+        while (!stopped.getAsBoolean()) {
+            try {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(settings.pollTimeout())) {
+                    handle(r);
+                }
+            } catch (org.apache.kafka.common.errors.WakeupException e) {
+                if (stopped.getAsBoolean()) {
+                    return;
+                }
+                throw e;
+            } catch (RuntimeException e) {
+                if (KafkaRetry.classify(e) != KafkaRetry.Kind.TRANSIENT) {
+                    throw e;
+                }
+                log.warn("[trainer] poll failed ({}); retrying", e.toString());
+                Thread.sleep(500);
+                continue;
+            }
+            Instant now = options.clock().instant();
+            for (TaskState t : byTopic.values()) {
+                t.updateGauges();
+                if (!stopped.getAsBoolean() && t.due(now, settings.minHoldout())) {
+                    attempt(t, stopped);
+                }
+            }
+            now = options.clock().instant();
+            if (!stopped.getAsBoolean() && !pendingDeadLetters.isEmpty()
+                    && (pendingDeadLetters.size() >= settings.maxPendingDeadLetters()
+                    || Duration.between(lastCommit, now).compareTo(settings.commitInterval()) >= 0)) {
+                commit(List.of(), "dead letters", () -> { }, stopped);
+            }
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> r) {
+        TaskState t = byTopic.get(r.topic());
+        int p = r.partition();
+        boolean firstTime = t.firstTime(p, r.offset());
+        ParseResult<Example> parsed = parser.parseExample(t.name(), r.value());
+        if (parsed.isOk()) {
+            t.accept(parsed.value(), p, r.offset());
+            if (firstTime) {
+                metrics.consumed(t.name());
+            }
+        } else if (firstTime) {
+            pendingDeadLetters.add(DeadLetter.of(r, parsed.reason(), parsed.message(), null).toProducerRecord(t.config().topics().dlq()));
+            metrics.rejected(t.name(), parsed.reason());
+            log.debug("[{}] {}-{}@{} to the dead-letter topic: {}", t.name(), r.topic(), p, r.offset(), parsed.message());
+        }
+    }
+
+    /**
+     * Another writer (an operator's {@code streamtune models rollback}) may have published a newer
+     * version since this trainer last did: it becomes the champion and the next version follows it, so
+     * version numbers never collide or go backwards. Kafka not answering only delays the news.
+     */
+    private void adoptExternalVersion(TaskState t) {
+        ModelArtifact latest;
+        try {
+            latest = ModelHistory.latestPublished(clients, t.name(), CLIENT_TIMEOUT);
+        } catch (RuntimeException e) {
+            if (KafkaRetry.classify(e) == KafkaRetry.Kind.FATAL) {
+                throw e;
+            }
+            log.warn("[{}] cannot read {} before training ({}); going on with v{} as the champion", t.name(),
+                    io.streamtune.common.topic.TaskTopics.MODELS, e.toString(), t.lastVersion());
+            return;
+        }
+        if (latest != null && latest.meta().version() > t.lastVersion()) {
+            t.adopt(latest, "published by another writer: " + (latest.meta().note() == null ? "no note" : latest.meta().note()));
+        }
+    }
+
+    private void attempt(TaskState t, BooleanSupplier stopped) throws InterruptedException {
+        Map<Integer, Long> positions = KafkaRetry.until("[" + t.name() + "] reading positions", log, stopped, () -> positions(t));
+        TrainingWindow w = t.snapshot(positions);
+        adoptExternalVersion(t);
+        long version = t.nextVersion();
+        Long parent = t.lastVersion() == 0 ? null : t.lastVersion();
+        log.info("[{} v{}] training a challenger on {} examples ({} new since the last attempt), holdout {}", t.name(), version,
+                w.training().size(), w.newExamples(), w.holdout().size());
+        GateDecision d;
+        try {
+            d = gate.judge(t.config(), t.champion(), version, parent, w);
+        } catch (RuntimeException | ArtifactException e) {
+            // A training failure is this task's problem, not the service's: count it and wait for new examples.
+            log.error("[{} v{}] training failed; retrying after the next window: {}", t.name(), version, e.toString(), e);
+            metrics.trained(t.name(), TrainerMetrics.FAILED, 0);
+            t.failed(options.clock().instant(), positions);
+            return;
+        }
+        if (stopped.getAsBoolean()) {
+            log.info("[{} v{}] shutting down: the challenger is abandoned, its examples stay uncommitted", t.name(), version);
+            return;
+        }
+        if (d.admitted() && d.challenger().sizeBytes() > Integer.parseInt(TopicLayout.MAX_MODEL_BYTES)) {
+            log.error("[{} v{}] the artifact has {} bytes, over the {} a model record may have; not published (weights this "
+                    + "large belong in the artifact store)", t.name(), version, d.challenger().sizeBytes(), TopicLayout.MAX_MODEL_BYTES);
+            metrics.trained(t.name(), TrainerMetrics.FAILED, d.trainingMillis());
+            t.failed(options.clock().instant(), positions);
+            return;
+        }
+        ModelEvent event = d.toEvent(w, options.clock().millis());
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        if (d.admitted()) {
+            records.add(ModelRecords.model(d.challenger()));
+        }
+        records.add(ModelRecords.event(event));
+        commit(records, "v" + version + " " + event.decision(), () -> options.beforeCommit().accept(event), stopped);
+        t.decided(options.clock().instant(), d, w, positions);
+        if (d.admitted()) {
+            metrics.trained(t.name(), TrainerMetrics.PUBLISHED, d.trainingMillis());
+            log.info("[{} v{}] published (parent {}, {} challenger on {}): {}; covers {} examples in {}", t.name(), version, parent,
+                    d.challengerKind(), d.device(), d.reason(), w.coveredExamples(), w.ranges());
+        } else {
+            metrics.trained(t.name(), TrainerMetrics.REJECTED, d.trainingMillis());
+            log.warn("[{} v{}] rejected, champion v{} stays: {}", t.name(), version, parent, d.reason());
+        }
+    }
+
+    private Map<Integer, Long> positions(TaskState t) {
+        Map<Integer, Long> positions = new TreeMap<>();
+        for (TopicPartition tp : t.partitions()) {
+            positions.put(tp.partition(), consumer.position(tp, CLIENT_TIMEOUT));
+        }
+        return positions;
+    }
+
+    /**
+     * Commits records, pending dead letters and every partition's position in one transaction; a
+     * transient failure aborts it and retries the same records and offsets on a new producer.
+     */
+    private void commit(List<ProducerRecord<byte[], byte[]>> records, String what, Runnable beforeCommit, BooleanSupplier stopped)
+            throws InterruptedException {
+        List<ProducerRecord<byte[], byte[]>> all = new ArrayList<>(records);
+        all.addAll(pendingDeadLetters);
+        Map<TopicPartition, OffsetAndMetadata> offsets = KafkaRetry.until("[trainer] reading positions", log, stopped, () -> {
+            Map<TopicPartition, OffsetAndMetadata> o = new HashMap<>();
+            for (TopicPartition tp : consumer.assignment()) {
+                o.put(tp, new OffsetAndMetadata(consumer.position(tp, CLIENT_TIMEOUT)));
+            }
+            return o;
+        });
+        KafkaRetry.until("[trainer] committing " + what, log, stopped, () -> {
+            if (publisher == null) {
+                publisher = newPublisher();
+            }
+            try {
+                publisher.commit(all, offsets, consumer.groupMetadata(), beforeCommit);
+                return null;
+            } catch (TransactionalPublisher.PublishException e) {
+                if (e.fatal()) {
+                    throw new KafkaRetry.FatalKafkaException(e.getMessage() + ". " + KafkaRetry.advice(e), e);
+                }
+                // Nothing of the transaction is visible; a new producer (same id) takes it up again.
+                publisher.closeAbruptly();
+                publisher = null;
+                throw e;
+            }
+        });
+        log.debug("[trainer] committed {} with {} dead letters", what, pendingDeadLetters.size());
+        pendingDeadLetters.clear();
+        lastCommit = options.clock().instant();
+    }
+
+    private TransactionalPublisher newPublisher() {
+        TransactionalPublisher p = new TransactionalPublisher(clients, transactionalId);
+        try {
+            p.init();
+            return p;
+        } catch (RuntimeException e) {
+            p.closeAbruptly();
+            throw e;
+        }
+    }
+
+    private Map<String, Object> consumerOverrides() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, transactionalId);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        if (!clients.properties().containsKey(ConsumerConfig.CLIENT_ID_CONFIG)) {
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId);
+        }
+        return p;
+    }
+
+    /** Wakes a poll in progress (from another thread), so that a stop takes effect at once. */
+    public void wakeup() {
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    /** The tasks' states, for health and gauges. */
+    public Map<String, TaskState> tasks() {
+        Map<String, TaskState> out = new TreeMap<>();
+        byTopic.values().forEach(t -> out.put(t.name(), t));
+        return out;
+    }
+
+    /**
+     * Commits pending dead letters (best effort: on failure the next start routes them again), aborts an
+     * open transaction and closes the clients. Call it on the loop thread after {@link #run} returned.
+     */
+    @Override
+    public void close() {
+        if (!pendingDeadLetters.isEmpty() && publisher != null && consumer != null) {
+            try {
+                commit(List.of(), "dead letters at shutdown", () -> { }, () -> true);
+            } catch (InterruptedException | RuntimeException e) {
+                log.warn("[trainer] dead letters not committed at shutdown; the next start routes them again: {}", e.toString());
+            }
+        }
+        if (publisher != null) {
+            publisher.close(CLIENT_TIMEOUT);
+            publisher = null;
+        }
+        if (consumer != null) {
+            consumer.close(CLIENT_TIMEOUT);
+            consumer = null;
+        }
+    }
+}
