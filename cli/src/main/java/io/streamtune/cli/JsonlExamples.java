@@ -2,7 +2,6 @@ package io.streamtune.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamtune.trainer.training.TaskModelTrainer.LabelledText;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +19,9 @@ public final class JsonlExamples {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private JsonlExamples() {}
+
+  /** One labelled line. */
+  public record LabelledText(String text, String label) {}
 
   /** A file or line the command cannot use; the message names the file (and line). */
   public static final class BadInputException extends Exception {

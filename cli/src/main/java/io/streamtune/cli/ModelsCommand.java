@@ -5,11 +5,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.ModelMetrics;
@@ -37,9 +37,7 @@ final class ModelsCommand {
         ModelCatalog catalog() throws Exception {
             StreamtuneConfig cfg = kafka.load();
             cfg.requireTask(task);
-            Properties p = cfg.kafkaProperties();
-            KafkaOptions.requireReachable(p);
-            return ModelCatalog.read(p, task, TIMEOUT);
+            return ModelCatalog.read(KafkaOptions.reachableClients(cfg), task, TIMEOUT);
         }
     }
 
@@ -120,9 +118,8 @@ final class ModelsCommand {
         @Override
         public Integer call() throws Exception {
             ModelCatalog c = opts.catalog();
-            Properties p = opts.kafka.load().kafkaProperties();
             try {
-                ModelArtifact rolled = c.rollback(p, to);
+                ModelArtifact rolled = c.rollback(KafkaClients.of(opts.kafka.load()), to);
                 System.out.println("published " + opts.task + " v" + rolled.meta().version() + " = v" + to + "'s model (parent v"
                         + rolled.meta().parentVersion() + ")");
                 return 0;

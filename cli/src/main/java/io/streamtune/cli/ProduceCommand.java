@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 
@@ -15,9 +15,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.event.ParseResult;
 import io.streamtune.common.event.RecordParser;
@@ -56,10 +56,10 @@ final class ProduceCommand implements Callable<Integer> {
             System.err.println("error: --file " + file.toAbsolutePath() + " does not exist");
             return 2;
         }
-        KafkaOptions.requireReachable(cfg.kafkaProperties());
+        KafkaClients clients = KafkaOptions.reachableClients(cfg);
         String topic = kind == Kind.examples ? t.topics().examples() : t.topics().events();
         RecordParser parser = new RecordParser(cfg.tasks());
-        Result r = produce(cfg.kafkaProperties(), parser, t.name(), kind == Kind.examples, topic, file, sendInvalid);
+        Result r = produce(clients, parser, t.name(), kind == Kind.examples, topic, file, sendInvalid);
         System.out.printf("%d lines: %d produced to %s, %d rejected%s%n", r.lines, r.produced, topic, r.rejected.size(),
                 sendInvalid && !r.rejected.isEmpty() ? " (sent anyway: --send-invalid)" : "");
         r.rejected.forEach(line -> System.out.println("  " + line));
@@ -69,18 +69,14 @@ final class ProduceCommand implements Callable<Integer> {
     record Result(int lines, int produced, List<String> rejected) {
     }
 
-    static Result produce(Properties clientProps, RecordParser parser, String task, boolean examples, String topic, Path file,
+    static Result produce(KafkaClients clients, RecordParser parser, String task, boolean examples, String topic, Path file,
                           boolean sendInvalid) throws IOException, InterruptedException {
-        Properties p = new Properties();
-        p.putAll(clientProps);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         List<String> rejected = new ArrayList<>();
         int lines = 0;
         int produced = 0;
         List<Future<RecordMetadata>> pending = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        try (KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5"));
              BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             while ((line = in.readLine()) != null) {

@@ -18,6 +18,7 @@ public final class StreamtuneCommand {
     /** Runs a command line and returns its exit code; errors print one clear line, not a stack trace. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new StreamtuneCommand());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException || e instanceof KafkaOptions.UnreachableBrokerException) {
                 cmd.getErr().println("error: " + e.getMessage());

@@ -3,16 +3,16 @@ package io.streamtune.cli;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import io.streamtune.common.config.ConfigException;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.topic.TaskTopics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,15 +45,14 @@ final class TailCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = resolve();
-        Properties p = kafka.load().kafkaProperties();
-        KafkaOptions.requireReachable(p);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamtune-tail-" + System.nanoTime());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, from.equals("end") ? "latest" : "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        KafkaClients clients = KafkaOptions.reachableClients(kafka.load());
         int seen = 0;
         long lastRecord = System.currentTimeMillis();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer(Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, "streamtune-tail-" + System.nanoTime(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, from.equals("end") ? "latest" : "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"))) {
             consumer.subscribe(List.of(name));
             while (max == 0 || seen < max) {
                 var records = consumer.poll(Duration.ofMillis(500));

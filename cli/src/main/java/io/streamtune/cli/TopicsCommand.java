@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.common.topic.TopicSpec;
@@ -26,9 +27,9 @@ final class TopicsCommand {
         @Override
         public Integer call() throws Exception {
             StreamtuneConfig cfg = kafka.load();
-            KafkaOptions.requireReachable(cfg.kafkaProperties());
+            KafkaClients clients = KafkaOptions.reachableClients(cfg);
             List<TopicSpec> specs = TopicLayout.forConfig(cfg);
-            try (Admin admin = Admin.create(cfg.kafkaProperties())) {
+            try (Admin admin = clients.admin()) {
                 List<String> created = TopicAdmin.ensure(admin, specs);
                 for (TopicSpec s : specs) {
                     System.out.printf("%-8s %-34s partitions=%-3d %s %s%n", created.contains(s.name()) ? "created" : "exists",

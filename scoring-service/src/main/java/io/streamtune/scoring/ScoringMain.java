@@ -75,7 +75,7 @@ public final class ScoringMain {
                 Thread.currentThread().interrupt();
             }
         }, "scoring-shutdown"));
-        try (ScoringService service = ScoringService.owningEncoders(config, settings)) {
+        try (ScoringService service = ScoringService.owningBackbones(config, settings)) {
             service.start();
             stop.await();
             return 0;

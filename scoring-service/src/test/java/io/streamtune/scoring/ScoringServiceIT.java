@@ -25,42 +25,25 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.Prediction;
-import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.TextEncoder;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
-import io.streamtune.scoring.model.EncoderPool;
+import io.streamtune.common.runtime.Backbones;
 import io.streamtune.scoring.testing.TestModels;
 import io.streamtune.testing.SharedKafka;
 
 /** Exactly-once scoring against a real broker, with swaps and a restart. */
 class ScoringServiceIT {
     private static final List<String> LABELS = List.of("negative", "positive");
-    private static TextEncoder encoder;
-    private static EncoderPool encoders;
+    private static final Backbones encoders = TestModels.backbones();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void openEncoder() throws Exception {
-        encoder = Encoders.open(Encoders.DEFAULT_ID);
-        encoders = EncoderPool.sharing(encoder);
-    }
-
-    @AfterAll
-    static void closeEncoder() {
-        encoders.close();
-        encoder.close();
-    }
 
     private StreamtuneConfig config(String task, Path stateDir) throws Exception {
         return StreamtuneConfig.parse("""
@@ -74,7 +57,7 @@ class ScoringServiceIT {
 
     private static ScoringSettings settings(String appId) {
         // Two encoder workers: batches are in flight at every commit, swap and restart.
-        return new ScoringSettings(appId, 16, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 2, -1, true, Map.of());
+        return new ScoringSettings(appId, 16, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 2, -1, true, Map.of(), "");
     }
 
     private static KafkaProducer<String, byte[]> producer() {
@@ -142,7 +125,7 @@ class ScoringServiceIT {
     }
 
     private static void publish(KafkaProducer<String, byte[]> p, String task, long version, float... bias) throws Exception {
-        p.send(new ProducerRecord<>(TaskTopics.MODELS, task, TestModels.constant(encoder, task, version, LABELS, bias).toBytes()))
+        p.send(new ProducerRecord<>(TaskTopics.MODELS, task, TestModels.constant(task, version, LABELS, bias).toBytes()))
                 .get(10, TimeUnit.SECONDS);
     }
 

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -17,9 +16,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import io.streamtune.common.event.Prediction;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelVersion;
@@ -62,19 +61,17 @@ final class DemoMonitor implements AutoCloseable {
     private final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
     private volatile long lastSampleAt;
 
-    DemoMonitor(Properties clientProps, List<String> tasks, Map<String, String> truthById, Map<String, String> textById,
+    DemoMonitor(KafkaClients clients, List<String> tasks, Map<String, String> truthById, Map<String, String> textById,
                 Consumer<Notice> notices) {
         this.truthById = truthById;
         this.textById = textById;
         this.notices = notices;
-        Properties p = new Properties();
-        p.putAll(clientProps);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamtune-demo-monitor-" + System.nanoTime());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024));
-        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer = clients.consumer(Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, "streamtune-demo-monitor-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024)));
         List<String> topics = new ArrayList<>(List.of(TaskTopics.MODELS));
         for (String t : tasks) {
             topics.add(TaskTopics.of(t).predictions());

@@ -9,7 +9,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,7 +17,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -26,6 +24,7 @@ import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.cli.JsonlExamples;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
@@ -82,7 +81,7 @@ public final class DemoRun {
                 bootstrap = broker.bootstrapServers();
             }
             StreamtuneConfig config = config(bootstrap, replayLabels);
-            try (Admin admin = Admin.create(config.kafkaProperties())) {
+            try (Admin admin = KafkaClients.of(config).admin()) {
                 TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
             }
             out.println("Kafka at " + bootstrap + "; tasks " + config.tasks().keySet()
@@ -132,8 +131,10 @@ public final class DemoRun {
         AtomicLong examples = new AtomicLong();
         AtomicLong malformed = new AtomicLong();
         long start = System.currentTimeMillis();
-        try (DemoMonitor monitor = new DemoMonitor(config.kafkaProperties(), tasks, truth, texts, this::show);
-             KafkaProducer<byte[], byte[]> producer = producer(config.kafkaProperties())) {
+        KafkaClients clients = KafkaClients.of(config);
+        try (DemoMonitor monitor = new DemoMonitor(clients, tasks, truth, texts, this::show);
+             KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5"))) {
             monitor.start();
             Feed feed = new Feed(options, tasks, replay);
             long deadline = start + options.duration().toMillis();
@@ -215,15 +216,6 @@ public final class DemoRun {
                     s.prediction().label(), s.prediction().scores().getOrDefault(s.prediction().label(), 0.0),
                     s.prediction().modelVersion(), s.truth() == null ? "" : ", truth " + s.truth());
         }
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(Properties clientProps) {
-        Properties p = new Properties();
-        p.putAll(clientProps);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** The records the demo produces: synthetic (two tasks) or replayed from a labelled file (task "replay"). */

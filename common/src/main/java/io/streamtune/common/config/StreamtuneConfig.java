@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -188,20 +187,16 @@ public final class StreamtuneConfig {
                 MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head);
     }
 
-    /** Settings passed through to every Kafka client (bootstrap.servers at least). */
+    /**
+     * Settings passed through to every Kafka client (bootstrap.servers at least); clients are built from
+     * them by {@link io.streamtune.common.kafka.KafkaClients} only.
+     */
     public Map<String, String> kafka() {
         return kafka;
     }
 
     public String bootstrapServers() {
         return kafka.get("bootstrap.servers");
-    }
-
-    /** Kafka settings as client properties; callers then set what the design depends on. */
-    public Properties kafkaProperties() {
-        Properties p = new Properties();
-        p.putAll(kafka);
-        return p;
     }
 
     public Map<String, TaskConfig> tasks() {

@@ -40,7 +40,7 @@ import io.streamtune.trainer.TrainerOptions;
 import io.streamtune.trainer.TrainerSettings;
 import io.streamtune.trainer.gate.GateDecision;
 import io.streamtune.trainer.gate.PromotionGate;
-import io.streamtune.trainer.publish.ModelHistory;
+import io.streamtune.common.history.ModelHistory;
 import io.streamtune.trainer.publish.ModelRecords;
 import io.streamtune.trainer.publish.TransactionalPublisher;
 import io.streamtune.trainer.window.TrainingWindow;

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.streamtune.common.config.HeadKind;
+import io.streamtune.common.history.ModelHistory;
 import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;

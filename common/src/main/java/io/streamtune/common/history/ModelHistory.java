@@ -1,4 +1,4 @@
-package io.streamtune.trainer.publish;
+package io.streamtune.common.history;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -174,7 +174,7 @@ public final class ModelHistory {
      * live metrics, marked by {@link ModelEvent#RECORD_TYPE_HEADER}) are skipped silently, unreadable
      * ones with a warning.
      */
-    static ModelEvent decision(ConsumerRecord<byte[], byte[]> r) {
+    public static ModelEvent decision(ConsumerRecord<byte[], byte[]> r) {
         Header type = r.headers().lastHeader(ModelEvent.RECORD_TYPE_HEADER);
         if (type != null && !"decision".equals(new String(type.value(), StandardCharsets.UTF_8))) {
             return null;
