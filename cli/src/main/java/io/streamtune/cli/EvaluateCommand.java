@@ -2,7 +2,8 @@ package io.streamtune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.streamtune.cli.JsonlExamples.LabelledText;
+import io.streamtune.cli.files.JsonlExamples;
+import io.streamtune.cli.files.JsonlExamples.LabelledText;
 import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.common.config.Device;
 import io.streamtune.common.config.HeadKind;

@@ -8,7 +8,6 @@ import org.apache.kafka.clients.admin.Admin;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.common.topic.TopicSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,7 +27,7 @@ final class TopicsCommand {
         public Integer call() throws Exception {
             StreamtuneConfig cfg = kafka.load();
             KafkaClients clients = KafkaOptions.reachableClients(cfg);
-            List<TopicSpec> specs = TopicLayout.forConfig(cfg);
+            List<TopicSpec> specs = cfg.topicLayout();
             try (Admin admin = clients.admin()) {
                 List<String> created = TopicAdmin.ensure(admin, specs);
                 for (TopicSpec s : specs) {

@@ -18,7 +18,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamtune.common.event.Reason;
 import io.streamtune.common.serde.Json;
 import io.streamtune.scoring.monitor.ScoringMetrics;
-import io.streamtune.trainer.TrainerMetrics;
+import io.streamtune.trainer.monitor.TrainerMetrics;
 
 /**
  * Every series the Grafana dashboard queries is one the services really export: the metrics

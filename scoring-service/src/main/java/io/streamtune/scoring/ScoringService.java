@@ -39,7 +39,6 @@ import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.scoring.model.ModelRegistry;
 import io.streamtune.scoring.monitor.ScoringHealth;
 import io.streamtune.scoring.monitor.ScoringMetrics;
@@ -146,7 +145,7 @@ public final class ScoringService implements AutoCloseable {
         if (settings.createTopics()) {
             KafkaRetry.until("[scoring] creating missing topics", log, () -> closed, () -> {
                 try (Admin admin = clients.admin()) {
-                    TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
+                    TopicAdmin.ensure(admin, config.topicLayout());
                 }
                 return null;
             });

@@ -1,5 +1,6 @@
 package io.streamtune.trainer;
 
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +33,6 @@ import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.trainer.gate.PromotionGate;
 import io.streamtune.trainer.loop.TaskState;
 import io.streamtune.trainer.loop.TrainerLoop;
@@ -158,7 +158,7 @@ public final class TrainerService implements AutoCloseable {
         if (settings.createTopics()) {
             KafkaRetry.until("[trainer] creating missing topics", log, () -> closing, () -> {
                 try (Admin admin = clients.admin()) {
-                    List<String> created = TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
+                    List<String> created = TopicAdmin.ensure(admin, config.topicLayout());
                     if (!created.isEmpty()) {
                         log.info("[trainer] created topics {}", created);
                     }
@@ -168,8 +168,10 @@ public final class TrainerService implements AutoCloseable {
         }
         HeadLearner learner = new HeadLearner(backbones, settings.encoderCacheSize(), settings.validationFraction());
         PromotionGate gate = new PromotionGate(learner, options.clock());
-        TrainerLoop l = new TrainerLoop(clients, settings, options, tasks, new RecordParser(config.tasks()), transactionalId, gate,
-                metrics);
+        TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(settings.pollTimeout(), settings.commitInterval(),
+                settings.maxPendingDeadLetters(), settings.minHoldout(), options.clock(), options.beforeCommit());
+        TrainerLoop l = new TrainerLoop(TrainerLoop.Kafka.of(clients), loopSettings, tasks, new RecordParser(config.tasks()),
+                transactionalId, gate, metrics);
         try {
             l.bootstrap(() -> closing);
         } catch (ConfigException | InterruptedException | RuntimeException e) {

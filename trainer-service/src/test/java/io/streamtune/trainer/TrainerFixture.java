@@ -32,7 +32,6 @@ import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.testing.SharedKafka;
 import io.streamtune.trainer.window.Holdout;
 
@@ -89,7 +88,7 @@ final class TrainerFixture {
                 """.formatted(SharedKafka.bootstrapServers(), task, retrainEvery, size);
         StreamtuneConfig config = StreamtuneConfig.parse(yaml, Map.of(), Map.of());
         try (var admin = SharedKafka.admin()) {
-            TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
+            TopicAdmin.ensure(admin, config.topicLayout());
         }
         return config;
     }

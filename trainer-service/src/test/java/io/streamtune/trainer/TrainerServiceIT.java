@@ -1,5 +1,6 @@
 package io.streamtune.trainer;
 
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import static io.streamtune.trainer.TrainerFixture.await;
 import static io.streamtune.trainer.TrainerFixture.config;
 import static io.streamtune.trainer.TrainerFixture.events;

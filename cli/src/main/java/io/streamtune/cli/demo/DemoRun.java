@@ -21,7 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.streamtune.broker.EmbeddedKafkaBroker;
-import io.streamtune.cli.JsonlExamples;
+import io.streamtune.cli.files.JsonlExamples;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.kafka.KafkaClients;
@@ -29,7 +29,6 @@ import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.common.topic.TopicLayout;
 
 /**
  * The one-command run: an embedded broker (unless one is given), the trainer and the scorer
@@ -82,7 +81,7 @@ public final class DemoRun {
             }
             StreamtuneConfig config = config(bootstrap, replayLabels);
             try (Admin admin = KafkaClients.of(config).admin()) {
-                TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
+                TopicAdmin.ensure(admin, config.topicLayout());
             }
             out.println("Kafka at " + bootstrap + "; tasks " + config.tasks().keySet()
                     + "; starting the trainer and the scorer (loading the encoder takes a few seconds) ...");

@@ -19,6 +19,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import io.streamtune.common.topic.TopicLayout;
+import io.streamtune.common.topic.TopicSpec;
+
 /**
  * The validated configuration of a streamtune deployment: Kafka client settings, topic layout
  * and the tasks. Layers: defaults &lt; file &lt; environment &lt; explicit overrides (flags).
@@ -214,6 +217,11 @@ public final class StreamtuneConfig {
             throw new ConfigException("task '" + name + "' is not configured (configured: " + tasks.keySet() + ")");
         }
         return t;
+    }
+
+    /** Every topic the configured tasks need, with its layout (README, Topics). */
+    public List<TopicSpec> topicLayout() {
+        return TopicLayout.forTasks(tasks.keySet(), partitions, replicationFactor);
     }
 
     public int partitions() {

@@ -27,7 +27,7 @@ import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.WindowRange;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
-import io.streamtune.common.topic.TopicReader;
+import io.streamtune.common.kafka.TopicReader;
 
 /**
  * What {@code streamtune.models} and {@code streamtune.model-events} say about tasks, read

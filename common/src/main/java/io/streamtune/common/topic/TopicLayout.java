@@ -1,11 +1,10 @@
 package io.streamtune.common.topic;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
-import io.streamtune.common.config.StreamtuneConfig;
-import io.streamtune.common.config.TaskConfig;
 
 /**
  * The documented layout of every topic streamtune uses (README, "Topics").
@@ -27,10 +26,14 @@ public final class TopicLayout {
     private TopicLayout() {
     }
 
-    public static List<TopicSpec> forConfig(StreamtuneConfig config) {
-        List<TopicSpec> specs = new ArrayList<>(shared(config.replicationFactor()));
-        for (TaskConfig task : config.tasks().values()) {
-            specs.addAll(forTask(task.name(), config.partitions(), config.replicationFactor()));
+    /**
+     * Every topic of these tasks and the shared ones ({@code StreamtuneConfig.topicLayout()} gives those of a
+     * configuration).
+     */
+    public static List<TopicSpec> forTasks(Collection<String> tasks, int partitions, short rf) {
+        List<TopicSpec> specs = new ArrayList<>(shared(rf));
+        for (String task : tasks) {
+            specs.addAll(forTask(task, partitions, rf));
         }
         return specs;
     }

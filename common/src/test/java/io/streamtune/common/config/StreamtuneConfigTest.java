@@ -11,7 +11,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.common.topic.TopicSpec;
 
 class StreamtuneConfigTest {
@@ -88,7 +87,7 @@ class StreamtuneConfigTest {
     @Test
     void shouldShipAValidExampleConfigWhoseTopicsFollowTheDocumentedLayout() throws Exception {
         StreamtuneConfig c = StreamtuneConfig.load(Path.of("../config/streamtune.yaml"), Map.of(), Map.of());
-        List<TopicSpec> specs = TopicLayout.forConfig(c);
+        List<TopicSpec> specs = c.topicLayout();
         TopicSpec models = specs.stream().filter(s -> s.name().equals("streamtune.models")).findFirst().orElseThrow();
         assertEquals("compact", models.configs().get("cleanup.policy"));
         assertEquals(1, models.partitions());

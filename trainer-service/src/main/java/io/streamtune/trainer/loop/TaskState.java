@@ -14,7 +14,7 @@ import io.streamtune.common.event.Example;
 import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
-import io.streamtune.trainer.TrainerMetrics;
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.gate.GateDecision;
 import io.streamtune.trainer.window.TaskWindow;
 import io.streamtune.trainer.window.TrainingWindow;

@@ -1,5 +1,6 @@
 package io.streamtune.trainer.loop;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,9 +14,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
@@ -35,9 +36,7 @@ import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.topic.TopicLayout;
-import io.streamtune.trainer.TrainerMetrics;
-import io.streamtune.trainer.TrainerOptions;
-import io.streamtune.trainer.TrainerSettings;
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.gate.GateDecision;
 import io.streamtune.trainer.gate.PromotionGate;
 import io.streamtune.common.history.ModelHistory;
@@ -56,7 +55,7 @@ import io.streamtune.trainer.window.TrainingWindow;
  * end the loop, with a message that says what to do.
  *
  * <pre>{@code
- * TrainerLoop loop = new TrainerLoop(clients, settings, options, tasks, "streamtune-trainer-reviews", gate, metrics);
+ * TrainerLoop loop = new TrainerLoop(TrainerLoop.Kafka.of(clients), settings, tasks, parser, "streamtune-trainer-reviews", gate, metrics);
  * loop.bootstrap(() -> closing);   // history, offsets, champions; retries while Kafka is away
  * loop.run(() -> closing);         // until closing
  * loop.close();
@@ -66,9 +65,8 @@ public final class TrainerLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerLoop.class);
     private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
 
-    private final KafkaClients clients;
-    private final TrainerSettings settings;
-    private final TrainerOptions options;
+    private final Kafka kafka;
+    private final Settings settings;
     private final List<TaskConfig> tasks;
     private final String transactionalId;
     private final PromotionGate gate;
@@ -76,18 +74,84 @@ public final class TrainerLoop implements AutoCloseable {
     private final RecordParser parser;
     private final Map<String, TaskState> byTopic = new LinkedHashMap<>();
     private final List<ProducerRecord<byte[], byte[]>> pendingDeadLetters = new ArrayList<>();
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile Consumer<byte[], byte[]> consumer;
     private TransactionalPublisher publisher;
     private Instant lastCommit;
 
     /**
+     * How the loop runs.
+     *
+     * @param pollTimeout longest wait for examples in one poll
+     * @param commitInterval dead letters are committed at least this often
+     * @param maxPendingDeadLetters dead letters held before they are committed at once
+     * @param minHoldout holdout examples needed before a challenger is trained
+     * @param clock the loop's clock (tests move time)
+     * @param beforeCommit called with each decision just before its transaction commits (tests inject faults)
+     */
+    public record Settings(Duration pollTimeout, Duration commitInterval, int maxPendingDeadLetters, int minHoldout, Clock clock,
+                           java.util.function.Consumer<ModelEvent> beforeCommit) {
+    }
+
+    /**
+     * The Kafka side of the loop: its consumer, its transactional publishers and what the model topics say.
+     * {@link #of(KafkaClients)} in production; tests pass a {@code MockConsumer}/{@code MockProducer} pair.
+     */
+    public interface Kafka {
+        /** A consumer with these settings over the client settings. */
+        Consumer<byte[], byte[]> consumer(Map<String, Object> overrides);
+
+        /** A new (not yet initialised) transactional publisher. */
+        TransactionalPublisher publisher(String transactionalId);
+
+        /** The model history of the tasks ({@link ModelHistory#read}). */
+        Map<String, ModelHistory.TaskHistory> history(Set<String> tasks);
+
+        /** The newest readable artifact of a task on the models topic, or null ({@link ModelHistory#latestPublished}). */
+        ModelArtifact latestPublished(String task);
+
+        /** The real thing: clients built from the full client settings. */
+        static Kafka of(KafkaClients clients) {
+            return new Kafka() {
+                @Override
+                public Consumer<byte[], byte[]> consumer(Map<String, Object> overrides) {
+                    return clients.consumer(overrides);
+                }
+
+                @Override
+                public TransactionalPublisher publisher(String transactionalId) {
+                    return new TransactionalPublisher(clients, transactionalId);
+                }
+
+                @Override
+                public Map<String, ModelHistory.TaskHistory> history(Set<String> tasks) {
+                    return ModelHistory.read(clients, tasks, CLIENT_TIMEOUT);
+                }
+
+                @Override
+                public ModelArtifact latestPublished(String task) {
+                    return ModelHistory.latestPublished(clients, task, CLIENT_TIMEOUT);
+                }
+
+                @Override
+                public boolean hasClientId() {
+                    return clients.properties().containsKey(ConsumerConfig.CLIENT_ID_CONFIG);
+                }
+            };
+        }
+
+        /** Whether the client settings name a client id already. */
+        default boolean hasClientId() {
+            return false;
+        }
+    }
+
+    /**
      * @param parser validates examples against every configured task (the topic names the task)
      */
-    public TrainerLoop(KafkaClients clients, TrainerSettings settings, TrainerOptions options, List<TaskConfig> tasks,
-                       RecordParser parser, String transactionalId, PromotionGate gate, TrainerMetrics metrics) {
-        this.clients = clients;
+    public TrainerLoop(Kafka kafka, Settings settings, List<TaskConfig> tasks, RecordParser parser, String transactionalId,
+                       PromotionGate gate, TrainerMetrics metrics) {
+        this.kafka = kafka;
         this.settings = settings;
-        this.options = options;
         this.tasks = List.copyOf(tasks);
         this.parser = parser;
         this.transactionalId = transactionalId;
@@ -109,8 +173,8 @@ public final class TrainerLoop implements AutoCloseable {
                 this::newPublisher);
         Set<String> names = new TreeSet<>(tasks.stream().map(TaskConfig::name).toList());
         Map<String, ModelHistory.TaskHistory> history = KafkaRetry.until("[trainer] reading the model history", log, stopped,
-                () -> ModelHistory.read(clients, names, CLIENT_TIMEOUT));
-        consumer = clients.consumer(consumerOverrides());
+                () -> kafka.history(names));
+        consumer = kafka.consumer(consumerOverrides());
         List<TopicPartition> all = new ArrayList<>();
         Map<String, List<TopicPartition>> partitions = new HashMap<>();
         for (TaskConfig t : tasks) {
@@ -133,7 +197,7 @@ public final class TrainerLoop implements AutoCloseable {
                 () -> consumer.endOffsets(all, CLIENT_TIMEOUT));
         Map<TopicPartition, OffsetAndMetadata> committed = KafkaRetry.until("[trainer] reading committed offsets", log, stopped,
                 () -> consumer.committed(new HashSet<>(all), CLIENT_TIMEOUT));
-        Instant now = options.clock().instant();
+        Instant now = settings.clock().instant();
         for (TaskConfig t : tasks) {
             ModelHistory.TaskHistory h = history.getOrDefault(t.name(), ModelHistory.TaskHistory.empty());
             List<OffsetRecovery.PartitionPlan> plans = OffsetRecovery.plan(t.window(), partitions.get(t.name()), h.publishedEnd(),
@@ -179,14 +243,14 @@ public final class TrainerLoop implements AutoCloseable {
                 Thread.sleep(500);
                 continue;
             }
-            Instant now = options.clock().instant();
+            Instant now = settings.clock().instant();
             for (TaskState t : byTopic.values()) {
                 t.updateGauges();
                 if (!stopped.getAsBoolean() && t.due(now, settings.minHoldout())) {
                     attempt(t, stopped);
                 }
             }
-            now = options.clock().instant();
+            now = settings.clock().instant();
             if (!stopped.getAsBoolean() && !pendingDeadLetters.isEmpty()
                     && (pendingDeadLetters.size() >= settings.maxPendingDeadLetters()
                     || Duration.between(lastCommit, now).compareTo(settings.commitInterval()) >= 0)) {
@@ -220,7 +284,7 @@ public final class TrainerLoop implements AutoCloseable {
     private void adoptExternalVersion(TaskState t) {
         ModelArtifact latest;
         try {
-            latest = ModelHistory.latestPublished(clients, t.name(), CLIENT_TIMEOUT);
+            latest = kafka.latestPublished(t.name());
         } catch (RuntimeException e) {
             if (KafkaRetry.classify(e) == KafkaRetry.Kind.FATAL) {
                 throw e;
@@ -249,7 +313,7 @@ public final class TrainerLoop implements AutoCloseable {
             // A training failure is this task's problem, not the service's: count it and wait for new examples.
             log.error("[{} v{}] training failed; retrying after the next window: {}", t.name(), version, e.toString(), e);
             metrics.trained(t.name(), TrainerMetrics.FAILED, 0);
-            t.failed(options.clock().instant(), positions);
+            t.failed(settings.clock().instant(), positions);
             return;
         }
         if (stopped.getAsBoolean()) {
@@ -260,17 +324,17 @@ public final class TrainerLoop implements AutoCloseable {
             log.error("[{} v{}] the artifact has {} bytes, over the {} a model record may have; not published (weights this "
                     + "large belong in the artifact store)", t.name(), version, d.challenger().sizeBytes(), TopicLayout.MAX_MODEL_BYTES);
             metrics.trained(t.name(), TrainerMetrics.FAILED, d.trainingMillis());
-            t.failed(options.clock().instant(), positions);
+            t.failed(settings.clock().instant(), positions);
             return;
         }
-        ModelEvent event = d.toEvent(w, options.clock().millis());
+        ModelEvent event = d.toEvent(w, settings.clock().millis());
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         if (d.admitted()) {
             records.add(ModelRecords.model(d.challenger()));
         }
         records.add(ModelRecords.event(event));
-        commit(records, "v" + version + " " + event.decision(), () -> options.beforeCommit().accept(event), stopped);
-        t.decided(options.clock().instant(), d, w, positions);
+        commit(records, "v" + version + " " + event.decision(), () -> settings.beforeCommit().accept(event), stopped);
+        t.decided(settings.clock().instant(), d, w, positions);
         if (d.admitted()) {
             metrics.trained(t.name(), TrainerMetrics.PUBLISHED, d.trainingMillis());
             log.info("[{} v{}] published (parent {}, {} challenger on {}): {}; covers {} examples in {}", t.name(), version, parent,
@@ -323,11 +387,11 @@ public final class TrainerLoop implements AutoCloseable {
         });
         log.debug("[trainer] committed {} with {} dead letters", what, pendingDeadLetters.size());
         pendingDeadLetters.clear();
-        lastCommit = options.clock().instant();
+        lastCommit = settings.clock().instant();
     }
 
     private TransactionalPublisher newPublisher() {
-        TransactionalPublisher p = new TransactionalPublisher(clients, transactionalId);
+        TransactionalPublisher p = kafka.publisher(transactionalId);
         try {
             p.init();
             return p;
@@ -343,7 +407,7 @@ public final class TrainerLoop implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        if (!clients.properties().containsKey(ConsumerConfig.CLIENT_ID_CONFIG)) {
+        if (!kafka.hasClientId()) {
             p.put(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId);
         }
         return p;
@@ -351,7 +415,7 @@ public final class TrainerLoop implements AutoCloseable {
 
     /** Wakes a poll in progress (from another thread), so that a stop takes effect at once. */
     public void wakeup() {
-        KafkaConsumer<byte[], byte[]> c = consumer;
+        Consumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
         }

@@ -7,7 +7,7 @@ import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -46,7 +46,7 @@ import io.streamtune.common.topic.TopicLayout;
 public final class TransactionalPublisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionalPublisher.class);
 
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
     private final String transactionalId;
     private boolean inTransaction;
     private boolean fenced;
@@ -61,6 +61,12 @@ public final class TransactionalPublisher implements AutoCloseable {
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         }
         this.producer = clients.producer(p);
+        this.transactionalId = transactionalId;
+    }
+
+    /** Over a producer built elsewhere with {@code transactional.id} set (tests pass a {@code MockProducer}). */
+    public TransactionalPublisher(Producer<byte[], byte[]> producer, String transactionalId) {
+        this.producer = producer;
         this.transactionalId = transactionalId;
     }
 

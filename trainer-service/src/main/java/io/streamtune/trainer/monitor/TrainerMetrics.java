@@ -1,4 +1,4 @@
-package io.streamtune.trainer;
+package io.streamtune.trainer.monitor;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package io.streamtune.cli;
+package io.streamtune.cli.files;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -68,7 +68,7 @@ public final class JsonlExamples {
   }
 
   /** Labels in order of first appearance. */
-  static List<String> labelsInOrder(List<LabelledText> examples) {
+  public static List<String> labelsInOrder(List<LabelledText> examples) {
     LinkedHashSet<String> labels = new LinkedHashSet<>();
     for (LabelledText e : examples) {
       labels.add(e.label());
@@ -76,7 +76,7 @@ public final class JsonlExamples {
     return List.copyOf(labels);
   }
 
-  static List<LabelledText> shuffled(List<LabelledText> examples, long seed) {
+  public static List<LabelledText> shuffled(List<LabelledText> examples, long seed) {
     List<LabelledText> copy = new ArrayList<>(examples);
     Collections.shuffle(copy, new Random(seed));
     return copy;

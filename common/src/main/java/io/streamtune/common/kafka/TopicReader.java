@@ -1,4 +1,4 @@
-package io.streamtune.common.topic;
+package io.streamtune.common.kafka;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +12,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
-import io.streamtune.common.kafka.KafkaClients;
 
 /**
  * Reads whole topics, from the beginning to the end they have now, read_committed and without a
