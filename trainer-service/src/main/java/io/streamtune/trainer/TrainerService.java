@@ -149,7 +149,7 @@ public final class TrainerService implements AutoCloseable {
             throw new ConfigException(problems);
         }
         this.tasks = List.copyOf(selected);
-        this.parser = new RecordParser(config.tasks());
+        this.parser = RecordParser.of(config);
         String names = String.join("+", tasks.stream().map(TaskConfig::name).toList());
         this.transactionalId = "streamtune-trainer-" + (settings.instanceId().isEmpty() ? "" : settings.instanceId() + "-") + names;
     }
@@ -309,7 +309,7 @@ public final class TrainerService implements AutoCloseable {
         int p = r.partition();
         boolean firstTime = r.offset() >= t.routedFrom.get(p);
         boolean inRange = r.offset() >= t.rangeStart.get(p);
-        ParseResult<Example> parsed = parser.parseExample(t.name(), r.value());
+        ParseResult<Example> parsed = parser.parseExample(t.name(), r.key(), r.value(), r.headers());
         if (parsed.isOk()) {
             boolean isNew = inRange && r.offset() > t.attemptedEnd.getOrDefault(p, -1L);
             t.window.add(parsed.value(), p, inRange, isNew);
@@ -317,7 +317,8 @@ public final class TrainerService implements AutoCloseable {
                 metrics.consumed(t.name());
             }
         } else if (firstTime) {
-            pendingDeadLetters.add(DeadLetter.of(r, parsed.reason(), parsed.message(), null).toProducerRecord(t.config.topics().dlq()));
+            DeadLetter dl = DeadLetter.of(r, parsed.reason(), parsed.message(), null, parser.limits().recordBytes());
+            pendingDeadLetters.add(dl.toProducerRecord(t.config.topics().dlq()));
             metrics.rejected(t.name(), parsed.reason());
             log.debug("[{}] {}-{}@{} to the dead-letter topic: {}", t.name(), r.topic(), p, r.offset(), parsed.message());
         }
