@@ -31,6 +31,7 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
 import io.streamtune.scoring.topology.ScoringExceptionHandlers;
 import io.streamtune.scoring.topology.ScoringTopology;
 import io.streamtune.scoring.topology.ScoringWorkers;
+import io.streamtune.scoring.topology.SinkCapacity;
 
 /**
  * The scoring service in-process: Kafka Streams app, model registry, metrics and health.
@@ -107,9 +108,11 @@ public final class ScoringService implements AutoCloseable {
         models = new ModelRegistry(config.tasks(), settings.pins(), encoders, null, metrics);
         workers = ScoringWorkers.start(settings.encoderWorkers());
         metrics.encoderPending(workers::pending);
-        Topology topology = ScoringTopology.build(config, settings, models, metrics, workers);
+        SinkCapacity capacity = new SinkCapacity(config.limits());
+        Topology topology = ScoringTopology.build(config, settings, models, metrics, workers, capacity);
         Properties props = settings.streamsProperties(config);
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);
+        props.put(ScoringExceptionHandlers.CAPACITY_CONFIG, capacity);
         streams = new KafkaStreams(topology, props);
         streams.setStateListener((now, before) -> log.info("[scoring] Kafka Streams {} -> {}", before, now));
         streams.setUncaughtExceptionHandler(e -> {

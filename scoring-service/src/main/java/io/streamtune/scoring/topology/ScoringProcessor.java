@@ -71,10 +71,13 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int holdMax;
     private final boolean pinned;
     private final ScoringTopology.Names names;
+    private final SinkCapacity capacity;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, BufferedEvent> buffer;
     private KeyValueStore<String, Long> served;
+    /** Kafka Streams' changelog topic of the buffer store. */
+    private String bufferChangelog;
     /** Buffered events not yet in a batch, oldest first (their sequence numbers in the buffer store). */
     private final Deque<Long> waiting = new ArrayDeque<>();
     /** Batches submitted and not yet forwarded, oldest first. */
@@ -93,7 +96,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
 
     ScoringProcessor(TaskConfig task, RecordParser parser, ModelRegistry models, ScoringMetrics metrics, ScoringWorkers workers,
-                     int batchSize, Duration maxWait, int holdMax, ScoringTopology.Names names) {
+                     int batchSize, Duration maxWait, int holdMax, ScoringTopology.Names names, SinkCapacity capacity) {
         this.task = task;
         this.parser = parser;
         this.models = models;
@@ -104,6 +107,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.holdMax = holdMax;
         this.pinned = models.pin(task.name()).isPresent();
         this.names = names;
+        this.capacity = capacity;
     }
 
     @Override
@@ -111,6 +115,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.context = context;
         this.buffer = context.getStateStore(names.bufferStore());
         this.served = context.getStateStore(names.servedVersionStore());
+        this.bufferChangelog = context.applicationId() + "-" + names.bufferStore() + "-changelog";
         // The store survives restarts (changelog): what it holds waits again, in its order.
         waiting.clear();
         inFlight.clear();
@@ -141,17 +146,24 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         String topic = m == null ? task.topics().events() : m.topic();
         int partition = m == null ? -1 : m.partition();
         long offset = m == null ? -1 : m.offset();
-        ParseResult<Event> parsed = parser.parseEvent(task.name(), record.value());
+        ParseResult<Event> parsed = parser.parseEvent(task.name(), record.key(), record.value(), record.headers());
+        long size = RecordParser.recordSize(record.key(), record.value(), record.headers());
+        if (parsed.isOk() && !capacity.fits(bufferChangelog, size)) {
+            parsed = ParseResult.rejected(Reason.RECORD_TOO_LARGE, "record of " + size + " bytes is over the "
+                    + capacity.budget(bufferChangelog) + " bytes that " + bufferChangelog
+                    + " was found to take (raise its max.message.bytes)");
+        }
         if (!parsed.isOk()) {
             deadLetter(new DeadLetter(topic, partition, offset, record.key(), record.value(), record.headers(),
-                    parsed.reason(), parsed.message(), null), record.timestamp());
+                    parsed.reason(), parsed.message(), null, dlqBudget()), record.timestamp());
             forwardDone();
             return;
         }
         if (count >= holdMax && !canScore()) {
             deadLetter(new DeadLetter(topic, partition, offset, record.key(), record.value(), record.headers(), Reason.NO_MODEL,
                     "no model version of task " + task.name() + " can serve this partition yet and " + count
-                            + " events are already held (scoring.hold.maxEvents)", null), record.timestamp());
+                            + " events are already held (scoring.hold.maxEvents)", null, dlqBudget()),
+                    record.timestamp());
             return;
         }
         long seq = nextSeq++;
@@ -228,14 +240,14 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 continue;
             }
             // Parsing again is cheap next to encoding and keeps the store to the original bytes.
-            ParseResult<Event> p = parser.parseEvent(task.name(), b.value());
+            ParseResult<Event> p = parser.parseEvent(task.name(), b.key(), b.value(), b.headers());
             if (p.isOk()) {
                 seqs.add(seq);
                 buffered.add(b);
                 events.add(p.value());
             } else {
                 deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(), p.reason(),
-                        p.message(), null), b.timestamp());
+                        p.message(), null, dlqBudget()), b.timestamp());
                 remove(seq);
             }
         }
@@ -318,15 +330,25 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                     long latency = System.currentTimeMillis() - eventTime;
                     Prediction prediction = new Prediction(e.id(), task.name(), c.label(), c.scores(), version, eventTime, latency,
                             e.attrs());
-                    context.forward(new Record<>(b.key(), Json.write(prediction), b.timestamp(), new RecordHeaders()),
-                            names.predictionsSink());
-                    metrics.latency(task.name(), latency);
-                    predicted++;
+                    byte[] value = Json.write(prediction);
+                    long size = RecordParser.recordSize(b.key(), value, null);
+                    if (capacity.fits(task.topics().predictions(), size)) {
+                        context.forward(new Record<>(b.key(), value, b.timestamp(), new RecordHeaders()),
+                                names.predictionsSink());
+                        metrics.latency(task.name(), latency);
+                        predicted++;
+                    } else {
+                        String sink = task.topics().predictions();
+                        deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(),
+                                Reason.RECORD_TOO_LARGE, "its prediction of " + size + " bytes is over the "
+                                + capacity.budget(sink) + " bytes that " + sink + " was found to take"
+                                + " (raise its max.message.bytes)", null, dlqBudget()), b.timestamp());
+                    }
                 } else {
                     RuntimeException ex = (RuntimeException) result;
                     deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(),
                             Reason.SCORING_FAILED, "model v" + version + " of task " + task.name() + " failed: " + ex,
-                            ex.getClass().getName()), b.timestamp());
+                            ex.getClass().getName(), dlqBudget()), b.timestamp());
                 }
                 remove(batch.seqs().get(i));
             }
@@ -359,10 +381,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         waiting.clear();
     }
 
+    /** The size budget of a dead letter: limits.recordBytes, or less if the DLQ topic refused a record. */
+    private int dlqBudget() {
+        return capacity.budget(task.topics().dlq());
+    }
+
     /** The one place a record leaves for the DLQ: one log level per reason, one metric. */
     private void deadLetter(DeadLetter dl, long timestamp) {
         metrics.deadLetter(task.name(), dl.reason());
-        if (dl.reason() == Reason.NO_MODEL || dl.reason() == Reason.SCORING_FAILED) {
+        if (dl.reason() == Reason.NO_MODEL || dl.reason() == Reason.SCORING_FAILED
+                || dl.reason() == Reason.RECORD_TOO_LARGE) {
             log.warn("[scoring task={}] to {}: {}", task.name(), task.topics().dlq(), dl);
         } else {
             log.debug("[scoring task={}] to {}: {}", task.name(), task.topics().dlq(), dl);
