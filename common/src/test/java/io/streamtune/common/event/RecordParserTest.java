@@ -248,7 +248,7 @@ class RecordParserTest {
     }
 
     @Test
-    void shouldNameTheOffsetOfABytesThatIsNotUtf8() {
+    void shouldNameTheOffsetOfAByteThatIsNotUtf8() {
         ParseResult<Event> r = parser.parseEvent("reviews",
                 "{\"id\":\"p-2\",\"text\":\"Caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1));
         assertEquals(Reason.MALFORMED_JSON, reason(r, "a Latin-1 byte"));
