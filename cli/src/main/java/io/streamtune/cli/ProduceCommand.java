@@ -1,6 +1,5 @@
 package io.streamtune.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,11 +15,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
+import io.streamtune.cli.files.JsonlLines;
 import io.streamtune.common.config.StreamtuneConfig;
-import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.event.Event;
+import io.streamtune.common.event.Example;
 import io.streamtune.common.event.ParseResult;
+import io.streamtune.common.event.Reason;
 import io.streamtune.common.event.RecordParser;
+import io.streamtune.common.kafka.KafkaClients;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -58,7 +61,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         KafkaClients clients = KafkaOptions.reachableClients(cfg);
         String topic = kind == Kind.examples ? t.topics().examples() : t.topics().events();
-        RecordParser parser = new RecordParser(cfg.tasks());
+        RecordParser parser = RecordParser.of(cfg);
         Result r = produce(clients, parser, t.name(), kind == Kind.examples, topic, file, sendInvalid);
         System.out.printf("%d lines: %d produced to %s, %d rejected%s%n", r.lines, r.produced, topic, r.rejected.size(),
                 sendInvalid && !r.rejected.isEmpty() ? " (sent anyway: --send-invalid)" : "");
@@ -69,30 +72,44 @@ final class ProduceCommand implements Callable<Integer> {
     record Result(int lines, int produced, List<String> rejected) {
     }
 
+    /**
+     * Reads {@code file} line by line as bytes; each line is checked alone (UTF-8, JSON, fields,
+     * size) by {@code parser} and, when valid (or with {@code sendInvalid}), produced with its id as
+     * the key. A bad line never stops the others.
+     */
     static Result produce(KafkaClients clients, RecordParser parser, String task, boolean examples, String topic, Path file,
                           boolean sendInvalid) throws IOException, InterruptedException {
+        int limit = parser.limits().recordBytes();
         List<String> rejected = new ArrayList<>();
         int lines = 0;
         int produced = 0;
         List<Future<RecordMetadata>> pending = new ArrayList<>();
+        // A line of up to limits.recordBytes must go through (Kafka's default request limit is 1 MiB).
         try (KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5"));
-             BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                lines++;
-                if (line.isBlank()) {
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(parser.limits().writeBytes())));
+             JsonlLines in = new JsonlLines(file, limit)) {
+            for (JsonlLines.Line line = in.next(); line != null; line = in.next()) {
+                lines = line.number();
+                if (line.blank()) {
                     continue;
                 }
-                byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-                ParseResult<?> parsed = examples ? parser.parseExample(task, bytes) : parser.parseEvent(task, bytes);
+                if (line.cut()) {
+                    rejected.add("line " + line.number() + ": " + Reason.RECORD_TOO_LARGE + ": line of " + line.length()
+                            + " bytes is over limits.recordBytes " + limit);
+                    continue; // not even --send-invalid: the broker or the services could not take it whole
+                }
+                byte[] bytes = line.bytes();
+                ParseResult<?> parsed = parse(parser, task, examples, null, bytes);
                 byte[] key = null;
                 if (parsed.isOk()) {
-                    String id = examples ? ((io.streamtune.common.event.Example) parsed.value()).id()
-                            : ((io.streamtune.common.event.Event) parsed.value()).id();
-                    key = id.getBytes(StandardCharsets.UTF_8);
-                } else {
-                    rejected.add("line " + lines + ": " + parsed.reason() + ": " + parsed.message());
+                    key = id(parsed.value()).getBytes(StandardCharsets.UTF_8);
+                    if (RecordParser.recordSize(key, bytes, null) > limit) {
+                        parsed = parse(parser, task, examples, key, bytes); // key and value together: RECORD_TOO_LARGE
+                    }
+                }
+                if (!parsed.isOk()) {
+                    rejected.add("line " + line.number() + ": " + parsed.reason() + ": " + parsed.message());
                     if (!sendInvalid) {
                         continue;
                     }
@@ -110,5 +127,13 @@ final class ProduceCommand implements Callable<Integer> {
             }
         }
         return new Result(lines, produced, rejected);
+    }
+
+    private static ParseResult<?> parse(RecordParser parser, String task, boolean examples, byte[] key, byte[] value) {
+        return examples ? parser.parseExample(task, key, value, null) : parser.parseEvent(task, key, value, null);
+    }
+
+    private static String id(Object record) {
+        return record instanceof Example e ? e.id() : ((Event) record).id();
     }
 }

@@ -42,6 +42,13 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /**
+     * {@code message.max.bytes}: the largest write of any streamtune producer, a 16 MiB model record
+     * plus 64 KiB, which is also 2 x the largest {@code limits.recordBytes} (8 MiB) + 64 KiB. It must
+     * equal {@code io.streamtune.common.config.Limits.BROKER_MESSAGE_BYTES} (this module does not
+     * depend on common; a test in the cli checks the two agree).
+     */
+    public static final int MESSAGE_MAX_BYTES = (16 << 20) + (64 << 10);
 
     private final KafkaRaftServer server;
     private final Path dataDir;
@@ -137,7 +144,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("num.network.threads", "2");
         p.put("num.io.threads", "4");
         p.put("auto.create.topics.enable", "false");
-        p.put("message.max.bytes", String.valueOf(16 * 1024 * 1024));
+        p.put("message.max.bytes", String.valueOf(MESSAGE_MAX_BYTES));
         p.put("log.retention.hours", String.valueOf(24 * 30));
         return p;
     }

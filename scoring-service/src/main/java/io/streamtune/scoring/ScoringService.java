@@ -45,6 +45,7 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
 import io.streamtune.scoring.topology.ScoringExceptionHandlers;
 import io.streamtune.scoring.topology.ScoringTopology;
 import io.streamtune.scoring.topology.ScoringWorkers;
+import io.streamtune.scoring.topology.SinkCapacity;
 
 /**
  * The scoring service in-process: Kafka Streams app, model registry, metrics and health.
@@ -163,9 +164,11 @@ public final class ScoringService implements AutoCloseable {
         }
         workers = ScoringWorkers.start(settings.encoderWorkers());
         metrics.encoderPending(workers::pending);
-        Topology topology = ScoringTopology.build(config, settings.batchPolicy(), models, metrics, workers);
+        SinkCapacity capacity = new SinkCapacity(config.limits());
+        Topology topology = ScoringTopology.build(config, settings.batchPolicy(), models, metrics, workers, capacity);
         Properties props = settings.streamsProperties(config);
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);
+        props.put(ScoringExceptionHandlers.CAPACITY_CONFIG, capacity);
         instanceId = settings.instanceId().isEmpty() ? storedInstanceId(props) : settings.instanceId();
         props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
         streams = new KafkaStreams(topology, props);

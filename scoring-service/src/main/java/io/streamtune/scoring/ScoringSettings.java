@@ -9,6 +9,7 @@ import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -163,11 +164,43 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
         p.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        // Whatever passed limits.recordBytes must be writable: predictions, dead letters and the buffer changelog.
+        String maxRequest = ProducerConfig.MAX_REQUEST_SIZE_CONFIG;
+        atLeast(p, StreamsConfig.producerPrefix(maxRequest), maxRequest, config.limits().writeBytes());
+        atLeast(p, StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), null, config.limits().writeBytes());
         ENFORCED.forEach((k, v) -> enforce(p, k, v));
         enforce(p, StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Deserialization.class.getName());
         enforce(p, StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Processing.class.getName());
         enforce(p, StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Production.class.getName());
         return p;
+    }
+
+    /**
+     * Sets {@code key} to at least {@code min} bytes, keeping a larger value given under it (or,
+     * when {@code fallbackKey} is not null and {@code key} is not given, under that key: the
+     * unprefixed client setting); a smaller or unreadable value logs a warning and is raised.
+     */
+    private static void atLeast(Properties p, String key, String fallbackKey, int min) {
+        Object given = p.get(key);
+        if (given == null && fallbackKey != null) {
+            given = p.get(fallbackKey);
+        }
+        long value = min;
+        if (given != null) {
+            long parsed;
+            try {
+                parsed = Long.parseLong(given.toString().trim());
+            } catch (NumberFormatException e) {
+                parsed = -1;
+            }
+            if (parsed >= min) {
+                value = parsed;
+            } else {
+                log.warn("[scoring] {}={} is below the {} bytes that limits.recordBytes needs (2 x limit + 64 KiB);"
+                        + " using {}", key, given, min, min);
+            }
+        }
+        p.put(key, Long.toString(value));
     }
 
     private static void enforce(Properties p, String key, Object value) {

@@ -170,7 +170,7 @@ public final class TrainerService implements AutoCloseable {
         PromotionGate gate = new PromotionGate(learner, options.clock());
         TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(settings.pollTimeout(), settings.commitInterval(),
                 settings.maxPendingDeadLetters(), settings.minHoldout(), options.clock(), options.beforeCommit());
-        TrainerLoop l = new TrainerLoop(TrainerLoop.Kafka.of(clients), loopSettings, tasks, new RecordParser(config.tasks()),
+        TrainerLoop l = new TrainerLoop(TrainerLoop.Kafka.of(clients), loopSettings, tasks, RecordParser.of(config),
                 transactionalId, gate, metrics);
         try {
             l.bootstrap(() -> closing);

@@ -1,8 +1,9 @@
 package io.streamtune.cli.files;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
+import io.streamtune.common.event.UnicodeText;
+import io.streamtune.common.serde.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,10 +14,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 
-/** Reads {@code {"text": ..., "label": ...}} JSONL files for the evaluation commands. */
+/**
+ * Reads {@code {"text": ..., "label": ...}} JSONL files for the evaluation commands. A line that
+ * is not UTF-8 text, not JSON or lacks a field stops the read with an error naming the file and
+ * the line: an evaluation on a silently different data set would mislead.
+ */
 public final class JsonlExamples {
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Longer lines are refused (named) rather than read into memory. */
+  static final int MAX_LINE_BYTES = 64 << 20;
 
   private JsonlExamples() {}
 
@@ -37,19 +43,26 @@ public final class JsonlExamples {
       throw new BadInputException("file not found: " + file);
     }
     List<LabelledText> out = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      int n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
-        if (line.isBlank()) {
+    try (JsonlLines lines = new JsonlLines(file, MAX_LINE_BYTES)) {
+      for (JsonlLines.Line l = lines.next(); l != null; l = lines.next()) {
+        int n = l.number();
+        if (l.blank()) {
           continue;
         }
+        if (l.cut()) {
+          throw new BadInputException(file + ":" + n + ": line of " + l.length() + " bytes is over " + MAX_LINE_BYTES);
+        }
+        int invalid = UnicodeText.firstInvalidUtf8(l.bytes());
+        if (invalid >= 0) {
+          throw new BadInputException(file + ":" + n + ": not UTF-8 text (byte 0x"
+              + String.format("%02X", l.bytes()[invalid] & 0xff) + " at byte offset " + invalid + " of the line)");
+        }
+        String line = new String(l.bytes(), StandardCharsets.UTF_8);
         JsonNode node;
         try {
-          node = MAPPER.readTree(line);
-        } catch (IOException e) {
-          throw new BadInputException(file + ":" + n + ": not JSON: " + e.getMessage());
+          node = Json.mapper().readTree(line);
+        } catch (JsonProcessingException e) {
+          throw new BadInputException(file + ":" + n + ": not JSON: " + e.getOriginalMessage());
         }
         JsonNode text = node.get("text");
         JsonNode label = node.get("label");

@@ -42,8 +42,11 @@ public final class StreamtuneConfig {
     public static final Setting<Modality> MODALITY = Setting.enumeration("modality", Modality.class, Modality.TEXT, "what the task classifies");
     public static final Setting<String> ENCODER = Setting.string("encoder", "all-minilm-l6-v2", "pretrained encoder id (see `streamtune bench encoder --help`)");
     public static final Setting<Integer> MAX_SEQUENCE_LENGTH = Setting.integer("maxSequenceLength", 128, 8, 512, "tokens per text; longer texts are truncated");
-    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.integer("maxTextChars", 5_000, 1, 1_000_000, "longer texts are rejected with TEXT_TOO_LONG");
-    public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.integer("maxImageBytes", 1 << 20, 1, 64 << 20, "larger images are rejected with IMAGE_TOO_LARGE");
+    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.integer("maxTextChars", 5_000, 1, 1_000_000,
+            "texts of more characters (Unicode code points) are rejected with TEXT_TOO_LONG");
+    public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.integer("maxImageBytes", 512 << 10, 1, 64 << 20,
+            "larger images are rejected with IMAGE_TOO_LARGE; in base64 (4/3) plus 16 KiB it must fit"
+                    + " limits.recordBytes");
     public static final Setting<Integer> RETRAIN_EVERY = Setting.integer("window.retrainEvery", 500, 1, 10_000_000, "retrain after this many new examples");
     public static final Setting<Duration> MAX_WAIT = Setting.duration("window.maxWait", Duration.ofMinutes(5), Duration.ofMillis(100), "or after this long since the last training ...");
     public static final Setting<Integer> MIN_NEW = Setting.integer("window.minNew", 50, 1, 10_000_000, "... if at least this many new examples arrived");
@@ -72,14 +75,16 @@ public final class StreamtuneConfig {
             GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE, HEAD_CLASS_WEIGHTS);
 
     private final Map<String, String> kafka;
+    private final Limits limits;
     private final Map<String, TaskConfig> tasks;
     private final int partitions;
     private final short replicationFactor;
     private final JsonNode root;
 
-    private StreamtuneConfig(Map<String, String> kafka, Map<String, TaskConfig> tasks, int partitions,
+    private StreamtuneConfig(Map<String, String> kafka, Limits limits, Map<String, TaskConfig> tasks, int partitions,
                              short replicationFactor, JsonNode root) {
         this.kafka = Map.copyOf(kafka);
+        this.limits = limits;
         this.tasks = tasks;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
@@ -110,7 +115,7 @@ public final class StreamtuneConfig {
             root = MissingNode.getInstance();
         }
         List<String> problems = new ArrayList<>();
-        Set<String> known = Set.of("kafka", "topics", "tasks", "trainer", "scoring", "metrics", "demo");
+        Set<String> known = Set.of("kafka", "limits", "topics", "tasks", "trainer", "scoring", "metrics", "demo");
         root.fieldNames().forEachRemaining(k -> {
             if (!known.contains(k)) {
                 problems.add(k + ": unknown section (known: " + known + ")");
@@ -130,6 +135,8 @@ public final class StreamtuneConfig {
         kafka.putAll(overrides);
         kafka.putIfAbsent("bootstrap.servers", "localhost:9092");
 
+        Limits limits = new Limits(Limits.RECORD_BYTES.read(root.path(Limits.SECTION), Limits.SECTION, problems));
+
         JsonNode topicsNode = root.path("topics");
         int partitions = TOPIC_PARTITIONS.read(topicsNode, "topics", problems);
         int replication = TOPIC_REPLICATION.read(topicsNode, "topics", problems);
@@ -144,12 +151,20 @@ public final class StreamtuneConfig {
                 if (t != null && tasks.putIfAbsent(t.name(), t) != null) {
                     problems.add("tasks[" + i + "].name: task '" + t.name() + "' is declared twice");
                 }
+                if (t != null && t.modality() == Modality.IMAGE && t.maxImageBytes() > limits.maxImageBytes()) {
+                    problems.add("tasks[" + i + "] (" + t.name() + ")." + MAX_IMAGE_BYTES.key() + ": "
+                            + t.maxImageBytes() + " bytes are " + Limits.base64Length(t.maxImageBytes())
+                            + " in base64, which with "
+                            + Limits.IMAGE_RECORD_MARGIN_BYTES + " bytes for the rest of the record do not fit "
+                            + Limits.SECTION + "." + Limits.RECORD_BYTES.key() + " " + limits.recordBytes()
+                            + "; lower it to at most " + limits.maxImageBytes() + " or raise the record limit");
+                }
             }
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StreamtuneConfig(kafka, Map.copyOf(tasks), partitions, (short) replication, root);
+        return new StreamtuneConfig(kafka, limits, Map.copyOf(tasks), partitions, (short) replication, root);
     }
 
     private static TaskConfig readTask(JsonNode n, String prefix, List<String> problems) {
@@ -202,6 +217,11 @@ public final class StreamtuneConfig {
         return kafka.get("bootstrap.servers");
     }
 
+    /** The record size limits (section {@code limits}). */
+    public Limits limits() {
+        return limits;
+    }
+
     public Map<String, TaskConfig> tasks() {
         return tasks;
     }
@@ -221,7 +241,7 @@ public final class StreamtuneConfig {
 
     /** Every topic the configured tasks need, with its layout (README, Topics). */
     public List<TopicSpec> topicLayout() {
-        return TopicLayout.forTasks(tasks.keySet(), partitions, replicationFactor);
+        return TopicLayout.forTasks(tasks.keySet(), partitions, replicationFactor, limits.writeBytes(), Limits.modelWriteBytes());
     }
 
     public int partitions() {

@@ -70,6 +70,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int holdMax;
     private final boolean pinned;
     private final ScoringTopology.Names names;
+    private final SinkCapacity capacity;
 
     private ProcessorContext<byte[], byte[]> context;
     private EventBuffer buffer;
@@ -81,6 +82,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     /** The version in the served-version store. */
     private long lastForwarded;
     private String partitionKey;
+    /** Kafka Streams' changelog topic of the buffer store. */
+    private String bufferChangelog;
 
     /** One submitted batch: its buffered events, the model scoring it, and the outcome to come. */
     private record Batch(List<Long> seqs, List<BufferedEvent> buffered, List<Event> events, ModelHandle model,
@@ -88,7 +91,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
 
     ScoringProcessor(TaskConfig task, RecordParser parser, ServedModels models, ScoringMetrics metrics, ScoringWorkers workers,
-                     int batchSize, Duration maxWait, int holdMax, ScoringTopology.Names names) {
+                     int batchSize, Duration maxWait, int holdMax, ScoringTopology.Names names, SinkCapacity capacity) {
         this.task = task;
         this.parser = parser;
         this.models = models;
@@ -99,6 +102,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.holdMax = holdMax;
         this.pinned = models.pin(task.name()).isPresent();
         this.names = names;
+        this.capacity = capacity;
     }
 
     @Override
@@ -107,6 +111,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.buffer = new EventBuffer(context.getStateStore(names.bufferStore()));
         this.served = context.getStateStore(names.servedVersionStore());
         this.partitionKey = context.taskId().toString();
+        this.bufferChangelog = context.applicationId() + "-" + names.bufferStore() + "-changelog";
         inFlight.clear();
         // The store survives restarts (changelog): what it holds waits again, in its order.
         int restored = buffer.restore();
@@ -128,17 +133,23 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         String topic = m == null ? task.topics().events() : m.topic();
         int partition = m == null ? -1 : m.partition();
         long offset = m == null ? -1 : m.offset();
-        ParseResult<Event> parsed = parser.parseEvent(task.name(), record.value());
+        ParseResult<Event> parsed = parser.parseEvent(task.name(), record.key(), record.value(), record.headers());
+        long size = RecordParser.recordSize(record.key(), record.value(), record.headers());
+        if (parsed.isOk() && !capacity.fits(bufferChangelog, size)) {
+            parsed = ParseResult.rejected(Reason.RECORD_TOO_LARGE, "record of " + size + " bytes is over the "
+                    + capacity.budget(bufferChangelog) + " bytes that " + bufferChangelog
+                    + " was found to take (raise its max.message.bytes)");
+        }
         if (!parsed.isOk()) {
             deadLetter(new DeadLetter(topic, partition, offset, record.key(), record.value(), record.headers(),
-                    parsed.reason(), parsed.message(), null), record.timestamp());
+                    parsed.reason(), parsed.message(), null, dlqBudget()), record.timestamp());
             forwardDone();
             return;
         }
         if (buffer.size() >= holdMax && !canScore()) {
             deadLetter(new DeadLetter(topic, partition, offset, record.key(), record.value(), record.headers(), Reason.NO_MODEL,
                     "no model version of task " + task.name() + " can serve this partition yet and " + buffer.size()
-                            + " events are already held (scoring.hold.maxEvents)", null), record.timestamp());
+                            + " events are already held (scoring.hold.maxEvents)", null, dlqBudget()), record.timestamp());
             return;
         }
         buffer.append(new BufferedEvent(topic, partition, offset, record.timestamp(), context.currentSystemTimeMs(),
@@ -201,14 +212,14 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 continue;
             }
             // Parsing again is cheap next to encoding and keeps the store to the original bytes.
-            ParseResult<Event> p = parser.parseEvent(task.name(), b.value());
+            ParseResult<Event> p = parser.parseEvent(task.name(), b.key(), b.value(), b.headers());
             if (p.isOk()) {
                 seqs.add(seq);
                 buffered.add(b);
                 events.add(p.value());
             } else {
                 deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(), p.reason(),
-                        p.message(), null), b.timestamp());
+                        p.message(), null, dlqBudget()), b.timestamp());
                 buffer.remove(seq);
             }
         }
@@ -261,14 +272,24 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                     long latency = System.currentTimeMillis() - eventTime;
                     Prediction prediction = new Prediction(e.id(), task.name(), s.classification().label(),
                             s.classification().scores(), version, eventTime, latency, e.attrs());
-                    context.forward(new Record<>(b.key(), Json.write(prediction), b.timestamp(), new RecordHeaders()),
-                            names.predictionsSink());
-                    metrics.latency(task.name(), latency);
-                    predicted++;
+                    byte[] value = Json.write(prediction);
+                    long size = RecordParser.recordSize(b.key(), value, null);
+                    if (capacity.fits(task.topics().predictions(), size)) {
+                        context.forward(new Record<>(b.key(), value, b.timestamp(), new RecordHeaders()),
+                                names.predictionsSink());
+                        metrics.latency(task.name(), latency);
+                        predicted++;
+                    } else {
+                        String sink = task.topics().predictions();
+                        deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(),
+                                Reason.RECORD_TOO_LARGE, "its prediction of " + size + " bytes is over the "
+                                + capacity.budget(sink) + " bytes that " + sink + " was found to take"
+                                + " (raise its max.message.bytes)", null, dlqBudget()), b.timestamp());
+                    }
                 } else {
                     BatchOutcome.Failed f = (BatchOutcome.Failed) result;
                     deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(), f.reason(),
-                            f.message(), f.exceptionClass()), b.timestamp());
+                            f.message(), f.exceptionClass(), dlqBudget()), b.timestamp());
                 }
                 buffer.remove(batch.seqs().get(i));
             }
@@ -299,10 +320,15 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         metrics.held(task.name(), partitionKey, 0);
     }
 
+    /** The size budget of a dead letter: limits.recordBytes, or less if the DLQ topic refused a record. */
+    private int dlqBudget() {
+        return capacity.budget(task.topics().dlq());
+    }
+
     /** The one place a record leaves for the DLQ: one log level per reason, one metric. */
     private void deadLetter(DeadLetter dl, long timestamp) {
         metrics.deadLetter(task.name(), dl.reason());
-        if (dl.reason() == Reason.NO_MODEL || dl.reason() == Reason.SCORING_FAILED) {
+        if (dl.reason() == Reason.NO_MODEL || dl.reason() == Reason.SCORING_FAILED || dl.reason() == Reason.RECORD_TOO_LARGE) {
             log.warn("[scoring task={}] to {}: {}", task.name(), task.topics().dlq(), dl);
         } else {
             log.debug("[scoring task={}] to {}: {}", task.name(), task.topics().dlq(), dl);

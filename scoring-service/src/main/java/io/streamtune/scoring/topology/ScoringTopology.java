@@ -86,13 +86,22 @@ public final class ScoringTopology {
 
     public static Topology build(StreamtuneConfig config, BatchPolicy batch, ModelRegistry models, ScoringMetrics metrics,
                                  ScoringWorkers workers) {
+        return build(config, batch, models, metrics, workers, new SinkCapacity(config.limits()));
+    }
+
+    /**
+     * As {@link #build(StreamtuneConfig, BatchPolicy, ModelRegistry, ScoringMetrics, ScoringWorkers)}, with the
+     * {@link SinkCapacity} the service shares with its production exception handler.
+     */
+    public static Topology build(StreamtuneConfig config, BatchPolicy batch, ModelRegistry models,
+                                 ScoringMetrics metrics, ScoringWorkers workers, SinkCapacity capacity) {
         Topology t = new Topology();
         // Global stores have no changelog of their own: the compacted topic is their log.
         t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MODEL_STORE), Serdes.String(), Serdes.ByteArray())
                         .withLoggingDisabled(),
                 MODEL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TaskTopics.MODELS, MODEL_PROCESSOR,
                 () -> new ModelUpdateProcessor(MODEL_STORE, models));
-        RecordParser parser = new RecordParser(config.tasks());
+        RecordParser parser = RecordParser.of(config);
         for (TaskConfig task : config.tasks().values()) {
             if (task.modality() != Modality.TEXT) {
                 log.warn("[scoring task={}] not scored: this scorer classifies text, the task is {}", task.name(), task.modality());
@@ -102,7 +111,7 @@ public final class ScoringTopology {
             TaskTopics topics = task.topics();
             t.addSource(n.source(), new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
             t.addProcessor(n.scorer(), () -> new ScoringProcessor(task, parser, models, metrics, workers, batch.size(),
-                    batch.maxWait(), batch.holdMaxEvents(), n), n.source());
+                    batch.maxWait(), batch.holdMaxEvents(), n, capacity), n.source());
             // In memory with a changelog: the buffer is small and bounded, and restores from its changelog.
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.bufferStore()), Serdes.Long(),
                     BufferedEvent.serde()), n.scorer());

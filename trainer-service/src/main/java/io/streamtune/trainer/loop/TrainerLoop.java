@@ -35,7 +35,7 @@ import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
-import io.streamtune.common.topic.TopicLayout;
+import io.streamtune.common.config.Limits;
 import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.gate.GateDecision;
 import io.streamtune.trainer.gate.PromotionGate;
@@ -263,14 +263,15 @@ public final class TrainerLoop implements AutoCloseable {
         TaskState t = byTopic.get(r.topic());
         int p = r.partition();
         boolean firstTime = t.firstTime(p, r.offset());
-        ParseResult<Example> parsed = parser.parseExample(t.name(), r.value());
+        ParseResult<Example> parsed = parser.parseExample(t.name(), r.key(), r.value(), r.headers());
         if (parsed.isOk()) {
             t.accept(parsed.value(), p, r.offset());
             if (firstTime) {
                 metrics.consumed(t.name());
             }
         } else if (firstTime) {
-            pendingDeadLetters.add(DeadLetter.of(r, parsed.reason(), parsed.message(), null).toProducerRecord(t.config().topics().dlq()));
+            DeadLetter dl = DeadLetter.of(r, parsed.reason(), parsed.message(), null, parser.limits().recordBytes());
+            pendingDeadLetters.add(dl.toProducerRecord(t.config().topics().dlq()));
             metrics.rejected(t.name(), parsed.reason());
             log.debug("[{}] {}-{}@{} to the dead-letter topic: {}", t.name(), r.topic(), p, r.offset(), parsed.message());
         }
@@ -320,9 +321,9 @@ public final class TrainerLoop implements AutoCloseable {
             log.info("[{} v{}] shutting down: the challenger is abandoned, its examples stay uncommitted", t.name(), version);
             return;
         }
-        if (d.admitted() && d.challenger().sizeBytes() > Integer.parseInt(TopicLayout.MAX_MODEL_BYTES)) {
+        if (d.admitted() && d.challenger().sizeBytes() > Limits.MODEL_BYTES) {
             log.error("[{} v{}] the artifact has {} bytes, over the {} a model record may have; not published (weights this "
-                    + "large belong in the artifact store)", t.name(), version, d.challenger().sizeBytes(), TopicLayout.MAX_MODEL_BYTES);
+                    + "large belong in the artifact store)", t.name(), version, d.challenger().sizeBytes(), Limits.MODEL_BYTES);
             metrics.trained(t.name(), TrainerMetrics.FAILED, d.trainingMillis());
             t.failed(settings.clock().instant(), positions);
             return;

@@ -19,8 +19,8 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.streamtune.common.config.Limits;
 import io.streamtune.common.kafka.KafkaClients;
-import io.streamtune.common.topic.TopicLayout;
 
 /**
  * The trainer's one transactional producer. Each call to {@link #commit} writes a model version,
@@ -56,7 +56,8 @@ public final class TransactionalPublisher implements AutoCloseable {
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicLayout.MAX_MODEL_BYTES);
+        // A model of up to 16 MiB plus record and batch overhead; dead letters (limits.recordBytes + 5 KiB) fit too.
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Limits.modelWriteBytes()));
         if (!clients.properties().containsKey(ProducerConfig.COMPRESSION_TYPE_CONFIG)) {
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         }

@@ -64,7 +64,7 @@ class ModelCatalogIT {
 
     private static void ensureSharedTopics() {
         try (var admin = SharedKafka.admin()) {
-            io.streamtune.common.topic.TopicAdmin.ensure(admin, io.streamtune.common.topic.TopicLayout.shared((short) 1));
+            io.streamtune.common.topic.TopicAdmin.ensure(admin, io.streamtune.common.topic.TopicLayout.shared((short) 1, io.streamtune.common.config.Limits.modelWriteBytes()));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
