@@ -35,9 +35,10 @@ class DemoCommandIT {
         assertEquals(0, exit, out);
         JsonNode last = Json.mapper().readTree(lines.get(lines.size() - 1));
         assertEquals(0, last.get("lost").asLong(), out);
+        assertEquals(0, last.get("duplicates").asLong(), out);
         assertTrue(last.get("eventsProduced").asLong() > 0, out);
         assertTrue(last.get("predictions").asLong() >= last.get("eventsProduced").asLong(), out);
         assertTrue(last.get("modelVersions").isArray() && last.get("modelVersions").size() >= 2, out);
-        assertTrue(last.has("dlq"), out);
+        assertEquals(last.get("malformedProduced").asLong(), last.get("dlq").asLong(), "every malformed record dead-lettered: " + out);
     }
 }

@@ -279,6 +279,18 @@ public final class ScoringService implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        close(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+    }
+
+    /**
+     * Stops as a crash would leave the consumer group: this member stays in it until its session expires.
+     * For tests of what a restart after kill -9 does.
+     */
+    synchronized void closeWithoutLeavingGroup() {
+        close(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP);
+    }
+
+    private void close(CloseOptions.GroupMembershipOperation membership) {
         if (closed) {
             return;
         }
@@ -289,7 +301,7 @@ public final class ScoringService implements AutoCloseable {
         if (streams != null) {
             // Leave the group: the partitions move to the other instances (or a restarted one) at once. A crashed
             // instance cannot leave; static membership lets it rejoin as itself instead of waiting out its session.
-            if (!streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            if (!streams.close(CloseOptions.groupMembershipOperation(membership)
                     .withTimeout(Duration.ofSeconds(30)))) {
                 log.warn("[scoring] Kafka Streams did not close within 30 s");
             }

@@ -68,6 +68,15 @@ final class TrainerFixture {
     }
 
     static StreamtuneConfig config(String task, int retrainEvery, int size) throws Exception {
+        StreamtuneConfig config = config(SharedKafka.bootstrapServers(), task, retrainEvery, size);
+        try (var admin = SharedKafka.admin()) {
+            TopicAdmin.ensure(admin, config.topicLayout());
+        }
+        return config;
+    }
+
+    /** The test task's configuration against {@code bootstrap}; creates no topics. */
+    static StreamtuneConfig config(String bootstrap, String task, int retrainEvery, int size) throws Exception {
         String yaml = """
                 kafka:
                   bootstrap.servers: "%s"
@@ -85,12 +94,8 @@ final class TrainerFixture {
                   commitInterval: 200ms
                   minHoldout: 8
                   metricsPort: -1
-                """.formatted(SharedKafka.bootstrapServers(), task, retrainEvery, size);
-        StreamtuneConfig config = StreamtuneConfig.parse(yaml, Map.of(), Map.of());
-        try (var admin = SharedKafka.admin()) {
-            TopicAdmin.ensure(admin, config.topicLayout());
-        }
-        return config;
+                """.formatted(bootstrap, task, retrainEvery, size);
+        return StreamtuneConfig.parse(yaml, Map.of(), Map.of());
     }
 
     /** Example {@code i}: a positive or negative review (by parity), its id on the requested side of the holdout. */

@@ -35,7 +35,8 @@ public final class TaskState {
     private final Map<Integer, Long> rangeStart = new TreeMap<>();
     private final Map<Integer, Long> routedFrom = new TreeMap<>();
     private final Map<Integer, Long> attemptedEnd;
-    private ModelArtifact champion;
+    /** Written by the loop thread, read by health. */
+    private volatile ModelArtifact champion;
     /** Written by the loop thread, read by health and tests. */
     private volatile long lastVersion;
 
@@ -152,9 +153,17 @@ public final class TaskState {
         gauges.window(window.trainingSize(), window.holdoutSize(), window.fill());
     }
 
-    /** For /health. */
+    /**
+     * For /health: the version in service ({@code championVersion}), the one the gate scores challengers
+     * against ({@code gatedAgainst}; null when none fits the task), and what the window holds.
+     */
     public Map<String, Object> describe() {
-        return Map.of("championVersion", gauges.championVersion(), "windowExamples", gauges.windowExamples(),
-                "holdoutExamples", gauges.holdoutExamples());
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("championVersion", gauges.championVersion());
+        ModelArtifact c = champion;
+        d.put("gatedAgainst", c == null ? null : c.meta().version());
+        d.put("windowExamples", gauges.windowExamples());
+        d.put("holdoutExamples", gauges.holdoutExamples());
+        return d;
     }
 }

@@ -75,7 +75,7 @@ public final class HeadLearner implements Learner {
     public Challenger train(TaskConfig task, ModelArtifact champion, List<Example> training) throws ArtifactException {
         try (Backbones.Lease lease = backboneFor(task, champion)) {
             HeadWeights head = trainHead(lease.backbone(), task.head(), task.labels(), Labelled.of(training), n -> { });
-            return new Challenger(lease.ref(), head, "head", HeadTrainer.device(task.head().device()).toString());
+            return new Challenger(lease.ref(), head, "head", HeadTrainer.name(HeadTrainer.device(task.head().device())));
         }
     }
 

@@ -69,6 +69,11 @@ public final class HeadTrainer {
     return device(options.device());
   }
 
+  /** A device as the audit log names it: {@code cpu}, {@code gpu0}, ... */
+  public static String name(Device device) {
+    return device.isGpu() ? "gpu" + device.getDeviceId() : device.getDeviceType();
+  }
+
   /**
    * The DJL device of a configured one: {@link io.streamtune.common.config.Device#AUTO} is the first
    * GPU when the PyTorch engine sees one, else the CPU.
