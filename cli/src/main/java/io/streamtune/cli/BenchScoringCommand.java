@@ -27,6 +27,7 @@ import io.micrometer.core.instrument.Counter;
 import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.Prediction;
+import io.streamtune.common.logging.ServiceLogging;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelVersion;
@@ -84,7 +85,8 @@ public final class BenchScoringCommand implements Callable<Integer> {
     private static final List<String> LABELS = List.of("negative", "neutral", "positive");
 
     public static void main(String[] args) {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        ServiceLogging.setLevel("", "warn");
+        ServiceLogging.setLevel("io.streamtune", "warn");
         System.exit(new CommandLine(new BenchScoringCommand()).execute(args));
     }
 

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.logging.ServiceLogging;
 import io.streamtune.common.nlp.EncoderException;
 
 /**
@@ -57,6 +58,7 @@ public final class TrainerMain {
 
     /** Loads the configuration and runs a trainer until SIGTERM; shared with {@code streamtune trainer}. */
     public static int runService(Path configFile, String bootstrap, Integer metricsPort) {
+        ServiceLogging.start("trainer");
         Map<String, String> overrides = new HashMap<>();
         if (bootstrap != null) {
             overrides.put("bootstrap.servers", bootstrap);
@@ -69,7 +71,11 @@ public final class TrainerMain {
             System.err.println(e.getMessage());
             return 2;
         }
-        Thread hook = new Thread(service::close, "trainer-shutdown");
+        // On SIGTERM the JVM exits with 143 (128 + SIGTERM) once this hook has closed the service.
+        Thread hook = new Thread(() -> {
+            service.close();
+            log.info("[trainer] stopped");
+        }, "trainer-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             service.start();
@@ -87,7 +93,9 @@ public final class TrainerMain {
             return 1;
         }
         service.close();
-        return service.failure().isPresent() ? 1 : 0;
+        boolean failed = service.failure().isPresent();
+        log.info("[trainer] stopped{}", failed ? " after a failure" : "");
+        return failed ? 1 : 0;
     }
 
     private static String value(String[] args, int i, String flag) {
