@@ -46,9 +46,8 @@ public final class ServiceLogging {
     /** Names the service on every later log line of this process (and in the calling thread's MDC). */
     public static void start(String service) {
         MDC.put(SERVICE, service);
-        LoggerContext context = context();
-        if (context != null) {
-            context.putProperty(SERVICE, service);
+        if (logback()) {
+            Logback.context().putProperty(SERVICE, service);
         }
     }
 
@@ -59,57 +58,76 @@ public final class ServiceLogging {
      * @throws IllegalArgumentException on another level name
      */
     public static void setLevel(String logger, String level) {
-        Level parsed = Level.toLevel(level.toUpperCase(Locale.ROOT), null);
-        if (parsed == null) {
-            throw new IllegalArgumentException("unknown log level '" + level + "' for logger " + logger
-                    + " (use trace, debug, info, warn, error or off)");
-        }
-        LoggerContext context = context();
-        if (context != null) {
-            context.getLogger(logger.isEmpty() ? Logger.ROOT_LOGGER_NAME : logger).setLevel(parsed);
+        if (logback()) {
+            Logback.setLevel(logger, level);
         }
     }
 
     /**
      * Sends what these loggers (and their children) log to {@code file} instead of the console,
-     * keeping their configured levels; the file is truncated first. Used by the demo for the
-     * embedded broker's log.
+     * keeping their configured levels; the file is truncated first. Used by the demo for Kafka's log.
      *
      * @return the file's absolute path
      */
     public static Path toFile(Path file, String... loggers) {
         Path absolute = file.toAbsolutePath();
-        LoggerContext context = context();
-        if (context == null) {
-            return absolute;
-        }
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n");
-        encoder.start();
-        FileAppender<ILoggingEvent> appender = new FileAppender<>();
-        appender.setContext(context);
-        appender.setName("file:" + absolute);
-        appender.setFile(absolute.toString());
-        appender.setAppend(false);
-        appender.setEncoder(encoder);
-        appender.start();
-        for (String name : loggers) {
-            ch.qos.logback.classic.Logger l = context.getLogger(name);
-            l.detachAndStopAllAppenders();
-            l.addAppender(appender);
-            l.setAdditive(false);
+        if (logback()) {
+            Logback.toFile(absolute, loggers);
         }
         return absolute;
     }
 
-    private static LoggerContext context() {
+    /**
+     * True when Logback is the provider. Checked by name, so that this class still loads (and the
+     * service still runs, unconfigured) on a classpath without Logback.
+     */
+    private static boolean logback() {
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();
-        if (factory instanceof LoggerContext c) {
-            return c;
+        if (factory.getClass().getName().equals("ch.qos.logback.classic.LoggerContext")) {
+            return true;
         }
         log.warn("[logging] the SLF4J provider is {}, not Logback: service name and levels are not applied",
                 factory.getClass().getName());
-        return null;
+        return false;
+    }
+
+    /** Everything that touches Logback's classes, loaded only when Logback is present. */
+    private static final class Logback {
+        private Logback() {
+        }
+
+        static LoggerContext context() {
+            return (LoggerContext) LoggerFactory.getILoggerFactory();
+        }
+
+        static void setLevel(String logger, String level) {
+            Level parsed = Level.toLevel(level.toUpperCase(Locale.ROOT), null);
+            if (parsed == null) {
+                throw new IllegalArgumentException("unknown log level '" + level + "' for logger " + logger
+                        + " (use trace, debug, info, warn, error or off)");
+            }
+            context().getLogger(logger.isEmpty() ? Logger.ROOT_LOGGER_NAME : logger).setLevel(parsed);
+        }
+
+        static void toFile(Path file, String... loggers) {
+            LoggerContext context = context();
+            PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+            encoder.setContext(context);
+            encoder.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n");
+            encoder.start();
+            FileAppender<ILoggingEvent> appender = new FileAppender<>();
+            appender.setContext(context);
+            appender.setName("file:" + file);
+            appender.setFile(file.toString());
+            appender.setAppend(false);
+            appender.setEncoder(encoder);
+            appender.start();
+            for (String name : loggers) {
+                ch.qos.logback.classic.Logger l = context.getLogger(name);
+                l.detachAndStopAllAppenders();
+                l.addAppender(appender);
+                l.setAdditive(false);
+            }
+        }
     }
 }
