@@ -121,6 +121,8 @@ class ImageEquivalentRunIT {
             HttpResponse<String> trainerHealth = get(trainerPort, "/health");
             assertEquals(200, trainerHealth.statusCode(), trainerHealth.body());
             assertEquals(1, JSON.readTree(trainerHealth.body()).at("/tasks/" + task + "/championVersion").asLong(), trainerHealth.body());
+            assertEquals(0, composeHealthCheck("scoring", "9401", scoringPort), "compose's health check passes on the running scorer");
+            assertEquals(0, composeHealthCheck("trainer", "9400", trainerPort), "compose's health check passes on the running trainer");
 
             for (int i = 0; i < 20; i++) {
                 DemoFeed.Sample s = feed.next(DemoFeed.Domain.REVIEWS);
@@ -165,6 +167,18 @@ class ImageEquivalentRunIT {
         assertTrue(env.containsKey("STREAMTUNE_BOOTSTRAP_SERVERS"), "compose tells " + service + " where Kafka is");
         env.put("STREAMTUNE_BOOTSTRAP_SERVERS", SharedKafka.bootstrapServers());
         return env;
+    }
+
+    /** Runs the service's docker-compose health check command here, against the local port; returns its exit code. */
+    private static int composeHealthCheck(String service, String imagePort, int port) throws IOException, InterruptedException {
+        JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(ImageRun.ROOT.resolve("docker-compose.yml")));
+        List<String> test = DeploymentFilesTest.toList(compose.at("/services/" + service + "/healthcheck/test"));
+        assertEquals("CMD", test.get(0), service + ": exec-form health check");
+        List<String> command = test.subList(1, test.size()).stream()
+                .map(a -> a.replace("/dev/tcp/localhost/" + imagePort, "/dev/tcp/localhost/" + port)).toList();
+        Process probe = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertTrue(probe.waitFor(10, TimeUnit.SECONDS), service + ": the health check answers within its 5 s timeout");
+        return probe.exitValue();
     }
 
     private Process start(ImageRun image, Map<String, String> replace, Map<String, String> env, Path log) throws IOException {

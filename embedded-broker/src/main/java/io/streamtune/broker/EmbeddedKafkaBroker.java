@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /**
+     * {@code message.max.bytes}: a batch holding one model record of up to 16 MiB plus the batch's
+     * overhead. docker-compose.yml sets the same ({@code KAFKA_MESSAGE_MAX_BYTES}); a test holds them equal.
+     */
+    public static final int MESSAGE_MAX_BYTES = 16 * 1024 * 1024 + 64 * 1024;
 
     private final KafkaRaftServer server;
     private final Path dataDir;
@@ -137,7 +142,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("num.network.threads", "2");
         p.put("num.io.threads", "4");
         p.put("auto.create.topics.enable", "false");
-        p.put("message.max.bytes", String.valueOf(16 * 1024 * 1024));
+        p.put("message.max.bytes", String.valueOf(MESSAGE_MAX_BYTES));
+        p.put("replica.fetch.max.bytes", String.valueOf(MESSAGE_MAX_BYTES));
         p.put("log.retention.hours", String.valueOf(24 * 30));
         return p;
     }
