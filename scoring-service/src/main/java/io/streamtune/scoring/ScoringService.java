@@ -98,7 +98,8 @@ public final class ScoringService implements AutoCloseable {
             }
         }
         if (settings.createTopics()) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.bootstrapServers()))) {
+            // The full client settings (security included), not bootstrap.servers alone: issue 9, fault 9.
+            try (Admin admin = Admin.create(config.kafkaProperties())) {
                 TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
             } catch (Exception e) {
                 throw new IllegalStateException("cannot create the topics on " + config.bootstrapServers() + ": " + e.getMessage(), e);
