@@ -10,16 +10,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -52,13 +57,68 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final boolean deleteOnClose;
+    private final Sasl sasl;
     private volatile boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDir, int port, boolean deleteOnClose) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDir, int port, boolean deleteOnClose, Sasl sasl) {
         this.server = server;
         this.dataDir = dataDir;
         this.port = port;
         this.deleteOnClose = deleteOnClose;
+        this.sasl = sasl;
+    }
+
+    /**
+     * A SASL_PLAINTEXT client listener instead of PLAINTEXT, offering PLAIN, SCRAM-SHA-256 and
+     * SCRAM-SHA-512. The admin (a PLAIN user, also used between broker and itself) and the
+     * {@code plainUsers} are fixed in the broker's JAAS configuration; SCRAM users are added after
+     * the start with {@link #addScramUser}. With {@code authorizer} the broker runs Kafka's
+     * StandardAuthorizer: nobody but the admin may do anything an ACL does not allow.
+     *
+     * @param plainUsers user name to password, besides the admin
+     */
+    public record Sasl(String adminUser, String adminPassword, Map<String, String> plainUsers, boolean authorizer) {
+        public static final String PLAIN_LOGIN = "org.apache.kafka.common.security.plain.PlainLoginModule";
+        public static final String SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule";
+
+        public Sasl {
+            plainUsers = Map.copyOf(plainUsers);
+        }
+
+        /** {@code sasl.jaas.config} of a client logging in as {@code user} with PLAIN or SCRAM-SHA-*. */
+        public static String jaas(String mechanism, String user, String password) {
+            return (mechanism.equals("PLAIN") ? PLAIN_LOGIN : SCRAM_LOGIN) + " required username=\"" + user
+                    + "\" password=\"" + password + "\";";
+        }
+
+        /** Client settings for {@code user} with {@code mechanism} ({@code PLAIN}, {@code SCRAM-SHA-256}, {@code SCRAM-SHA-512}). */
+        public static Map<String, String> clientSettings(String mechanism, String user, String password) {
+            return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", mechanism,
+                    "sasl.jaas.config", jaas(mechanism, user, password));
+        }
+
+        Map<String, String> serverProperties(int port, int controllerPort) {
+            Map<String, String> p = new java.util.LinkedHashMap<>();
+            p.put("listeners", "SASL_PLAINTEXT://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
+            p.put("advertised.listeners", "SASL_PLAINTEXT://localhost:" + port);
+            p.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+            p.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+            p.put("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512");
+            p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+            StringBuilder plain = new StringBuilder(PLAIN_LOGIN + " required username=\"" + adminUser + "\" password=\"" + adminPassword
+                    + "\" user_" + adminUser + "=\"" + adminPassword + "\"");
+            plainUsers.forEach((u, pw) -> plain.append(" user_").append(u).append("=\"").append(pw).append('"'));
+            p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", plain.append(';').toString());
+            p.put("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config", SCRAM_LOGIN + " required;");
+            p.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM_LOGIN + " required;");
+            if (authorizer) {
+                p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+                // The controller listener is PLAINTEXT on localhost only: its principal (ANONYMOUS) is the broker itself.
+                p.put("super.users", "User:" + adminUser + ";User:ANONYMOUS");
+                p.put("allow.everyone.if.no.acl.found", "false");
+            }
+            return p;
+        }
     }
 
     /** Starts a broker on a fresh temporary directory and a free port; the directory is deleted on close. */
@@ -77,6 +137,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return start(dataDir, brokerPort, controllerPortFor(dataDir, brokerPort), Map.of(), false);
     }
 
+    /** As {@link #start(Path, int)}, with a SASL listener instead of the PLAINTEXT one. */
+    public static EmbeddedKafkaBroker start(Path dataDir, int port, Sasl sasl) {
+        int brokerPort = port == 0 ? freePort() : port;
+        return start(dataDir, brokerPort, controllerPortFor(dataDir, brokerPort), Map.of(), false, sasl);
+    }
+
+    /** A SASL broker on a fresh temporary directory and a free port; the directory is deleted on close. */
+    public static EmbeddedKafkaBroker startTemporary(Sasl sasl) {
+        try {
+            Path dir = Files.createTempDirectory("streamtune-kafka-");
+            return start(dir, freePort(), freePort(), Map.of(), true, sasl);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory for the embedded broker", e);
+        }
+    }
+
     /**
      * Starts a broker with extra server properties layered over the single-node defaults.
      *
@@ -84,9 +160,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public static EmbeddedKafkaBroker start(Path dataDir, int port, int controllerPort,
                                             Map<String, String> overrides, boolean deleteOnClose) {
+        return start(dataDir, port, controllerPort, overrides, deleteOnClose, null);
+    }
+
+    private static EmbeddedKafkaBroker start(Path dataDir, int port, int controllerPort,
+                                             Map<String, String> overrides, boolean deleteOnClose, Sasl sasl) {
         long t0 = System.nanoTime();
         Path logDir = dataDir.toAbsolutePath().resolve("kraft");
         Properties props = serverProperties(logDir, port, controllerPort);
+        if (sasl != null) {
+            props.putAll(sasl.serverProperties(port, controllerPort));
+        }
         props.putAll(overrides);
         try {
             Files.createDirectories(logDir);
@@ -103,7 +187,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     + " with data in " + logDir + ": " + e.getMessage()
                     + " (is the port in use, or another broker using the directory?)", e);
         }
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dataDir, port, deleteOnClose);
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dataDir, port, deleteOnClose, sasl);
         broker.awaitReady();
         log.info("Kafka broker ready at {} (data {}) in {} ms", broker.bootstrapServers(), logDir,
                 (System.nanoTime() - t0) / 1_000_000);
@@ -167,8 +251,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private void awaitReady() {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        Properties p = adminClientProperties();
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         try (Admin admin = Admin.create(p)) {
             long deadline = System.currentTimeMillis() + 60_000;
@@ -186,6 +269,38 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the broker", e);
+        }
+    }
+
+    /**
+     * Client settings of the broker's administrator: the address, and on a SASL broker the admin's
+     * PLAIN login (a super user when the authorizer is on).
+     */
+    public Properties adminClientProperties() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        if (sasl != null) {
+            p.putAll(Sasl.clientSettings("PLAIN", sasl.adminUser(), sasl.adminPassword()));
+        }
+        return p;
+    }
+
+    /**
+     * Gives {@code user} SCRAM-SHA-256 and SCRAM-SHA-512 credentials (replacing earlier ones), through
+     * the Admin API as the administrator; the broker must have a SASL listener.
+     */
+    public void addScramUser(String user, String password) {
+        if (sasl == null) {
+            throw new IllegalStateException("the broker on port " + port + " has no SASL listener");
+        }
+        try (Admin admin = Admin.create(adminClientProperties())) {
+            // One request per mechanism: the broker refuses two alterations of one user in a request.
+            for (ScramMechanism mechanism : List.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512)) {
+                admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(mechanism, 8192),
+                        password))).all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create SCRAM user " + user + ": " + e.getMessage(), e);
         }
     }
 
