@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The top-level {@code streamtune} command. */
 @Command(name = "streamtune", mixinStandardHelpOptions = true, version = "streamtune 0.1.0",
         description = "Continuous fine-tuning of classifiers on Kafka, with hot-swap scoring.",
-        subcommands = {BrokerCommand.class, TopicsCommand.class, AclsCommand.class, ProduceCommand.class, TailCommand.class,
+        subcommands = {BrokerCommand.class, TopicsCommand.class, AclsCommand.class, ConfigCommand.class, ProduceCommand.class, TailCommand.class,
                 EvaluateCommand.class, BenchCommand.class, TrainerCommand.class, ScoringCommand.class, ModelsCommand.class, DemoCommand.class})
 public final class StreamtuneCommand {
 

@@ -65,7 +65,11 @@ public final class StreamtuneConfig {
 
     // ---- topic layout ----
     public static final Setting<Integer> TOPIC_PARTITIONS = Setting.integer("partitions", 3, 1, 10_000, "partitions of each task topic (scoring parallelism)");
-    public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("replicationFactor", 1, 1, 16, "replication factor of created topics");
+    public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("replicationFactor", 1, 1, 16,
+            "replication factor of created topics: 1 on a single broker (embedded, compose), 3 on a real cluster");
+
+    /** The {@code topics} section's settings, for {@code streamtune config docs}. */
+    public static final List<Setting<?>> TOPIC_SETTINGS = List.of(TOPIC_PARTITIONS, TOPIC_REPLICATION);
 
     /** Every declared task setting, for docs and {@code streamtune config docs}. */
     public static final List<Setting<?>> TASK_SETTINGS = List.of(TASK_NAME_SETTING, MODALITY, ENCODER, MAX_SEQUENCE_LENGTH,
