@@ -3,6 +3,7 @@ package io.streamtune.trainer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,9 +74,12 @@ public final class TrainerMain {
             return 2;
         }
         // On SIGTERM the JVM exits with 143 (128 + SIGTERM) once this hook has closed the service.
+        AtomicBoolean saidStopped = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             service.close();
-            log.info("[trainer] stopped");
+            if (saidStopped.compareAndSet(false, true)) {
+                log.info("[trainer] stopped");
+            }
         }, "trainer-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -95,7 +99,9 @@ public final class TrainerMain {
         }
         service.close();
         boolean failed = service.failure().isPresent();
-        log.info("[trainer] stopped{}", failed ? " after a failure" : "");
+        if (saidStopped.compareAndSet(false, true)) {
+            log.info("[trainer] stopped{}", failed ? " after a failure" : "");
+        }
         return failed ? 1 : 0;
     }
 
