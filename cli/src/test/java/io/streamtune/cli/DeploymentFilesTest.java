@@ -251,6 +251,52 @@ class DeploymentFilesTest {
         }
     }
 
+    /** user_NAME="password" entries of a server-side PLAIN JAAS configuration. */
+    private static Map<String, String> plainUsers(String jaas) {
+        Map<String, String> users = new java.util.HashMap<>();
+        Matcher m = Pattern.compile("user_([A-Za-z0-9_-]+)=\"([^\"]*)\"").matcher(jaas);
+        while (m.find()) {
+            users.put(m.group(1), m.group(2));
+        }
+        return users;
+    }
+
+    @Test
+    void shouldLogEveryClientOfTheSecureOverrideInAsTheUserItsAclsAreFor() throws IOException {
+        JsonNode secure = yaml("docker-compose.secure.yml").get("services");
+        JsonNode base = yaml("docker-compose.yml").get("services");
+        JsonNode kafka = secure.at("/kafka/environment");
+        assertTrue(kafka.path("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").asText().contains("INTERNAL:SASL_PLAINTEXT"));
+        assertEquals("org.apache.kafka.metadata.authorizer.StandardAuthorizer", kafka.path("KAFKA_AUTHORIZER_CLASS_NAME").asText());
+        assertEquals("false", kafka.path("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND").asText());
+        Map<String, String> users = plainUsers(kafka.path("KAFKA_LISTENER_NAME_INTERNAL_PLAIN_SASL_JAAS_CONFIG").asText());
+        List<String> superUsers = List.of(kafka.path("KAFKA_SUPER_USERS").asText().split(";"));
+        Map<String, String> roleOf = Map.of("acl-init", "admin", "topic-init", "cli", "trainer", "trainer", "scoring", "scoring");
+        Set<String> mechanisms = Set.of(kafka.path("KAFKA_SASL_ENABLED_MECHANISMS").asText().split(","));
+        roleOf.forEach((service, user) -> {
+            JsonNode env = secure.at("/" + service + "/environment");
+            assertEquals("SASL_PLAINTEXT", env.path("STREAMTUNE_KAFKA_SECURITY_PROTOCOL").asText(), service);
+            assertTrue(mechanisms.contains(env.path("STREAMTUNE_KAFKA_SASL_MECHANISM").asText()), service + " uses an enabled mechanism");
+            String jaas = env.path("STREAMTUNE_KAFKA_SASL_JAAS_CONFIG").asText();
+            Matcher login = Pattern.compile("username=\"([^\"]+)\" password=\"([^\"]*)\"").matcher(jaas);
+            assertTrue(login.find(), service + " logs in with a user name and password: " + jaas);
+            assertEquals(user, login.group(1), service + " logs in as the user its ACLs are for");
+            assertEquals(users.get(user), login.group(2), service + ": the password the broker knows for " + user);
+            if (!user.equals("admin")) {
+                assertEquals("User:" + user, AclRules.DEFAULT_PRINCIPALS.get(user),
+                        service + ": streamtune acls create grants its ACLs to User:" + user);
+            }
+            assertTrue(base.has(service) || secure.at("/" + service + "/build").isObject(), service + " has an image to run");
+        });
+        assertTrue(superUsers.contains("User:admin"), "acl-init creates ACLs as a super user");
+        assertEquals(List.of("acls", "create", "--config", "/config/streamtune.yaml"), toList(secure.at("/acl-init/command")));
+        assertEquals("service_completed_successfully", secure.at("/topic-init/depends_on/acl-init/condition").asText(),
+                "topics are created once the ACLs exist");
+        assertEquals("no", secure.at("/acl-init/restart").asText());
+        assertTrue(String.join(" ", toList(secure.at("/kafka/healthcheck/test"))).contains("--command-config"),
+                "the broker's health check logs in too");
+    }
+
     static List<String> toList(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
