@@ -69,20 +69,40 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * A SASL_PLAINTEXT client listener instead of PLAINTEXT, offering PLAIN, SCRAM-SHA-256 and
-     * SCRAM-SHA-512. The admin (a PLAIN user, also used between broker and itself) and the
-     * {@code plainUsers} are fixed in the broker's JAAS configuration; SCRAM users are added after
-     * the start with {@link #addScramUser}. With {@code authorizer} the broker runs Kafka's
-     * StandardAuthorizer: nobody but the admin may do anything an ACL does not allow.
+     * A SASL client listener instead of PLAINTEXT, offering PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512:
+     * SASL_PLAINTEXT, or SASL_SSL when a keystore is given ({@link #withTls}). The admin (a PLAIN user,
+     * also used between broker and itself) and the {@code plainUsers} are fixed in the broker's JAAS
+     * configuration; SCRAM users are added after the start with {@link #addScramUser}. With
+     * {@code authorizer} the broker runs Kafka's StandardAuthorizer: nobody but the admin may do
+     * anything an ACL does not allow.
      *
      * @param plainUsers user name to password, besides the admin
+     * @param keystore   PKCS12 keystore with the broker's key and certificate (for {@code localhost}), or null
+     * @param truststore PKCS12 truststore that trusts that certificate (for the broker's own client side), or null
+     * @param storePassword password of both stores
      */
-    public record Sasl(String adminUser, String adminPassword, Map<String, String> plainUsers, boolean authorizer) {
+    public record Sasl(String adminUser, String adminPassword, Map<String, String> plainUsers, boolean authorizer,
+                       Path keystore, Path truststore, String storePassword) {
         public static final String PLAIN_LOGIN = "org.apache.kafka.common.security.plain.PlainLoginModule";
         public static final String SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule";
 
         public Sasl {
             plainUsers = Map.copyOf(plainUsers);
+        }
+
+        /** SASL_PLAINTEXT. */
+        public Sasl(String adminUser, String adminPassword, Map<String, String> plainUsers, boolean authorizer) {
+            this(adminUser, adminPassword, plainUsers, authorizer, null, null, null);
+        }
+
+        /** The same over TLS: SASL_SSL with this keystore, and this truststore for the broker's own connections. */
+        public Sasl withTls(Path keystorePath, Path truststorePath, String password) {
+            return new Sasl(adminUser, adminPassword, plainUsers, authorizer, keystorePath, truststorePath, password);
+        }
+
+        /** {@code SASL_SSL} with a keystore, else {@code SASL_PLAINTEXT}; also the listener's name. */
+        public String protocol() {
+            return keystore == null ? "SASL_PLAINTEXT" : "SASL_SSL";
         }
 
         /** {@code sasl.jaas.config} of a client logging in as {@code user} with PLAIN or SCRAM-SHA-*. */
@@ -97,20 +117,43 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     "sasl.jaas.config", jaas(mechanism, user, password));
         }
 
+        /** Client settings of {@code user} on this listener: SASL, and the truststore when it is TLS. */
+        public Map<String, String> clientSettingsFor(String mechanism, String user, String password) {
+            Map<String, String> p = new java.util.LinkedHashMap<>(clientSettings(mechanism, user, password));
+            p.put("security.protocol", protocol());
+            if (truststore != null) {
+                p.put("ssl.truststore.location", truststore.toString());
+                p.put("ssl.truststore.password", storePassword);
+                p.put("ssl.truststore.type", "PKCS12");
+            }
+            return p;
+        }
+
         Map<String, String> serverProperties(int port, int controllerPort) {
+            String listener = protocol();
+            String prefix = "listener.name." + listener.toLowerCase(java.util.Locale.ROOT) + ".";
             Map<String, String> p = new java.util.LinkedHashMap<>();
-            p.put("listeners", "SASL_PLAINTEXT://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
-            p.put("advertised.listeners", "SASL_PLAINTEXT://localhost:" + port);
-            p.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-            p.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+            p.put("listeners", listener + "://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
+            p.put("advertised.listeners", listener + "://localhost:" + port);
+            p.put("listener.security.protocol.map", listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+            p.put("inter.broker.listener.name", listener);
             p.put("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512");
             p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
             StringBuilder plain = new StringBuilder(PLAIN_LOGIN + " required username=\"" + adminUser + "\" password=\"" + adminPassword
                     + "\" user_" + adminUser + "=\"" + adminPassword + "\"");
             plainUsers.forEach((u, pw) -> plain.append(" user_").append(u).append("=\"").append(pw).append('"'));
-            p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", plain.append(';').toString());
-            p.put("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config", SCRAM_LOGIN + " required;");
-            p.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config", SCRAM_LOGIN + " required;");
+            p.put(prefix + "plain.sasl.jaas.config", plain.append(';').toString());
+            p.put(prefix + "scram-sha-256.sasl.jaas.config", SCRAM_LOGIN + " required;");
+            p.put(prefix + "scram-sha-512.sasl.jaas.config", SCRAM_LOGIN + " required;");
+            if (keystore != null) {
+                p.put("ssl.keystore.location", keystore.toString());
+                p.put("ssl.keystore.password", storePassword);
+                p.put("ssl.key.password", storePassword);
+                p.put("ssl.keystore.type", "PKCS12");
+                p.put("ssl.truststore.location", truststore.toString());
+                p.put("ssl.truststore.password", storePassword);
+                p.put("ssl.truststore.type", "PKCS12");
+            }
             if (authorizer) {
                 p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
                 // The controller listener is PLAINTEXT on localhost only: its principal (ANONYMOUS) is the broker itself.
@@ -280,7 +323,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         if (sasl != null) {
-            p.putAll(Sasl.clientSettings("PLAIN", sasl.adminUser(), sasl.adminPassword()));
+            p.putAll(sasl.clientSettingsFor("PLAIN", sasl.adminUser(), sasl.adminPassword()));
         }
         return p;
     }
