@@ -31,11 +31,13 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class AclRules {
     /** The roles the file names, with the principal each gets unless told otherwise. */
-    public static final Map<String, String> DEFAULT_PRINCIPALS = Map.of("trainer", "User:trainer", "scoring", "User:scoring",
+    public static final Map<String, String> DEFAULT_PRINCIPALS = Map.of("trainer", "User:trainer", "scoring",
+            "User:scoring",
             "cli", "User:cli");
 
     /** One line of the file. */
-    public record Rule(String role, ResourceType resource, PatternType pattern, String name, List<AclOperation> operations) {
+    public record Rule(String role, ResourceType resource, PatternType pattern, String name,
+            List<AclOperation> operations) {
     }
 
     private final List<Rule> rules;
@@ -70,7 +72,8 @@ public final class AclRules {
                 }
                 String[] f = l.split("\\s+");
                 if (f.length != 5) {
-                    throw new IllegalArgumentException("acls.txt line " + n + ": expected role, resource, pattern, name, operations: " + line);
+                    throw new IllegalArgumentException("acls.txt line " + n
+                            + ": expected role, resource, pattern, name, operations: " + line);
                 }
                 List<AclOperation> ops = new ArrayList<>();
                 for (String op : f[4].split(",")) {
@@ -101,7 +104,8 @@ public final class AclRules {
         for (Rule rule : rules) {
             String principal = principals.get(rule.role());
             if (principal == null) {
-                throw new IllegalArgumentException("no principal for role " + rule.role() + " (given: " + principals.keySet() + ")");
+                throw new IllegalArgumentException("no principal for role " + rule.role() + " (given: "
+                        + principals.keySet() + ")");
             }
             List<String> names = rule.name().contains("{task}")
                     ? tasks.stream().map(t -> rule.name().replace("{task}", t)).toList() : List.of(rule.name());
@@ -130,7 +134,8 @@ public final class AclRules {
         byTarget.forEach((key, ops) -> {
             AclBinding b = first.get(key);
             StringBuilder s = new StringBuilder("kafka-acls.sh --bootstrap-server ").append(bootstrap)
-                    .append(" --command-config admin.properties --add --allow-principal ").append(b.entry().principal());
+                    .append(" --command-config admin.properties --add --allow-principal ")
+                    .append(b.entry().principal());
             ops.forEach(op -> s.append(" --operation ").append(camel(op.name())));
             String option = switch (b.pattern().resourceType()) {
                 case TOPIC -> "--topic";

@@ -16,8 +16,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "acls", mixinStandardHelpOptions = true,
-        description = {"The minimum Kafka ACLs of the trainer, the scorer and the operator's commands, for the configured tasks",
-                "(rules: io/streamtune/cli/acls.txt in the cli jar)."},
+        description = {"The minimum Kafka ACLs of the trainer, the scorer and the operator's commands,",
+                "for the configured tasks (rules: io/streamtune/cli/acls.txt in the cli jar)."},
         subcommands = {AclsCommand.Print.class, AclsCommand.Create.class})
 final class AclsCommand {
 
@@ -27,17 +27,20 @@ final class AclsCommand {
         KafkaOptions kafka;
 
         @Option(names = "--principal", paramLabel = "ROLE=PRINCIPAL",
-                description = "principal of a role: trainer, scoring or cli (default: User:trainer, User:scoring, User:cli)")
+                description = "principal of a role: trainer, scoring or cli"
+                        + " (default: User:trainer, User:scoring, User:cli)")
         Map<String, String> principals = new LinkedHashMap<>();
 
         List<AclBinding> bindings(StreamtuneConfig cfg) throws Exception {
             Map<String, String> p = new LinkedHashMap<>(AclRules.DEFAULT_PRINCIPALS);
             p.putAll(principals);
-            return AclRules.load().bindings(List.copyOf(cfg.tasks().keySet()), ScoringSettings.from(cfg).applicationId(), p);
+            return AclRules.load().bindings(List.copyOf(cfg.tasks().keySet()),
+                    ScoringSettings.from(cfg).applicationId(), p);
         }
     }
 
-    @Command(name = "print", mixinStandardHelpOptions = true, description = "Prints the ACLs as kafka-acls.sh commands.")
+    @Command(name = "print", mixinStandardHelpOptions = true,
+            description = "Prints the ACLs as kafka-acls.sh commands.")
     static final class Print implements Callable<Integer> {
         @Mixin
         Target target;

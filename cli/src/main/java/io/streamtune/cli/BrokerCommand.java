@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "broker", mixinStandardHelpOptions = true,
         description = {"Runs a real single-node Kafka broker (KRaft) in this process until Ctrl-C.",
                 "Data is kept in --data between runs. With --sasl its client listener is SASL_PLAINTEXT",
-                "(PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), or SASL_SSL with --tls-keystore, to try streamtune against a secured cluster."})
+                "(PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), or SASL_SSL with --tls-keystore, to try streamtune against",
+                "a secured cluster."})
 final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", defaultValue = ".streamtune/kafka", description = "data directory (default: ${DEFAULT-VALUE})")
     Path data;
@@ -29,24 +30,29 @@ final class BrokerCommand implements Callable<Integer> {
             description = "with --sasl: the administrator, a PLAIN user (default: ${DEFAULT-VALUE})")
     String admin;
 
-    @Option(names = "--plain-user", paramLabel = "USER:PASSWORD", description = "with --sasl: a PLAIN user (repeatable)")
+    @Option(names = "--plain-user", paramLabel = "USER:PASSWORD",
+            description = "with --sasl: a PLAIN user (repeatable)")
     List<String> plainUsers = List.of();
 
     @Option(names = "--scram-user", paramLabel = "USER:PASSWORD",
             description = "with --sasl: a SCRAM-SHA-256 and SCRAM-SHA-512 user, created after the start (repeatable)")
     List<String> scramUsers = List.of();
 
-    @Option(names = "--acls", description = "with --sasl: Kafka's StandardAuthorizer; only the administrator and what ACLs allow")
+    @Option(names = "--acls",
+            description = "with --sasl: Kafka's StandardAuthorizer; only the administrator and what ACLs allow")
     boolean acls;
 
     @Option(names = "--tls-keystore", paramLabel = "FILE.p12",
-            description = "with --sasl: SASL_SSL, with this PKCS12 keystore holding the key and certificate for localhost")
+            description = "with --sasl: SASL_SSL, with this PKCS12 keystore holding the key and certificate"
+                    + " for localhost")
     Path tlsKeystore;
 
-    @Option(names = "--tls-truststore", paramLabel = "FILE.p12", description = "with --tls-keystore: a PKCS12 truststore trusting that certificate")
+    @Option(names = "--tls-truststore", paramLabel = "FILE.p12",
+            description = "with --tls-keystore: a PKCS12 truststore trusting that certificate")
     Path tlsTruststore;
 
-    @Option(names = "--tls-password", paramLabel = "PASSWORD", description = "with --tls-keystore: the password of both stores")
+    @Option(names = "--tls-password", paramLabel = "PASSWORD",
+            description = "with --tls-keystore: the password of both stores")
     String tlsPassword;
 
     @Override
@@ -84,10 +90,13 @@ final class BrokerCommand implements Callable<Integer> {
         System.out.println("Kafka broker ready at " + broker.bootstrapServers() + " (data in " + data.toAbsolutePath()
                 + "); Ctrl-C stops it");
         if (sasl) {
-            System.out.println(protocol + " with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512" + (acls ? "; ACLs enforced" : "")
+            System.out.println(protocol + " with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512" + (acls ? "; ACLs enforced"
+                    : "")
                     + ". A client logs in with e.g.");
-            System.out.println("  STREAMTUNE_KAFKA_SECURITY_PROTOCOL=" + protocol + " STREAMTUNE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512 \\");
-            System.out.println("  STREAMTUNE_KAFKA_SASL_JAAS_CONFIG='" + EmbeddedKafkaBroker.Sasl.jaas("SCRAM-SHA-512", "USER", "PASSWORD") + "'");
+            System.out.println("  STREAMTUNE_KAFKA_SECURITY_PROTOCOL=" + protocol
+                    + " STREAMTUNE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512 \\");
+            System.out.println("  STREAMTUNE_KAFKA_SASL_JAAS_CONFIG='" + EmbeddedKafkaBroker.Sasl.jaas("SCRAM-SHA-512",
+                    "USER", "PASSWORD") + "'");
         }
         stopped.await();
         return 0;

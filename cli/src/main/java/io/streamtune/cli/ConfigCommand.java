@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 final class ConfigCommand {
 
     @Command(name = "docs", mixinStandardHelpOptions = true,
-            description = "Every setting of the configuration file with its type, default, valid values and meaning, and the environment variables.")
+            description = {"Every setting of the configuration file with its type, default, valid values and meaning,",
+                    "and the environment variables."})
     static final class Docs implements Callable<Integer> {
         @Override
         public Integer call() {

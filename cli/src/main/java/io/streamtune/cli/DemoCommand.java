@@ -43,11 +43,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "seed of the synthetic feed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--verbose", description = "show the services' own INFO logs and Kafka's log here instead of in DIR/kafka.log")
+    @Option(names = "--verbose",
+            description = "show the services' own INFO logs and Kafka's log here instead of in DIR/kafka.log")
     boolean verbose;
 
     @Option(names = "--data", paramLabel = "DIR", defaultValue = ".streamtune/demo",
-            description = "where the demo writes Kafka's log (kafka.log) and, while it runs, the embedded broker's data (default: ${DEFAULT-VALUE})")
+            description = "where the demo writes Kafka's log (kafka.log) and, while it runs, the embedded broker's data"
+                    + " (default: ${DEFAULT-VALUE})")
     Path data;
 
     @Override
@@ -60,12 +62,13 @@ final class DemoCommand implements Callable<Integer> {
             // Without a GPU, DJL and ONNX Runtime warn that CUDA is missing: expected on a laptop.
             ServiceLogging.setLevel("ai.djl", "error");
             Files.createDirectories(data);
-            Path kafkaLog = ServiceLogging.toFile(data.resolve("kafka.log"), "kafka", "org.apache.kafka", "state.change.logger",
-                    "io.streamtune.broker");
-            for (String kafkaLogger : new String[] {"kafka", "org.apache.kafka", "state.change.logger", "io.streamtune.broker"}) {
+            String[] kafkaLoggers = {"kafka", "org.apache.kafka", "state.change.logger", "io.streamtune.broker"};
+            Path kafkaLog = ServiceLogging.toFile(data.resolve("kafka.log"), kafkaLoggers);
+            for (String kafkaLogger : kafkaLoggers) {
                 ServiceLogging.setLevel(kafkaLogger, "info");
             }
-            System.out.println("Kafka's log (embedded broker and clients) goes to " + kafkaLog + " (--verbose shows it here)");
+            System.out.println("Kafka's log (embedded broker and clients) goes to " + kafkaLog
+                    + " (--verbose shows it here)");
         }
         Duration d = duration == null ? Duration.ofDays(365) : parse(duration);
         DemoRun.Options defaults = DemoRun.Options.defaults(d);

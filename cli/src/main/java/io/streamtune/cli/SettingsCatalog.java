@@ -31,17 +31,21 @@ public final class SettingsCatalog {
 
     public static final List<Section> SECTIONS = List.of(
             new Section("topics.", "layout of the topics streamtune creates", StreamtuneConfig.TOPIC_SETTINGS),
-            new Section("tasks[].", "one entry per task; only name and labels are required", StreamtuneConfig.TASK_SETTINGS),
+            new Section("tasks[].", "one entry per task; only name and labels are required",
+                    StreamtuneConfig.TASK_SETTINGS),
             new Section("trainer.", "the trainer service", TrainerSettings.ALL),
             new Section("scoring.", "the scoring service", scoring()));
 
     public static final List<Variable> ENVIRONMENT = List.of(
             new Variable("STREAMTUNE_BOOTSTRAP_SERVERS", "kafka.bootstrap.servers (a --bootstrap flag still wins)"),
-            new Variable("STREAMTUNE_KAFKA_<KEY>", "kafka.<key> for every Kafka client: _ is '.', __ is '_', ___ is '-' "
+            new Variable("STREAMTUNE_KAFKA_<KEY>",
+                    "kafka.<key> for every Kafka client: _ is '.', __ is '_', ___ is '-' "
                     + "(STREAMTUNE_KAFKA_SASL_JAAS_CONFIG is sasl.jaas.config)"),
-            new Variable(ServiceLogging.FORMAT_ENV, "text (default): human log lines; json: one JSON object per line, for log shippers"),
+            new Variable(ServiceLogging.FORMAT_ENV,
+                    "text (default): human log lines; json: one JSON object per line, for log shippers"),
             new Variable(ServiceLogging.LEVEL_ENV, "level of streamtune's own loggers (default INFO)"),
-            new Variable(ServiceLogging.KAFKA_LEVEL_ENV, "level of Kafka's loggers (default WARN); client configuration dumps need DEBUG"));
+            new Variable(ServiceLogging.KAFKA_LEVEL_ENV,
+                    "level of Kafka's loggers (default WARN); client configuration dumps need DEBUG"));
 
     private SettingsCatalog() {
     }
@@ -55,7 +59,8 @@ public final class SettingsCatalog {
     /** The text {@code streamtune config docs} prints: one table per section, then the environment. */
     public static String docs() {
         StringBuilder out = new StringBuilder();
-        out.append("kafka.<key>  (any Kafka client setting, passed to every client: bootstrap.servers, security.protocol, sasl.*, ssl.*)\n\n");
+        out.append("kafka.<key>  (any Kafka client setting, passed to every client: bootstrap.servers,"
+                + " security.protocol, sasl.*, ssl.*)\n\n");
         for (Section s : SECTIONS) {
             out.append(s.prefix()).append("  (").append(s.doc()).append(")\n");
             out.append(String.format("  %-34s %-24s %-20s %-28s %s%n", "key", "type", "default", "valid", "meaning"));

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** The top-level {@code streamtune} command. */
 @Command(name = "streamtune", mixinStandardHelpOptions = true, version = "streamtune 0.1.0",
         description = "Continuous fine-tuning of classifiers on Kafka, with hot-swap scoring.",
-        subcommands = {BrokerCommand.class, TopicsCommand.class, AclsCommand.class, ConfigCommand.class, ProduceCommand.class, TailCommand.class,
+        subcommands = {BrokerCommand.class, TopicsCommand.class, AclsCommand.class, ConfigCommand.class,
+                ProduceCommand.class, TailCommand.class,
                 EvaluateCommand.class, BenchCommand.class, TrainerCommand.class, ScoringCommand.class, ModelsCommand.class, DemoCommand.class})
 public final class StreamtuneCommand {
 
@@ -20,7 +21,8 @@ public final class StreamtuneCommand {
     public static void main(String[] args) {
         ServiceLogging.start("cli");
         if (args.length == 0 || !SERVICES.contains(args[0])) {
-            // The commands say within 10 s that no broker answers; the client's own retry warnings would only repeat it.
+            // The commands say within 10 s that no broker answers; the client's own retry warnings would only repeat
+            // it.
             ServiceLogging.setLevel("org.apache.kafka.clients.NetworkClient", "error");
         }
         System.exit(run(args));

@@ -38,10 +38,12 @@ class ConfigDocsTest {
         String docs = SettingsCatalog.docs();
         List<String> missing = new ArrayList<>();
         List<Setting<?>> declared = declaredSettings();
-        assertTrue(declared.size() >= 40, () -> "the scan finds the settings of common, trainer and scoring: " + declared.size());
+        assertTrue(declared.size() >= 40, () -> "the scan finds the settings of common, trainer and scoring: "
+                + declared.size());
         for (Setting<?> s : declared) {
             // Keys repeat across sections (trainer.commitInterval, scoring.commitInterval): the doc tells them apart.
-            String line = docs.lines().filter(l -> l.trim().matches("\\S*\\." + java.util.regex.Pattern.quote(s.key()) + "\\s.*")
+            String line = docs.lines().filter(l -> l.trim().matches("\\S*\\." + java.util.regex.Pattern.quote(s.key())
+                    + "\\s.*")
                     && l.contains(s.doc())).findFirst().orElse(null);
             if (line == null) {
                 missing.add(s.key());
@@ -50,7 +52,8 @@ class ConfigDocsTest {
             assertTrue(line.contains(s.type()) && line.contains(s.defaultText()) && line.contains(s.constraint())
                     && line.contains(s.doc()), () -> "type, default, valid values and doc of " + s.key() + ": " + line);
         }
-        assertEquals(List.of(), missing, "declared settings missing from SettingsCatalog (add the module's Section):\n" + docs);
+        assertEquals(List.of(), missing, "declared settings missing from SettingsCatalog (add the module's Section):\n"
+                + docs);
     }
 
     @Test
@@ -73,7 +76,8 @@ class ConfigDocsTest {
         assertFalse(out.contains("PT0.2S"), "durations are written as in the file");
     }
 
-    /** Every value of a static Setting field of an io.streamtune class (fields holding lists of settings are not counted twice). */
+    /** Every value of a static Setting field of an io.streamtune class (fields holding lists of settings are not
+     * counted twice). */
     private static List<Setting<?>> declaredSettings() throws Exception {
         TreeSet<String> classes = new TreeSet<>();
         for (URL root : Collections.list(ConfigDocsTest.class.getClassLoader().getResources("io/streamtune"))) {

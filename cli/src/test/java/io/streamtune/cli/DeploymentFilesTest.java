@@ -66,8 +66,10 @@ class DeploymentFilesTest {
                 assertEntryPointsExist(name, text);
                 if (!name.equals("topic-init")) {
                     String module = build.get("dockerfile").asText().split("/")[0];
-                    assertTrue(text.contains("cp " + module + "/target/lib/*.jar " + module + "/target/" + module + "-*.jar /out/lib/"),
-                            name + ": the image's /app/lib must be target/lib + the module jar, what ImageEquivalentRunIT starts");
+                    assertTrue(text.contains("cp " + module + "/target/lib/*.jar " + module + "/target/" + module
+                            + "-*.jar /out/lib/"),
+                            name + ": the image's /app/lib must be target/lib + the module jar,"
+                                    + " what ImageEquivalentRunIT starts");
                 }
             }
         }
@@ -175,11 +177,14 @@ class DeploymentFilesTest {
         String image = s.path("image").asText();
         if (image.startsWith("apache/kafka:")) {
             String logDirs = s.at("/environment/KAFKA_LOG_DIRS").asText();
-            assertFalse(logDirs.isEmpty(), service + ": set KAFKA_LOG_DIRS, or the image writes to /tmp/kraft-combined-logs");
+            assertFalse(logDirs.isEmpty(), service
+                    + ": set KAFKA_LOG_DIRS, or the image writes to /tmp/kraft-combined-logs");
             assertFalse(logDirs.contains(","), service + ": one log directory, on the volume");
-            // The apache/kafka Dockerfile makes /var/lib/kafka owned by its user (appuser, uid 1000) and group-writable;
+            // The apache/kafka Dockerfile makes /var/lib/kafka owned by its user (appuser, uid 1000) and
+            // group-writable;
             // an empty named volume mounted there starts with that ownership, anywhere else with root's.
-            assertTrue(logDirs.startsWith("/var/lib/kafka/"), service + ": KAFKA_LOG_DIRS must lie under /var/lib/kafka, "
+            assertTrue(logDirs.startsWith("/var/lib/kafka/"), service
+                    + ": KAFKA_LOG_DIRS must lie under /var/lib/kafka, "
                     + "the directory the image's user may write");
             return logDirs;
         }
@@ -208,7 +213,8 @@ class DeploymentFilesTest {
             String mount = parts[1];
             String dir = writeDir(e.getKey(), e.getValue());
             assertTrue(dir.equals(mount) || Path.of(dir).getParent().toString().equals(mount),
-                    e.getKey() + ": volume " + parts[0] + " is mounted at " + mount + " but the image writes to " + dir);
+                    e.getKey() + ": volume " + parts[0] + " is mounted at " + mount + " but the image writes to "
+                            + dir);
             assertEquals(2, parts.length, e.getKey() + ": a data volume must be writable");
         }));
         assertEquals(declared, used, "every declared volume keeps some service's data");
@@ -218,11 +224,14 @@ class DeploymentFilesTest {
     @Test
     void shouldPinKafkaToTheBuildsVersionWithAFixedClusterId() throws IOException {
         JsonNode kafka = yaml("docker-compose.yml").at("/services/kafka");
-        Matcher version = Pattern.compile("<kafka.version>([^<]+)</kafka.version>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+        Matcher version = Pattern.compile("<kafka.version>([^<]+)</kafka.version>")
+                .matcher(Files.readString(ROOT.resolve("pom.xml")));
         assertTrue(version.find());
-        assertEquals("apache/kafka:" + version.group(1), kafka.get("image").asText(), "compose runs the Kafka the build tests with");
+        assertEquals("apache/kafka:" + version.group(1), kafka.get("image").asText(),
+                "compose runs the Kafka the build tests with");
         String clusterId = kafka.at("/environment/CLUSTER_ID").asText();
-        assertFalse(clusterId.isEmpty(), "a fixed CLUSTER_ID: the image formats its log directory with it and reuses it after a restart");
+        assertFalse(clusterId.isEmpty(),
+                "a fixed CLUSTER_ID: the image formats its log directory with it and reuses it after a restart");
         assertEquals(clusterId, Uuid.fromString(clusterId).toString(), "CLUSTER_ID is a base64 Kafka Uuid");
     }
 
@@ -230,9 +239,12 @@ class DeploymentFilesTest {
     void shouldAcceptModelRecordsOnTheComposeBrokerAsOnTheEmbeddedOne() throws IOException {
         JsonNode env = yaml("docker-compose.yml").at("/services/kafka/environment");
         int messageMax = env.path("KAFKA_MESSAGE_MAX_BYTES").asInt();
-        assertEquals(EmbeddedKafkaBroker.MESSAGE_MAX_BYTES, messageMax, "compose and embedded broker accept the same record batches");
-        assertTrue(messageMax > Integer.parseInt(TopicLayout.MAX_MODEL_BYTES), "a batch with the largest model record fits");
-        assertTrue(env.path("KAFKA_REPLICA_FETCH_MAX_BYTES").asInt() >= messageMax, "replicas fetch what the broker accepts");
+        assertEquals(EmbeddedKafkaBroker.MESSAGE_MAX_BYTES, messageMax,
+                "compose and embedded broker accept the same record batches");
+        assertTrue(messageMax > Integer.parseInt(TopicLayout.MAX_MODEL_BYTES),
+                "a batch with the largest model record fits");
+        assertTrue(env.path("KAFKA_REPLICA_FETCH_MAX_BYTES").asInt() >= messageMax,
+                "replicas fetch what the broker accepts");
     }
 
     @Test
@@ -245,7 +257,8 @@ class DeploymentFilesTest {
         }
         for (String dashboard : List.of("prometheus", "grafana")) {
             for (String service : List.of("trainer", "scoring")) {
-                assertEquals("service_healthy", services.at("/" + dashboard + "/depends_on/" + service + "/condition").asText(),
+                assertEquals("service_healthy", services.at("/" + dashboard + "/depends_on/" + service
+                        + "/condition").asText(),
                         dashboard + " starts after " + service + " is healthy");
             }
         }
@@ -267,16 +280,20 @@ class DeploymentFilesTest {
         JsonNode base = yaml("docker-compose.yml").get("services");
         JsonNode kafka = secure.at("/kafka/environment");
         assertTrue(kafka.path("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").asText().contains("INTERNAL:SASL_PLAINTEXT"));
-        assertEquals("org.apache.kafka.metadata.authorizer.StandardAuthorizer", kafka.path("KAFKA_AUTHORIZER_CLASS_NAME").asText());
+        assertEquals("org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                kafka.path("KAFKA_AUTHORIZER_CLASS_NAME").asText());
         assertEquals("false", kafka.path("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND").asText());
-        Map<String, String> users = plainUsers(kafka.path("KAFKA_LISTENER_NAME_INTERNAL_PLAIN_SASL_JAAS_CONFIG").asText());
+        String brokerJaas = kafka.path("KAFKA_LISTENER_NAME_INTERNAL_PLAIN_SASL_JAAS_CONFIG").asText();
+        Map<String, String> users = plainUsers(brokerJaas);
         List<String> superUsers = List.of(kafka.path("KAFKA_SUPER_USERS").asText().split(";"));
-        Map<String, String> roleOf = Map.of("acl-init", "admin", "topic-init", "cli", "trainer", "trainer", "scoring", "scoring");
+        Map<String, String> roleOf = Map.of("acl-init", "admin", "topic-init", "cli", "trainer", "trainer", "scoring",
+                "scoring");
         Set<String> mechanisms = Set.of(kafka.path("KAFKA_SASL_ENABLED_MECHANISMS").asText().split(","));
         roleOf.forEach((service, user) -> {
             JsonNode env = secure.at("/" + service + "/environment");
             assertEquals("SASL_PLAINTEXT", env.path("STREAMTUNE_KAFKA_SECURITY_PROTOCOL").asText(), service);
-            assertTrue(mechanisms.contains(env.path("STREAMTUNE_KAFKA_SASL_MECHANISM").asText()), service + " uses an enabled mechanism");
+            assertTrue(mechanisms.contains(env.path("STREAMTUNE_KAFKA_SASL_MECHANISM").asText()), service
+                    + " uses an enabled mechanism");
             String jaas = env.path("STREAMTUNE_KAFKA_SASL_JAAS_CONFIG").asText();
             Matcher login = Pattern.compile("username=\"([^\"]+)\" password=\"([^\"]*)\"").matcher(jaas);
             assertTrue(login.find(), service + " logs in with a user name and password: " + jaas);
@@ -286,10 +303,12 @@ class DeploymentFilesTest {
                 assertEquals("User:" + user, AclRules.DEFAULT_PRINCIPALS.get(user),
                         service + ": streamtune acls create grants its ACLs to User:" + user);
             }
-            assertTrue(base.has(service) || secure.at("/" + service + "/build").isObject(), service + " has an image to run");
+            assertTrue(base.has(service) || secure.at("/" + service + "/build").isObject(), service
+                    + " has an image to run");
         });
         assertTrue(superUsers.contains("User:admin"), "acl-init creates ACLs as a super user");
-        assertEquals(List.of("acls", "create", "--config", "/config/streamtune.yaml"), toList(secure.at("/acl-init/command")));
+        assertEquals(List.of("acls", "create", "--config", "/config/streamtune.yaml"),
+                toList(secure.at("/acl-init/command")));
         assertEquals("service_completed_successfully", secure.at("/topic-init/depends_on/acl-init/condition").asText(),
                 "topics are created once the ACLs exist");
         assertEquals("no", secure.at("/acl-init/restart").asText());

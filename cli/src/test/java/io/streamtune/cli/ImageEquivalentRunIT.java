@@ -71,7 +71,8 @@ class ImageEquivalentRunIT {
 
     @Test
     @Timeout(420)
-    void shouldRunTrainerAndScoringImagesThatLogServeTheVersionPredictAndStopOnSigterm(@TempDir Path dir) throws Exception {
+    void shouldRunTrainerAndScoringImagesThatLogServeTheVersionPredictAndStopOnSigterm(@TempDir Path dir)
+            throws Exception {
         String suffix = EmbeddedKafkaBroker.uniqueSuffix();
         String task = "img" + suffix;
         Path config = dir.resolve("streamtune.yaml");
@@ -96,11 +97,13 @@ class ImageEquivalentRunIT {
         int scoringPort = EmbeddedKafkaBroker.freePort();
         Path trainerLog = logFile("trainer");
         Path scoringLog = logFile("scoring");
-        Process trainer = start(trainerImage, Map.of("/config/streamtune.yaml", config.toString(), "9400", Integer.toString(trainerPort)),
+        Process trainer = start(trainerImage, Map.of("/config/streamtune.yaml", config.toString(), "9400",
+                Integer.toString(trainerPort)),
                 trainerEnv, trainerLog);
 
         TaskTopics topics = TaskTopics.of(task);
-        awaitTrue(Duration.ofSeconds(90), () -> topicExists(topics.examples()), () -> "the trainer created its topics\n" + tail(trainerLog));
+        awaitTrue(Duration.ofSeconds(90), () -> topicExists(topics.examples()), () -> "the trainer created its topics\n"
+                + tail(trainerLog));
         DemoFeed feed = new DemoFeed(3);
         Set<String> eventIds = new HashSet<>();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
@@ -110,19 +113,24 @@ class ImageEquivalentRunIT {
                         + ",\"label\":\"" + s.label() + "\"}");
             }
             producer.flush();
-            Process scoring = start(scoringImage, Map.of("/config/streamtune.yaml", config.toString(), "9401", Integer.toString(scoringPort)),
+            Process scoring = start(scoringImage, Map.of("/config/streamtune.yaml", config.toString(), "9401",
+                    Integer.toString(scoringPort)),
                     scoringEnv, scoringLog);
 
             awaitTrue(Duration.ofSeconds(150), () -> servedVersion(scoringPort, task) == 1,
-                    () -> "the scorer serves v1 on /health\n--- trainer\n" + tail(trainerLog) + "\n--- scoring\n" + tail(scoringLog));
+                    () -> "the scorer serves v1 on /health\n--- trainer\n" + tail(trainerLog) + "\n--- scoring\n"
+                            + tail(scoringLog));
             HttpResponse<String> health = get(scoringPort, "/health");
             assertEquals(200, health.statusCode(), health.body());
             assertEquals("UP", JSON.readTree(health.body()).path("status").asText(), health.body());
             HttpResponse<String> trainerHealth = get(trainerPort, "/health");
             assertEquals(200, trainerHealth.statusCode(), trainerHealth.body());
-            assertEquals(1, JSON.readTree(trainerHealth.body()).at("/tasks/" + task + "/championVersion").asLong(), trainerHealth.body());
-            assertEquals(0, composeHealthCheck("scoring", "9401", scoringPort), "compose's health check passes on the running scorer");
-            assertEquals(0, composeHealthCheck("trainer", "9400", trainerPort), "compose's health check passes on the running trainer");
+            assertEquals(1, JSON.readTree(trainerHealth.body()).at("/tasks/" + task + "/championVersion").asLong(),
+                    trainerHealth.body());
+            assertEquals(0, composeHealthCheck("scoring", "9401", scoringPort),
+                    "compose's health check passes on the running scorer");
+            assertEquals(0, composeHealthCheck("trainer", "9400", trainerPort),
+                    "compose's health check passes on the running trainer");
 
             for (int i = 0; i < 20; i++) {
                 DemoFeed.Sample s = feed.next(DemoFeed.Domain.REVIEWS);
@@ -135,8 +143,10 @@ class ImageEquivalentRunIT {
 
             scoring.destroy();   // SIGTERM, as `docker stop` sends
             trainer.destroy();
-            assertTrue(scoring.waitFor(60, TimeUnit.SECONDS), () -> "the scorer stops within 60 s of SIGTERM\n" + tail(scoringLog));
-            assertTrue(trainer.waitFor(60, TimeUnit.SECONDS), () -> "the trainer stops within 60 s of SIGTERM\n" + tail(trainerLog));
+            assertTrue(scoring.waitFor(60, TimeUnit.SECONDS), () -> "the scorer stops within 60 s of SIGTERM\n"
+                    + tail(scoringLog));
+            assertTrue(trainer.waitFor(60, TimeUnit.SECONDS), () -> "the trainer stops within 60 s of SIGTERM\n"
+                    + tail(trainerLog));
             assertEquals(SIGTERM_EXIT, scoring.exitValue(), () -> tail(scoringLog));
             assertEquals(SIGTERM_EXIT, trainer.exitValue(), () -> tail(trainerLog));
         }
@@ -144,14 +154,17 @@ class ImageEquivalentRunIT {
         String trainerOut = ImageRun.read(trainerLog);
         String scoringOut = ImageRun.read(scoringLog);
         for (String out : List.of(trainerOut, scoringOut)) {
-            assertFalse(out.contains("No SLF4J providers"), () -> "one SLF4J provider on the image's classpath\n" + out);
+            assertFalse(out.contains("No SLF4J providers"), () -> "one SLF4J provider on the image's classpath\n"
+                    + out);
             assertFalse(out.contains("ProducerConfig values") || out.contains("ConsumerConfig values"),
                     () -> "Kafka's client configuration dumps are DEBUG, not INFO\n" + out);
         }
-        assertTrue(TEXT_LINE.matcher(trainerOut).find(), () -> "the trainer logs Logback's text lines naming the service\n" + trainerOut);
+        assertTrue(TEXT_LINE.matcher(trainerOut).find(), () ->
+                "the trainer logs Logback's text lines naming the service\n" + trainerOut);
         assertTrue(trainerOut.contains("[trainer] stopped"), () -> "the trainer says it stopped\n" + trainerOut);
         List<JsonNode> scoringLines = jsonLines(scoringOut);
-        assertTrue(scoringLines.stream().anyMatch(l -> l.path("formattedMessage").asText().contains("[scoring] starting application")),
+        assertTrue(scoringLines.stream().anyMatch(l ->
+                l.path("formattedMessage").asText().contains("[scoring] starting application")),
                 () -> "the scorer logs JSON lines (STREAMTUNE_LOG_FORMAT=json)\n" + scoringOut);
         assertTrue(scoringLines.stream().allMatch(l -> l.path("service").asText().equals("scoring")),
                 () -> "every JSON line names the service\n" + scoringOut);
@@ -161,17 +174,21 @@ class ImageEquivalentRunIT {
 
     /** The environment docker-compose gives the service, with the compose broker replaced by the test's. */
     private static Map<String, String> composeEnvironment(String service) throws IOException {
-        JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(ImageRun.ROOT.resolve("docker-compose.yml")));
+        JsonNode compose = new ObjectMapper(new YAMLFactory())
+                .readTree(Files.readString(ImageRun.ROOT.resolve("docker-compose.yml")));
         Map<String, String> env = new java.util.HashMap<>();
-        compose.at("/services/" + service + "/environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        compose.at("/services/" + service + "/environment").fields().forEachRemaining(e -> env.put(e.getKey(),
+                e.getValue().asText()));
         assertTrue(env.containsKey("STREAMTUNE_BOOTSTRAP_SERVERS"), "compose tells " + service + " where Kafka is");
         env.put("STREAMTUNE_BOOTSTRAP_SERVERS", SharedKafka.bootstrapServers());
         return env;
     }
 
     /** Runs the service's docker-compose health check command here, against the local port; returns its exit code. */
-    private static int composeHealthCheck(String service, String imagePort, int port) throws IOException, InterruptedException {
-        JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(ImageRun.ROOT.resolve("docker-compose.yml")));
+    private static int composeHealthCheck(String service, String imagePort, int port) throws IOException,
+            InterruptedException {
+        JsonNode compose = new ObjectMapper(new YAMLFactory())
+                .readTree(Files.readString(ImageRun.ROOT.resolve("docker-compose.yml")));
         List<String> test = DeploymentFilesTest.toList(compose.at("/services/" + service + "/healthcheck/test"));
         assertEquals("CMD", test.get(0), service + ": exec-form health check");
         List<String> command = test.subList(1, test.size()).stream()
@@ -181,7 +198,8 @@ class ImageEquivalentRunIT {
         return probe.exitValue();
     }
 
-    private Process start(ImageRun image, Map<String, String> replace, Map<String, String> env, Path log) throws IOException {
+    private Process start(ImageRun image, Map<String, String> replace, Map<String, String> env,
+            Path log) throws IOException {
         Process p = image.start(replace, env, log);
         started.add(p);
         return p;
@@ -223,7 +241,8 @@ class ImageEquivalentRunIT {
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, String value) {
-        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String quote(String s) throws IOException {
@@ -234,15 +253,18 @@ class ImageEquivalentRunIT {
         Properties p = SharedKafka.clientProperties();
         p.put("isolation.level", "read_committed");
         Set<String> ids = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic,
+                    i.partition())).toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (ids.size() < expected && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                     JsonNode prediction = JSON.readTree(r.value());
-                    assertEquals(1, prediction.path("modelVersion").asLong(), "predictions name the version in service");
+                    assertEquals(1, prediction.path("modelVersion").asLong(),
+                            "predictions name the version in service");
                     ids.add(prediction.path("id").asText());
                 }
             }

@@ -56,7 +56,8 @@ final class ImageRun {
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i).trim();
             if (l.startsWith("FROM ")) {
-                if (from >= 0 && stage != null && to == lines.size() && lines.get(from).trim().endsWith(" AS " + stage)) {
+                if (from >= 0 && stage != null && to == lines.size() && lines.get(from).trim().endsWith(" AS "
+                        + stage)) {
                     to = i;
                 }
                 if (stage == null || l.endsWith(" AS " + stage)) {
@@ -94,7 +95,8 @@ final class ImageRun {
         Path target = ROOT.resolve(module).resolve("target");
         Path lib = target.resolve("lib");
         if (!Files.isDirectory(lib)) {
-            throw new IllegalStateException(lib.toAbsolutePath() + " is missing: build through the reactor (mvn test, or -pl cli -am),"
+            throw new IllegalStateException(lib.toAbsolutePath()
+                    + " is missing: build through the reactor (mvn test, or -pl cli -am),"
                     + " which copies each service's runtime dependencies before the tests");
         }
         List<Path> jars = new ArrayList<>();
@@ -102,7 +104,8 @@ final class ImageRun {
             s.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(jars::add);
         }
         try (Stream<Path> s = Files.list(target)) {
-            Path own = s.filter(p -> p.getFileName().toString().matches(Pattern.quote(module) + "-[^/]*\\.jar")).findFirst()
+            Path own = s.filter(p -> p.getFileName().toString().matches(Pattern.quote(module)
+                    + "-[^/]*\\.jar")).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no " + module + " jar in " + target.toAbsolutePath()
                             + ": the jar is built at process-classes, build through the reactor"));
             jars.add(own);
@@ -116,7 +119,8 @@ final class ImageRun {
      * arguments (the config path, the metrics port). Output and errors go to {@code log}.
      */
     Process start(Map<String, String> replace, Map<String, String> extraEnv, Path log) throws IOException {
-        String classpath = String.join(File.pathSeparator, appLib().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList());
+        String classpath = String.join(File.pathSeparator, appLib().stream().map(p ->
+                p.toAbsolutePath().normalize().toString()).toList());
         List<String> command = new ArrayList<>();
         for (String a : entrypoint) {
             if (a.equals("java")) {

@@ -66,7 +66,8 @@ class SecuredKafkaIT {
 
     @Test
     @Timeout(480)
-    void shouldCreateTopicsProduceTrainScoreAndListModelsOverSaslWithOnlyTheDocumentedAcls(@TempDir Path dir) throws Exception {
+    void shouldCreateTopicsProduceTrainScoreAndListModelsOverSaslWithOnlyTheDocumentedAcls(@TempDir Path dir)
+            throws Exception {
         String suffix = EmbeddedKafkaBroker.uniqueSuffix();
         String task = "sec" + suffix;
         TaskTopics topics = TaskTopics.of(task);
@@ -88,9 +89,11 @@ class SecuredKafkaIT {
                     .append(",\"label\":\"").append(s.label()).append("\"}\n");
         }
         Path examplesFile = Files.writeString(dir.resolve("examples.jsonl"), examples);
-        assertNotEquals(0, run("produce", "examples", "--task", task, "--file", examplesFile.toString(), "--config", trainerFile.toString()),
+        assertNotEquals(0, run("produce", "examples", "--task", task, "--file", examplesFile.toString(), "--config",
+                trainerFile.toString()),
                 "the trainer's principal has no ACL to write examples: the authorizer is on");
-        assertEquals(0, run("produce", "examples", "--task", task, "--file", examplesFile.toString(), "--config", cli.toString()));
+        assertEquals(0, run("produce", "examples", "--task", task, "--file", examplesFile.toString(), "--config",
+                cli.toString()));
 
         StreamtuneConfig trainerConfig = StreamtuneConfig.load(trainerFile, Map.of(), Map.of());
         StreamtuneConfig scoringConfig = StreamtuneConfig.load(scoringFile, Map.of(), Map.of());
@@ -98,12 +101,15 @@ class SecuredKafkaIT {
              ScoringService scoring = new ScoringService(scoringConfig)) {
             trainer.start();
             scoring.start();   // creates missing topics first, with its own Admin: over SASL since issue 9 fault 9
-            assertTrue(scoring.awaitRunning(Duration.ofSeconds(120)), () -> "the scorer runs over SASL_PLAINTEXT: " + scoring.state());
+            assertTrue(scoring.awaitRunning(Duration.ofSeconds(120)), () -> "the scorer runs over SASL_PLAINTEXT: "
+                    + scoring.state());
             long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
-            while (trainer.championVersions().getOrDefault(task, 0L) < 1 && System.nanoTime() < deadline && trainer.isRunning()) {
+            while (trainer.championVersions().getOrDefault(task, 0L) < 1 && System.nanoTime() < deadline
+                    && trainer.isRunning()) {
                 Thread.sleep(250);
             }
-            assertEquals(1L, trainer.championVersions().get(task), () -> "the trainer published v1 over SASL: " + trainer.failure());
+            assertEquals(1L, trainer.championVersions().get(task), () -> "the trainer published v1 over SASL: "
+                    + trainer.failure());
 
             StringBuilder events = new StringBuilder();
             Set<String> ids = new HashSet<>();
@@ -113,7 +119,8 @@ class SecuredKafkaIT {
                         .append(JSON.writeValueAsString(feed.next(DemoFeed.Domain.REVIEWS).text())).append("}\n");
             }
             Path eventsFile = Files.writeString(dir.resolve("events.jsonl"), events);
-            assertEquals(0, run("produce", "events", "--task", task, "--file", eventsFile.toString(), "--config", cli.toString()));
+            assertEquals(0, run("produce", "events", "--task", task, "--file", eventsFile.toString(), "--config",
+                    cli.toString()));
             assertEquals(ids, predictions(topics.predictions(), ids.size(), Duration.ofSeconds(120)),
                     "every event is scored by the scorer logged in with SCRAM-SHA-512");
         }
@@ -124,7 +131,8 @@ class SecuredKafkaIT {
     }
 
     /** A configuration file whose kafka section logs in as {@code user}; everything else as the other parts'. */
-    private static Path config(Path dir, String name, String mechanism, String user, String password, String task, String suffix)
+    private static Path config(Path dir, String name, String mechanism, String user, String password, String task,
+            String suffix)
             throws Exception {
         Map<String, String> login = EmbeddedKafkaBroker.Sasl.clientSettings(mechanism, user, password);
         return Files.writeString(dir.resolve(name + ".yaml"), """
@@ -142,7 +150,8 @@ class SecuredKafkaIT {
                     labels: [negative, neutral, positive]
                     window: {retrainEvery: 60, maxWait: 30s, minNew: 30, size: 1000, holdoutPercent: 20}
                     head: {maxEpochs: 30}
-                """.formatted(broker.bootstrapServers(), login.get("security.protocol"), mechanism, login.get("sasl.jaas.config"),
+                """.formatted(broker.bootstrapServers(), login.get("security.protocol"), mechanism,
+                login.get("sasl.jaas.config"),
                 dir.resolve("streams-" + name), suffix, task));
     }
 
@@ -169,8 +178,10 @@ class SecuredKafkaIT {
         Properties p = broker.adminClientProperties();
         p.put("isolation.level", "read_committed");
         Set<String> ids = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic,
+                    i.partition())).toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();

@@ -38,11 +38,14 @@ class TlsKafkaIT {
         Path keystore = dir.resolve("broker.p12");
         Path certificate = dir.resolve("broker.crt");
         Path truststore = dir.resolve("truststore.p12");
-        keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname", "CN=localhost",
+        keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname",
+                "CN=localhost",
                 "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-keystore", keystore.toString(), "-storetype", "PKCS12",
                 "-storepass", PASSWORD, "-keypass", PASSWORD);
-        keytool("-exportcert", "-alias", "broker", "-keystore", keystore.toString(), "-storepass", PASSWORD, "-file", certificate.toString());
-        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", certificate.toString(), "-keystore", truststore.toString(),
+        keytool("-exportcert", "-alias", "broker", "-keystore", keystore.toString(), "-storepass", PASSWORD, "-file",
+                certificate.toString());
+        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", certificate.toString(), "-keystore",
+                truststore.toString(),
                 "-storetype", "PKCS12", "-storepass", PASSWORD);
 
         EmbeddedKafkaBroker.Sasl sasl = new EmbeddedKafkaBroker.Sasl("admin", "admin-secret", Map.of(), false)
@@ -67,7 +70,8 @@ class TlsKafkaIT {
                     tasks:
                       - name: %s
                         labels: [negative, positive]
-                    """.formatted(broker.bootstrapServers(), login.get("security.protocol"), login.get("sasl.jaas.config"),
+                    """.formatted(broker.bootstrapServers(), login.get("security.protocol"),
+                    login.get("sasl.jaas.config"),
                     truststore, PASSWORD, dir.resolve("streams"), suffix, task));
             assertEquals("SASL_SSL", login.get("security.protocol"));
 
@@ -78,7 +82,8 @@ class TlsKafkaIT {
                 events.append("{\"id\":\"t-").append(i).append("\",\"text\":\"over TLS ").append(i).append("\"}\n");
             }
             Path eventsFile = Files.writeString(dir.resolve("events.jsonl"), events);
-            Output produced = capture("produce", "events", "--task", task, "--file", eventsFile.toString(), "--config", config.toString());
+            Output produced = capture("produce", "events", "--task", task, "--file", eventsFile.toString(), "--config",
+                    config.toString());
             assertEquals(0, produced.code(), produced.text());
             Output tail = capture("tail", "events", "--task", task, "--max", "5", "--config", config.toString());
             assertEquals(0, tail.code(), tail.text());
@@ -89,13 +94,15 @@ class TlsKafkaIT {
 
             try (ScoringService scoring = new ScoringService(StreamtuneConfig.load(config, Map.of(), Map.of()))) {
                 scoring.start();
-                assertTrue(scoring.awaitRunning(Duration.ofSeconds(120)), () -> "Kafka Streams runs over SASL_SSL: " + scoring.state());
+                assertTrue(scoring.awaitRunning(Duration.ofSeconds(120)), () -> "Kafka Streams runs over SASL_SSL: "
+                        + scoring.state());
             }
         }
     }
 
     private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+                "keytool").toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

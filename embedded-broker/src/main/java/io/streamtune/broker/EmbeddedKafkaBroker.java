@@ -111,7 +111,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     + "\" password=\"" + password + "\";";
         }
 
-        /** Client settings for {@code user} with {@code mechanism} ({@code PLAIN}, {@code SCRAM-SHA-256}, {@code SCRAM-SHA-512}). */
+        /** Client settings for {@code user} with {@code mechanism} ({@code PLAIN}, {@code SCRAM-SHA-256}, {@code
+         * SCRAM-SHA-512}). */
         public static Map<String, String> clientSettings(String mechanism, String user, String password) {
             return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", mechanism,
                     "sasl.jaas.config", jaas(mechanism, user, password));
@@ -133,13 +134,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             String listener = protocol();
             String prefix = "listener.name." + listener.toLowerCase(java.util.Locale.ROOT) + ".";
             Map<String, String> p = new java.util.LinkedHashMap<>();
-            p.put("listeners", listener + "://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
+            p.put("listeners", listener + "://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:"
+                    + controllerPort);
             p.put("advertised.listeners", listener + "://localhost:" + port);
-            p.put("listener.security.protocol.map", listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+            p.put("listener.security.protocol.map", listener + ":" + listener + "," + CONTROLLER_LISTENER
+                    + ":PLAINTEXT");
             p.put("inter.broker.listener.name", listener);
             p.put("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512");
             p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
-            StringBuilder plain = new StringBuilder(PLAIN_LOGIN + " required username=\"" + adminUser + "\" password=\"" + adminPassword
+            StringBuilder plain = new StringBuilder(PLAIN_LOGIN + " required username=\"" + adminUser + "\" password=\""
+                    + adminPassword
                     + "\" user_" + adminUser + "=\"" + adminPassword + "\"");
             plainUsers.forEach((u, pw) -> plain.append(" user_").append(u).append("=\"").append(pw).append('"'));
             p.put(prefix + "plain.sasl.jaas.config", plain.append(';').toString());
@@ -156,7 +160,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             if (authorizer) {
                 p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
-                // The controller listener is PLAINTEXT on localhost only: its principal (ANONYMOUS) is the broker itself.
+                // The controller listener is PLAINTEXT on localhost only: its principal (ANONYMOUS) is the broker
+                // itself.
                 p.put("super.users", "User:" + adminUser + ";User:ANONYMOUS");
                 p.put("allow.everyone.if.no.acl.found", "false");
             }
@@ -339,7 +344,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         try (Admin admin = Admin.create(adminClientProperties())) {
             // One request per mechanism: the broker refuses two alterations of one user in a request.
             for (ScramMechanism mechanism : List.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512)) {
-                admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(mechanism, 8192),
+                admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                        new ScramCredentialInfo(mechanism, 8192),
                         password))).all().get(30, TimeUnit.SECONDS);
             }
         } catch (Exception e) {

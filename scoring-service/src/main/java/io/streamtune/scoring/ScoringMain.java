@@ -13,7 +13,8 @@ import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.logging.ServiceLogging;
 
 /**
- * {@code java -cp 'lib/*:scoring-service.jar' io.streamtune.scoring.ScoringMain --config F [--bootstrap B] [--metrics-port P]}
+ * {@code java -cp 'lib/*:scoring-service.jar' io.streamtune.scoring.ScoringMain --config F [--bootstrap B]
+ * [--metrics-port P]}
  * (the image's entry point): runs the
  * scoring service until SIGTERM or Ctrl-C.
  */

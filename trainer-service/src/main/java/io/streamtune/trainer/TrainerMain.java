@@ -15,7 +15,8 @@ import io.streamtune.common.nlp.EncoderException;
 
 /**
  * The trainer as its own process, the image's entry point:
- * {@code java -cp 'lib/*:trainer-service.jar' io.streamtune.trainer.TrainerMain --config F [--bootstrap B] [--metrics-port P]}.
+ * {@code java -cp 'lib/*:trainer-service.jar' io.streamtune.trainer.TrainerMain --config F [--bootstrap B]
+ * [--metrics-port P]}.
  * Runs until SIGTERM or Ctrl-C; a shutdown hook closes the service (a training in progress is
  * abandoned, an open transaction aborted). Exit codes: 0 stopped, 1 failed, 2 bad usage or configuration.
  */

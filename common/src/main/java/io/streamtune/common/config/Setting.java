@@ -110,7 +110,8 @@ public final class Setting<T> {
         return constraint;
     }
 
-    /** The default as written in the file: {@code 200ms}, {@code 5m}, {@code linear}; {@code (required)} when there is none. */
+    /** The default as written in the file: {@code 200ms}, {@code 5m}, {@code linear}; {@code (required)} when there is
+     * none. */
     public String defaultText() {
         if (defaultValue == null) {
             return "(required)";
@@ -130,7 +131,8 @@ public final class Setting<T> {
         return String.format("%-32s %-22s default %-10s %s", key, type, defaultText(), doc);
     }
 
-    /** {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}: the largest unit that is exact, as {@link #parseDuration} reads it. */
+    /** {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}: the largest unit that is exact, as {@link #parseDuration}
+     * reads it. */
     public static String formatDuration(Duration d) {
         long ms = d.toMillis();
         if (ms % 3_600_000 == 0 && ms > 0) {

@@ -131,7 +131,8 @@ public final class StreamtuneConfig {
             } else if (k.startsWith(KAFKA_ENV_PREFIX) && !k.endsWith("_LOG_LEVEL")) {
                 String key = kafkaKey(k.substring(KAFKA_ENV_PREFIX.length()));
                 if (key == null) {
-                    problems.add(k + ": four or more underscores in a row name no Kafka setting (_ is '.', __ is '_', ___ is '-')");
+                    problems.add(k + ": four or more underscores in a row name no Kafka setting"
+                            + " (_ is '.', __ is '_', ___ is '-')");
                 } else {
                     kafka.put(key, v);
                 }

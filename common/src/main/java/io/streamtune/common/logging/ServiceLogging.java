@@ -29,7 +29,8 @@ import ch.qos.logback.core.FileAppender;
  * Every method is a no-op (with a warning) when Logback is not the SLF4J provider.
  */
 public final class ServiceLogging {
-    /** The context property and MDC key naming the service: {@code trainer}, {@code scoring}, {@code cli}, {@code demo}. */
+    /** The context property and MDC key naming the service: {@code trainer}, {@code scoring}, {@code cli}, {@code
+     * demo}. */
     public static final String SERVICE = "service";
     /** Environment variable choosing the layout: {@code text} (default) or {@code json}. */
     public static final String FORMAT_ENV = "STREAMTUNE_LOG_FORMAT";

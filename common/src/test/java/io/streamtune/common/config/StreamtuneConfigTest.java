@@ -72,7 +72,8 @@ class StreamtuneConfigTest {
     @Test
     void shouldMapSecurityEnvironmentVariablesToKafkaClientSettings() throws Exception {
         String yaml = "kafka: {security.protocol: PLAINTEXT}\ntasks: [{name: t, labels: [a, b]}]";
-        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"trainer\" password=\"s3cret\";";
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required"
+                + " username=\"trainer\" password=\"s3cret\";";
         StreamtuneConfig c = StreamtuneConfig.parse(yaml, Map.of(
                 "STREAMTUNE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
                 "STREAMTUNE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
@@ -84,8 +85,10 @@ class StreamtuneConfigTest {
         assertEquals("SCRAM-SHA-512", c.kafkaProperties().get("sasl.mechanism"));
         assertEquals(jaas, c.kafkaProperties().get("sasl.jaas.config"));
         assertEquals("/secrets/truststore.p12", c.kafka().get("ssl.truststore.location"));
-        assertEquals("", c.kafka().get("ssl.endpoint.identification.algorithm"), "an empty value turns host name checks off");
-        assertFalse(c.kafka().containsKey("log.level"), "STREAMTUNE_KAFKA_LOG_LEVEL sets logging, not a client setting");
+        assertEquals("", c.kafka().get("ssl.endpoint.identification.algorithm"),
+                "an empty value turns host name checks off");
+        assertFalse(c.kafka().containsKey("log.level"),
+                "STREAMTUNE_KAFKA_LOG_LEVEL sets logging, not a client setting");
     }
 
     @Test
@@ -94,7 +97,8 @@ class StreamtuneConfigTest {
         assertEquals("a_b.c", StreamtuneConfig.kafkaKey("A__B_C"));
         assertEquals("a-b", StreamtuneConfig.kafkaKey("A___B"));
         assertNull(StreamtuneConfig.kafkaKey("A____B"));
-        ConfigException e = assertThrows(ConfigException.class, () -> StreamtuneConfig.parse("tasks: [{name: t, labels: [a, b]}]",
+        ConfigException e = assertThrows(ConfigException.class, () ->
+                StreamtuneConfig.parse("tasks: [{name: t, labels: [a, b]}]",
                 Map.of("STREAMTUNE_KAFKA_A____B", "x"), Map.of()));
         assertTrue(e.getMessage().contains("STREAMTUNE_KAFKA_A____B"), e.getMessage());
     }
