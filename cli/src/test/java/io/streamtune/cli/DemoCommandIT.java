@@ -27,7 +27,8 @@ class DemoCommandIT {
         try {
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
             // Kafka's log goes to target/, not into the module's source tree.
-            exit = StreamtuneCommand.run("demo", "--duration", "30s", "--retrain-every", "100", "--data", "target/demo-it");
+            exit = StreamtuneCommand.run("demo", "--duration", "30s", "--retrain-every", "100",
+                    "--data", "target/demo-it");
         } finally {
             System.setOut(original);
         }
