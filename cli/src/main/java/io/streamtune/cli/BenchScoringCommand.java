@@ -30,6 +30,7 @@ import io.streamtune.common.event.Prediction;
 import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.model.BackboneRef;
+import io.streamtune.common.logging.ServiceLogging;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.model.ModelArtifact;
@@ -87,7 +88,8 @@ public final class BenchScoringCommand implements Callable<Integer> {
     private static final List<String> LABELS = List.of("negative", "neutral", "positive");
 
     public static void main(String[] args) {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        ServiceLogging.setLevel("", "warn");
+        ServiceLogging.setLevel("io.streamtune", "warn");
         System.exit(new CommandLine(new BenchScoringCommand()).execute(args));
     }
 

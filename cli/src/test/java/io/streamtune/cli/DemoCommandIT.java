@@ -26,7 +26,9 @@ class DemoCommandIT {
         int exit;
         try {
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            exit = StreamtuneCommand.run("demo", "--duration", "30s", "--retrain-every", "100");
+            // Kafka's log goes to target/, not into the module's source tree.
+            exit = StreamtuneCommand.run("demo", "--duration", "30s", "--retrain-every", "100",
+                    "--data", "target/demo-it");
         } finally {
             System.setOut(original);
         }

@@ -61,11 +61,21 @@ public final class DemoRun {
     private final Services services;
     private final PrintStream out;
     private volatile boolean stopRequested;
+    private Path dataDir;
 
     public DemoRun(Options options, Services services, PrintStream out) {
         this.options = options;
         this.services = services;
         this.out = out;
+    }
+
+    /**
+     * Keeps the embedded broker's data under {@code dir} (in a fresh sub-directory, deleted at the
+     * end) instead of a temporary directory; {@code streamtune demo} writes Kafka's log beside it.
+     */
+    public DemoRun withDataDir(Path dir) {
+        this.dataDir = dir;
+        return this;
     }
 
     public Report run() throws Exception {
@@ -76,7 +86,9 @@ public final class DemoRun {
             String bootstrap = options.bootstrap();
             if (bootstrap == null) {
                 out.println("starting an embedded Kafka broker (KRaft) ...");
-                broker = EmbeddedKafkaBroker.startTemporary();
+                broker = dataDir == null ? EmbeddedKafkaBroker.startTemporary()
+                        : EmbeddedKafkaBroker.start(dataDir.resolve("kafka-" + EmbeddedKafkaBroker.uniqueSuffix()),
+                                EmbeddedKafkaBroker.freePort(), EmbeddedKafkaBroker.freePort(), Map.of(), true);
                 bootstrap = broker.bootstrapServers();
             }
             StreamtuneConfig config = config(bootstrap, replayLabels);

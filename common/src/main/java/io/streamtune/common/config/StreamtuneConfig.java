@@ -32,10 +32,13 @@ import io.streamtune.common.topic.TopicSpec;
  * }</pre>
  *
  * <p>Environment: {@code STREAMTUNE_BOOTSTRAP_SERVERS} sets {@code kafka.bootstrap.servers};
- * {@code STREAMTUNE_KAFKA_<KEY>} sets {@code kafka.<key>} (lower case, {@code _} becomes {@code .}).
+ * {@code STREAMTUNE_KAFKA_<KEY>} sets {@code kafka.<key>} (see {@link #kafkaKey}: lower case, {@code _}
+ * becomes {@code .}, {@code __} an underscore, {@code ___} a dash).
  */
 public final class StreamtuneConfig {
     private static final Pattern TASK_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+    /** Environment variables with this prefix set Kafka client settings (see {@link #kafkaKey}). */
+    public static final String KAFKA_ENV_PREFIX = "STREAMTUNE_KAFKA_";
 
     // ---- task settings (relative to one entry of "tasks") ----
     public static final Setting<String> TASK_NAME_SETTING = Setting.string("name", null, "task name: lower-case letters, digits, - and _; prefixes the task's topics");
@@ -67,7 +70,11 @@ public final class StreamtuneConfig {
 
     // ---- topic layout ----
     public static final Setting<Integer> TOPIC_PARTITIONS = Setting.integer("partitions", 3, 1, 10_000, "partitions of each task topic (scoring parallelism)");
-    public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("replicationFactor", 1, 1, 16, "replication factor of created topics");
+    public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("replicationFactor", 1, 1, 16,
+            "replication factor of created topics: 1 on a single broker (embedded, compose), 3 on a real cluster");
+
+    /** The {@code topics} section's settings, for {@code streamtune config docs}. */
+    public static final List<Setting<?>> TOPIC_SETTINGS = List.of(TOPIC_PARTITIONS, TOPIC_REPLICATION);
 
     /** Every declared task setting, for docs and {@code streamtune config docs}. */
     public static final List<Setting<?>> TASK_SETTINGS = List.of(TASK_NAME_SETTING, MODALITY, ENCODER, MAX_SEQUENCE_LENGTH,
@@ -128,8 +135,14 @@ public final class StreamtuneConfig {
         env.forEach((k, v) -> {
             if (k.equals("STREAMTUNE_BOOTSTRAP_SERVERS")) {
                 kafka.put("bootstrap.servers", v);
-            } else if (k.startsWith("STREAMTUNE_KAFKA_")) {
-                kafka.put(k.substring("STREAMTUNE_KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+            } else if (k.startsWith(KAFKA_ENV_PREFIX) && !k.endsWith("_LOG_LEVEL")) {
+                String key = kafkaKey(k.substring(KAFKA_ENV_PREFIX.length()));
+                if (key == null) {
+                    problems.add(k + ": four or more underscores in a row name no Kafka setting"
+                            + " (_ is '.', __ is '_', ___ is '-')");
+                } else {
+                    kafka.put(key, v);
+                }
             }
         });
         kafka.putAll(overrides);
@@ -203,6 +216,41 @@ public final class StreamtuneConfig {
         }
         return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
                 MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head);
+    }
+
+    /**
+     * The Kafka setting an environment variable names, after {@code STREAMTUNE_KAFKA_}: lower case,
+     * {@code _} is {@code .}, {@code __} is {@code _} and {@code ___} is {@code -}, the convention of
+     * the {@code apache/kafka} image's {@code KAFKA_*} variables, so one compose file reads alike for
+     * broker and services. {@code SASL_JAAS_CONFIG} is {@code sasl.jaas.config}; {@code SSL_KEYSTORE_LOCATION}
+     * is {@code ssl.keystore.location}. Returns null for four or more underscores in a row.
+     * ({@code STREAMTUNE_KAFKA_LOG_LEVEL} is a logging variable, not a client setting.)
+     */
+    public static String kafkaKey(String envSuffix) {
+        StringBuilder key = new StringBuilder();
+        int i = 0;
+        while (i < envSuffix.length()) {
+            char c = envSuffix.charAt(i);
+            if (c != '_') {
+                key.append(Character.toLowerCase(c));
+                i++;
+                continue;
+            }
+            int run = 0;
+            while (i < envSuffix.length() && envSuffix.charAt(i) == '_') {
+                run++;
+                i++;
+            }
+            switch (run) {
+                case 1 -> key.append('.');
+                case 2 -> key.append('_');
+                case 3 -> key.append('-');
+                default -> {
+                    return null;
+                }
+            }
+        }
+        return key.toString();
     }
 
     /**

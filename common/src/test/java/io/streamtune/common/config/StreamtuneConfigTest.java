@@ -1,6 +1,8 @@
 package io.streamtune.common.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,6 +68,40 @@ class StreamtuneConfigTest {
         StreamtuneConfig flag = StreamtuneConfig.parse(yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2"),
                 Map.of("bootstrap.servers", "flag:3"));
         assertEquals("flag:3", flag.bootstrapServers());
+    }
+
+    @Test
+    void shouldMapSecurityEnvironmentVariablesToKafkaClientSettings() throws Exception {
+        String yaml = "kafka: {security.protocol: PLAINTEXT}\ntasks: [{name: t, labels: [a, b]}]";
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required"
+                + " username=\"trainer\" password=\"s3cret\";";
+        StreamtuneConfig c = StreamtuneConfig.parse(yaml, Map.of(
+                "STREAMTUNE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "STREAMTUNE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+                "STREAMTUNE_KAFKA_SASL_JAAS_CONFIG", jaas,
+                "STREAMTUNE_KAFKA_SSL_TRUSTSTORE_LOCATION", "/secrets/truststore.p12",
+                "STREAMTUNE_KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "",
+                "STREAMTUNE_KAFKA_LOG_LEVEL", "debug"), Map.of());
+        assertEquals("SASL_SSL", c.kafka().get("security.protocol"), "the environment wins over the file");
+        assertEquals("SCRAM-SHA-512", c.kafka().get("sasl.mechanism"));
+        assertEquals(jaas, c.kafka().get("sasl.jaas.config"));
+        assertEquals("/secrets/truststore.p12", c.kafka().get("ssl.truststore.location"));
+        assertEquals("", c.kafka().get("ssl.endpoint.identification.algorithm"),
+                "an empty value turns host name checks off");
+        assertFalse(c.kafka().containsKey("log.level"),
+                "STREAMTUNE_KAFKA_LOG_LEVEL sets logging, not a client setting");
+    }
+
+    @Test
+    void shouldSpellUnderscoresAndDashesInKafkaKeysLikeTheKafkaImage() {
+        assertEquals("sasl.jaas.config", StreamtuneConfig.kafkaKey("SASL_JAAS_CONFIG"));
+        assertEquals("a_b.c", StreamtuneConfig.kafkaKey("A__B_C"));
+        assertEquals("a-b", StreamtuneConfig.kafkaKey("A___B"));
+        assertNull(StreamtuneConfig.kafkaKey("A____B"));
+        ConfigException e = assertThrows(ConfigException.class, () ->
+                StreamtuneConfig.parse("tasks: [{name: t, labels: [a, b]}]",
+                Map.of("STREAMTUNE_KAFKA_A____B", "x"), Map.of()));
+        assertTrue(e.getMessage().contains("STREAMTUNE_KAFKA_A____B"), e.getMessage());
     }
 
     @Test
