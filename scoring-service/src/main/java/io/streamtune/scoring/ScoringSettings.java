@@ -21,6 +21,7 @@ import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.scoring.topology.BatchWait;
 import io.streamtune.scoring.topology.ScoringExceptionHandlers;
 import io.streamtune.scoring.topology.ScoringTopology;
 
@@ -30,7 +31,8 @@ import io.streamtune.scoring.topology.ScoringTopology;
  * <pre>{@code
  * scoring:
  *   applicationId: streamtune-scoring
- *   batch: {size: 32, maxWait: 20ms}
+ *   batch: {size: 32, maxTokens: 1024, maxWait: 20ms, wait: adaptive}
+ *   cache: {entries: 0}    # recent (version, text) scores; 0: off
  *   hold: {maxEvents: 10000}
  *   commitInterval: 100ms
  *   streamThreads: 1
@@ -41,7 +43,8 @@ import io.streamtune.scoring.topology.ScoringTopology;
  */
 public record ScoringSettings(String applicationId, int batchSize, Duration batchMaxWait, int holdMaxEvents,
                               Duration commitInterval, int streamThreads, int encoderWorkers, int metricsPort,
-                              boolean createTopics, Map<String, Long> pins, String instanceId) {
+                              boolean createTopics, Map<String, Long> pins, String instanceId, int batchMaxTokens,
+                              BatchWait batchWait, int cacheEntries) {
     private static final Logger log = LoggerFactory.getLogger(ScoringSettings.class);
 
     public static final String SECTION = "scoring";
@@ -52,6 +55,13 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
             "events encoded together in one encoder call; a batch is flushed as soon as it is full");
     public static final Setting<Duration> BATCH_MAX_WAIT = Setting.duration("batch.maxWait", Duration.ofMillis(20), Duration.ofMillis(1),
             "a partly filled batch is flushed when its oldest event has waited this long (wall clock)");
+    public static final Setting<Integer> BATCH_MAX_TOKENS = Setting.integer("batch.maxTokens", 1024, 0, 1_000_000,
+            "tokens encoded together in one encoder call (like text-embeddings-inference's max batch tokens): a batch is "
+                    + "also full when the next event would take it over; 0 cuts by count only");
+    public static final Setting<BatchWait> BATCH_WAIT = Setting.enumeration("batch.wait", BatchWait.class, BatchWait.ADAPTIVE,
+            "adaptive: a partly filled batch goes as soon as an encoder worker is idle; fixed: only after batch.maxWait");
+    public static final Setting<Integer> CACHE_ENTRIES = Setting.integer("cache.entries", 0, 0, 10_000_000,
+            "recent (model version, text) scores kept, so a repeated text is not encoded again; 0: off");
     public static final Setting<Integer> HOLD_MAX_EVENTS = Setting.integer("hold.maxEvents", 10_000, 1, 10_000_000,
             "events held per partition while no model version can serve them; more go to the DLQ with NO_MODEL");
     public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("commitInterval", Duration.ofMillis(100), Duration.ofMillis(1),
@@ -77,14 +87,24 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
                 "serve only this model version of task " + task + " (0: the newest valid version)");
     }
 
-    public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, BATCH_SIZE, BATCH_MAX_WAIT, HOLD_MAX_EVENTS,
-            COMMIT_INTERVAL, STREAM_THREADS, ENCODER_WORKERS, METRICS_PORT, CREATE_TOPICS, INSTANCE_ID);
+    public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, BATCH_SIZE, BATCH_MAX_TOKENS, BATCH_MAX_WAIT,
+            BATCH_WAIT, CACHE_ENTRIES, HOLD_MAX_EVENTS, COMMIT_INTERVAL, STREAM_THREADS, ENCODER_WORKERS, METRICS_PORT,
+            CREATE_TOPICS, INSTANCE_ID);
 
     /** Settings for tests and tools: defaults with these batch and hold values. */
     public static ScoringSettings defaults() {
         return new ScoringSettings(APPLICATION_ID.defaultValue(), BATCH_SIZE.defaultValue(), BATCH_MAX_WAIT.defaultValue(),
                 HOLD_MAX_EVENTS.defaultValue(), COMMIT_INTERVAL.defaultValue(), STREAM_THREADS.defaultValue(),
                 ENCODER_WORKERS.defaultValue(), METRICS_PORT.defaultValue(), CREATE_TOPICS.defaultValue(), Map.of(), "");
+    }
+
+    /** The settings before token budgets, adaptive waits and the score cache, with those at their defaults. */
+    public ScoringSettings(String applicationId, int batchSize, Duration batchMaxWait, int holdMaxEvents, Duration commitInterval,
+                           int streamThreads, int encoderWorkers, int metricsPort, boolean createTopics, Map<String, Long> pins,
+                           String instanceId) {
+        this(applicationId, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, encoderWorkers, metricsPort,
+                createTopics, pins, instanceId, BATCH_MAX_TOKENS.defaultValue(), BATCH_WAIT.defaultValue(),
+                CACHE_ENTRIES.defaultValue());
     }
 
     /** Streams settings the service's guarantees depend on; overriding them logs a warning and is ignored. */
@@ -117,7 +137,8 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
                 BATCH_MAX_WAIT.read(s, SECTION, problems), HOLD_MAX_EVENTS.read(s, SECTION, problems),
                 COMMIT_INTERVAL.read(s, SECTION, problems), STREAM_THREADS.read(s, SECTION, problems),
                 ENCODER_WORKERS.read(s, SECTION, problems), METRICS_PORT.read(s, SECTION, problems), CREATE_TOPICS.read(s, SECTION, problems), pins,
-                INSTANCE_ID.read(s, SECTION, problems));
+                INSTANCE_ID.read(s, SECTION, problems), BATCH_MAX_TOKENS.read(s, SECTION, problems),
+                BATCH_WAIT.read(s, SECTION, problems), CACHE_ENTRIES.read(s, SECTION, problems));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -126,17 +147,23 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
 
     public ScoringSettings withMetricsPort(int port) {
         return new ScoringSettings(applicationId, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, encoderWorkers,
-                port, createTopics, pins, instanceId);
+                port, createTopics, pins, instanceId, batchMaxTokens, batchWait, cacheEntries);
     }
 
     public ScoringSettings withApplicationId(String id) {
         return new ScoringSettings(id, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, encoderWorkers,
-                metricsPort, createTopics, pins, instanceId);
+                metricsPort, createTopics, pins, instanceId, batchMaxTokens, batchWait, cacheEntries);
+    }
+
+    /** The same settings with another token budget, batch wait and score cache (benchmarks compare them). */
+    public ScoringSettings withBatching(int maxTokens, BatchWait wait, int cacheEntries) {
+        return new ScoringSettings(applicationId, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, encoderWorkers,
+                metricsPort, createTopics, pins, instanceId, maxTokens, wait, cacheEntries);
     }
 
     /** How the topology batches and holds events. */
     public ScoringTopology.BatchPolicy batchPolicy() {
-        return new ScoringTopology.BatchPolicy(batchSize, batchMaxWait, holdMaxEvents);
+        return new ScoringTopology.BatchPolicy(batchSize, batchMaxWait, holdMaxEvents, batchMaxTokens, batchWait, cacheEntries);
     }
 
     /**

@@ -3,8 +3,8 @@ package io.streamtune.common.nlp;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -28,11 +28,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -61,8 +63,22 @@ public final class OnnxTextEncoder implements TextEncoder {
   /** Engine named explicitly: with several engines present DJL would otherwise guess. */
   static final String ENGINE = "OnnxRuntime";
 
-  /** Sub-batch size inside one encode call; bounds the padded tensor size. */
+  /**
+   * Counted texts whose ids are kept for {@link #encode}: more than a scorer has between counting and
+   * encoding (per partition at most 4 batches in flight and one waiting, 32 events each by default);
+   * a text beyond is tokenised again, nothing worse. Bounds memory to 2048 texts.
+   */
+  static final int COUNTED_KEPT = 2048;
+
+  /** Most texts in one model call inside one encode call; bounds the padded tensor size. */
   static final int SUB_BATCH = 64;
+
+  /**
+   * The fixed cost of one model call in padded token positions, for {@link #subBatches}: measured
+   * between 8 and 16 on 2 cores (docs/drafts/perf.md); the higher end keeps sub-batches from
+   * splitting for a few positions.
+   */
+  static final int CALL_OVERHEAD_TOKENS = 16;
 
   private final EncoderSpec spec;
   private final int maxSequenceLength;
@@ -73,6 +89,18 @@ public final class OnnxTextEncoder implements TextEncoder {
   private final Queue<Predictor<Padded, float[][]>> predictors = new ConcurrentLinkedQueue<>();
   private final List<Predictor<Padded, float[][]>> allPredictors;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  /** Token positions fed to the model since open: padded, and real (for tests and diagnostics). */
+  private final LongAdder paddedPositions = new LongAdder();
+  private final LongAdder tokenPositions = new LongAdder();
+  /** Ids of texts {@link #tokenCount counted} and not yet encoded, oldest first; bounded. */
+  private final Map<String, long[]> counted = new LinkedHashMap<>(16, 0.75f, false) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+      return size() > COUNTED_KEPT;
+    }
+  };
   private boolean closed;
 
   private OnnxTextEncoder(
@@ -241,6 +269,16 @@ public final class OnnxTextEncoder implements TextEncoder {
     return maxSequenceLength;
   }
 
+  /** Token positions fed to the model since open, padding included. */
+  long paddedPositions() {
+    return paddedPositions.sum();
+  }
+
+  /** Token positions of the texts themselves fed to the model since open (no padding). */
+  long tokenPositions() {
+    return tokenPositions.sum();
+  }
+
   /** The static description of this encoder. */
   public EncoderSpec spec() {
     return spec;
@@ -251,11 +289,47 @@ public final class OnnxTextEncoder implements TextEncoder {
    * special tokens and truncation applied). For diagnostics and tests.
    */
   public long[] tokenIds(String text) {
-    return tokenizer.encode(prepare(text)).getIds();
+    return tokenize(new String[] {prepare(text)})[0];
   }
 
   private String prepare(String text) {
     return spec.lowerCase() ? text.toLowerCase(Locale.ROOT) : text;
+  }
+
+  /**
+   * Tokens of one text as {@link #encode} feeds it to the model: lower-casing, special tokens and
+   * truncation to {@link #maxSequenceLength()} applied. One tokenizer call, no model run. The ids are
+   * kept for a while ({@link #COUNTED_KEPT} texts), so that a text counted to cut a batch and then
+   * encoded is tokenised once.
+   */
+  @Override
+  public int tokenCount(String text) {
+    long[] ids = tokenIds(text);
+    synchronized (counted) {
+      counted.put(text, ids);
+    }
+    return ids.length;
+  }
+
+  /**
+   * Token ids of a batch of prepared texts. Only the ids are fetched from the native encodings: the
+   * model takes ids, a mask that follows from their length, and type ids that are all 0 for a single
+   * sentence. Fetching DJL's whole {@code Encoding} (tokens as strings, offsets, word ids) cost about
+   * half as much again as tokenising itself (measured 70-130 against 60-80 us per tweet on 2 busy cores).
+   */
+  private long[][] tokenize(String[] prepared) {
+    long[] handles = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), prepared, true);
+    long[][] ids = new long[handles.length][];
+    try {
+      for (int i = 0; i < handles.length; i++) {
+        ids[i] = TokenizersLibrary.LIB.getTokenIds(handles[i]);
+      }
+    } finally {
+      for (long h : handles) {
+        TokenizersLibrary.LIB.deleteEncoding(h);
+      }
+    }
+    return ids;
   }
 
   @Override
@@ -270,33 +344,101 @@ public final class OnnxTextEncoder implements TextEncoder {
       if (n == 0) {
         return out;
       }
-      String[] prepared = new String[n];
-      for (int i = 0; i < n; i++) {
-        prepared[i] = prepare(texts.get(i));
+      long[][] ids = new long[n][];
+      List<Integer> fresh = new ArrayList<>();
+      synchronized (counted) {
+        for (int i = 0; i < n; i++) {
+          ids[i] = counted.remove(texts.get(i));
+          if (ids[i] == null) {
+            fresh.add(i);
+          }
+        }
       }
-      Encoding[] enc = tokenizer.batchEncode(prepared);
-      // Sort by length so sub-batches hold similar lengths: less padding, same results for
-      // fp32 models (padding is masked out).
+      if (!fresh.isEmpty()) {
+        String[] prepared = new String[fresh.size()];
+        for (int j = 0; j < prepared.length; j++) {
+          prepared[j] = prepare(texts.get(fresh.get(j)));
+        }
+        long[][] tokenised = tokenize(prepared);
+        for (int j = 0; j < prepared.length; j++) {
+          ids[fresh.get(j)] = tokenised[j];
+        }
+      }
+      // Sorted by length, then cut into the sub-batches that pad least (subBatches): each is padded to
+      // its own longest member, so short texts are not padded to the batch's longest. Same results
+      // for fp32 models: padding is masked out.
       Integer[] order = new Integer[n];
       for (int i = 0; i < n; i++) {
         order[i] = i;
       }
-      Arrays.sort(order, (a, b) -> Integer.compare(enc[a].getIds().length, enc[b].getIds().length));
-      for (int start = 0; start < n; start += SUB_BATCH) {
-        int end = Math.min(n, start + SUB_BATCH);
-        Encoding[] chunk = new Encoding[end - start];
+      Arrays.sort(order, (a, b) -> Integer.compare(ids[a].length, ids[b].length));
+      int[] lengths = new int[n];
+      for (int i = 0; i < n; i++) {
+        lengths[i] = ids[order[i]].length;
+      }
+      int start = 0;
+      for (int end : subBatches(lengths, SUB_BATCH, CALL_OVERHEAD_TOKENS)) {
+        long[][] chunk = new long[end - start][];
         for (int i = start; i < end; i++) {
-          chunk[i - start] = enc[order[i]];
+          chunk[i - start] = ids[order[i]];
         }
-        float[][] vectors = run(Padded.of(chunk));
+        Padded padded = Padded.of(chunk);
+        paddedPositions.add((long) chunk.length * padded.length());
+        for (long[] c : chunk) {
+          tokenPositions.add(c.length);
+        }
+        float[][] vectors = run(padded);
         for (int i = start; i < end; i++) {
           out[order[i]] = vectors[i - start];
         }
+        start = end;
       }
       return out;
     } finally {
       lifecycle.readLock().unlock();
     }
+  }
+
+  /**
+   * Cuts texts sorted by token count into contiguous sub-batches so that the model's work is least:
+   * the cost of a sub-batch is what it is padded to ({@code count x longest} token positions) plus a
+   * fixed cost per model call, {@code callOverheadTokens} positions. Dynamic programming over the cut
+   * points, O(n x maxBatch).
+   *
+   * <p>The cost model is measured, not assumed: on 2 cores with one ONNX Runtime thread, MiniLM's time
+   * per call grew in proportion to the padded positions from 1 x 8 to 32 x 128, with a fixed part per
+   * call of roughly 8 to 16 positions (docs/drafts/perf.md). Attention is quadratic in the length but
+   * a few percent of the work at these lengths (L / 6h: 128 / 2304 for hidden size 384).
+   *
+   * @param sortedLengths token counts in ascending order
+   * @param maxBatch most texts in one sub-batch (bounds the padded tensor)
+   * @param callOverheadTokens fixed cost of one model call, in padded token positions
+   * @return the exclusive end index of each sub-batch, ascending; the last is {@code sortedLengths.length}
+   */
+  static int[] subBatches(int[] sortedLengths, int maxBatch, int callOverheadTokens) {
+    int n = sortedLengths.length;
+    long[] best = new long[n + 1];
+    int[] cut = new int[n + 1];
+    for (int end = 1; end <= n; end++) {
+      best[end] = Long.MAX_VALUE;
+      long longest = sortedLengths[end - 1];
+      for (int begin = end - 1; begin >= Math.max(0, end - maxBatch); begin--) {
+        long cost = best[begin] + callOverheadTokens + (end - begin) * longest;
+        if (cost < best[end]) {
+          best[end] = cost;
+          cut[end] = begin;
+        }
+      }
+    }
+    int count = 0;
+    for (int end = n; end > 0; end = cut[end]) {
+      count++;
+    }
+    int[] ends = new int[count];
+    for (int end = n, k = count - 1; end > 0; end = cut[end], k--) {
+      ends[k] = end;
+    }
+    return ends;
   }
 
   private float[][] run(Padded batch) {
@@ -343,21 +485,19 @@ public final class OnnxTextEncoder implements TextEncoder {
 
   /** A batch of token ids padded to its longest member. */
   record Padded(long[][] ids, long[][] mask, long[][] types, int length) {
-    static Padded of(Encoding[] chunk) {
+    static Padded of(long[][] chunk) {
       int len = 1;
-      for (Encoding e : chunk) {
-        len = Math.max(len, e.getIds().length);
+      for (long[] id : chunk) {
+        len = Math.max(len, id.length);
       }
       long[][] ids = new long[chunk.length][len];
       long[][] mask = new long[chunk.length][len];
+      // One sentence per input: every type id is 0 (segment A).
       long[][] types = new long[chunk.length][len];
       for (int i = 0; i < chunk.length; i++) {
-        long[] id = chunk[i].getIds();
-        long[] ty = chunk[i].getTypeIds();
         // Pad id 0 is [PAD] in every BERT vocabulary we ship; masked out anyway.
-        System.arraycopy(id, 0, ids[i], 0, id.length);
-        System.arraycopy(ty, 0, types[i], 0, ty.length);
-        Arrays.fill(mask[i], 0, id.length, 1L);
+        System.arraycopy(chunk[i], 0, ids[i], 0, chunk[i].length);
+        Arrays.fill(mask[i], 0, chunk[i].length, 1L);
       }
       return new Padded(ids, mask, types, len);
     }

@@ -28,8 +28,22 @@ public interface TextEncoder extends AutoCloseable {
   String checksum();
 
   /**
-   * Encodes a batch. Texts are truncated to the encoder's maximum sequence length; the batch
-   * is padded only to its longest member.
+   * Tokens the model sees for one text (special tokens included, after truncation): what a batch of
+   * texts costs the encoder, for cutting batches by a token budget. Encoders with a tokenizer give
+   * the exact count; this default estimates it as the whitespace-separated words plus two special
+   * tokens, for encoders that have none.
+   *
+   * @param text not null
+   * @return at least 1
+   */
+  default int tokenCount(String text) {
+    String t = text.strip();
+    return (t.isEmpty() ? 0 : t.split("\\s+").length) + 2;
+  }
+
+  /**
+   * Encodes a batch. Texts are truncated to the encoder's maximum sequence length; an encoder that
+   * pads does so per sub-batch of similar lengths, never to the longest text of a mixed batch.
    *
    * @param texts texts to encode, not null, no null elements
    * @return one L2-normalised vector per text, in input order

@@ -22,6 +22,18 @@ public interface Backbone {
     int dimension();
 
     /**
+     * What one input costs this backbone in tokens (special tokens included, after truncation), so that
+     * batches can be cut by a token budget as well as by count; 0 when the backbone's work is not
+     * counted in tokens (images): such batches are cut by count alone. Cheap (a tokenizer call at most)
+     * and safe from any thread.
+     *
+     * @param input an input of the kind this backbone takes; another kind costs 0
+     */
+    default int tokens(ModelInput input) {
+        return 0;
+    }
+
+    /**
      * Features of a batch, in one call to the underlying network where the backbone can batch.
      *
      * @param inputs the batch, not empty; each of the kind this backbone takes

@@ -109,6 +109,11 @@ public final class Backbones implements AutoCloseable {
         }
 
         @Override
+        public int tokenCount(String text) {
+            return delegate.tokenCount(text);
+        }
+
+        @Override
         public float[][] encode(List<String> texts) {
             return delegate.encode(texts);
         }

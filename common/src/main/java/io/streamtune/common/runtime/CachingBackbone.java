@@ -38,6 +38,11 @@ public final class CachingBackbone implements Backbone {
     }
 
     @Override
+    public int tokens(ModelInput input) {
+        return delegate.tokens(input);
+    }
+
+    @Override
     public float[][] features(List<ModelInput> inputs) {
         int n = inputs.size();
         float[][] out = new float[n][];

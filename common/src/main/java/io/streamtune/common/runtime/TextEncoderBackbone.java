@@ -29,6 +29,11 @@ final class TextEncoderBackbone implements Backbone {
     }
 
     @Override
+    public int tokens(ModelInput input) {
+        return input instanceof ModelInput.Text t ? encoder.tokenCount(t.text()) : 0;
+    }
+
+    @Override
     public float[][] features(List<ModelInput> inputs) {
         List<String> texts = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {

@@ -28,20 +28,34 @@ public final class ModelHandle {
          */
         List<Classification> classify(List<ModelInput> inputs);
 
+        /**
+         * What one input costs the model in tokens, for cutting batches by a token budget; 0 when it is
+         * not counted in tokens (see {@link io.streamtune.common.runtime.Backbone#tokens}).
+         */
+        default int tokens(ModelInput input) {
+            return 0;
+        }
+
         @Override
         void close();
     }
 
     private final Model model;
     private final ModelVersion meta;
+    private final String identity;
     private final long servedSinceMillis;
     private final AtomicInteger refs = new AtomicInteger(1);
 
-    /** A handle holding one reference (the registry's). */
+    /** A handle holding one reference (the registry's), identified by its task, version and encoder checksum. */
     public ModelHandle(ModelVersion meta, Model model, long servedSinceMillis) {
+        this(meta, model, servedSinceMillis, meta.encoderChecksum());
+    }
+
+    private ModelHandle(ModelVersion meta, Model model, long servedSinceMillis, String checksum) {
         this.model = model;
         this.meta = meta;
         this.servedSinceMillis = servedSinceMillis;
+        this.identity = meta.task() + ":v" + meta.version() + ":" + checksum;
     }
 
     /** A handle around a loaded classifier. */
@@ -53,15 +67,34 @@ public final class ModelHandle {
             }
 
             @Override
+            public int tokens(ModelInput input) {
+                return classifier.backbone().tokens(input);
+            }
+
+            @Override
             public void close() {
                 classifier.close();
             }
-        }, servedSinceMillis);
+        }, servedSinceMillis, classifier.artifact().payloadSha256());
     }
 
     /** Classifies a batch with this version (the caller holds a reference). */
     public List<Classification> classify(List<ModelInput> inputs) {
         return model.classify(inputs);
+    }
+
+    /** Tokens one input costs this version's backbone; 0 when not counted in tokens (images). */
+    public int tokens(ModelInput input) {
+        return model.tokens(input);
+    }
+
+    /**
+     * What this version's outputs are identified by: task, version and the checksum of its artifact
+     * (which covers its backbone and head), so that two artifacts that claim the same version number
+     * are still told apart. Recent scores are cached under it ({@link ScoreCache}).
+     */
+    public String identity() {
+        return identity;
     }
 
     public String task() {

@@ -39,6 +39,7 @@ public final class ScoringMetrics {
     public static final String ENCODER_PENDING = "streamtune.scoring.encoder.pending";
     public static final String HANDLER_ERRORS = "streamtune.scoring.handler.errors";
     public static final String EVENTS_HELD = "streamtune.scoring.events.held";
+    public static final String CACHE = "streamtune.scoring.cache";
 
     public static final String TAG_TASK = "task";
     public static final String TAG_VERSION = "model.version";
@@ -87,6 +88,17 @@ public final class ScoringMetrics {
     public void batch(String task, int size) {
         batches.computeIfAbsent(task, t -> DistributionSummary.builder(BATCH_SIZE).description("events per encoder call")
                 .tag(TAG_TASK, t).register(registry)).record(size);
+    }
+
+    /** Lookups in the score cache ({@code scoring.cache.entries}): {@code outcome} hit or miss. */
+    public void cacheLookups(String task, long hits, long misses) {
+        if (hits > 0) {
+            counter(CACHE, "score cache lookups: hit (no encoder work) or miss", TAG_TASK, task, TAG_OUTCOME, "hit").increment(hits);
+        }
+        if (misses > 0) {
+            counter(CACHE, "score cache lookups: hit (no encoder work) or miss", TAG_TASK, task, TAG_OUTCOME, "miss")
+                    .increment(misses);
+        }
     }
 
     /**

@@ -1,7 +1,10 @@
 package io.streamtune.scoring.topology;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
@@ -12,12 +15,14 @@ import io.streamtune.common.model.Classification;
 import io.streamtune.common.model.ModelInput;
 import io.streamtune.common.runtime.InputRejectedException;
 import io.streamtune.scoring.model.ModelHandle;
+import io.streamtune.scoring.model.ScoreCache;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 
 /**
- * Runs batches of one task on the encoder workers: the whole batch in one model call; if that fails,
- * each event alone, so that one bad event costs only itself. The outcome is one {@link BatchOutcome}
- * per event, in order. The batch's model reference is the caller's to release.
+ * Runs batches of one task on the encoder workers: inputs whose scores under this version are in the
+ * {@link ScoreCache} are answered from it, the others (each distinct input once) go to the model in one
+ * call; if that fails, each event alone, so that one bad event costs only itself. The outcome is one
+ * {@link BatchOutcome} per event, in order. The batch's model reference is the caller's to release.
  */
 final class BatchRunner {
     private static final Logger log = LoggerFactory.getLogger(BatchRunner.class);
@@ -25,11 +30,13 @@ final class BatchRunner {
     private final String task;
     private final ScoringWorkers workers;
     private final ScoringMetrics metrics;
+    private final ScoreCache cache;
 
-    BatchRunner(String task, ScoringWorkers workers, ScoringMetrics metrics) {
+    BatchRunner(String task, ScoringWorkers workers, ScoringMetrics metrics, ScoreCache cache) {
         this.task = task;
         this.workers = workers;
         this.metrics = metrics;
+        this.cache = cache;
     }
 
     /**
@@ -43,19 +50,69 @@ final class BatchRunner {
 
     /** Scores a batch on the calling thread. */
     List<BatchOutcome> run(ModelHandle model, List<ModelInput> inputs) {
+        int n = inputs.size();
+        BatchOutcome[] out = new BatchOutcome[n];
+        String[] keys = new String[n];
+        // Inputs for the model: each distinct one once; sameAs[i] is the position of input i among them.
+        List<ModelInput> toModel = new ArrayList<>(n);
+        int[] sameAs = new int[n];
+        Arrays.fill(sameAs, -1);
+        if (cache.enabled()) {
+            Map<String, Integer> first = new HashMap<>();
+            long hits = 0;
+            for (int i = 0; i < n; i++) {
+                keys[i] = cache.key(model, inputs.get(i));
+                Classification cached = cache.get(keys[i]);
+                if (cached != null) {
+                    out[i] = new BatchOutcome.Scored(cached);
+                    hits++;
+                    continue;
+                }
+                Integer at = first.putIfAbsent(keys[i], toModel.size());
+                if (at == null) {
+                    sameAs[i] = toModel.size();
+                    toModel.add(inputs.get(i));
+                } else {
+                    sameAs[i] = at;
+                }
+            }
+            metrics.cacheLookups(task, hits, n - hits);
+        } else {
+            for (int i = 0; i < n; i++) {
+                sameAs[i] = i;
+            }
+            toModel = inputs;
+        }
+        if (!toModel.isEmpty()) {
+            BatchOutcome[] computed = classify(model, toModel);
+            for (int i = 0; i < n; i++) {
+                if (out[i] == null) {
+                    out[i] = computed[sameAs[i]];
+                    if (out[i] instanceof BatchOutcome.Scored s && keys[i] != null) {
+                        cache.put(keys[i], s.classification());
+                    }
+                }
+            }
+        }
+        return Arrays.asList(out);
+    }
+
+    /** The model on these inputs: in one call, or one by one when that call fails. */
+    private BatchOutcome[] classify(ModelHandle model, List<ModelInput> inputs) {
+        BatchOutcome[] out = new BatchOutcome[inputs.size()];
         try {
             List<Classification> results = model.classify(inputs);
             metrics.batch(task, inputs.size());
-            List<BatchOutcome> out = new ArrayList<>(results.size());
-            results.forEach(c -> out.add(new BatchOutcome.Scored(c)));
+            for (int i = 0; i < out.length; i++) {
+                out[i] = new BatchOutcome.Scored(results.get(i));
+            }
             return out;
         } catch (RuntimeException e) {
             log.warn("[scoring task={} version={}] a batch of {} failed ({}); scoring its events one by one", task, model.version(),
                     inputs.size(), e.toString());
         }
-        List<BatchOutcome> out = new ArrayList<>(inputs.size());
-        for (ModelInput input : inputs) {
-            out.add(runOne(model, input));
+        for (int i = 0; i < out.length; i++) {
+            out[i] = runOne(model, inputs.get(i));
         }
         return out;
     }

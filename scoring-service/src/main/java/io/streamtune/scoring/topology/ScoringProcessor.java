@@ -29,6 +29,7 @@ import io.streamtune.common.event.RecordParser;
 import io.streamtune.common.model.ModelInput;
 import io.streamtune.common.serde.Json;
 import io.streamtune.scoring.model.ModelHandle;
+import io.streamtune.scoring.model.ScoreCache;
 import io.streamtune.scoring.model.ServedModels;
 import io.streamtune.scoring.model.ServingPolicy;
 import io.streamtune.scoring.monitor.ScoringMetrics;
@@ -37,9 +38,12 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
  * Scores the events of one task, one instance per partition (stream task).
  *
  * <p>Each event is parsed; a rejected one goes to the DLQ at once. A valid one is appended to the
- * {@link EventBuffer} (changelogged). The buffer is cut, oldest first, into batches of
- * {@code batch.size}, as soon as a batch is full (in {@code process}) or when its oldest event has
- * waited {@code batch.maxWait} (wall-clock punctuation); one batch is one model call under one version.
+ * {@link EventBuffer} (changelogged) with its token count. The buffer is cut, oldest first, into batches
+ * of at most {@code batch.size} events and {@code batch.maxTokens} tokens
+ * ({@link ScoringTopology.BatchPolicy#cut}): as soon as a batch is full (in {@code process}); with
+ * {@link BatchWait#ADAPTIVE} also as soon as an encoder worker is idle, whatever waits; and in any case
+ * when the oldest event has waited {@code batch.maxWait} (wall-clock punctuation). One batch is one
+ * model call under one version.
  * While no model version may serve the partition ({@link ServingPolicy}) the buffer is the hold-back
  * buffer: events wait, and beyond {@code hold.maxEvents} new ones go to the DLQ with NO_MODEL.
  *
@@ -65,7 +69,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final ServedModels models;
     private final ScoringMetrics metrics;
     private final BatchRunner runner;
-    private final int batchSize;
+    private final ScoringWorkers workers;
+    private final ScoringTopology.BatchPolicy policy;
     private final long maxWaitMs;
     private final int holdMax;
     private final boolean pinned;
@@ -90,16 +95,27 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                          CompletableFuture<List<BatchOutcome>> outcome) {
     }
 
+    /** Which waiting events a call of {@link #submit(Cut)} sends. */
+    private enum Cut {
+        /** Full batches only. */
+        FULL,
+        /** Full batches, and a partial one while an encoder worker is idle. */
+        IDLE,
+        /** Everything that waits. */
+        ALL
+    }
+
     ScoringProcessor(TaskConfig task, RecordParser parser, ServedModels models, ScoringMetrics metrics, ScoringWorkers workers,
-                     int batchSize, Duration maxWait, int holdMax, ScoringTopology.Names names, SinkCapacity capacity) {
+                     ScoringTopology.BatchPolicy policy, ScoreCache cache, ScoringTopology.Names names, SinkCapacity capacity) {
         this.task = task;
         this.parser = parser;
         this.models = models;
         this.metrics = metrics;
-        this.runner = new BatchRunner(task.name(), workers, metrics);
-        this.batchSize = batchSize;
-        this.maxWaitMs = maxWait.toMillis();
-        this.holdMax = holdMax;
+        this.workers = workers;
+        this.runner = new BatchRunner(task.name(), workers, metrics, cache);
+        this.policy = policy;
+        this.maxWaitMs = policy.maxWait().toMillis();
+        this.holdMax = policy.holdMaxEvents();
         this.pinned = models.pin(task.name()).isPresent();
         this.names = names;
         this.capacity = capacity;
@@ -153,10 +169,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         buffer.append(new BufferedEvent(topic, partition, offset, record.timestamp(), context.currentSystemTimeMs(),
-                record.key(), record.value(), new RecordHeaders(record.headers().toArray())));
-        if (buffer.waiting() >= batchSize) {
-            submit(true);
-        }
+                record.key(), record.value(), new RecordHeaders(record.headers().toArray())), tokensOnArrival(parsed.value()));
+        submit(policy.waitPolicy() == BatchWait.ADAPTIVE ? Cut.IDLE : Cut.FULL);
         forwardDone();
     }
 
@@ -164,10 +178,40 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         forwardDone();
         BufferedEvent oldest = buffer.oldestWaiting();
         if (buffer.waiting() > 0 && (oldest == null || now - oldest.bufferedAtMillis() >= maxWaitMs)) {
-            submit(false);
+            submit(Cut.ALL);
             forwardDone();
+        } else if (policy.waitPolicy() == BatchWait.ADAPTIVE && buffer.waiting() > 0) {
+            submit(Cut.IDLE);
         }
         metrics.held(task.name(), partitionKey, canScore() ? 0 : buffer.size());
+    }
+
+    /**
+     * Tokens of an arriving event under the version in service, when batches are cut by tokens; unknown
+     * while no version is in service (counted when its batch is cut). Counting tokenises the text once
+     * on the stream thread; the encoder keeps the ids and does not tokenise it again.
+     */
+    private int tokensOnArrival(Event e) {
+        if (policy.maxTokens() <= 0) {
+            return EventBuffer.UNKNOWN;
+        }
+        if (e.text() == null) {
+            return 0; // not counted in tokens: images are batched by count
+        }
+        ModelHandle model = models.acquire(task.name());
+        if (model == null) {
+            return EventBuffer.UNKNOWN;
+        }
+        try {
+            return model.tokens(new ModelInput.Text(e.text()));
+        } finally {
+            model.release();
+        }
+    }
+
+    /** Whether the waiting events make a full batch: by count, or by tokens. */
+    private boolean full() {
+        return buffer.waiting() >= policy.size() || (policy.maxTokens() > 0 && buffer.waitingTokens() >= policy.maxTokens());
     }
 
     /** True when a model version may serve this partition now. */
@@ -176,9 +220,13 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         return v.isPresent() && ServingPolicy.mayScore(v.getAsLong(), lastUsed, pinned);
     }
 
-    /** Cuts waiting events into batches and submits them; with {@code fullOnly} only full batches. */
-    private void submit(boolean fullOnly) {
-        while (buffer.waiting() > 0 && (!fullOnly || buffer.waiting() >= batchSize)) {
+    /** Cuts waiting events into batches and submits them, as many as {@code cut} says. */
+    private void submit(Cut cut) {
+        while (buffer.waiting() > 0 && switch (cut) {
+            case FULL -> full();
+            case IDLE -> full() || workers.idle();
+            case ALL -> true;
+        }) {
             ModelHandle model = models.acquire(task.name());
             if (model == null) {
                 return; // held until a version arrives
@@ -190,8 +238,18 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             while (inFlight.size() >= MAX_IN_FLIGHT) {
                 forward(inFlight.removeFirst()); // waits for this partition's oldest batch
             }
-            submit(buffer.take(batchSize), model);
+            submit(buffer.take(policy, seq -> tokensWhenCut(seq, model)), model);
         }
+    }
+
+    /** Tokens of a buffered event not counted on arrival; 0 when it no longer parses (it is dead-lettered next). */
+    private int tokensWhenCut(long seq, ModelHandle model) {
+        BufferedEvent b = buffer.get(seq);
+        if (b == null) {
+            return 0;
+        }
+        ParseResult<Event> p = parser.parseEvent(task.name(), b.key(), b.value(), b.headers());
+        return p.isOk() && p.value().text() != null ? model.tokens(new ModelInput.Text(p.value().text())) : 0;
     }
 
     /**

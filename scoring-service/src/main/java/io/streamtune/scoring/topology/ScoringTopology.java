@@ -15,6 +15,7 @@ import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.event.RecordParser;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.model.ModelRegistry;
+import io.streamtune.scoring.model.ScoreCache;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 
 /**
@@ -72,8 +73,40 @@ public final class ScoringTopology {
      * @param size events per model call; a batch is cut as soon as it is full
      * @param maxWait a partly filled batch is cut when its oldest event has waited this long (wall clock)
      * @param holdMaxEvents events held per partition while no version may serve them; more go to the DLQ (NO_MODEL)
+     * @param maxTokens tokens per model call (special tokens included, after truncation), like
+     *     text-embeddings-inference's max batch tokens: a batch is also full when its next event would take it
+     *     over this; 0 cuts by count only. A single event over the budget is a batch of its own.
+     * @param waitPolicy when a partly filled batch goes ({@link BatchWait})
+     * @param cacheEntries recent (version, input) scores kept by the service ({@link io.streamtune.scoring.model.ScoreCache}); 0: none
      */
-    public record BatchPolicy(int size, java.time.Duration maxWait, int holdMaxEvents) {
+    public record BatchPolicy(int size, java.time.Duration maxWait, int holdMaxEvents, int maxTokens, BatchWait waitPolicy,
+                              int cacheEntries) {
+        /** Cut by count, waiting up to maxWait, no cache: the policy before token budgets and adaptive waits. */
+        public BatchPolicy(int size, java.time.Duration maxWait, int holdMaxEvents) {
+            this(size, maxWait, holdMaxEvents, 0, BatchWait.FIXED, 0);
+        }
+
+        /**
+         * How many of {@code available} waiting events, oldest first, the next batch takes: at least one,
+         * at most {@link #size()}, and no more than fit {@link #maxTokens()} (when it is above 0). The scorer
+         * cuts its batches by this rule, and {@code bench scoring} its encoder-alone baseline.
+         *
+         * @param tokensAt tokens of the i-th waiting event; asked only for events that may be taken
+         */
+        public int cut(java.util.function.IntUnaryOperator tokensAt, int available) {
+            int n = Math.min(size, available);
+            if (maxTokens <= 0 || n <= 1) {
+                return n;
+            }
+            long sum = tokensAt.applyAsInt(0);
+            for (int i = 1; i < n; i++) {
+                sum += tokensAt.applyAsInt(i);
+                if (sum > maxTokens) {
+                    return i;
+                }
+            }
+            return n;
+        }
     }
 
     private ScoringTopology() {
@@ -102,6 +135,7 @@ public final class ScoringTopology {
                 MODEL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TaskTopics.MODELS, MODEL_PROCESSOR,
                 () -> new ModelUpdateProcessor(MODEL_STORE, models));
         RecordParser parser = RecordParser.of(config);
+        ScoreCache cache = new ScoreCache(batch.cacheEntries());
         for (TaskConfig task : config.tasks().values()) {
             if (task.modality() != Modality.TEXT) {
                 log.warn("[scoring task={}] not scored: this scorer classifies text, the task is {}", task.name(), task.modality());
@@ -110,8 +144,8 @@ public final class ScoringTopology {
             Names n = new Names(task.name());
             TaskTopics topics = task.topics();
             t.addSource(n.source(), new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-            t.addProcessor(n.scorer(), () -> new ScoringProcessor(task, parser, models, metrics, workers, batch.size(),
-                    batch.maxWait(), batch.holdMaxEvents(), n, capacity), n.source());
+            t.addProcessor(n.scorer(), () -> new ScoringProcessor(task, parser, models, metrics, workers, batch, cache, n, capacity),
+                    n.source());
             // In memory with a changelog: the buffer is small and bounded, and restores from its changelog.
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.bufferStore()), Serdes.Long(),
                     BufferedEvent.serde()), n.scorer());

@@ -67,6 +67,14 @@ public final class ScoringWorkers implements AutoCloseable {
         return slots == null ? 0 : 2 * size - slots.availablePermits();
     }
 
+    /**
+     * Whether a worker has nothing to do now, so a batch submitted now starts at once. Never inline:
+     * there the caller, a stream thread, is the worker.
+     */
+    public boolean idle() {
+        return slots != null && pending() < size;
+    }
+
     /** The number of worker threads; 0 when batches run inline. */
     public int size() {
         return size;

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -19,6 +21,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.DeadLetter;
@@ -31,6 +34,7 @@ import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.runtime.InputRejectedException;
 import io.streamtune.common.serde.Json;
 import io.streamtune.scoring.model.ModelHandle;
+import io.streamtune.scoring.model.ScoreCache;
 import io.streamtune.scoring.model.ServedModels;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 
@@ -45,11 +49,17 @@ class ScoringProcessorTest {
     private static final long MAX_WAIT_MS = 20;
     private static final int HOLD = 4;
 
-    /** Versions in service by hand; each classifies "positive" when a text contains "good", and counts its batches. */
+    /**
+     * Versions in service by hand; each classifies "positive" when a text contains "good", counts its batches
+     * (and the ids of their texts' first words), and costs one token per word. A call waits while {@code gate}
+     * is closed.
+     */
     private static final class FakeModels implements ServedModels {
         ModelHandle current;
         Long pin;
-        final List<Integer> batches = new ArrayList<>();
+        final List<Integer> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<List<String>> batchTexts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile CountDownLatch gate = new CountDownLatch(0);
 
         void serve(long version) {
             ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, TASK, version, null, "fake", "00", LABELS, null,
@@ -58,7 +68,14 @@ class ScoringProcessorTest {
             current = new ModelHandle(meta, new ModelHandle.Model() {
                 @Override
                 public List<Classification> classify(List<ModelInput> inputs) {
+                    try {
+                        gate.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
                     batches.add(inputs.size());
+                    batchTexts.add(inputs.stream().map(in -> ((ModelInput.Text) in).text()).toList());
                     List<Classification> out = new ArrayList<>();
                     for (int i = 0; i < inputs.size(); i++) {
                         String text = ((ModelInput.Text) inputs.get(i)).text();
@@ -72,6 +89,11 @@ class ScoringProcessorTest {
                         out.add(new Classification(LABELS.get(label), label, scores));
                     }
                     return out;
+                }
+
+                @Override
+                public int tokens(ModelInput input) {
+                    return ((ModelInput.Text) input).text().split(" ").length;
                 }
 
                 @Override
@@ -121,6 +143,12 @@ class ScoringProcessorTest {
 
     /** A fresh processor over the given stores (a restart keeps them, as their changelogs would). */
     private void start(KeyValueStore<Long, BufferedEvent> buffer, KeyValueStore<String, Long> served) throws Exception {
+        start(buffer, served, new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD));
+    }
+
+    /** A fresh processor with this batch policy. */
+    private void start(KeyValueStore<Long, BufferedEvent> buffer, KeyValueStore<String, Long> served,
+                       ScoringTopology.BatchPolicy policy) throws Exception {
         StreamtuneConfig config = StreamtuneConfig.parse("tasks: [{name: reviews, labels: [negative, positive]}]", Map.of(),
                 Map.of());
         ScoringTopology.Names names = new ScoringTopology.Names(TASK);
@@ -131,8 +159,9 @@ class ScoringProcessorTest {
         served.init(context.getStateStoreContext(), served);
         context.addStateStore(buffer);
         context.addStateStore(served);
-        processor = new ScoringProcessor(config.tasks().get(TASK), RecordParser.of(config), models, metrics, workers, BATCH,
-                Duration.ofMillis(MAX_WAIT_MS), HOLD, names, new SinkCapacity(config.limits()));
+        processor = new ScoringProcessor(config.tasks().get(TASK), RecordParser.of(config), models, metrics, workers,
+                policy, ScoreCache.off(), names,
+                new SinkCapacity(config.limits()));
         processor.init(context);
     }
 
@@ -258,5 +287,110 @@ class ScoringProcessorTest {
         assertEquals(Reason.IMAGE_UNDECODABLE.name(), DeadLetter.header(dl.get(0).headers(), DeadLetter.REASON));
         assertEquals("x", new String(dl.get(0).key(), StandardCharsets.UTF_8));
         assertEquals(List.of(3, 1, 1, 1), models.batches, "the batch failed, then each event alone");
+    }
+    /** Words: one token each in the fake model. */
+    private static String words(String first, int n) {
+        return first + " word".repeat(n - 1);
+    }
+
+    @Test
+    void shouldCutBatchesByTheTokenBudgetAndForwardPredictionsInPartitionOrder() throws Exception {
+        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10,
+                BatchWait.FIXED, 0));
+        models.serve(1);
+        // Tokens 6, 2, 1, 6, 1, 1, 1 with a budget of 10: [6 2 1] is cut when the next 6 arrives, [6 1 1 1] waits.
+        event("a", words("good", 6));
+        event("b", words("bad", 2));
+        event("c", "good");
+        assertEquals(List.of(), models.batches, "9 of 10 tokens: not full yet");
+        event("d", words("bad", 6));
+        assertEquals(List.of(3), models.batches, "cut as soon as the budget is reached, before the next event");
+        event("e", "good");
+        event("f", "bad");
+        event("g", "good");
+        tick(MAX_WAIT_MS);
+        assertEquals(List.of(3, 4), models.batches);
+        assertEquals(List.of("a", "b", "c", "d", "e", "f", "g"), predictions().stream().map(Prediction::id).toList(),
+                "predictions in the partition's order");
+    }
+
+    @Test
+    void shouldCountTokensOfHeldEventsWhenTheirBatchIsCut() throws Exception {
+        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10,
+                BatchWait.FIXED, 0));
+        // No version yet: arriving events cannot be counted; the batches are cut by tokens once one serves.
+        for (String id : List.of("a", "b", "c", "d")) {
+            event(id, words("good", 4));
+        }
+        models.serve(1);
+        tick(MAX_WAIT_MS);
+        assertEquals(List.of(2, 2), models.batches, "4 + 4 tokens per batch; a third event would go over 10");
+        assertEquals(List.of("a", "b", "c", "d"), predictions().stream().map(Prediction::id).toList());
+    }
+
+    @Test
+    void shouldTakeOneEventOverTheTokenBudgetAsABatchOfItsOwn() throws Exception {
+        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10,
+                BatchWait.FIXED, 0));
+        models.serve(1);
+        event("long", words("good", 30));
+        event("short", "bad");
+        tick(MAX_WAIT_MS);
+        assertEquals(List.of(1, 1), models.batches);
+        assertEquals(List.of("long", "short"), predictions().stream().map(Prediction::id).toList());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldSendAShortQueueAtOnceWhenAnEncoderWorkerIsIdle() throws Exception {
+        workers.close();
+        workers = ScoringWorkers.start(1);
+        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD, 0,
+                BatchWait.ADAPTIVE, 0));
+        models.serve(1);
+        event("a", "good room");
+        awaitForwarded(1);
+        assertEquals(List.of(1), models.batches, "one event, sent at once: the worker had nothing to do");
+        assertEquals(List.of("a"), predictions().stream().map(Prediction::id).toList());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldLetEventsFillABatchWhileEveryEncoderWorkerIsBusy() throws Exception {
+        workers.close();
+        workers = ScoringWorkers.start(1);
+        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD, 0,
+                BatchWait.ADAPTIVE, 0));
+        models.serve(1);
+        models.gate = new CountDownLatch(1); // the worker's first batch blocks until opened
+        event("a", "good");
+        event("b", "bad");
+        event("c", "good");
+        event("d", "bad");
+        models.gate.countDown();
+        awaitForwarded(4);
+        assertEquals(List.of(1, 3), models.batches, "[a] went at once; b, c, d waited for the busy worker and filled a batch");
+        assertEquals(List.of("a", "b", "c", "d"), predictions().stream().map(Prediction::id).toList());
+    }
+
+    @Test
+    void shouldWaitForMaxWaitWithAFixedBatchWaitEvenWhenAWorkerIsIdle() throws Exception {
+        workers.close();
+        workers = ScoringWorkers.start(1);
+        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD, 0,
+                BatchWait.FIXED, 0));
+        models.serve(1);
+        event("a", "good room");
+        tick(MAX_WAIT_MS - 1);
+        assertEquals(0, workers.pending());
+        assertEquals(List.of(), models.batches, "fixed: nothing goes before batch.maxWait");
+    }
+
+    /** Ticks without moving the clock until {@code n} predictions are forwarded (batches finish on the worker). */
+    private void awaitForwarded(int n) throws Exception {
+        while (predictions().size() < n) {
+            Thread.sleep(5);
+            tick(0);
+        }
     }
 }
