@@ -42,16 +42,20 @@ import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.ScoringService;
 import io.streamtune.scoring.ScoringSettings;
 import io.streamtune.scoring.monitor.ScoringMetrics;
+import io.streamtune.scoring.topology.BatchWait;
+import io.streamtune.scoring.topology.ScoringTopology;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code streamtune bench scoring}: in one run, on an embedded broker, (1) the encoder's own
- * throughput at the scoring batch size, (2) end-to-end throughput through the broker and the
- * scoring app with the same encoder, (3) reader-side latency (read_committed) at half that rate,
- * (4) ten model swaps under load at half rate, counting lost and duplicated predictions. The
- * last stdout line is JSON.
+ * throughput with the batching the scoring app uses (batches cut by count and token budget in arrival
+ * order, each sorted and split by length inside the encoder), (2) end-to-end throughput through the
+ * broker and the scoring app with the same encoder, (3) reader-side latency (read_committed) at half
+ * that rate, (4) ten model swaps under load at half rate, counting lost and duplicated predictions.
+ * Texts are generated review and headline sentences, or the texts of JSONL files ({@code --texts}),
+ * mixed in a seeded order and sent in that order. The last stdout line is JSON.
  */
 @Command(name = "scoring", mixinStandardHelpOptions = true,
         description = "Scoring service benchmark: encoder-only vs end-to-end throughput, latency, swaps under load.")
@@ -81,10 +85,34 @@ public final class BenchScoringCommand implements Callable<Integer> {
     @Option(names = "--swaps", defaultValue = "10", description = "model versions published under load (default: ${DEFAULT-VALUE})")
     int swaps;
 
-    @Option(names = "--seed", defaultValue = "11", description = "seed of the generated sentences (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "11", description = "seed of the generated sentences and of the order of texts (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--texts", split = ",", paramLabel = "FILE",
+            description = "JSONL files whose \"text\" fields are the events (mixed, seeded order), e.g. "
+                    + "../shared/data/twitter_financial_news_sentiment/validation.jsonl,../shared/data/sst2/test.jsonl; "
+                    + "default: generated sentences")
+    List<Path> textFiles;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "scoring.batch.maxTokens (default: the setting's default; 0: by count only)")
+    Integer maxTokensOption;
+
+    @Option(names = "--batch-wait", paramLabel = "MODE", description = "scoring.batch.wait: adaptive or fixed (default: the setting's default)")
+    BatchWait batchWaitOption;
+
+    @Option(names = "--max-wait", defaultValue = "20", paramLabel = "MS", description = "scoring.batch.maxWait in ms (default: ${DEFAULT-VALUE})")
+    long maxWaitMs;
+
+    @Option(names = "--cache-entries", defaultValue = "0", paramLabel = "N",
+            description = "scoring.cache.entries: recent (version, text) scores kept (default: ${DEFAULT-VALUE}, off)")
+    int cacheEntries;
+
+    @Option(names = "--linger", paramLabel = "MS", description = "linger.ms of the scoring app's producer (default: the service's, 5)")
+    Integer lingerMs;
+
     private static final String TASK = "bench";
+    /** The batching of the app, which the encoder-alone baseline follows. */
+    private ScoringTopology.BatchPolicy policy;
     private static final List<String> LABELS = List.of("negative", "neutral", "positive");
 
     public static void main(String[] args) {
@@ -95,18 +123,40 @@ public final class BenchScoringCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> sentences = sentences(4000, seed);
+        List<String> sentences;
+        if (textFiles == null || textFiles.isEmpty()) {
+            sentences = sentences(4000, seed);
+        } else {
+            for (Path f : textFiles) {
+                if (!Files.isRegularFile(f)) {
+                    System.out.println("skipped: " + f + " is not there (the public data sets are read by path, see "
+                            + "../shared/data/README.md)");
+                    System.out.println(Json.writeString(Map.of("skipped", "missing " + f)));
+                    return 0;
+                }
+            }
+            sentences = texts(textFiles, seed);
+        }
         Map<String, Object> result = new LinkedHashMap<>();
         int workers = workersOption != null ? workersOption : ScoringSettings.ENCODER_WORKERS.defaultValue();
         int cores = Runtime.getRuntime().availableProcessors();
-        ScoringSettings settings = new ScoringSettings("bench-scoring", batch, Duration.ofMillis(20), 100_000,
-                Duration.ofMillis(commitIntervalMs), streamThreads, workers, -1, true, Map.of(), "");
+        int maxTokens = maxTokensOption != null ? maxTokensOption : ScoringSettings.BATCH_MAX_TOKENS.defaultValue();
+        BatchWait batchWait = batchWaitOption != null ? batchWaitOption : ScoringSettings.BATCH_WAIT.defaultValue();
+        ScoringSettings settings = new ScoringSettings("bench-scoring", batch, Duration.ofMillis(maxWaitMs), 100_000,
+                Duration.ofMillis(commitIntervalMs), streamThreads, workers, -1, true, Map.of(), "")
+                .withBatching(maxTokens, batchWait, cacheEntries);
+        policy = settings.batchPolicy();
         // The encoder exactly as the scoring app runs it (ONNX Runtime threads per call, concurrent callers) ...
         int intraOp = settings.encoderIntraOpThreads();
         int callers = workers > 0 ? workers : streamThreads;
         TextEncoder perCore = null;
         try (TextEncoder encoder = Encoders.open(encoderId, Encoders.DEFAULT_MAX_SEQUENCE_LENGTH, intraOp);
              EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary()) {
+            double meanTokens = sentences.stream().limit(2000).mapToInt(encoder::tokenCount).average().orElse(0);
+            System.out.printf("%d texts (%s), %.1f tokens on average; batches of at most %d events and %s tokens, wait %s, "
+                    + "cache %d entries%n", sentences.size(), textFiles == null ? "generated" : textFiles, meanTokens, batch,
+                    maxTokens > 0 ? Integer.toString(maxTokens) : "any number of", batchWait.name().toLowerCase(java.util.Locale.ROOT),
+                    cacheEntries);
             double asServed = encoderThroughput(encoder, sentences, callers);
             System.out.printf("encoder only (%s, batch %d, %d caller(s) x %s ONNX Runtime thread(s), as the scoring app runs it): "
                     + "%.1f sentences/s%n", encoderId, batch, callers, intraOp == 0 ? "per-core" : intraOp, asServed);
@@ -122,14 +172,15 @@ public final class BenchScoringCommand implements Callable<Integer> {
             int bestCallers = classic > asServed ? 1 : callers;
 
             Path state = Files.createTempDirectory("bench-scoring");
+            String linger = lingerMs == null ? "" : ", producer.linger.ms: " + lingerMs;
             StreamtuneConfig config = StreamtuneConfig.parse("""
-                    kafka: {bootstrap.servers: "%s", state.dir: "%s"}
+                    kafka: {bootstrap.servers: "%s", state.dir: "%s"%s}
                     topics: {partitions: %d}
                     tasks:
                       - name: %s
                         labels: [negative, neutral, positive]
                         encoder: %s
-                    """.formatted(broker.bootstrapServers(), state, partitions, TASK, encoderId), Map.of(), Map.of());
+                    """.formatted(broker.bootstrapServers(), state, linger, partitions, TASK, encoderId), Map.of(), Map.of());
             KafkaClients clients = KafkaClients.of(config);
             try (Backbones pool = Backbones.sharing(encoder, Encoders.DEFAULT_MAX_SEQUENCE_LENGTH, null);
                  ScoringService service = new ScoringService(config, settings, pool);
@@ -142,6 +193,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 publish(producer, encoder, version, new Random(seed));
                 service.models().awaitIdle(Duration.ofSeconds(60));
                 Random rnd = new Random(seed + 1);
+                TextFeed feed = new TextFeed(sentences);
 
                 Collector all = new Collector(broker.bootstrapServers());
                 // Warm-up, untimed, as long as the measured backlog: the JIT compiles the broker's, the
@@ -150,7 +202,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 int warm = (int) Math.max(500, encoderOnly * seconds);
                 long w0 = System.nanoTime();
                 for (int i = 0; i < warm; i++) {
-                    send(producer, "w-" + i, sentences.get(rnd.nextInt(sentences.size())));
+                    send(producer, "w-" + i, feed.next());
                 }
                 producer.flush();
                 await(all, "w-", warm, Duration.ofSeconds(seconds * 20L));
@@ -160,7 +212,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 int n = (int) Math.max(500, encoderOnly * seconds);
                 long t0 = System.nanoTime();
                 for (int i = 0; i < n; i++) {
-                    send(producer, "t-" + i, sentences.get(rnd.nextInt(sentences.size())));
+                    send(producer, "t-" + i, feed.next());
                 }
                 producer.flush();
                 await(all, "t-", n, Duration.ofSeconds(seconds * 20L));
@@ -174,7 +226,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
 
                 // (3) latency at half the maximum rate, as a read_committed reader sees it.
                 double rate = e2e / 2;
-                int sentLatency = paced(producer, "l-", rate, seconds, sentences, rnd, null);
+                int sentLatency = paced(producer, "l-", rate, seconds, feed, null);
                 await(all, "l-", sentLatency, Duration.ofSeconds(seconds * 10L));
                 List<Long> latencies = all.latencies("l-");
                 double p50 = percentile(latencies, 0.50);
@@ -185,7 +237,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 Counter swapMeter = service.meterRegistry().find(ScoringMetrics.SWAPS).tag("task", TASK).counter();
                 double swapsBefore = swapMeter == null ? 0 : swapMeter.count();
                 long[] nextVersion = {version + 1};
-                int sentSwap = paced(producer, "s-", rate, seconds, sentences, rnd, (i, total) -> {
+                int sentSwap = paced(producer, "s-", rate, seconds, feed, (i, total) -> {
                     long due = (long) total * (nextVersion[0] - version) / (swaps + 1);
                     if (nextVersion[0] <= version + swaps && i >= due) {
                         publish(producer, encoder, nextVersion[0]++, rnd);
@@ -204,8 +256,24 @@ public final class BenchScoringCommand implements Callable<Integer> {
                         + "partitions going back to an older version %d%s%n", swaps, swapped, sentSwap, sentSwap - distinct,
                         records - distinct, backwards, complete ? "" : " (timed out waiting)");
 
+                Counter hitMeter = service.meterRegistry().find(ScoringMetrics.CACHE).tag("outcome", "hit").counter();
+                Counter missMeter = service.meterRegistry().find(ScoringMetrics.CACHE).tag("outcome", "miss").counter();
+                double hits = hitMeter == null ? 0 : hitMeter.count();
+                double lookups = hits + (missMeter == null ? 0 : missMeter.count());
+                if (cacheEntries > 0) {
+                    System.out.printf("score cache: %.0f hits in %.0f lookups (%.2f%%)%n", hits, lookups,
+                            lookups == 0 ? 0 : 100 * hits / lookups);
+                }
                 result.put("encoder", encoderId);
+                result.put("texts", textFiles == null ? "generated" : textFiles.stream().map(f -> f.getFileName().toString()).toList());
+                result.put("meanTokens", round(meanTokens));
                 result.put("batch", batch);
+                result.put("maxTokens", maxTokens);
+                result.put("batchWait", batchWait.name().toLowerCase(java.util.Locale.ROOT));
+                result.put("maxWaitMs", maxWaitMs);
+                result.put("lingerMs", lingerMs == null ? 5 : lingerMs);
+                result.put("cacheEntries", cacheEntries);
+                result.put("cacheHitRate", lookups == 0 ? null : Math.round(hits / lookups * 10_000) / 10_000.0);
                 result.put("partitions", partitions);
                 result.put("commitIntervalMs", commitIntervalMs);
                 result.put("streamThreads", streamThreads);
@@ -243,8 +311,10 @@ public final class BenchScoringCommand implements Callable<Integer> {
     }
 
     /**
-     * The encoder's own throughput in this process with {@code callers} threads, each encoding
-     * batches of the scoring batch size back to back.
+     * The encoder's own throughput in this process with {@code callers} threads, each cutting the texts,
+     * in order, into batches as the scoring app does ({@link ScoringTopology.BatchPolicy#cut}: count and
+     * token budget, tokens counted by the encoder) and encoding them back to back. Inside each call the
+     * encoder sorts and splits by length as it does for the app.
      */
     private double encoderThroughput(TextEncoder encoder, List<String> sentences, int callers) throws InterruptedException {
         for (int i = 0; i < 3; i++) {
@@ -262,9 +332,14 @@ public final class BenchScoringCommand implements Callable<Integer> {
                     if (offset + batch > sentences.size()) {
                         offset = 0;
                     }
-                    encoder.encode(sentences.subList(offset, offset + batch));
-                    offset += batch;
-                    done.addAndGet(batch);
+                    List<String> window = sentences.subList(offset, offset + batch);
+                    int[] tokens = new int[window.size()];
+                    java.util.Arrays.fill(tokens, -1);
+                    int n = policy.cut(i -> tokens[i] >= 0 ? tokens[i] : (tokens[i] = encoder.tokenCount(window.get(i))),
+                            window.size());
+                    encoder.encode(window.subList(0, n));
+                    offset += n;
+                    done.addAndGet(n);
                 }
             }, "bench-encoder-" + t);
             caller.start();
@@ -276,13 +351,46 @@ public final class BenchScoringCommand implements Callable<Integer> {
         return done.get() / ((System.nanoTime() - start) / 1e9);
     }
 
+    /** The texts of JSONL files (their "text" fields), mixed in a seeded order. */
+    static List<String> texts(List<Path> files, long seed) throws java.io.IOException {
+        List<String> out = new ArrayList<>();
+        for (Path f : files) {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    com.fasterxml.jackson.databind.JsonNode text = Json.mapper().readTree(line).get("text");
+                    if (text != null && text.isTextual() && !text.asText().isBlank()) {
+                        out.add(text.asText());
+                    }
+                }
+            }
+        }
+        java.util.Collections.shuffle(out, new Random(seed));
+        return out;
+    }
+
+    /** The texts to send, in order, starting over at the end. */
+    private static final class TextFeed {
+        private final List<String> texts;
+        private int next;
+
+        TextFeed(List<String> texts) {
+            this.texts = texts;
+        }
+
+        synchronized String next() {
+            String t = texts.get(next);
+            next = (next + 1) % texts.size();
+            return t;
+        }
+    }
+
     private interface Tick {
         void at(int i, int total) throws Exception;
     }
 
     /** Sends at a fixed rate for {@code secs} seconds; returns how many were sent. */
-    private static int paced(KafkaProducer<byte[], byte[]> producer, String prefix, double rate, int secs, List<String> sentences,
-                             Random rnd, Tick tick) throws Exception {
+    private static int paced(KafkaProducer<byte[], byte[]> producer, String prefix, double rate, int secs, TextFeed feed,
+                             Tick tick) throws Exception {
         int total = (int) (rate * secs);
         long start = System.nanoTime();
         for (int i = 0; i < total; i++) {
@@ -294,7 +402,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
             if (tick != null) {
                 tick.at(i, total);
             }
-            send(producer, prefix + i, sentences.get(rnd.nextInt(sentences.size())));
+            send(producer, prefix + i, feed.next());
         }
         producer.flush();
         return total;

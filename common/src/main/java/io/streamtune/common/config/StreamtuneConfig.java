@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import io.streamtune.common.nlp.Encoders;
+import io.streamtune.common.nlp.Precision;
 import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.common.topic.TopicSpec;
 
@@ -43,7 +45,12 @@ public final class StreamtuneConfig {
     // ---- task settings (relative to one entry of "tasks") ----
     public static final Setting<String> TASK_NAME_SETTING = Setting.string("name", null, "task name: lower-case letters, digits, - and _; prefixes the task's topics");
     public static final Setting<Modality> MODALITY = Setting.enumeration("modality", Modality.class, Modality.TEXT, "what the task classifies");
-    public static final Setting<String> ENCODER = Setting.string("encoder", "all-minilm-l6-v2", "pretrained encoder id (see `streamtune bench encoder --help`)");
+    public static final Setting<String> ENCODER = Setting.string("encoder", "all-minilm-l6-v2",
+            "pretrained encoder id (see `streamtune bench encoder --help`), or {id, precision}");
+    public static final Setting<String> ENCODER_ID = Setting.string("encoder.id", "all-minilm-l6-v2",
+            "the encoder id when encoder is written as {id, precision}");
+    public static final Setting<Precision> ENCODER_PRECISION = Setting.enumeration("encoder.precision", Precision.class,
+            Precision.FP32, "fp32, or int8: the encoder's int8 export (all-minilm-l6-v2, bge-small-en-v1.5), about twice as fast");
     public static final Setting<Integer> MAX_SEQUENCE_LENGTH = Setting.integer("maxSequenceLength", 128, 8, 512, "tokens per text; longer texts are truncated");
     public static final Setting<Integer> MAX_TEXT_CHARS = Setting.integer("maxTextChars", 5_000, 1, 1_000_000,
             "texts of more characters (Unicode code points) are rejected with TEXT_TOO_LONG");
@@ -77,7 +84,8 @@ public final class StreamtuneConfig {
     public static final List<Setting<?>> TOPIC_SETTINGS = List.of(TOPIC_PARTITIONS, TOPIC_REPLICATION);
 
     /** Every declared task setting, for docs and {@code streamtune config docs}. */
-    public static final List<Setting<?>> TASK_SETTINGS = List.of(TASK_NAME_SETTING, MODALITY, ENCODER, MAX_SEQUENCE_LENGTH,
+    public static final List<Setting<?>> TASK_SETTINGS = List.of(TASK_NAME_SETTING, MODALITY, ENCODER, ENCODER_ID,
+            ENCODER_PRECISION, MAX_SEQUENCE_LENGTH,
             MAX_TEXT_CHARS, MAX_IMAGE_BYTES, RETRAIN_EVERY, MAX_WAIT, MIN_NEW, WINDOW_SIZE, HOLDOUT_PERCENT, GATE_TOLERANCE,
             GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE, HEAD_CLASS_WEIGHTS);
 
@@ -214,8 +222,48 @@ public final class StreamtuneConfig {
         if (problems.size() > before) {
             return null;
         }
-        return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
+        return new TaskConfig(name, modality, labels, readEncoder(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
                 MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head);
+    }
+
+    /**
+     * The id of the encoder a task trains and serves on, precision applied. {@code encoder} is an id
+     * ({@code all-minilm-l6-v2}; an int8 id such as {@code all-minilm-l6-v2-q} means int8) or an object
+     * {@code {id, precision}}; int8 resolves to the encoder's int8 export, so the precision is in the id
+     * every model version records. Ids this build does not know are left to the services, which refuse
+     * them when they open the encoder.
+     */
+    private static String readEncoder(JsonNode task, String where, List<String> problems) {
+        JsonNode node = task.path(ENCODER.key());
+        if (!node.isObject()) {
+            return ENCODER.read(task, where, problems);
+        }
+        node.fieldNames().forEachRemaining(k -> {
+            if (!k.equals("id") && !k.equals("precision")) {
+                problems.add(where + ".encoder." + k + ": unknown key (encoder takes id and precision; maxSequenceLength "
+                        + "is the task's own key)");
+            }
+        });
+        String id = ENCODER_ID.read(task, where, problems);
+        if (node.path("precision").isMissingNode()) {
+            return id;
+        }
+        Precision precision = ENCODER_PRECISION.read(task, where, problems);
+        if (Encoders.spec(id).isEmpty() || Encoders.precisionOf(id) == precision) {
+            return id;
+        }
+        Optional<String> variant = Encoders.atPrecision(id, precision);
+        if (variant.isPresent()) {
+            if (precision == Precision.FP32) {
+                problems.add(where + ".encoder.precision: fp32 contradicts encoder.id " + id + ", which is an int8 export;"
+                        + " write id " + variant.get() + " with precision fp32, or precision int8");
+                return id;
+            }
+            return variant.get();
+        }
+        problems.add(where + ".encoder.precision: int8 is not available for encoder " + id + " (no int8 export of it ships;"
+                + " int8 exists for " + Encoders.withInt8() + "); use precision fp32 or one of those encoders");
+        return id;
     }
 
     /**

@@ -2,6 +2,8 @@ package io.streamtune.common.config;
 
 import java.util.List;
 
+import io.streamtune.common.nlp.Encoders;
+import io.streamtune.common.nlp.Precision;
 import io.streamtune.common.topic.TaskTopics;
 
 /**
@@ -11,10 +13,13 @@ import io.streamtune.common.topic.TaskTopics;
  * tasks:
  *   - name: reviews
  *     labels: [negative, neutral, positive]
- *     encoder: all-minilm-l6-v2
+ *     encoder: all-minilm-l6-v2          # or {id: all-minilm-l6-v2, precision: int8}
  * }</pre>
  *
  * @param labels ordered label set; the order is the order of scores in predictions
+ * @param encoder the id of the encoder the task trains and serves on, precision applied (int8 is the
+ *     encoder's {@code -q} export, e.g. {@code all-minilm-l6-v2-q}): what its backbone is opened by and what
+ *     its model versions record
  */
 public record TaskConfig(String name, Modality modality, List<String> labels, String encoder, int maxSequenceLength,
                          int maxTextChars, int maxImageBytes, WindowPolicy window, GatePolicy gate, HeadPolicy head) {
@@ -28,5 +33,10 @@ public record TaskConfig(String name, Modality modality, List<String> labels, St
 
     public int labelIndex(String label) {
         return labels.indexOf(label);
+    }
+
+    /** The precision of the task's encoder ({@code encoder.precision}). */
+    public Precision precision() {
+        return Encoders.precisionOf(encoder);
     }
 }

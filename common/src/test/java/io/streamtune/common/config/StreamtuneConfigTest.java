@@ -13,6 +13,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.streamtune.common.nlp.Precision;
 import io.streamtune.common.topic.TopicSpec;
 
 class StreamtuneConfigTest {
@@ -129,5 +130,48 @@ class StreamtuneConfigTest {
         assertEquals(1, models.partitions());
         assertEquals(2 + 5 * c.tasks().size(), specs.size());
         assertTrue(specs.stream().anyMatch(s -> s.name().equals("reviews.examples") && s.partitions() == c.partitions()));
+    }
+    @Test
+    void shouldResolveInt8PrecisionToTheEncodersInt8Export() throws Exception {
+        StreamtuneConfig c = StreamtuneConfig.parse("""
+                tasks:
+                  - {name: fast, labels: [a, b], encoder: {id: bge-small-en-v1.5, precision: int8}}
+                  - {name: plain, labels: [a, b], encoder: bge-small-en-v1.5}
+                  - {name: object, labels: [a, b], encoder: {id: all-minilm-l6-v2}}
+                  - {name: byid, labels: [a, b], encoder: all-minilm-l6-v2-q}
+                """, Map.of(), Map.of());
+        assertEquals("bge-small-en-v1.5-q", c.requireTask("fast").encoder(), "what the backbone is keyed by and versions record");
+        assertEquals(Precision.INT8, c.requireTask("fast").precision());
+        assertEquals("bge-small-en-v1.5", c.requireTask("plain").encoder());
+        assertEquals(Precision.FP32, c.requireTask("plain").precision());
+        assertEquals("all-minilm-l6-v2", c.requireTask("object").encoder(), "fp32 unless precision says otherwise");
+        assertEquals(Precision.INT8, c.requireTask("byid").precision(), "an int8 id is int8");
+    }
+
+    @Test
+    void shouldRefuseInt8ForBgeSmallZhNamingTheKey() {
+        ConfigException e = assertThrows(ConfigException.class, () -> StreamtuneConfig.parse("""
+                tasks:
+                  - {name: zh, labels: [a, b], encoder: {id: bge-small-zh-v1.5, precision: int8}}
+                """, Map.of(), Map.of()));
+        String m = e.getMessage();
+        assertTrue(m.contains("tasks[0] (zh).encoder.precision: int8 is not available for encoder bge-small-zh-v1.5"), m);
+        assertTrue(m.contains("all-minilm-l6-v2") && m.contains("bge-small-en-v1.5"), "names the encoders that have one: " + m);
+        assertEquals(1, e.problems().size(), m);
+    }
+
+    @Test
+    void shouldRefuseAnUnknownPrecisionAContradictionAndUnknownEncoderKeys() {
+        ConfigException e = assertThrows(ConfigException.class, () -> StreamtuneConfig.parse("""
+                tasks:
+                  - {name: a, labels: [x, y], encoder: {id: all-minilm-l6-v2, precision: fp16}}
+                  - {name: b, labels: [x, y], encoder: {id: all-minilm-l6-v2-q, precision: fp32}}
+                  - {name: c, labels: [x, y], encoder: {id: all-minilm-l6-v2, maxSequenceLength: 64}}
+                """, Map.of(), Map.of()));
+        String m = e.getMessage();
+        assertTrue(m.contains("tasks[0] (a).encoder.precision: expected one of [fp32, int8]"), m);
+        assertTrue(m.contains("tasks[1] (b).encoder.precision: fp32 contradicts encoder.id all-minilm-l6-v2-q"), m);
+        assertTrue(m.contains("tasks[2] (c).encoder.maxSequenceLength: unknown key"), m);
+        assertEquals(3, e.problems().size(), m);
     }
 }
