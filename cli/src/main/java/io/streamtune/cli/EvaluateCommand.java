@@ -14,6 +14,7 @@ import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelInput;
 import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.nlp.Encoders;
+import io.streamtune.common.nlp.Precision;
 import io.streamtune.common.runtime.Backbone;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.runtime.Classifier;
@@ -94,6 +95,11 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "AUTO", description = "AUTO, CPU or GPU (default: ${DEFAULT-VALUE})")
   Device device;
 
+  @Option(names = "--precision", paramLabel = "fp32|int8|both",
+      description = "the encoder's precision (task setting encoder.precision); both trains and scores at each and reports "
+          + "the difference and how often the two models agree (default: the precision of --encoder)")
+  String precision;
+
   /** Validation share of the training set for early stopping, as the trainer's default. */
   static final double VALIDATION_FRACTION = 0.1;
 
@@ -152,9 +158,76 @@ public final class EvaluateCommand implements Callable<Integer> {
         .withLearningRate(learningRate != null ? learningRate : d.learningRate()).withSeed(seed).withDevice(device)
         .withClassWeights(classWeights);
 
+    if (precision != null && !List.of("fp32", "int8", "both").contains(precision)) {
+      err.println("--precision must be fp32, int8 or both, got '" + precision + "'");
+      return 2;
+    }
+    List<Precision> precisions = precision == null ? List.of(Encoders.precisionOf(encoderId))
+        : precision.equals("both") ? List.of(Precision.FP32, Precision.INT8)
+        : List.of(Precision.valueOf(precision.toUpperCase(java.util.Locale.ROOT)));
+    List<String> ids = new ArrayList<>();
+    for (Precision p : precisions) {
+      var id = Encoders.atPrecision(encoderId, p);
+      if (id.isEmpty()) {
+        err.println("--precision " + p.name().toLowerCase(java.util.Locale.ROOT) + ": no " + p.name().toLowerCase(java.util.Locale.ROOT)
+            + " export of " + encoderId + " ships (int8 exists for " + Encoders.withInt8() + ")");
+        return 2;
+      }
+      ids.add(id.get());
+    }
+    List<Result> results = new ArrayList<>();
+    try {
+      for (String id : ids) {
+        results.add(evaluate(id, policy, labelSet, trainSet, testSet));
+      }
+    } catch (ArtifactException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    for (Result r : results) {
+      out.printf(
+          "encoder %s, head %s, train %d, test %d, labels %s, seed %d%n%n",
+          r.json().get("encoder").asText(), head.wireName(), trainSet.size(), testSet.size(), labelSet, seed);
+      out.print(r.evaluation().report());
+      out.println();
+    }
+    if (results.size() == 1) {
+      out.println(results.get(0).json());
+      return 0;
+    }
+    Result fp32 = results.get(0);
+    Result int8 = results.get(1);
+    int agree = 0;
+    for (int i = 0; i < fp32.predicted().length; i++) {
+      agree += fp32.predicted()[i] == int8.predicted()[i] ? 1 : 0;
+    }
+    double agreement = (double) agree / Math.max(1, fp32.predicted().length);
+    double accuracyDifference = int8.evaluation().accuracy() - fp32.evaluation().accuracy();
+    double f1Difference = int8.evaluation().macroF1() - fp32.evaluation().macroF1();
+    out.printf("int8 - fp32: accuracy %+.4f, macro F1 %+.4f; the two models predict the same label for %d of %d (%.2f%%);"
+        + " encoding %.0f against %.0f sentences/s%n%n", accuracyDifference, f1Difference, agree, fp32.predicted().length,
+        100 * agreement, int8.encodeRate(), fp32.encodeRate());
+    ObjectNode json = new ObjectMapper().createObjectNode();
+    json.put("precision", "both");
+    json.set("fp32", fp32.json());
+    json.set("int8", int8.json());
+    json.put("accuracyDifference", round(accuracyDifference));
+    json.put("macroF1Difference", round(f1Difference));
+    json.put("agreement", round(agreement));
+    out.println(json);
+    return 0;
+  }
+
+  /** One evaluation: its metrics, the predicted label index of every test example, and its JSON line. */
+  private record Result(Evaluation evaluation, int[] predicted, double encodeRate, ObjectNode json) {
+  }
+
+  /** Trains a head on {@code encoder}'s features of the training set and scores the test set. */
+  private Result evaluate(String encoder, HeadPolicy policy, List<String> labelSet, List<LabelledText> trainSet,
+      List<LabelledText> testSet) throws ArtifactException, java.io.IOException {
     long tOpen = System.nanoTime();
     try (Backbones backbones = Backbones.opening(0, null);
-        Backbones.Lease lease = backbones.frozenText(encoderId, maxLength)) {
+        Backbones.Lease lease = backbones.frozenText(encoder, maxLength)) {
       double openSeconds = (System.nanoTime() - tOpen) / 1e9;
       Backbone backbone = lease.backbone();
       HeadLearner learner = new HeadLearner(backbones, trainSet.size() + testSet.size() + 1, VALIDATION_FRACTION);
@@ -188,21 +261,19 @@ public final class EvaluateCommand implements Callable<Integer> {
               "streamtune evaluate " + train.getFileName());
       ModelArtifact artifact = ModelArtifact.of(meta, lease.ref(), weights);
       Evaluation ev;
+      int[] predicted;
       try (Classifier c = Classifier.open(artifact, backbones, maxLength)) {
         ev = learner.evaluate(c, labelSet, labelled(testSet));
+        predicted = predict(c, learner.features(c.backbone(), ModelInput.texts(texts(testSet)), n -> { }));
       }
-
-      out.printf(
-          "encoder %s, head %s, train %d, test %d, labels %s, seed %d%n%n",
-          encoderId, head.wireName(), trainSet.size(), testSet.size(), labelSet, seed);
-      out.print(ev.report());
-      out.println();
+      double rate = fromDisk ? Double.NaN : encoded / Math.max(1e-9, encodeSeconds);
       ObjectNode json = new ObjectMapper().createObjectNode();
       json.put("accuracy", round(ev.accuracy()));
       json.put("macroF1", round(ev.macroF1()));
       json.put("nTrain", trainSet.size());
       json.put("nTest", testSet.size());
-      json.put("encoder", encoderId);
+      json.put("encoder", encoder);
+      json.put("precision", Encoders.precisionOf(encoder).name().toLowerCase(java.util.Locale.ROOT));
       json.put("head", head.wireName());
       json.put("labels", String.join(",", labelSet));
       json.put("seed", seed);
@@ -211,7 +282,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         // Embeddings came from --embeddings-cache: no encoder throughput was measured.
         json.putNull("encodeSentencesPerSecond");
       } else {
-        json.put("encodeSentencesPerSecond", round(encoded / Math.max(1e-9, encodeSeconds)));
+        json.put("encodeSentencesPerSecond", round(rate));
       }
       json.put("classWeights", classWeights.name());
       json.put("maxEpochs", policy.maxEpochs());
@@ -219,12 +290,27 @@ public final class EvaluateCommand implements Callable<Integer> {
       json.put("trainSeconds", round(trainSeconds));
       json.put("encoderOpenSeconds", round(openSeconds));
       json.put("artifactBytes", artifact.sizeBytes());
-      out.println(json);
-      return 0;
-    } catch (ArtifactException e) {
-      err.println(e.getMessage());
-      return 2;
+      return new Result(ev, predicted, rate, json);
     }
+  }
+
+  /** The most probable label index of each feature vector under {@code c}. */
+  private static int[] predict(Classifier c, float[][] features) {
+    int[] out = new int[features.length];
+    for (int start = 0; start < features.length; start += 256) {
+      int end = Math.min(features.length, start + 256);
+      float[][] p = c.probabilities(Arrays.copyOfRange(features, start, end));
+      for (int i = 0; i < p.length; i++) {
+        int best = 0;
+        for (int j = 1; j < p[i].length; j++) {
+          if (p[i][j] > p[i][best]) {
+            best = j;
+          }
+        }
+        out[start + i] = best;
+      }
+    }
+    return out;
   }
 
   private static void encodeWithProgress(HeadLearner learner, Backbone backbone, String task, List<String> texts) {

@@ -53,6 +53,53 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void shouldRefuseInt8ForAnEncoderWithoutAnInt8ExportNamingTheOption() throws Exception {
+    Path f = dir.resolve("zh.jsonl");
+    Files.writeString(f, "{\"text\":\"房间很干净\",\"label\":\"pos\"}\n{\"text\":\"太差了\",\"label\":\"neg\"}\n");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int rc = run(err, "--train", f.toString(), "--encoder", "bge-small-zh-v1.5", "--precision", "int8");
+    assertEquals(2, rc);
+    String m = err.toString(StandardCharsets.UTF_8);
+    assertTrue(m.contains("--precision int8: no int8 export of bge-small-zh-v1.5 ships"), m);
+  }
+
+  @Test
+  void shouldReportBothPrecisionsWithTheirDifferenceAndAgreement() throws Exception {
+    Path trainFile = dir.resolve("train.jsonl");
+    Path testFile = dir.resolve("test.jsonl");
+    StringBuilder train = new StringBuilder();
+    StringBuilder test = new StringBuilder();
+    var sentences = BenchCommand.ReviewSentences.english(60, 3);
+    for (int i = 0; i < sentences.size(); i++) {
+      String s = sentences.get(i);
+      String label = s.contains("wonderful") || s.contains("exceeded") || s.contains("friendly") ? "pos" : "neg";
+      (i < 40 ? train : test).append("{\"text\":\"").append(s).append("\",\"label\":\"").append(label).append("\"}\n");
+    }
+    Files.writeString(trainFile, train);
+    Files.writeString(testFile, test);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream old = System.out;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int rc;
+    try {
+      rc = run(new ByteArrayOutputStream(), "--train", trainFile.toString(), "--test", testFile.toString(), "--labels", "neg,pos",
+          "--precision", "both", "--epochs", "3");
+    } finally {
+      System.setOut(old);
+    }
+    assertEquals(0, rc, out.toString(StandardCharsets.UTF_8));
+    String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[lines.length - 1]);
+    assertEquals("all-minilm-l6-v2", json.get("fp32").get("encoder").asText());
+    assertEquals("all-minilm-l6-v2-q", json.get("int8").get("encoder").asText());
+    assertEquals(json.get("int8").get("accuracy").asDouble() - json.get("fp32").get("accuracy").asDouble(),
+        json.get("accuracyDifference").asDouble(), 1e-3);
+    double agreement = json.get("agreement").asDouble();
+    assertTrue(agreement >= 0 && agreement <= 1, "agreement " + agreement);
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("int8 - fp32: accuracy"), "the difference is printed");
+  }
+
+  @Test
   void shouldGenerateVariedReviewSentences() {
     var s = BenchCommand.ReviewSentences.english(500, 1);
     assertTrue(new java.util.HashSet<>(s).size() > 300, "distinct " + new java.util.HashSet<>(s).size());
