@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (see subcommands).",
-    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchLoopCommand.class})
+    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchLoopCommand.class, BenchCacheCommand.class})
 public class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

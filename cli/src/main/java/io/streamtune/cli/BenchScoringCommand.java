@@ -261,8 +261,9 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 double hits = hitMeter == null ? 0 : hitMeter.count();
                 double lookups = hits + (missMeter == null ? 0 : missMeter.count());
                 if (cacheEntries > 0) {
-                    System.out.printf("score cache: %.0f hits in %.0f lookups (%.2f%%)%n", hits, lookups,
-                            lookups == 0 ? 0 : 100 * hits / lookups);
+                    System.out.printf("score cache: %.0f hits in %.0f lookups (%.2f%%)%s%n", hits, lookups,
+                            lookups == 0 ? 0 : 100 * hits / lookups, feed.wrapped()
+                                    ? "; the feed started over, so some hits are repeats of the bench's own (see bench cache)" : "");
                 }
                 result.put("encoder", encoderId);
                 result.put("texts", textFiles == null ? "generated" : textFiles.stream().map(f -> f.getFileName().toString()).toList());
@@ -274,6 +275,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 result.put("lingerMs", lingerMs == null ? 5 : lingerMs);
                 result.put("cacheEntries", cacheEntries);
                 result.put("cacheHitRate", lookups == 0 ? null : Math.round(hits / lookups * 10_000) / 10_000.0);
+                result.put("textsStartedOver", feed.wrapped());
                 result.put("partitions", partitions);
                 result.put("commitIntervalMs", commitIntervalMs);
                 result.put("streamThreads", streamThreads);
@@ -372,6 +374,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
     private static final class TextFeed {
         private final List<String> texts;
         private int next;
+        private boolean wrapped;
 
         TextFeed(List<String> texts) {
             this.texts = texts;
@@ -380,7 +383,13 @@ public final class BenchScoringCommand implements Callable<Integer> {
         synchronized String next() {
             String t = texts.get(next);
             next = (next + 1) % texts.size();
+            wrapped |= next == 0;
             return t;
+        }
+
+        /** Whether every text was sent and the feed started over (repeats the data did not have). */
+        synchronized boolean wrapped() {
+            return wrapped;
         }
     }
 
