@@ -15,6 +15,7 @@ import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.ModelVersion;
+import io.streamtune.common.model.RecordType;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.common.topic.TopicReader;
@@ -54,9 +55,9 @@ public final class ModelCatalog {
                     if (a.meta().task().equals(task)) {
                         artifacts.put(a.meta().version(), a);
                     }
-                } else {
+                } else if (RecordType.of(r.headers()) == RecordType.MODEL_EVENT) { // live metrics etc. are not decisions
                     ModelEvent e = Json.read(r.value(), ModelEvent.class);
-                    if (task.equals(e.task())) {
+                    if (task.equals(e.task()) && e.decision() != null) {
                         events.add(e);
                         if (e.artifact() != null) {
                             artifacts.putIfAbsent(e.version(), ModelArtifact.parse(e.artifact()));

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
+import io.streamtune.common.model.RecordType;
 import io.streamtune.common.model.WindowRange;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
@@ -82,10 +83,10 @@ public final class ModelHistory {
                     log.warn("skipping an unreadable model record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
                             e.getMessage());
                 }
-            } else {
+            } else if (RecordType.of(r.headers()) == RecordType.MODEL_EVENT) { // live metrics etc. are not decisions
                 try {
                     ModelEvent e = Json.read(r.value(), ModelEvent.class);
-                    if (e.task() == null || !tasks.contains(e.task())) {
+                    if (e.task() == null || e.decision() == null || !tasks.contains(e.task())) {
                         continue;
                     }
                     ends(e.window(), e.task(), attemptedEnd.get(e.task()));
