@@ -1,0 +1,138 @@
+package io.streamtune.monitor.live;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+import io.streamtune.common.config.TaskConfig;
+import io.streamtune.monitor.MonitorMetrics;
+import io.streamtune.monitor.MonitorMetrics.LabelOutcome;
+import io.streamtune.monitor.topology.Observation;
+
+/**
+ * Joins late labels to the predictions of the same event id, in either order, when their record
+ * timestamps (when the event and when the label were produced) differ by at most
+ * {@code monitor.labelJoinWindow} ({@code W}). Input: predictions and labels, both keyed by id and
+ * co-partitioned; output: one {@link Observation.Kind#PAIR} per join, keyed by the task.
+ *
+ * <p>Both sides wait in a changelogged window store for {@code 2W}. A label whose prediction is
+ * found further apart than {@code W} counts as {@code outside-window}; one still alone after
+ * {@code 2W} of stream time counts as {@code never-scored} (no prediction with that id was seen, or
+ * it was more than {@code 2W} away). Joined entries are deleted, so each pair is counted once.
+ */
+public final class LabelJoinProcessor implements Processor<String, Observation, String, Observation> {
+    private final TaskConfig task;
+    private final MonitorMetrics metrics;
+    private final String predictionStoreName;
+    private final String labelStoreName;
+    private final long window;
+    private final long keep;
+
+    private ProcessorContext<String, Observation> context;
+    private WindowStore<String, byte[]> predictions;
+    private WindowStore<String, byte[]> labels;
+    private long swept = Long.MIN_VALUE;
+
+    public LabelJoinProcessor(TaskConfig task, MonitorMetrics metrics, String predictionStore, String labelStore) {
+        this.task = task;
+        this.metrics = metrics;
+        this.predictionStoreName = predictionStore;
+        this.labelStoreName = labelStore;
+        this.window = task.monitor().labelJoinWindow().toMillis();
+        this.keep = 2 * window;
+    }
+
+    /** How long the stores must keep records: the wait ({@code 2W}) plus a margin so sweeping comes first. */
+    public static Duration retention(TaskConfig task) {
+        return task.monitor().labelJoinWindow().multipliedBy(3);
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Observation> context) {
+        this.context = context;
+        this.predictions = context.getStateStore(predictionStoreName);
+        this.labels = context.getStateStore(labelStoreName);
+        context.schedule(Duration.ofMillis(Math.max(1_000, window / 4)), PunctuationType.STREAM_TIME, this::sweep);
+    }
+
+    @Override
+    public void process(Record<String, Observation> record) {
+        Observation o = record.value();
+        String id = record.key();
+        if (o == null || id == null) {
+            return;
+        }
+        long ts = record.timestamp();
+        if (o.kind() == Observation.Kind.PREDICTION) {
+            KeyValue<Long, byte[]> label = first(labels, id, ts - window, ts + window);
+            if (label != null) {
+                labels.put(id, null, label.key);
+                join(o.version(), o.label(), ByteBuffer.wrap(label.value).getInt(), Math.max(ts, label.key));
+                return;
+            }
+            KeyValue<Long, byte[]> early = first(labels, id, ts - keep, ts - window - 1);
+            if (early != null) {
+                labels.put(id, null, early.key);
+                metrics.label(task.name(), LabelOutcome.OUTSIDE_WINDOW);
+            }
+            predictions.put(id, ByteBuffer.allocate(12).putLong(o.version()).putInt(o.label()).array(), ts);
+        } else if (o.kind() == Observation.Kind.LABEL) {
+            KeyValue<Long, byte[]> prediction = first(predictions, id, ts - window, ts + window);
+            if (prediction != null) {
+                predictions.put(id, null, prediction.key);
+                ByteBuffer p = ByteBuffer.wrap(prediction.value);
+                join(p.getLong(), p.getInt(), o.label(), Math.max(ts, prediction.key));
+                return;
+            }
+            KeyValue<Long, byte[]> old = first(predictions, id, ts - keep, ts - window - 1);
+            if (old != null) {
+                predictions.put(id, null, old.key);
+                metrics.label(task.name(), LabelOutcome.OUTSIDE_WINDOW);
+                return;
+            }
+            labels.put(id, ByteBuffer.allocate(4).putInt(o.label()).array(), ts);
+        }
+    }
+
+    private void join(long version, int predicted, int truth, long ts) {
+        metrics.label(task.name(), LabelOutcome.JOINED);
+        context.forward(new Record<>(task.name(), Observation.pair(version, predicted, truth), ts));
+    }
+
+    private static KeyValue<Long, byte[]> first(WindowStore<String, byte[]> store, String id, long from, long to) {
+        if (to < from) {
+            return null;
+        }
+        try (WindowStoreIterator<byte[]> it = store.fetch(id, Math.max(0, from), Math.max(0, to))) {
+            return it.hasNext() ? it.next() : null;
+        }
+    }
+
+    /** Labels alone for {@code 2W} of stream time will not join: counted once, then removed. */
+    private void sweep(long streamTime) {
+        long upTo = streamTime - keep;
+        if (upTo <= 0 || upTo <= swept) {
+            return;
+        }
+        List<KeyValue<Windowed<String>, byte[]>> expired = new ArrayList<>();
+        try (KeyValueIterator<Windowed<String>, byte[]> it = labels.fetchAll(Math.max(0, swept), upTo - 1)) {
+            it.forEachRemaining(expired::add);
+        }
+        for (KeyValue<Windowed<String>, byte[]> e : expired) {
+            labels.put(e.key.key(), null, e.key.window().start());
+            metrics.label(task.name(), LabelOutcome.NEVER_SCORED);
+        }
+        swept = upTo;
+    }
+}
