@@ -4,17 +4,27 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.model.LiveMetrics;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.ModelMetrics;
 import io.streamtune.common.model.ModelVersion;
+import io.streamtune.common.model.RecordType;
 import io.streamtune.common.model.WindowRange;
+import io.streamtune.common.serde.Json;
+import io.streamtune.common.topic.TaskTopics;
+import io.streamtune.common.topic.TopicReader;
 import io.streamtune.trainer.publish.ModelCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,13 +66,20 @@ final class ModelsCommand {
                 System.out.println("task " + opts.task + " has no model versions yet");
                 return 0;
             }
-            System.out.printf("%-8s %-10s %-7s %-9s %-9s %-8s %-19s %s%n", "version", "decision", "parent", "macroF1",
-                    "champion", "new ex.", "created (UTC)", "reason");
+            Map<Long, LiveMetrics> live = newestLiveMetrics(opts.kafka.load().kafkaProperties(), opts.task);
+            System.out.printf("%-8s %-10s %-7s %-9s %-9s %-9s %-18s %-8s %-19s %s%n", "version", "decision", "parent", "macroF1",
+                    "champion", "accuracy", "live acc. (pairs)", "new ex.", "created (UTC)", "reason");
             for (ModelEvent e : c.events()) {
-                System.out.printf(Locale.ROOT, "%-8s %-10s %-7s %-9s %-9s %-8d %-19s %s%n", "v" + e.version(), e.decision(),
+                LiveMetrics l = e.decision() == ModelEvent.Decision.PUBLISHED ? live.get(e.version()) : null;
+                System.out.printf(Locale.ROOT, "%-8s %-10s %-7s %-9s %-9s %-9s %-18s %-8d %-19s %s%n", "v" + e.version(), e.decision(),
                         e.parentVersion() == null ? "-" : "v" + e.parentVersion(), f1(e.challenger()), f1(e.champion()),
+                        e.challenger() == null ? "-" : String.format(Locale.ROOT, "%.4f", e.challenger().accuracy()),
+                        l == null ? "-" : String.format(Locale.ROOT, "%.4f (%d)", l.accuracy(), l.pairs()),
                         e.window().stream().mapToLong(WindowRange::count).sum(), TIME.format(Instant.ofEpochMilli(e.createdAtMillis())),
                         e.reason());
+            }
+            if (!live.isEmpty()) {
+                System.out.println("accuracy: on the holdout at training; live acc.: on the last joined late labels (monitor service)");
             }
             c.latest().ifPresent(a -> System.out.println("newest published: v" + a.meta().version()));
             return 0;
@@ -131,6 +148,25 @@ final class ModelsCommand {
                 return 1;
             }
         }
+    }
+
+    /** The newest live-metrics record of each version of the task on streamtune.model-events (the monitor's). */
+    static Map<Long, LiveMetrics> newestLiveMetrics(Properties props, String task) {
+        Map<Long, LiveMetrics> newest = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(props, List.of(TaskTopics.MODEL_EVENTS), TIMEOUT)) {
+            if (r.value() == null || RecordType.of(r.headers()) != RecordType.LIVE_METRICS) {
+                continue;
+            }
+            try {
+                LiveMetrics m = Json.read(r.value(), LiveMetrics.class);
+                if (task.equals(m.task())) {
+                    newest.merge(m.modelVersion(), m, (a, b) -> b.ts() >= a.ts() ? b : a);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // an unreadable record shows no live figure
+            }
+        }
+        return newest;
     }
 
     private static String f1(ModelMetrics m) {

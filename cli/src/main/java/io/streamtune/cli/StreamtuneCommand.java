@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "streamtune", mixinStandardHelpOptions = true, version = "streamtune 0.1.0",
         description = "Continuous fine-tuning of classifiers on Kafka, with hot-swap scoring.",
         subcommands = {BrokerCommand.class, TopicsCommand.class, ProduceCommand.class, TailCommand.class,
-                EvaluateCommand.class, BenchCommand.class, TrainerCommand.class, ScoringCommand.class, ModelsCommand.class, DemoCommand.class})
+                EvaluateCommand.class, BenchCommand.class, TrainerCommand.class, ScoringCommand.class, MonitorCommand.class, ModelsCommand.class, DemoCommand.class})
 public final class StreamtuneCommand {
 
     public static void main(String[] args) {

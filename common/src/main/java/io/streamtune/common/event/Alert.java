@@ -17,7 +17,7 @@ import io.streamtune.common.serde.Json;
  * one closed hopping window of that entity's predictions:
  * <pre>{@code
  * {"task":"finance","entity":"Initech","state":"RAISED","windowStart":1732300000000,"windowEnd":1732300030000,
- *  "counts":{"bearish":19,"neutral":3,"bullish":2},"total":24,"share":0.79,
+ *  "counts":{"bearish":19,"neutral":3,"bullish":2},"total":24,"alertLabel":"bearish","share":0.79,
  *  "baseline":{"mean":0.31,"spread":0.08,"windows":12},"threshold":0.55,"modelVersions":[3,4],
  *  "evidence":["finance-e-812","finance-e-815"],"onsetTs":1732300012000,"ts":1732300032500}
  * }</pre>
@@ -37,6 +37,7 @@ import io.streamtune.common.serde.Json;
  * @param windowEnd     end of the window, epoch ms exclusive (surge alerts)
  * @param counts        predictions per label in the window, in the task's label order
  * @param total         predictions in the window
+ * @param alertLabel    the label whose share is watched ({@code monitor.alertLabel})
  * @param share         share of the alert label in the window, 0..1
  * @param baseline      the entity's baseline the share was compared with (frozen while RAISED)
  * @param threshold     the share the window was compared with: the raise level for RAISED, the clear level for CLEARED
@@ -47,7 +48,7 @@ import io.streamtune.common.serde.Json;
  * @param ts            wall-clock time the monitor decided, epoch ms
  */
 public record Alert(String task, String entity, State state, Long windowStart, Long windowEnd, Map<String, Long> counts,
-                    Long total, Double share, Baseline baseline, Double threshold, List<Long> modelVersions,
+                    Long total, String alertLabel, Double share, Baseline baseline, Double threshold, List<Long> modelVersions,
                     List<String> evidence, Long onsetTs, Drift drift, long ts) {
 
     /** What an alert record says. */

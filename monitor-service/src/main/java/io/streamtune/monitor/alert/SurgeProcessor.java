@@ -282,7 +282,7 @@ public final class SurgeProcessor implements Processor<String, Observation, Stri
         for (int i = 0; i < labels; i++) {
             byLabel.put(task.labels().get(i), counts[i]);
         }
-        Alert alert = new Alert(task.name(), entity, state, start, end, byLabel, total, round(share), baseline, round(threshold),
+        Alert alert = new Alert(task.name(), entity, state, start, end, byLabel, total, policy.alertLabel(), round(share), baseline, round(threshold),
                 EntityState.versions(slots), EntityState.evidence(slots, EVIDENCE), onset > 0 ? onset : null, null, now);
         metrics.alert(task.name(), state);
         log.info("[monitor task={}] {} for {}: {} share {} in [{}, {}) of {} predictions (baseline {} +- {})", task.name(), state,

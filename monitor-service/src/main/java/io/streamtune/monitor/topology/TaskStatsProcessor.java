@@ -169,7 +169,7 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
             return;
         }
         coolDownUntil = ts + policy.drift().coolDown().toMillis();
-        Alert drift = new Alert(task.name(), null, Alert.State.DRIFT, null, null, null, null, null, null, null,
+        Alert drift = new Alert(task.name(), null, Alert.State.DRIFT, null, null, null, null, null, null, null, null,
                 watched == Alert.Watched.ERROR_RATE ? List.copyOf(accuracy.keySet()) : List.copyOf(recentVersions), null, null,
                 new Alert.Drift("page-hinkley", watched, label, d.up() ? "up" : "down", round(d.statistic()), policy.drift().lambda(),
                         d.samples(), round(d.meanBefore()), round(d.meanRecent())), context.currentSystemTimeMs());
