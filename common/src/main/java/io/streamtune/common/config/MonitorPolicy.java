@@ -26,7 +26,10 @@ import com.fasterxml.jackson.databind.JsonNode;
  * mean and spread are the entity's exponentially weighted mean and standard deviation of earlier
  * windows' shares (weight {@code baseline.alpha}; incremental form of Finch, "Incremental calculation
  * of weighted mean and variance", 2009). The alert CLEARS at the first such window with
- * {@code s < mean + clearMargin} (hysteresis: one RAISED per episode). The baseline is frozen while raised.
+ * {@code s < mean + clearMargin} (hysteresis: one RAISED per episode). Only normal windows move the
+ * baseline: those under the clear level (and every window of the warm-up); it is frozen while raised,
+ * and windows between the clear and the raise levels leave it alone, so a surge's ramp-up cannot
+ * drag the baseline up before the surge is raised.
  *
  * @param enabled            false turns monitoring off even with an alert label
  * @param entityAttribute    the {@code attrs} key that names the entity a prediction is about

@@ -241,7 +241,9 @@ public final class SurgeProcessor implements Processor<String, Observation, Stri
                     if (onset > 0) {
                         metrics.alertDelay(task.name(), Duration.ofMillis(now - onset));
                     }
-                } else {
+                } else if (st.windows < policy.baselineWarmup() || share < clearLevel) {
+                    // Only normal windows (under the clear level) move the baseline: a surge's ramp-up, between
+                    // the clear and the raise levels, would otherwise pull the baseline after it and never raise.
                     st.updateBaseline(share, policy.baselineAlpha());
                 }
             } else if (share < clearLevel) {
