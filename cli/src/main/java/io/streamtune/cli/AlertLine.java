@@ -17,14 +17,14 @@ import io.streamtune.common.event.Alert;
  * </pre>
  * Times are UTC.
  */
-final class AlertLine {
+public final class AlertLine {
     private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
     private AlertLine() {
     }
 
-    static String of(Alert a) {
+    public static String of(Alert a) {
         StringBuilder sb = new StringBuilder();
         sb.append(DATE_TIME.format(Instant.ofEpochMilli(a.ts()))).append(' ').append(String.format("%-7s", a.state())).append(' ')
                 .append(a.task()).append(' ');
