@@ -75,33 +75,30 @@ public final class LabelJoinProcessor implements Processor<String, Observation, 
         }
         long ts = record.timestamp();
         if (o.kind() == Observation.Kind.PREDICTION) {
-            KeyValue<Long, byte[]> label = first(labels, id, ts - window, ts + window);
-            if (label != null) {
+            KeyValue<Long, byte[]> label = first(labels, id, ts - keep, ts + window);
+            if (label != null && label.key >= ts - window) {
                 labels.put(id, null, label.key);
                 join(o.version(), o.label(), ByteBuffer.wrap(label.value).getInt(), Math.max(ts, label.key));
                 return;
             }
-            KeyValue<Long, byte[]> early = first(labels, id, ts - keep, ts - window - 1);
-            if (early != null) {
-                labels.put(id, null, early.key);
+            if (label != null) { // the label came more than the window before its prediction
+                labels.put(id, null, label.key);
                 metrics.label(task.name(), LabelOutcome.OUTSIDE_WINDOW);
             }
             predictions.put(id, ByteBuffer.allocate(12).putLong(o.version()).putInt(o.label()).array(), ts);
         } else if (o.kind() == Observation.Kind.LABEL) {
-            KeyValue<Long, byte[]> prediction = first(predictions, id, ts - window, ts + window);
-            if (prediction != null) {
-                predictions.put(id, null, prediction.key);
-                ByteBuffer p = ByteBuffer.wrap(prediction.value);
-                join(p.getLong(), p.getInt(), o.label(), Math.max(ts, prediction.key));
+            KeyValue<Long, byte[]> prediction = first(predictions, id, ts - keep, ts + window);
+            if (prediction == null) {
+                labels.put(id, ByteBuffer.allocate(4).putInt(o.label()).array(), ts);
                 return;
             }
-            KeyValue<Long, byte[]> old = first(predictions, id, ts - keep, ts - window - 1);
-            if (old != null) {
-                predictions.put(id, null, old.key);
+            predictions.put(id, null, prediction.key);
+            if (prediction.key < ts - window) { // scored more than the window before its label
                 metrics.label(task.name(), LabelOutcome.OUTSIDE_WINDOW);
                 return;
             }
-            labels.put(id, ByteBuffer.allocate(4).putInt(o.label()).array(), ts);
+            ByteBuffer p = ByteBuffer.wrap(prediction.value);
+            join(p.getLong(), p.getInt(), o.label(), Math.max(ts, prediction.key));
         }
     }
 
@@ -110,11 +107,12 @@ public final class LabelJoinProcessor implements Processor<String, Observation, 
         context.forward(new Record<>(task.name(), Observation.pair(version, predicted, truth), ts));
     }
 
+    /** The newest entry of {@code id} in {@code [from, to]} (one store iterator per record: they are the join's main cost). */
     private static KeyValue<Long, byte[]> first(WindowStore<String, byte[]> store, String id, long from, long to) {
         if (to < from) {
             return null;
         }
-        try (WindowStoreIterator<byte[]> it = store.fetch(id, Math.max(0, from), Math.max(0, to))) {
+        try (WindowStoreIterator<byte[]> it = store.backwardFetch(id, Math.max(0, from), Math.max(0, to))) {
             return it.hasNext() ? it.next() : null;
         }
     }
