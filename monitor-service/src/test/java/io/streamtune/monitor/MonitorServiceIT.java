@@ -53,7 +53,7 @@ class MonitorServiceIT {
     }
 
     @Test
-    @Timeout(180)
+    @Timeout(300)
     void shouldRaiseAndClearASurgeAndPublishLiveMetricsReadCommitted() throws Exception {
         String task = SharedKafka.uniqueName("fin").replace('-', '_');
         StreamtuneConfig config = StreamtuneConfig.parse("""
@@ -106,7 +106,7 @@ class MonitorServiceIT {
                     "group.id", SharedKafka.uniqueName("it-alerts"), "isolation.level", "read_committed", "auto.offset.reset", "earliest"),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 c.subscribe(List.of(topics.alerts(), TaskTopics.MODEL_EVENTS));
-                await("a RAISED and a CLEARED alert and live metrics", Duration.ofSeconds(90), () -> {
+                await("a RAISED and a CLEARED alert and live metrics", Duration.ofSeconds(180), () -> {
                     for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                         (r.topic().equals(topics.alerts()) ? alerts : modelEvents).add(r);
                     }
