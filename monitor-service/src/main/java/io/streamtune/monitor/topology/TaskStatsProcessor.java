@@ -134,7 +134,6 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
         }
         acc.add(o.label(), o.truth());
         accuracyStore.put(o.version(), acc.toBytes());
-        publishGauges();
         if (policy.drift().enabled()) {
             check(errorRate.add(o.label() == o.truth() ? 0 : 1), errorRate, Alert.Watched.ERROR_RATE, null, ts);
             saveDetectors();
@@ -216,8 +215,12 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
         metrics.live(task.name(), live);
     }
 
-    /** One live-metrics record per version whose window took new pairs since the last one. */
+    /**
+     * Every {@code liveMetricsInterval}: the gauges (set here rather than per pair, which cost in
+     * {@code bench monitor}), and one live-metrics record per version whose window took new pairs since the last one.
+     */
     private void writeLiveMetrics(long now) {
+        publishGauges();
         accuracy.forEach((version, a) -> {
             if (a.pairs() == 0 || publishedTotal.getOrDefault(version, -1L) == a.total()) {
                 return;
