@@ -122,7 +122,7 @@ public final class StreamtuneConfig {
             root = MissingNode.getInstance();
         }
         List<String> problems = new ArrayList<>();
-        Set<String> known = Set.of("kafka", "limits", "topics", "tasks", "trainer", "scoring", "metrics", "demo");
+        Set<String> known = Set.of("kafka", "limits", "topics", "tasks", "trainer", "scoring", "monitoring", "metrics", "demo");
         root.fieldNames().forEachRemaining(k -> {
             if (!known.contains(k)) {
                 problems.add(k + ": unknown section (known: " + known + ")");
@@ -211,11 +211,12 @@ public final class StreamtuneConfig {
                 HEAD_EPOCHS.read(n, where, problems), HEAD_BATCH.read(n, where, problems), HEAD_LR.read(n, where, problems),
                 HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems),
                 HEAD_CLASS_WEIGHTS.read(n, where, problems));
+        MonitorPolicy monitor = MonitorPolicy.read(n, where, labels, problems);
         if (problems.size() > before) {
             return null;
         }
         return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
-                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head);
+                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor);
     }
 
     /**

@@ -34,8 +34,6 @@ public record ModelEvent(String task, long version, Long parentVersion, Decision
                          ModelMetrics champion, String reason, List<WindowRange> window, int trainingExamples,
                          int holdoutExamples, long trainingMillis, String encoderId, long createdAtMillis,
                          byte[] artifact, String challengerKind, String device) {
-    /** Header that marks the kind of a record on {@code streamtune.model-events} other than a decision. */
-    public static final String RECORD_TYPE_HEADER = "streamtune.record.type";
 
     /** What the promotion gate did with a challenger. */
     public enum Decision {
