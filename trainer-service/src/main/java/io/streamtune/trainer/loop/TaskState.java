@@ -39,6 +39,7 @@ public final class TaskState {
     private volatile ModelArtifact champion;
     /** Written by the loop thread, read by health and tests. */
     private volatile long lastVersion;
+    private boolean refilled;
 
     /**
      * @param plans where each partition is read from ({@link OffsetRecovery#plan})
@@ -84,6 +85,22 @@ public final class TaskState {
         boolean inRange = offset >= rangeStart.get(partition);
         boolean isNew = inRange && offset > attemptedEnd.getOrDefault(partition, -1L);
         window.add(example, partition, inRange, isNew);
+    }
+
+    /**
+     * Whether the re-read after a restart is done: every partition's position (the consumer's next offset)
+     * has reached where the next version's range starts, so the window holds what it held before the
+     * restart. Once true it stays true (positions only grow); logs once when the refill completes.
+     */
+    public boolean refilled(Map<Integer, Long> positions) {
+        if (!refilled) {
+            refilled = rangeStart.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
+            if (refilled) {
+                log.info("[{}] window refilled after the start: {} training and {} holdout examples", name(),
+                        window.trainingSize(), window.holdoutSize());
+            }
+        }
+        return refilled;
     }
 
     /** Whether a challenger should be trained now. */

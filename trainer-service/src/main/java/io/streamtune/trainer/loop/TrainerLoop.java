@@ -301,6 +301,11 @@ public final class TrainerLoop implements AutoCloseable {
 
     private void attempt(TaskState t, BooleanSupplier stopped) throws InterruptedException {
         Map<Integer, Long> positions = KafkaRetry.until("[" + t.name() + "] reading positions", log, stopped, () -> positions(t));
+        if (!t.refilled(positions)) {
+            // After a restart the window is refilled from before the range start; a challenger trained before
+            // that is done would be trained and gated on part of the window. Stays due: asked again after the next poll.
+            return;
+        }
         TrainingWindow w = t.snapshot(positions);
         adoptExternalVersion(t);
         long version = t.nextVersion();

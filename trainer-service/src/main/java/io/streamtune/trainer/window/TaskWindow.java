@@ -106,13 +106,18 @@ public final class TaskWindow {
         return new TrainingWindow(new ArrayList<>(training), new ArrayList<>(holdout), ranges, newSinceAttempt);
     }
 
-    /** A challenger was trained and judged; when {@code published} the next range starts at {@code positions}. */
+    /**
+     * A challenger was trained and judged; when {@code published} the next range starts at {@code positions}.
+     * A partition whose position has not reached its range start (nothing of the range read yet) keeps its
+     * start: a range never moves backwards over offsets an earlier version covers.
+     */
     public void attempted(Instant now, boolean published, Map<Integer, Long> positions) {
         newSinceAttempt = 0;
         lastAttempt = now;
         if (published) {
             positions.forEach((p, pos) -> {
-                if (rangeStart.containsKey(p)) {
+                Long start = rangeStart.get(p);
+                if (start != null && pos > start) {
                     startRange(p, pos);
                 }
             });

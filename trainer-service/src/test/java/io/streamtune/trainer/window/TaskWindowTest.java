@@ -124,6 +124,22 @@ class TaskWindowTest {
     }
 
     @Test
+    void shouldNeverMoveARangeBackwardsOverOffsetsAnEarlierVersionCovers() {
+        TaskWindow w = new TaskWindow("t.examples", POLICY, T0);
+        w.startRange(0, 264); // the published history ends at 263 on partition 0
+        w.startRange(1, 0);
+        for (int i = 0; i < 10; i++) {
+            w.add(example(id("p1", i, false)), 1, true, true);
+        }
+        // Partition 0 is still being re-read (position 100) when a version is published.
+        w.attempted(T0.plusSeconds(1), true, Map.of(0, 100L, 1, 10L));
+        for (int i = 0; i < 5; i++) {
+            w.add(example(id("p0", i, false)), 0, true, true);
+        }
+        assertEquals(List.of(new WindowRange("t.examples", 0, 264, 268, 5)), w.snapshot(Map.of(0, 269L, 1, 10L)).ranges());
+    }
+
+    @Test
     void shouldNotCountRefilledExamplesInTheRange() {
         TaskWindow w = new TaskWindow("t.examples", POLICY, T0);
         w.startRange(0, 40);
