@@ -18,13 +18,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code streamtune bench}: micro-benchmarks. A parent command; subcommands measure one thing
- * each: {@code encoder} (encoder throughput) and {@code scoring} (end to end through Kafka Streams).
+ * each: {@code encoder} (encoder throughput), {@code scoring} (end to end through Kafka Streams) and
+ * {@code faults} (the fault suite: components as separate processes, killed and restarted).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (see subcommands).",
-    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class})
+    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchFaultsCommand.class})
 public class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
