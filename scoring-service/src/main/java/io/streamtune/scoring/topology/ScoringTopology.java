@@ -79,9 +79,20 @@ public final class ScoringTopology {
     private ScoringTopology() {
     }
 
-    /** The tasks this scorer scores: text tasks (image tasks are skipped with a warning). */
+    /** The tasks this scorer scores, by name: text tasks (image tasks are skipped with a warning). */
     public static java.util.List<TaskConfig> scoredTasks(StreamtuneConfig config) {
-        return config.tasks().values().stream().filter(t -> t.modality() == Modality.TEXT).toList();
+        return byName(config).stream().filter(t -> t.modality() == Modality.TEXT).toList();
+    }
+
+    /**
+     * The configured tasks sorted by name. Kafka Streams numbers sub-topologies, and so tasks (0_1, 1_1, ...), in
+     * the order they are added, and {@code config.tasks()} iterates in an order that changes from one JVM to the
+     * next: unsorted, a restarted instance rejoining with its static membership id got tasks numbered for another
+     * topology ("Topic reviews.events is unknown to the topology", stream thread replaced, RUNNING only after a
+     * rebalance), and two instances could run different topologies.
+     */
+    private static java.util.List<TaskConfig> byName(StreamtuneConfig config) {
+        return config.tasks().values().stream().sorted(java.util.Comparator.comparing(TaskConfig::name)).toList();
     }
 
     public static Topology build(StreamtuneConfig config, BatchPolicy batch, ModelRegistry models, ScoringMetrics metrics,
@@ -93,7 +104,7 @@ public final class ScoringTopology {
                 MODEL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TaskTopics.MODELS, MODEL_PROCESSOR,
                 () -> new ModelUpdateProcessor(MODEL_STORE, models));
         RecordParser parser = new RecordParser(config.tasks());
-        for (TaskConfig task : config.tasks().values()) {
+        for (TaskConfig task : byName(config)) {
             if (task.modality() != Modality.TEXT) {
                 log.warn("[scoring task={}] not scored: this scorer classifies text, the task is {}", task.name(), task.modality());
                 continue;
