@@ -28,26 +28,29 @@ import picocli.CommandLine.Option;
  * 1 a component did not start (the message names it and quotes its log).
  */
 @Command(name = "faults", mixinStandardHelpOptions = true,
-        description = {"Fault suite: broker, trainer and scorer as separate processes under a steady feed; kill -9 the scorer",
-                "and the trainer several times and the broker once, bad model records, large records. Prints per step:",
-                "events in, predictions, dead letters, lost, duplicated, time back to RUNNING; the last line is JSON.",
+        description = {"Fault suite: broker, trainer and scorer as separate processes under a steady feed of events "
+                + "and examples; kill -9 the scorer and the trainer several times and the broker once, bad model "
+                + "records, large records. Prints per step: events in, predictions, dead letters, lost, duplicated, "
+                + "time back to RUNNING; the last line is JSON.",
                 "Run one kind of step alone with e.g. --steps large-record (a warm-up always comes first)."})
 public final class BenchFaultsCommand implements Callable<Integer> {
 
     @Option(names = "--steps", split = ",", paramLabel = "STEP", converter = StepConverter.class,
             defaultValue = "scorer-kill,trainer-kill,broker-restart,bad-model,large-record",
-            description = "kinds of step, in order (default: ${DEFAULT-VALUE}); large-record last: until record size limits"
-                    + " exist it may stall the scorer for good")
+            description = "kinds of step, in order (default: ${DEFAULT-VALUE}); large-record last: until record size "
+                    + "limits exist it may stall the scorer for good")
     List<FaultScenario.Step> steps;
 
-    @Option(names = "--scorer-kills", defaultValue = "3", description = "times the scorer is killed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--scorer-kills", defaultValue = "3",
+            description = "times the scorer is killed (default: ${DEFAULT-VALUE})")
     int scorerKills;
 
     @Option(names = "--trainer-kills", defaultValue = "2",
             description = "times the trainer is killed, the first while it trains (default: ${DEFAULT-VALUE})")
     int trainerKills;
 
-    @Option(names = "--event-rate", defaultValue = "12", description = "events per second, all tasks (default: ${DEFAULT-VALUE})")
+    @Option(names = "--event-rate", defaultValue = "12",
+            description = "events per second, all tasks (default: ${DEFAULT-VALUE})")
     double eventRate;
 
     @Option(names = "--example-rate", defaultValue = "12",
@@ -58,7 +61,8 @@ public final class BenchFaultsCommand implements Callable<Integer> {
             description = "window.retrainEvery of each task: new versions keep coming (default: ${DEFAULT-VALUE})")
     int retrainEvery;
 
-    @Option(names = "--partitions", defaultValue = "3", description = "partitions per task topic (default: ${DEFAULT-VALUE})")
+    @Option(names = "--partitions", defaultValue = "3",
+            description = "partitions per task topic (default: ${DEFAULT-VALUE})")
     int partitions;
 
     @Option(names = "--settle", defaultValue = "10s", converter = DurationConverter.class,
@@ -66,7 +70,8 @@ public final class BenchFaultsCommand implements Callable<Integer> {
     Duration settle;
 
     @Option(names = "--drain", defaultValue = "60s", converter = DurationConverter.class,
-            description = "longest wait for a step's events to get a prediction or a dead letter (default: ${DEFAULT-VALUE})")
+            description = "longest wait for a step's events to get a prediction or a dead letter "
+                    + "(default: ${DEFAULT-VALUE})")
     Duration drain;
 
     @Option(names = "--broker-down", defaultValue = "20s", converter = DurationConverter.class,
@@ -74,7 +79,8 @@ public final class BenchFaultsCommand implements Callable<Integer> {
     Duration brokerDown;
 
     @Option(names = "--large-record-wait", defaultValue = "90s", converter = DurationConverter.class,
-            description = "how long the large-record step watches the injected records' fate (default: ${DEFAULT-VALUE})")
+            description = "how long the large-record step watches the injected records' fate "
+                    + "(default: ${DEFAULT-VALUE})")
     Duration largeRecordWait;
 
     @Option(names = "--start-timeout", defaultValue = "180s", converter = DurationConverter.class,
@@ -94,13 +100,14 @@ public final class BenchFaultsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // This process's own lines tell the story; its Kafka clients complain loudly while the broker is down on purpose.
+        // This process's own lines tell the story; its Kafka clients complain while the broker is down on purpose.
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
-        System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.common", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.common", "error");
         Path dir = runDir != null ? runDir : Path.of(".streamtune", "bench-faults",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        FaultScenario.Options options = new FaultScenario.Options(dir, eventRate, exampleRate, retrainEvery, partitions, steps,
-                scorerKills, trainerKills, settle, drain, brokerDown, largeRecordWait, startTimeout, warmupTimeout, seed);
+        FaultScenario.Options options = new FaultScenario.Options(dir, eventRate, exampleRate, retrainEvery, partitions,
+                steps, scorerKills, trainerKills, settle, drain, brokerDown, largeRecordWait, startTimeout,
+                warmupTimeout, seed);
         try {
             Map<String, Object> report = new FaultScenario(options, System.out).run();
             System.out.println(Json.writeString(report));
@@ -130,7 +137,8 @@ public final class BenchFaultsCommand implements Callable<Integer> {
             try {
                 return Setting.parseDuration(value);
             } catch (RuntimeException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration: use e.g. 500ms, 20s or 2m");
+                throw new CommandLine.TypeConversionException("'" + value
+                        + "' is not a duration: use e.g. 500ms, 20s or 2m");
             }
         }
     }

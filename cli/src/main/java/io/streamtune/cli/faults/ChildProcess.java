@@ -7,11 +7,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -92,7 +97,8 @@ public final class ChildProcess {
     public int kill(Duration timeout) throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException(name + " (pid " + pid() + ") still runs " + timeout.toSeconds() + " s after SIGKILL");
+            throw new IllegalStateException(name + " (pid " + pid() + ") still runs " + timeout.toSeconds()
+                    + " s after SIGKILL");
         }
         return process.exitValue();
     }
@@ -141,6 +147,43 @@ public final class ChildProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
+    }
+
+    /**
+     * When a log line was written (epoch ms), from the {@code HH:mm:ss.SSS} it starts with (the services' log
+     * format), taken on the day that puts it closest to {@code nearMillis}; empty for a line without one.
+     */
+    public static OptionalLong lineTime(String line, long nearMillis) {
+        if (line.length() < 12 || line.charAt(2) != ':' || line.charAt(5) != ':' || line.charAt(8) != '.') {
+            return OptionalLong.empty();
+        }
+        try {
+            LocalTime t = LocalTime.parse(line.substring(0, 12));
+            ZoneId zone = ZoneId.systemDefault();
+            LocalDate day = Instant.ofEpochMilli(nearMillis).atZone(zone).toLocalDate();
+            long best = Long.MAX_VALUE;
+            long at = 0;
+            for (LocalDate d : List.of(day.minusDays(1), day, day.plusDays(1))) {
+                long ms = d.atTime(t).atZone(zone).toInstant().toEpochMilli();
+                if (Math.abs(ms - nearMillis) < best) {
+                    best = Math.abs(ms - nearMillis);
+                    at = ms;
+                }
+            }
+            return OptionalLong.of(at);
+        } catch (java.time.format.DateTimeParseException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** When the first line of its log containing {@code text} was written (epoch ms), or empty. */
+    public OptionalLong firstLogged(String text) {
+        for (String line : follow().newLines()) {
+            if (line.contains(text)) {
+                return lineTime(line, System.currentTimeMillis());
+            }
+        }
+        return OptionalLong.empty();
     }
 
     /** Its log file read forward from where the last call stopped: lines written since (complete lines only). */

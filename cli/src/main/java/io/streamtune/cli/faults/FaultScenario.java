@@ -105,8 +105,9 @@ public final class FaultScenario {
      * @param warmupTimeout     longest wait for the first versions of every task
      * @param seed              seed of the feed's texts
      */
-    public record Options(Path runDir, double eventsPerSecond, double examplesPerSecond, int retrainEvery, int partitions,
-                          List<Step> steps, int scorerKills, int trainerKills, Duration settle, Duration drain,
+    public record Options(Path runDir, double eventsPerSecond, double examplesPerSecond, int retrainEvery,
+                          int partitions, List<Step> steps, int scorerKills, int trainerKills, Duration settle,
+                          Duration drain,
                           Duration brokerDown, Duration largeRecordWait, Duration startTimeout, Duration warmupTimeout,
                           long seed) {
         public Options {
@@ -158,7 +159,8 @@ public final class FaultScenario {
         long t0 = System.currentTimeMillis();
         double loadAtStart = loadAverage();
         Files.createDirectories(options.runDir());
-        out.printf(Locale.ROOT, "run directory %s (config, logs/, broker data, scorer state); load average %.2f on %d cores%n",
+        out.printf(Locale.ROOT,
+                "run directory %s (config, logs/, broker data, scorer state); load average %.2f on %d cores%n",
                 options.runDir().toAbsolutePath(), loadAtStart, Runtime.getRuntime().availableProcessors());
         try (Supervisor s = new Supervisor(options.runDir(), JvmCommand.STREAMTUNE_MAIN)) {
             supervisor = s;
@@ -188,7 +190,8 @@ public final class FaultScenario {
     private void startAll() throws Exception {
         brokerPort = EmbeddedKafkaBroker.freePort();
         FaultRunConfig c = new FaultRunConfig("localhost:" + brokerPort, options.runDir().resolve("scorer-state"),
-                options.partitions(), options.retrainEvery(), EmbeddedKafkaBroker.freePort(), EmbeddedKafkaBroker.freePort());
+                options.partitions(), options.retrainEvery(), EmbeddedKafkaBroker.freePort(),
+                EmbeddedKafkaBroker.freePort());
         configFile = options.runDir().resolve("streamtune.yaml");
         Files.writeString(configFile, c.yaml(), StandardCharsets.UTF_8);
         config = c.parse();
@@ -206,9 +209,9 @@ public final class FaultScenario {
                 scorerHealth.port());
         trainer = supervisor.launch("trainer", List.of("trainer", "--config", configFile.toString()));
         scorer = supervisor.launch("scorer", List.of("scoring", "--config", configFile.toString()));
-        long trainerUp = awaitTrainerUp(trainer);
-        long scorerUp = awaitScorerRunning(scorer);
-        out.printf(Locale.ROOT, "trainer UP after %.1f s, scorer RUNNING after %.1f s%n",
+        long trainerUp = supervisor.awaitReady(trainer, this::trainerNotRunning, options.startTimeout(), HEALTH_POLL);
+        long scorerUp = supervisor.awaitReady(scorer, this::scorerNotRunning, options.startTimeout(), HEALTH_POLL);
+        out.printf(Locale.ROOT, "trainer running after %.1f s, scorer RUNNING after %.1f s%n",
                 (trainerUp - trainer.startedAtMillis()) / 1000.0, (scorerUp - scorer.startedAtMillis()) / 1000.0);
         feed = new SteadyFeed(clients, ledger, currentStep::get, options.eventsPerSecond(), options.examplesPerSecond(),
                 options.seed());
@@ -222,24 +225,60 @@ public final class FaultScenario {
         boolean[] ready = {false};
         supervisor.awaitReady(b, () -> {
             log.newLines().forEach(l -> ready[0] |= l.contains("Kafka broker ready at"));
-            return ready[0];
+            return ready[0] ? null : "its log does not say \"Kafka broker ready\" yet";
         }, options.startTimeout(), HEALTH_POLL);
         return b;
     }
 
-    private long awaitScorerRunning(ChildProcess s) throws Exception {
-        return supervisor.awaitReady(s, () -> "RUNNING".equals(scorerHealth.read().map(h -> h.path("streams").asText())
-                .orElse("")), options.startTimeout(), HEALTH_POLL);
+    /** Null when the scorer's /health says Kafka Streams RUNNING, else what it says. */
+    private String scorerNotRunning() throws InterruptedException {
+        Optional<JsonNode> h = scorerHealth.read();
+        return h.map(x -> "RUNNING".equals(x.path("streams").asText())).orElse(false) ? null
+                : HealthProbe.summary(h) + h.map(x -> ", Kafka Streams " + x.path("streams").asText()).orElse("");
     }
 
-    private long awaitTrainerUp(ChildProcess t) throws Exception {
-        return supervisor.awaitReady(t, () -> "UP".equals(HealthProbe.status(trainerHealth.read())), options.startTimeout(),
-                HEALTH_POLL);
+    /** Null when the scorer's /health says UP with Kafka Streams RUNNING, else what it says. */
+    private String scorerNotUp() throws InterruptedException {
+        Optional<JsonNode> h = scorerHealth.read();
+        return "UP".equals(HealthProbe.status(h)) && scorerNotRunning() == null ? null : HealthProbe.summary(h);
+    }
+
+    /**
+     * Null when the trainer's loop runs: /health UP, or DEGRADED (running, but its Kafka probe went unanswered:
+     * on a loaded machine a 5 s probe can time out while the loop trains and publishes).
+     */
+    private String trainerNotRunning() throws InterruptedException {
+        Optional<JsonNode> h = trainerHealth.read();
+        String status = HealthProbe.status(h);
+        return status.equals("UP") || status.equals("DEGRADED") ? null : HealthProbe.summary(h);
+    }
+
+    /** Null when the trainer's /health says UP. */
+    private String trainerNotUp() throws InterruptedException {
+        Optional<JsonNode> h = trainerHealth.read();
+        return "UP".equals(HealthProbe.status(h)) ? null : HealthProbe.summary(h);
+    }
+
+    /**
+     * Waits for a component within a step; a component that does not come back is the step's problem (with its
+     * log), not the end of the run.
+     *
+     * @return when it was ready (epoch ms), or null
+     */
+    private Long awaitInStep(StepResult r, ChildProcess c, Supervisor.ReadyCheck check, String what)
+            throws InterruptedException {
+        try {
+            return supervisor.awaitReady(c, check, options.startTimeout(), HEALTH_POLL);
+        } catch (Supervisor.ComponentFailedException e) {
+            r.problem(what + ": " + e.getMessage().replace("\n", " / "));
+            return null;
+        }
     }
 
     private void warmUp() throws Exception {
         StepResult r = new StepResult(0, "warm-up", "stream until every task has a model version in service");
-        out.printf("[0] warm-up: streaming %.0f events/s and %.0f examples/s until every task has a version in service ...%n",
+        out.printf("[0] warm-up: streaming %.0f events/s and %.0f examples/s until every task has a version in service"
+                + " ...%n",
                 options.eventsPerSecond(), options.examplesPerSecond());
         long start = System.currentTimeMillis();
         long deadline = start + options.warmupTimeout().toMillis();
@@ -278,10 +317,12 @@ public final class FaultScenario {
                             : "kill -9 the trainer, restart it";
                     case BROKER_RESTART -> "kill -9 the broker, restart it on the same data directory after "
                             + options.brokerDown().toSeconds() + " s";
-                    case BAD_MODEL -> "stop the trainer; garbage and an older genuine version last on " + TaskTopics.MODELS
+                    case BAD_MODEL -> "stop the trainer; garbage and an older genuine version last on "
+                            + TaskTopics.MODELS
                             + "; kill -9 and restart the scorer; restart the trainer";
                     case LARGE_RECORD -> "inject a " + Injections.LARGE_EVENT_BYTES + "-byte valid event and a "
-                            + Injections.LARGE_MALFORMED_BYTES + "-byte malformed record (zstd, no key, as kcat sends them)";
+                            + Injections.LARGE_MALFORMED_BYTES
+                            + "-byte malformed record (zstd, no key, as kcat sends them)";
                 };
                 plan.add(new StepResult(plan.size() + 1, name, fault));
             }
@@ -307,9 +348,12 @@ public final class FaultScenario {
         expectSigkill(r, scorer, code);
         long restartAt = System.currentTimeMillis();
         scorer = supervisor.launch("scorer", List.of("scoring", "--config", configFile.toString()));
-        long running = awaitScorerRunning(scorer);
-        r.backToRunning(running - restartAt);
-        r.killToRunning(running - killAt);
+        Long running = awaitInStep(r, scorer, this::scorerNotRunning, "the restarted scorer");
+        if (running != null) {
+            r.backToRunning(running - restartAt);
+            r.killToRunning(running - killAt);
+            scorerPhases(r, scorer, restartAt);
+        }
         r.detail("faultAtMillis", killAt);
         r.detail("restartAtMillis", restartAt);
     }
@@ -356,9 +400,13 @@ public final class FaultScenario {
         }
         long restartAt = System.currentTimeMillis();
         trainer = supervisor.launch("trainer", List.of("trainer", "--config", configFile.toString()));
-        long up = awaitTrainerUp(trainer);
-        r.backToRunning(up - restartAt);
-        r.killToRunning(up - killAt);
+        Long up = awaitInStep(r, trainer, this::trainerNotRunning, "the restarted trainer");
+        if (up != null) {
+            r.backToRunning(up - restartAt);
+            r.killToRunning(up - killAt);
+            r.detail("trainerHealthWhenBack", HealthProbe.summary(trainerHealth.read()));
+            trainer.firstLogged("started for tasks").ifPresent(t -> r.detail("trainerStartupMs", t - restartAt));
+        }
         r.detail("faultAtMillis", killAt);
         r.detail("restartAtMillis", restartAt);
     }
@@ -388,15 +436,15 @@ public final class FaultScenario {
         long brokerReady = System.currentTimeMillis();
         r.detail("brokerReadyMs", brokerReady - restartAt);
         ensureRunning(r); // issue 9 #4: a service that gave up during the outage is a problem, and is restarted
-        long scorerUp = supervisor.awaitReady(scorer, () -> {
-            Optional<JsonNode> h = scorerHealth.read();
-            return "UP".equals(HealthProbe.status(h)) && h.map(x -> "RUNNING".equals(x.path("streams").asText())).orElse(false);
-        }, options.startTimeout(), HEALTH_POLL);
-        r.backToRunning(scorerUp - restartAt);
-        r.killToRunning(scorerUp - killAt);
-        long trainerUp = supervisor.awaitReady(trainer, () -> "UP".equals(HealthProbe.status(trainerHealth.read())),
-                options.startTimeout(), HEALTH_POLL);
-        r.detail("trainerUpMs", trainerUp - restartAt);
+        Long scorerUp = awaitInStep(r, scorer, this::scorerNotUp, "the scorer after the broker's restart");
+        if (scorerUp != null) {
+            r.backToRunning(scorerUp - restartAt);
+            r.killToRunning(scorerUp - killAt);
+        }
+        Long trainerUp = awaitInStep(r, trainer, this::trainerNotUp, "the trainer after the broker's restart");
+        if (trainerUp != null) {
+            r.detail("trainerUpMs", trainerUp - restartAt);
+        }
         r.detail("faultAtMillis", killAt);
         r.detail("restartAtMillis", restartAt);
     }
@@ -452,7 +500,8 @@ public final class FaultScenario {
         Map<String, String> refused = new LinkedHashMap<>();
         scorerHealth.read().ifPresent(h -> tasks.forEach(t -> {
             JsonNode rej = h.path("tasks").path(t).path("lastRejected");
-            refused.put(t, rej.isObject() ? "v" + rej.path("version").asText() + " " + rej.path("reason").asText() : "nothing");
+            refused.put(t, rej.isObject() ? "v" + rej.path("version").asText() + " " + rej.path("reason").asText()
+                    : "nothing");
         }));
         r.detail("liveScorerRefused", refused);
         Map<String, Long> liveFinal = live;
@@ -467,9 +516,12 @@ public final class FaultScenario {
         expectSigkill(r, scorer, killCode);
         long restartAt = System.currentTimeMillis();
         scorer = supervisor.launch("scorer", List.of("scoring", "--config", configFile.toString()));
-        long running = awaitScorerRunning(scorer);
-        r.backToRunning(running - restartAt);
-        r.killToRunning(running - killAt);
+        Long running = awaitInStep(r, scorer, this::scorerNotRunning, "the restarted scorer");
+        if (running != null) {
+            r.backToRunning(running - restartAt);
+            r.killToRunning(running - killAt);
+            scorerPhases(r, scorer, restartAt);
+        }
         Map<String, Long> after = serving();
         r.detail("servingAfterRestart", after);
         Thread.sleep(5_000);
@@ -477,14 +529,16 @@ public final class FaultScenario {
         r.detail("servingFiveSecondsLater", later);
         newestValid.forEach((task, v) -> {
             if (!v.equals(after.get(task)) || !v.equals(later.get(task))) {
-                r.problem("task " + task + ": after the restart the scorer serves " + version(after.get(task)) + " (5 s later "
+                r.problem("task " + task + ": after the restart the scorer serves " + version(after.get(task))
+                        + " (5 s later "
                         + version(later.get(task)) + "); the newest valid version is v" + v);
             }
         });
         r.detail("newestValidServed", newestValid.entrySet().stream()
-                .allMatch(e -> e.getValue().equals(after.get(e.getKey())) && e.getValue().equals(later.get(e.getKey()))));
+                .allMatch(e -> e.getValue().equals(after.get(e.getKey()))
+                        && e.getValue().equals(later.get(e.getKey()))));
         trainer = supervisor.launch("trainer", List.of("trainer", "--config", configFile.toString()));
-        awaitTrainerUp(trainer);
+        awaitInStep(r, trainer, this::trainerNotRunning, "the restarted trainer");
         Map<String, Long> champions = new TreeMap<>();
         for (String line : trainer.follow().newLines()) {
             Matcher m = CHAMPION_AT_START.matcher(line);
@@ -522,9 +576,10 @@ public final class FaultScenario {
         ChildProcess.LogFollower log = scorer.follow();
         log.newLines();
         long at = System.currentTimeMillis();
-        RecordMetadata big = inject(topic, Injections.paddedEvent(bigId, Injections.LARGE_EVENT_BYTES), bigId, step, at);
-        RecordMetadata bad = inject(topic, Injections.unterminatedJson(badId, Injections.LARGE_MALFORMED_BYTES), badId, step,
+        RecordMetadata big = inject(topic, Injections.paddedEvent(bigId, Injections.LARGE_EVENT_BYTES), bigId, step,
                 at);
+        RecordMetadata bad = inject(topic, Injections.unterminatedJson(badId, Injections.LARGE_MALFORMED_BYTES), badId,
+                step, at);
         r.detail("bigEventAt", topic + "-" + big.partition() + "@" + big.offset());
         r.detail("malformedAt", topic + "-" + bad.partition() + "@" + bad.offset());
         r.detail("faultAtMillis", at);
@@ -545,7 +600,8 @@ public final class FaultScenario {
                 }
             }
             boolean accounted = ledger.accounted(bigId) && ledger.accounted(badId);
-            boolean flowing = tasks.stream().allMatch(t -> ledger.predictedEventsProducedFrom(at + 1_000, t + "-e-") > 0);
+            boolean flowing = tasks.stream()
+                    .allMatch(t -> ledger.predictedEventsProducedFrom(at + 1_000, t + "-e-") > 0);
             if (accounted && flowing) {
                 if (settledAt < 0) {
                     settledAt = System.currentTimeMillis();
@@ -572,7 +628,8 @@ public final class FaultScenario {
         r.detail("scorerLogExcerpts", excerpts);
         ledger.firstPredictionOfEventsProducedFrom(at, "").ifPresent(t -> r.resumed(t - at));
         if (!ledger.accounted(bigId)) {
-            r.problem("the " + Injections.LARGE_EVENT_BYTES + "-byte event has neither a prediction nor a dead letter after "
+            r.problem("the " + Injections.LARGE_EVENT_BYTES
+                    + "-byte event has neither a prediction nor a dead letter after "
                     + watched / 1000 + " s");
         }
         if (!ledger.accounted(badId)) {
@@ -581,7 +638,8 @@ public final class FaultScenario {
         }
         after.forEach((t, n) -> {
             if (n == 0) {
-                r.problem("task " + t + ": no prediction for the events produced after the injection (watched " + watched / 1000
+                r.problem("task " + t + ": no prediction for the events produced after the injection (watched "
+                        + watched / 1000
                         + " s)");
             }
         });
@@ -614,6 +672,20 @@ public final class FaultScenario {
 
     // ---------------------------------------------------------------- between steps
 
+    /**
+     * Splits a scorer restart in two, from its log: the JVM's start, the encoders, topics and model history up
+     * to Kafka Streams' start ({@code startupMs}), and Kafka Streams from its start to RUNNING ({@code
+     * streamsToRunningMs}: the group's part, which static membership keeps short).
+     */
+    private static void scorerPhases(StepResult r, ChildProcess s, long restartAt) {
+        OptionalLong streamsStart = s.firstLogged("Kafka Streams CREATED -> REBALANCING");
+        OptionalLong running = s.firstLogged("-> RUNNING");
+        streamsStart.ifPresent(t -> r.detail("startupMs", t - restartAt));
+        if (streamsStart.isPresent() && running.isPresent()) {
+            r.detail("streamsToRunningMs", running.getAsLong() - streamsStart.getAsLong());
+        }
+    }
+
     /** Restarts a component that exited by itself since the last step, and says so. */
     private void ensureRunning(StepResult r) throws Exception {
         if (!broker.isAlive()) {
@@ -623,12 +695,12 @@ public final class FaultScenario {
         if (!trainer.isAlive()) {
             r.problem(exitedNote(trainer));
             trainer = supervisor.launch("trainer", List.of("trainer", "--config", configFile.toString()));
-            awaitTrainerUp(trainer);
+            awaitInStep(r, trainer, this::trainerNotRunning, "the trainer restarted by the bench");
         }
         if (!scorer.isAlive()) {
             r.problem(exitedNote(scorer));
             scorer = supervisor.launch("scorer", List.of("scoring", "--config", configFile.toString()));
-            awaitScorerRunning(scorer);
+            awaitInStep(r, scorer, this::scorerNotRunning, "the scorer restarted by the bench");
         }
     }
 
@@ -724,8 +796,9 @@ public final class FaultScenario {
         long duplicated = 0;
         for (StepResult r : results) {
             DeliveryLedger.StepCounts c = ledger.counts(r.index());
-            out.printf("%-18s %7d %7d %6d %5d %4d %9s %9s  %s%n", r.index() + " " + r.name(), c.eventsIn() + c.injectedIn(),
-                    c.predictions(), c.deadLetterTotal(), c.lost(), c.duplicated(), StepResult.seconds(r.backToRunningMs()),
+            out.printf("%-18s %7d %7d %6d %5d %4d %9s %9s  %s%n", r.index() + " " + r.name(),
+                    c.eventsIn() + c.injectedIn(), c.predictions(), c.deadLetterTotal(), c.lost(), c.duplicated(),
+                    StepResult.seconds(r.backToRunningMs()),
                     StepResult.seconds(r.resumedMs()), r.servingText());
             steps.add(r.toMap(c));
             r.problems().forEach(p -> problems.add(r.name() + ": " + p));
@@ -779,6 +852,7 @@ public final class FaultScenario {
     /**
      * Guarantee 1 across trainer kills: the windows of the published versions of each task, per
      * partition, follow each other without gap or overlap, and no version number is published twice.
+     * Each gap or overlap is named (task, partition, versions, offsets).
      */
     private Map<String, Object> trainerWindows() {
         Map<String, Object> w = new LinkedHashMap<>();
@@ -789,29 +863,44 @@ public final class FaultScenario {
             long gaps = 0;
             long overlaps = 0;
             long twice = 0;
+            List<String> findings = new ArrayList<>();
             Map<String, Long> newest = new TreeMap<>();
             for (String task : tasks) {
-                Map<Long, Integer> numbers = new TreeMap<>();
-                Map<Integer, List<WindowRange>> byPartition = new TreeMap<>();
+                TreeMap<Long, Integer> numbers = new TreeMap<>();
+                Map<Integer, List<long[]>> byPartition = new TreeMap<>(); // {version, from, to}
                 for (ModelEvent e : history.get(task).events()) {
                     if (e.decision() != ModelEvent.Decision.PUBLISHED) {
                         continue;
                     }
                     published++;
                     numbers.merge(e.version(), 1, Integer::sum);
-                    e.window().forEach(range -> byPartition.computeIfAbsent(range.partition(), p -> new ArrayList<>()).add(range));
+                    for (WindowRange range : e.window()) {
+                        byPartition.computeIfAbsent(range.partition(), p -> new ArrayList<>())
+                                .add(new long[] {e.version(), range.fromOffset(), range.toOffset()});
+                    }
                 }
+                numbers.forEach((v, n) -> {
+                    if (n > 1) {
+                        findings.add(task + " v" + v + " published " + n + " times");
+                    }
+                });
                 twice += numbers.values().stream().filter(n -> n > 1).count();
-                newest.put(task, numbers.isEmpty() ? 0 : ((TreeMap<Long, Integer>) numbers).lastKey());
-                for (List<WindowRange> ranges : byPartition.values()) {
-                    ranges.sort(java.util.Comparator.comparingLong(WindowRange::fromOffset));
+                newest.put(task, numbers.isEmpty() ? 0 : numbers.lastKey());
+                for (Map.Entry<Integer, List<long[]>> e : byPartition.entrySet()) {
+                    List<long[]> ranges = e.getValue();
+                    ranges.sort(java.util.Comparator.<long[]>comparingLong(x -> x[0]));
                     for (int i = 1; i < ranges.size(); i++) {
-                        long prevTo = ranges.get(i - 1).toOffset();
-                        long from = ranges.get(i).fromOffset();
-                        if (from > prevTo + 1) {
+                        long[] prev = ranges.get(i - 1);
+                        long[] cur = ranges.get(i);
+                        String where = task + ".examples-" + e.getKey() + ": v" + cur[0] + " covers " + cur[1] + ".."
+                                + cur[2]
+                                + ", v" + prev[0] + " ended at " + prev[2];
+                        if (cur[1] > prev[2] + 1) {
                             gaps++;
-                        } else if (from <= prevTo) {
+                            findings.add("gap " + where);
+                        } else if (cur[1] <= prev[2]) {
                             overlaps++;
+                            findings.add("overlap " + where);
                         }
                     }
                 }
@@ -821,6 +910,7 @@ public final class FaultScenario {
             w.put("gaps", gaps);
             w.put("overlaps", overlaps);
             w.put("versionsPublishedTwice", twice);
+            w.put("findings", findings.size() <= 10 ? findings : findings.subList(0, 10));
         } catch (RuntimeException e) {
             w.put("error", e.toString());
         }

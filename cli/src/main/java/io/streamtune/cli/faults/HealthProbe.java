@@ -22,7 +22,8 @@ import io.streamtune.common.serde.Json;
  * }</pre>
  */
 public final class HealthProbe {
-    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    /** Generous: on a loaded machine a healthy service can take seconds to answer. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final int port;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
@@ -30,7 +31,8 @@ public final class HealthProbe {
 
     public HealthProbe(int port) {
         this.port = port;
-        this.request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health")).timeout(TIMEOUT).GET().build();
+        this.request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health")).timeout(TIMEOUT).GET()
+                .build();
     }
 
     public int port() {
@@ -52,7 +54,7 @@ public final class HealthProbe {
         return health.map(h -> h.path("status").asText("?")).orElse("NO ANSWER");
     }
 
-    /** The status with its reasons, shortened, e.g. {@code DEGRADED: cannot reach Kafka at localhost:9092 since ...}. */
+    /** The status with its reasons, shortened, e.g. {@code DEGRADED: cannot reach Kafka at localhost:N since T}. */
     public static String summary(Optional<JsonNode> health) {
         if (health.isEmpty()) {
             return "NO ANSWER";

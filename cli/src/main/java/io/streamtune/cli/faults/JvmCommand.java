@@ -29,7 +29,8 @@ public final class JvmCommand {
     }
 
     /** {@code java options -cp classPath mainClass args...}. */
-    public static List<String> of(Path java, List<String> options, String classPath, String mainClass, List<String> args) {
+    public static List<String> of(Path java, List<String> options, String classPath, String mainClass,
+                                  List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.addAll(options);

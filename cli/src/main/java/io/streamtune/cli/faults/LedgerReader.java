@@ -50,7 +50,8 @@ public final class LedgerReader implements AutoCloseable {
     public LedgerReader(KafkaClients clients, List<String> tasks, DeliveryLedger ledger) {
         this.ledger = ledger;
         this.consumer = clients.consumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
         List<TopicPartition> partitions = new ArrayList<>();
         for (String task : tasks) {
             TaskTopics t = TaskTopics.of(task);

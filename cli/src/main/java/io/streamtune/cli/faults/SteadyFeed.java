@@ -118,18 +118,20 @@ public final class SteadyFeed implements AutoCloseable {
         TaskTopics topics = TaskTopics.of(task.task());
         int step = currentStep.getAsInt();
         DeliveryLedger.Kind kind = example ? DeliveryLedger.Kind.EXAMPLE : DeliveryLedger.Kind.EVENT;
-        producer.send(new ProducerRecord<>(example ? topics.examples() : topics.events(), id.getBytes(StandardCharsets.UTF_8),
-                Json.write(json)), (metadata, e) -> {
-                    if (e == null) {
-                        ledger.produced(id, kind, step, at);
-                    } else {
-                        failed.incrementAndGet();
-                        ledger.sendFailed(step);
-                        if (failuresLogged.incrementAndGet() <= 5) {
-                            log.warn("[bench-faults] the feed's producer gave up on {}: {}", id, e.toString());
-                        }
-                    }
-                });
+        String topic = example ? topics.examples() : topics.events();
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
+                Json.write(json));
+        producer.send(record, (metadata, e) -> {
+            if (e == null) {
+                ledger.produced(id, kind, step, at);
+            } else {
+                failed.incrementAndGet();
+                ledger.sendFailed(step);
+                if (failuresLogged.incrementAndGet() <= 5) {
+                    log.warn("[bench-faults] the feed's producer gave up on {}: {}", id, e.toString());
+                }
+            }
+        });
         sent.incrementAndGet();
     }
 

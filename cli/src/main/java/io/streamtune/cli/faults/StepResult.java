@@ -101,10 +101,11 @@ public final class StepResult {
         return List.copyOf(problems);
     }
 
-    /** One line of figures, e.g. {@code events 412 | predictions 412 | dead letters 0 | lost 0 | duplicated 0 | ...}. */
+    /** One line of figures, e.g. {@code events 412 | predictions 412 | dead letters 0 | lost 0 | ...}. */
     public String line(DeliveryLedger.StepCounts c) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "events %d%s | predictions %d | dead letters %d%s | lost %d | duplicated %d",
+        s.append(String.format(Locale.ROOT,
+                "events %d%s | predictions %d | dead letters %d%s | lost %d | duplicated %d",
                 c.eventsIn(), c.injectedIn() > 0 ? " (+" + c.injectedIn() + " injected)" : "", c.predictions(),
                 c.deadLetterTotal(), c.deadLetters().isEmpty() ? "" : " " + c.deadLetters(), c.lost(), c.duplicated()));
         if (c.predictedAndDeadLettered() > 0) {

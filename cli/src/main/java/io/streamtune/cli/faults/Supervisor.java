@@ -14,14 +14,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts components as child JVMs ({@link JvmCommand}), each incarnation with its own log file
- * {@code <runDir>/logs/<component>-<n>.log}, waits for them to be ready, and makes sure none outlives
- * the run: {@link #close()} stops every child still running (SIGTERM, then SIGKILL), and so does a
- * shutdown hook when the JVM ends early (Ctrl-C, an error).
+ * {@code <runDir>/logs/<component>-<n>.log} and without the {@code STREAMTUNE_*} variables of this
+ * environment (the run's configuration file says where Kafka is), waits for them to be ready, and
+ * makes sure none outlives the run: {@link #close()} stops every child still running (SIGTERM, then
+ * SIGKILL), and so does a shutdown hook when the JVM ends early (Ctrl-C, an error).
  *
  * <pre>{@code
  * try (Supervisor s = new Supervisor(runDir, JvmCommand.STREAMTUNE_MAIN)) {
  *     ChildProcess broker = s.launch("broker", List.of("broker", "--data", dir, "--port", "9092"));
- *     s.awaitReady(broker, () -> logSaysReady(broker), Duration.ofSeconds(60), Duration.ofMillis(100));
+ *     s.awaitReady(broker, () -> logSaysReady(broker) ? null : "no ready line yet", Duration.ofSeconds(60),
+ *             Duration.ofMillis(100));
  *     broker.kill(Duration.ofSeconds(10));    // SIGKILL
  * }
  * }</pre>
@@ -31,10 +33,13 @@ public final class Supervisor implements AutoCloseable {
     /** Lines of a component's log shown when it fails to start. */
     static final int TAIL_LINES = 25;
 
-    /** Whether a component is ready; may throw (e.g. its endpoint does not answer yet: not ready). */
+    /**
+     * Whether a component is ready: null when it is, else what it says instead (for the message when it
+     * never is); may throw (e.g. its endpoint does not answer yet: not ready).
+     */
     @FunctionalInterface
     public interface ReadyCheck {
-        boolean ready() throws Exception;
+        String notReadyBecause() throws Exception;
     }
 
     /** A component did not start: the message names it and quotes the end of its log. */
@@ -85,7 +90,7 @@ public final class Supervisor implements AutoCloseable {
     }
 
     /**
-     * Polls {@code check} every {@code pollEvery} until it says ready.
+     * Polls {@code check} every {@code pollEvery} until it says ready (null).
      *
      * @return when it was ready (epoch ms)
      * @throws ComponentFailedException when the process exits first or {@code timeout} passes: the message
@@ -94,16 +99,17 @@ public final class Supervisor implements AutoCloseable {
     public long awaitReady(ChildProcess child, ReadyCheck check, Duration timeout, Duration pollEvery)
             throws ComponentFailedException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Exception last = null;
+        String last = null;
         while (true) {
             try {
-                if (check.ready()) {
+                last = check.notReadyBecause();
+                if (last == null) {
                     return System.currentTimeMillis();
                 }
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
-                last = e;
+                last = e.toString();
             }
             OptionalInt exit = child.exitCode();
             if (exit.isPresent()) {
@@ -111,8 +117,8 @@ public final class Supervisor implements AutoCloseable {
                         + (System.currentTimeMillis() - child.startedAtMillis()) / 1000 + " s");
             }
             if (System.nanoTime() > deadline) {
-                throw failed(child, "not ready within " + timeout.toSeconds() + " s (it still runs"
-                        + (last == null ? "" : "; last check: " + last) + ")");
+                throw failed(child, "not ready within " + timeout.toSeconds() + " s (it still runs; last check: "
+                        + last + ")");
             }
             Thread.sleep(pollEvery.toMillis());
         }
@@ -120,8 +126,8 @@ public final class Supervisor implements AutoCloseable {
 
     /** The failure of {@code child} to start, with why and the end of its log. */
     public static ComponentFailedException failed(ChildProcess child, String why) {
-        StringBuilder m = new StringBuilder(child.name()).append(" (pid ").append(child.pid()).append(") did not start: ")
-                .append(why).append("\nlast lines of ").append(child.logFile()).append(':');
+        StringBuilder m = new StringBuilder(child.name()).append(" (pid ").append(child.pid())
+                .append(") did not start: ").append(why).append("\nlast lines of ").append(child.logFile()).append(':');
         List<String> tail = child.lastLines(TAIL_LINES);
         if (tail.isEmpty()) {
             m.append("\n  (empty)");
