@@ -78,7 +78,7 @@ public final class BenchFaultsCommand implements Callable<Integer> {
             description = "how long the broker stays down (default: ${DEFAULT-VALUE})")
     Duration brokerDown;
 
-    @Option(names = "--large-record-wait", defaultValue = "90s", converter = DurationConverter.class,
+    @Option(names = "--large-record-wait", defaultValue = "60s", converter = DurationConverter.class,
             description = "how long the large-record step watches the injected records' fate "
                     + "(default: ${DEFAULT-VALUE})")
     Duration largeRecordWait;

@@ -117,6 +117,8 @@ public final class FaultScenario {
 
     private static final Duration HEALTH_POLL = Duration.ofMillis(100);
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+    /** A drain ends early after this long without one more event accounted. */
+    private static final Duration NO_PROGRESS = Duration.ofSeconds(30);
     private static final Pattern TRAINING = Pattern.compile("\\[([a-z0-9_-]+) v(\\d+)\\] training a challenger");
     private static final Pattern DECIDED =
             Pattern.compile("\\[([a-z0-9_-]+) v(\\d+)\\] (published|rejected|training failed|shutting down)");
@@ -576,15 +578,17 @@ public final class FaultScenario {
         ChildProcess.LogFollower log = scorer.follow();
         log.newLines();
         long at = System.currentTimeMillis();
-        RecordMetadata big = inject(topic, Injections.paddedEvent(bigId, Injections.LARGE_EVENT_BYTES), bigId, step,
-                at);
-        RecordMetadata bad = inject(topic, Injections.unterminatedJson(badId, Injections.LARGE_MALFORMED_BYTES), badId,
+        // Different partitions, so that the fate of one does not hide the other's (a stuck partition stops at the
+        // first).
+        RecordMetadata big = inject(topic, 0, Injections.paddedEvent(bigId, Injections.LARGE_EVENT_BYTES), bigId,
                 step, at);
+        RecordMetadata bad = inject(topic, options.partitions() > 1 ? 1 : 0,
+                Injections.unterminatedJson(badId, Injections.LARGE_MALFORMED_BYTES), badId, step, at);
         r.detail("bigEventAt", topic + "-" + big.partition() + "@" + big.offset());
         r.detail("malformedAt", topic + "-" + bad.partition() + "@" + bad.offset());
         r.detail("faultAtMillis", at);
         Set<String> healthSeen = new LinkedHashSet<>();
-        List<String> excerpts = new ArrayList<>();
+        Set<String> excerpts = new LinkedHashSet<>();
         int threadFailures = 0;
         long until = at + options.largeRecordWait().toMillis();
         long settledAt = -1;
@@ -594,9 +598,11 @@ public final class FaultScenario {
                 if (line.contains("stream thread failed")) {
                     threadFailures++;
                 }
-                if ((line.contains("TooLarge") || line.contains("too large") || line.contains("RECORD_TOO_LARGE"))
-                        && excerpts.size() < 4) {
-                    excerpts.add(line.length() <= 400 ? line : line.substring(0, 397) + "...");
+                // The lines that say what could not be written where (time stamps cut, so repeats collapse).
+                if ((line.contains("cannot write to") || line.contains("RECORD_TOO_LARGE") || line.contains("TooLarge"))
+                        && excerpts.size() < 8) {
+                    String text = ChildProcess.lineTime(line, at).isPresent() ? line.substring(13) : line;
+                    excerpts.add(text.length() <= 300 ? text : text.substring(0, 297) + "...");
                 }
             }
             boolean accounted = ledger.accounted(bigId) && ledger.accounted(badId);
@@ -625,8 +631,8 @@ public final class FaultScenario {
         r.detail("eventsProducedAfterTheInjectionPredicted", after);
         r.detail("streamThreadFailures", threadFailures);
         r.detail("scorerHealthSeen", List.copyOf(healthSeen));
-        r.detail("scorerLogExcerpts", excerpts);
-        ledger.firstPredictionOfEventsProducedFrom(at, "").ifPresent(t -> r.resumed(t - at));
+        r.detail("scorerLogExcerpts", List.copyOf(excerpts));
+        ledger.firstPredictionOfEventsProducedFrom(at, task + "-e-").ifPresent(t -> r.resumed(t - at));
         if (!ledger.accounted(bigId)) {
             r.problem("the " + Injections.LARGE_EVENT_BYTES
                     + "-byte event has neither a prediction nor a dead letter after "
@@ -648,9 +654,9 @@ public final class FaultScenario {
         }
     }
 
-    private RecordMetadata inject(String topic, byte[] value, String id, int step, long at)
+    private RecordMetadata inject(String topic, int partition, byte[] value, String id, int step, long at)
             throws InterruptedException, ExecutionException, TimeoutException {
-        RecordMetadata m = Injections.sendLikeKcat(clients, topic, value);
+        RecordMetadata m = Injections.sendLikeKcat(clients, topic, partition, value);
         reader.expectAt(topic, m.partition(), m.offset(), id);
         ledger.produced(id, DeliveryLedger.Kind.INJECTED, step, at);
         return m;
@@ -739,10 +745,7 @@ public final class FaultScenario {
             feed.close();
         }
         currentStep.set(r.index() + 1);
-        long drainUntil = System.currentTimeMillis() + options.drain().toMillis();
-        while (!ledger.accounted(r.index()) && System.currentTimeMillis() < drainUntil) {
-            Thread.sleep(250);
-        }
+        drain(() -> ledger.accounted(r.index()));
         Object restartAt = r.details().get("restartAtMillis");
         Object faultAt = r.details().get("faultAtMillis");
         if (restartAt instanceof Long restart && faultAt instanceof Long fault) {
@@ -759,6 +762,25 @@ public final class FaultScenario {
             }
         });
         r.problems().forEach(p -> out.printf("      PROBLEM: %s%n", p));
+    }
+
+    /**
+     * Waits until {@code done}, at most {@code --drain}, and no longer than {@link #NO_PROGRESS} without one more
+     * event accounted (a stalled scorer does not come back by waiting).
+     */
+    private void drain(java.util.function.BooleanSupplier done) throws InterruptedException {
+        long until = System.currentTimeMillis() + options.drain().toMillis();
+        long open = ledger.unaccounted();
+        long progressAt = System.currentTimeMillis();
+        while (!done.getAsBoolean() && System.currentTimeMillis() < until
+                && System.currentTimeMillis() - progressAt < NO_PROGRESS.toMillis()) {
+            Thread.sleep(250);
+            long now = ledger.unaccounted();
+            if (now != open) {
+                open = now;
+                progressAt = System.currentTimeMillis();
+            }
+        }
     }
 
     /** Version in service per task, from the scorer's /health (0: none; empty map: no answer). */
@@ -779,10 +801,7 @@ public final class FaultScenario {
 
     private Map<String, Object> report(long t0, double loadAtStart) throws Exception {
         out.printf("feed stopped; waiting up to %d s for the last events ...%n", options.drain().toSeconds());
-        long drainUntil = System.currentTimeMillis() + options.drain().toMillis();
-        while (!ledger.allAccounted() && System.currentTimeMillis() < drainUntil) {
-            Thread.sleep(250);
-        }
+        drain(ledger::allAccounted);
         Thread.sleep(2_000); // a duplicate, if one were coming, shows now
         out.println();
         out.printf("%-18s %7s %7s %6s %5s %4s %9s %9s  %s%n", "step", "events", "pred", "dlq", "lost", "dup", "RUNNING",

@@ -78,17 +78,18 @@ public final class Injections {
     }
 
     /**
-     * Sends {@code value} without a key to {@code topic}, zstd-compressed, and waits for the broker.
+     * Sends {@code value} without a key to {@code topic}'s {@code partition}, zstd-compressed, as
+     * {@code kcat -P -z zstd -p N} would, and waits for the broker.
      *
      * @return where it was written (the dead letter names this position)
      */
-    public static RecordMetadata sendLikeKcat(KafkaClients clients, String topic, byte[] value)
+    public static RecordMetadata sendLikeKcat(KafkaClients clients, String topic, int partition, byte[] value)
             throws InterruptedException, ExecutionException, TimeoutException {
         try (KafkaProducer<byte[], byte[]> p = clients.producer(Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false", ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_REQUEST_BYTES),
                 ProducerConfig.BUFFER_MEMORY_CONFIG, Integer.toString(4 * MAX_REQUEST_BYTES)))) {
-            return p.send(new ProducerRecord<>(topic, null, value)).get(60, TimeUnit.SECONDS);
+            return p.send(new ProducerRecord<>(topic, partition, null, value)).get(60, TimeUnit.SECONDS);
         }
     }
 
