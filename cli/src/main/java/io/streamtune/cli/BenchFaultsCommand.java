@@ -6,6 +6,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import io.streamtune.cli.faults.FaultScenario;
@@ -78,6 +79,12 @@ public final class BenchFaultsCommand implements Callable<Integer> {
             description = "how long the broker stays down (default: ${DEFAULT-VALUE})")
     Duration brokerDown;
 
+    @Option(names = "--large-records", split = ",", paramLabel = "KIND", defaultValue = "event,malformed",
+            description = "what the large-record step injects: event (1.2 MB valid event, partition 0), malformed "
+                    + "(2 MiB malformed record, partition 1) or both (default: ${DEFAULT-VALUE}); one alone shows its "
+                    + "own fate when the other would stall the scorer first")
+    List<FaultScenario.LargeRecord> largeRecords;
+
     @Option(names = "--large-record-wait", defaultValue = "60s", converter = DurationConverter.class,
             description = "how long the large-record step watches the injected records' fate "
                     + "(default: ${DEFAULT-VALUE})")
@@ -106,8 +113,8 @@ public final class BenchFaultsCommand implements Callable<Integer> {
         Path dir = runDir != null ? runDir : Path.of(".streamtune", "bench-faults",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         FaultScenario.Options options = new FaultScenario.Options(dir, eventRate, exampleRate, retrainEvery, partitions,
-                steps, scorerKills, trainerKills, settle, drain, brokerDown, largeRecordWait, startTimeout,
-                warmupTimeout, seed);
+                steps, scorerKills, trainerKills, settle, drain, brokerDown, Set.copyOf(largeRecords), largeRecordWait,
+                startTimeout, warmupTimeout, seed);
         try {
             Map<String, Object> report = new FaultScenario(options, System.out).run();
             System.out.println(Json.writeString(report));

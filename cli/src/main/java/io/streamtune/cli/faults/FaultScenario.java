@@ -86,6 +86,14 @@ public final class FaultScenario {
         }
     }
 
+    /** The records the large-record step injects. */
+    public enum LargeRecord {
+        /** A valid event padded to {@link Injections#LARGE_EVENT_BYTES}, on partition 0. */
+        EVENT,
+        /** A malformed record of {@link Injections#LARGE_MALFORMED_BYTES}, on partition 1. */
+        MALFORMED
+    }
+
     /**
      * How to run.
      *
@@ -100,6 +108,7 @@ public final class FaultScenario {
      * @param settle            streaming after each step's fault before its figures are taken
      * @param drain             longest wait for a step's events to be accounted
      * @param brokerDown        how long the broker stays down
+     * @param largeRecords      which records the large-record step injects
      * @param largeRecordWait   how long the large-record step watches for the injected records' fate
      * @param startTimeout      longest start of one component
      * @param warmupTimeout     longest wait for the first versions of every task
@@ -107,11 +116,11 @@ public final class FaultScenario {
      */
     public record Options(Path runDir, double eventsPerSecond, double examplesPerSecond, int retrainEvery,
                           int partitions, List<Step> steps, int scorerKills, int trainerKills, Duration settle,
-                          Duration drain,
-                          Duration brokerDown, Duration largeRecordWait, Duration startTimeout, Duration warmupTimeout,
-                          long seed) {
+                          Duration drain, Duration brokerDown, Set<LargeRecord> largeRecords,
+                          Duration largeRecordWait, Duration startTimeout, Duration warmupTimeout, long seed) {
         public Options {
             steps = List.copyOf(steps);
+            largeRecords = Set.copyOf(largeRecords);
         }
     }
 
@@ -322,9 +331,10 @@ public final class FaultScenario {
                     case BAD_MODEL -> "stop the trainer; garbage and an older genuine version last on "
                             + TaskTopics.MODELS
                             + "; kill -9 and restart the scorer; restart the trainer";
-                    case LARGE_RECORD -> "inject a " + Injections.LARGE_EVENT_BYTES + "-byte valid event and a "
-                            + Injections.LARGE_MALFORMED_BYTES
-                            + "-byte malformed record (zstd, no key, as kcat sends them)";
+                    case LARGE_RECORD -> "inject " + String.join(" and ", options.largeRecords().stream().sorted()
+                            .map(k -> k == LargeRecord.EVENT ? "a " + Injections.LARGE_EVENT_BYTES + "-byte valid event"
+                                    : "a " + Injections.LARGE_MALFORMED_BYTES + "-byte malformed record").toList())
+                            + " (zstd, no key, as kcat sends them)";
                 };
                 plan.add(new StepResult(plan.size() + 1, name, fault));
             }
@@ -356,8 +366,7 @@ public final class FaultScenario {
             r.killToRunning(running - killAt);
             scorerPhases(r, scorer, restartAt);
         }
-        r.detail("faultAtMillis", killAt);
-        r.detail("restartAtMillis", restartAt);
+        r.interrupted(killAt, restartAt);
     }
 
     private void trainerKill(StepResult r, boolean whileTraining) throws Exception {
@@ -409,8 +418,16 @@ public final class FaultScenario {
             r.detail("trainerHealthWhenBack", HealthProbe.summary(trainerHealth.read()));
             trainer.firstLogged("started for tasks").ifPresent(t -> r.detail("trainerStartupMs", t - restartAt));
         }
-        r.detail("faultAtMillis", killAt);
-        r.detail("restartAtMillis", restartAt);
+        if (up != null) {
+            // Back at work: the new incarnation's first decision (published or rejected challenger).
+            long until = System.currentTimeMillis() + 90_000;
+            OptionalLong first = OptionalLong.empty();
+            while (first.isEmpty() && System.currentTimeMillis() < until && trainer.isAlive()) {
+                Thread.sleep(250);
+                first = firstDecision(trainer);
+            }
+            first.ifPresent(t -> r.detail("firstDecisionAfterRestartMs", t - restartAt));
+        }
     }
 
     private void brokerRestart(StepResult r) throws Exception {
@@ -447,8 +464,7 @@ public final class FaultScenario {
         if (trainerUp != null) {
             r.detail("trainerUpMs", trainerUp - restartAt);
         }
-        r.detail("faultAtMillis", killAt);
-        r.detail("restartAtMillis", restartAt);
+        r.interrupted(killAt, restartAt);
     }
 
     private void badModel(StepResult r) throws Exception {
@@ -555,8 +571,7 @@ public final class FaultScenario {
                         + "; the newest valid version is v" + v);
             }
         });
-        r.detail("faultAtMillis", killAt);
-        r.detail("restartAtMillis", restartAt);
+        r.interrupted(killAt, restartAt);
     }
 
     private boolean rejectedSince(String task) {
@@ -573,20 +588,25 @@ public final class FaultScenario {
         String task = tasks.get(tasks.size() - 1);
         String topic = TaskTopics.of(task).events();
         int step = r.index();
-        String bigId = task + "-big-1";
-        String badId = task + "-bad-big-1";
         ChildProcess.LogFollower log = scorer.follow();
         log.newLines();
         long at = System.currentTimeMillis();
-        // Different partitions, so that the fate of one does not hide the other's (a stuck partition stops at the
-        // first).
-        RecordMetadata big = inject(topic, 0, Injections.paddedEvent(bigId, Injections.LARGE_EVENT_BYTES), bigId,
-                step, at);
-        RecordMetadata bad = inject(topic, options.partitions() > 1 ? 1 : 0,
-                Injections.unterminatedJson(badId, Injections.LARGE_MALFORMED_BYTES), badId, step, at);
-        r.detail("bigEventAt", topic + "-" + big.partition() + "@" + big.offset());
-        r.detail("malformedAt", topic + "-" + bad.partition() + "@" + bad.offset());
-        r.detail("faultAtMillis", at);
+        // id -> what it is; on different partitions, so that the fate of one does not hide the other's (a stuck
+        // partition stops at the first)
+        Map<String, String> injected = new LinkedHashMap<>();
+        if (options.largeRecords().contains(LargeRecord.EVENT)) {
+            String id = task + "-big-1";
+            RecordMetadata m = inject(topic, 0, Injections.paddedEvent(id, Injections.LARGE_EVENT_BYTES), id, step, at);
+            injected.put(id, "the " + Injections.LARGE_EVENT_BYTES + "-byte valid event");
+            r.detail("bigEventAt", topic + "-" + m.partition() + "@" + m.offset());
+        }
+        if (options.largeRecords().contains(LargeRecord.MALFORMED)) {
+            String id = task + "-bad-big-1";
+            RecordMetadata m = inject(topic, options.partitions() > 1 ? 1 : 0,
+                    Injections.unterminatedJson(id, Injections.LARGE_MALFORMED_BYTES), id, step, at);
+            injected.put(id, "the " + Injections.LARGE_MALFORMED_BYTES + "-byte malformed record");
+            r.detail("malformedAt", topic + "-" + m.partition() + "@" + m.offset());
+        }
         Set<String> healthSeen = new LinkedHashSet<>();
         Set<String> excerpts = new LinkedHashSet<>();
         int threadFailures = 0;
@@ -605,7 +625,7 @@ public final class FaultScenario {
                     excerpts.add(text.length() <= 300 ? text : text.substring(0, 297) + "...");
                 }
             }
-            boolean accounted = ledger.accounted(bigId) && ledger.accounted(badId);
+            boolean accounted = injected.keySet().stream().allMatch(ledger::accounted);
             boolean flowing = tasks.stream()
                     .allMatch(t -> ledger.predictedEventsProducedFrom(at + 1_000, t + "-e-") > 0);
             if (accounted && flowing) {
@@ -622,10 +642,9 @@ public final class FaultScenario {
             }
             Thread.sleep(500);
         }
-        long watched = System.currentTimeMillis() - at;
-        r.detail("watchedMs", watched);
-        r.detail("bigEvent", fate(bigId));
-        r.detail("malformedRecord", fate(badId));
+        long watched = (System.currentTimeMillis() - at) / 1000;
+        r.detail("watchedSeconds", watched);
+        injected.forEach((id, what) -> r.detail(id, fate(id)));
         Map<String, Long> after = new LinkedHashMap<>();
         tasks.forEach(t -> after.put(t, ledger.predictedEventsProducedFrom(at + 1_000, t + "-e-")));
         r.detail("eventsProducedAfterTheInjectionPredicted", after);
@@ -633,20 +652,15 @@ public final class FaultScenario {
         r.detail("scorerHealthSeen", List.copyOf(healthSeen));
         r.detail("scorerLogExcerpts", List.copyOf(excerpts));
         ledger.firstPredictionOfEventsProducedFrom(at, task + "-e-").ifPresent(t -> r.resumed(t - at));
-        if (!ledger.accounted(bigId)) {
-            r.problem("the " + Injections.LARGE_EVENT_BYTES
-                    + "-byte event has neither a prediction nor a dead letter after "
-                    + watched / 1000 + " s");
-        }
-        if (!ledger.accounted(badId)) {
-            r.problem("the " + Injections.LARGE_MALFORMED_BYTES + "-byte malformed record has no dead letter after "
-                    + watched / 1000 + " s");
-        }
+        injected.forEach((id, what) -> {
+            if (!ledger.accounted(id)) {
+                r.problem(what + " (" + id + ") has neither a prediction nor a dead letter after " + watched + " s");
+            }
+        });
         after.forEach((t, n) -> {
             if (n == 0) {
                 r.problem("task " + t + ": no prediction for the events produced after the injection (watched "
-                        + watched / 1000
-                        + " s)");
+                        + watched + " s)");
             }
         });
         if (threadFailures > 0 && healthSeen.stream().allMatch(s -> s.startsWith("UP"))) {
@@ -677,6 +691,17 @@ public final class FaultScenario {
     }
 
     // ---------------------------------------------------------------- between steps
+
+    /** When the trainer's log first says a challenger was published or rejected (epoch ms), or empty. */
+    private static OptionalLong firstDecision(ChildProcess t) {
+        for (String line : t.follow().newLines()) {
+            Matcher m = DECIDED.matcher(line);
+            if (m.find() && (m.group(3).equals("published") || m.group(3).equals("rejected"))) {
+                return ChildProcess.lineTime(line, System.currentTimeMillis());
+            }
+        }
+        return OptionalLong.empty();
+    }
 
     /**
      * Splits a scorer restart in two, from its log: the JVM's start, the encoders, topics and model history up
@@ -746,21 +771,16 @@ public final class FaultScenario {
         }
         currentStep.set(r.index() + 1);
         drain(() -> ledger.accounted(r.index()));
-        Object restartAt = r.details().get("restartAtMillis");
-        Object faultAt = r.details().get("faultAtMillis");
-        if (restartAt instanceof Long restart && faultAt instanceof Long fault) {
-            ledger.firstPredictionOfEventsProducedFrom(fault, "").ifPresent(t -> r.resumed(t - restart));
+        if (r.interruptedAt() != null) {
+            ledger.firstPredictionOfEventsProducedFrom(r.interruptedAt(), "")
+                    .ifPresent(t -> r.resumed(t - r.restartedAt()));
         }
         r.serving(serving());
         r.loadAverage(loadAverage());
         results.add(r);
         DeliveryLedger.StepCounts c = ledger.counts(r.index());
         out.printf("[%d] %s: %s%n", r.index(), r.name(), r.line(c));
-        r.details().forEach((k, v) -> {
-            if (!k.endsWith("AtMillis")) {
-                out.printf("      %s: %s%n", k, v);
-            }
-        });
+        r.details().forEach((k, v) -> out.printf("      %s: %s%n", k, v));
         r.problems().forEach(p -> out.printf("      PROBLEM: %s%n", p));
     }
 

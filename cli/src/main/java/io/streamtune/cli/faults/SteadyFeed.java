@@ -63,7 +63,10 @@ public final class SteadyFeed implements AutoCloseable {
         }
         this.producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5",
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(DELIVERY_TIMEOUT.toMillis())));
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(DELIVERY_TIMEOUT.toMillis()),
+                // A send waits for metadata while the broker is away (60 s by default: one record was given up on
+                // when a restart on a loaded machine took 58 s); the feed is a patient client.
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(DELIVERY_TIMEOUT.toMillis())));
         this.ledger = ledger;
         this.currentStep = currentStep;
         this.eventsPerSecond = eventsPerSecond;

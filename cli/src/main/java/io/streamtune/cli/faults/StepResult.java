@@ -24,6 +24,8 @@ public final class StepResult {
     private Long backToRunningMs;
     private Long killToRunningMs;
     private Long resumedMs;
+    private Long interruptedAt;
+    private Long restartedAt;
     private Map<String, Long> serving = Map.of();
     private double loadAverage = Double.NaN;
     private final Map<String, Object> details = new LinkedHashMap<>();
@@ -62,6 +64,23 @@ public final class StepResult {
 
     public void resumed(long ms) {
         resumedMs = ms;
+    }
+
+    /**
+     * Scoring was interrupted at {@code faultAt} (epoch ms: the scorer or the broker killed) and the component
+     * restarted at {@code restartAt}: the step measures when scoring resumed ({@code resumedMs}).
+     */
+    public void interrupted(long faultAt, long restartAt) {
+        interruptedAt = faultAt;
+        restartedAt = restartAt;
+    }
+
+    public Long interruptedAt() {
+        return interruptedAt;
+    }
+
+    public Long restartedAt() {
+        return restartedAt;
     }
 
     public Long backToRunningMs() {
