@@ -651,7 +651,6 @@ public final class FaultScenario {
         r.detail("streamThreadFailures", threadFailures);
         r.detail("scorerHealthSeen", List.copyOf(healthSeen));
         r.detail("scorerLogExcerpts", List.copyOf(excerpts));
-        ledger.firstPredictionOfEventsProducedFrom(at, task + "-e-").ifPresent(t -> r.resumed(t - at));
         injected.forEach((id, what) -> {
             if (!ledger.accounted(id)) {
                 r.problem(what + " (" + id + ") has neither a prediction nor a dead letter after " + watched + " s");

@@ -14,8 +14,7 @@ import java.util.Map;
  * <p>Times are milliseconds: {@code backToRunningMs} from the restart of the component to its
  * {@code /health} saying Kafka Streams RUNNING (the scorer) or UP (the trainer), polled every 100 ms;
  * {@code killToRunningMs} from the kill; {@code resumedMs} from the restart to the first prediction read
- * for an event produced after the fault began (large-record step: from the injection, events of the injected
- * task).
+ * for an event produced after the fault began (steps that interrupt scoring: scorer or broker killed).
  */
 public final class StepResult {
     private final int index;
