@@ -177,13 +177,13 @@ public final class FaultScenario {
             supervisor = s;
             try {
                 startAll();
-                List<StepResult> plan = plan();
+                List<Planned> plan = plan();
                 warmUp();
                 for (int i = 0; i < plan.size(); i++) {
-                    StepResult r = plan.get(i);
+                    StepResult r = plan.get(i).result();
                     out.printf("[%d/%d] %s: %s%n", r.index(), plan.size(), r.name(), r.fault());
                     ensureRunning(r);
-                    runStep(r);
+                    runStep(plan.get(i));
                     finish(r, i == plan.size() - 1);
                 }
                 if (plan.isEmpty()) {
@@ -312,8 +312,12 @@ public final class FaultScenario {
 
     // ---------------------------------------------------------------- steps
 
-    private List<StepResult> plan() {
-        List<StepResult> plan = new ArrayList<>();
+    /** One step to run: its kind, which time of its kind it is (1, 2, ...), and its result. */
+    private record Planned(Step kind, int occurrence, StepResult result) {
+    }
+
+    private List<Planned> plan() {
+        List<Planned> plan = new ArrayList<>();
         for (Step kind : new LinkedHashSet<>(options.steps())) {
             int times = switch (kind) {
                 case SCORER_KILL -> options.scorerKills();
@@ -336,21 +340,21 @@ public final class FaultScenario {
                                     : "a " + Injections.LARGE_MALFORMED_BYTES + "-byte malformed record").toList())
                             + " (zstd, no key, as kcat sends them)";
                 };
-                plan.add(new StepResult(plan.size() + 1, name, fault));
+                plan.add(new Planned(kind, n, new StepResult(plan.size() + 1, name, fault)));
             }
         }
         return plan;
     }
 
-    private void runStep(StepResult r) throws Exception {
-        String kind = r.name().replaceAll(" #\\d+$", "");
-        switch (Step.of(kind)) {
+    private void runStep(Planned p) throws Exception {
+        StepResult r = p.result();
+        switch (p.kind()) {
             case SCORER_KILL -> scorerKill(r);
-            case TRAINER_KILL -> trainerKill(r, r.name().equals(kind) || r.name().endsWith("#1"));
+            case TRAINER_KILL -> trainerKill(r, p.occurrence() == 1);
             case BROKER_RESTART -> brokerRestart(r);
             case BAD_MODEL -> badModel(r);
             case LARGE_RECORD -> largeRecord(r);
-            default -> throw new IllegalStateException("no such step " + kind);
+            default -> throw new IllegalStateException("no such step " + p.kind());
         }
     }
 
@@ -867,6 +871,9 @@ public final class FaultScenario {
         totals.put("unreadablePredictions", reader.unreadable());
         totals.put("unmatchedDeadLetters", reader.unmatchedDeadLetters().size());
         totals.put("sendFailures", feed.failed());
+        if (feed.error() != null) {
+            problems.add("the feed stopped by itself: " + feed.error());
+        }
         out.println();
         out.printf("trainer windows: %s%n", windows);
         problems.forEach(p -> out.printf("PROBLEM %s%n", p));
@@ -992,10 +999,5 @@ public final class FaultScenario {
 
     private static double round2(double v) {
         return Math.round(v * 100) / 100.0;
-    }
-
-    /** For tests: the plan of steps the options give, without running anything. */
-    List<String> planNames() {
-        return plan().stream().map(StepResult::name).toList();
     }
 }

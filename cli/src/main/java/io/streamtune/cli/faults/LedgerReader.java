@@ -42,7 +42,6 @@ public final class LedgerReader implements AutoCloseable {
     private final AtomicLong unreadable = new AtomicLong();
     private final Thread thread;
     private volatile boolean stopping;
-    private volatile long lastReadMillis;
 
     /**
      * @param tasks the run's task names
@@ -92,7 +91,6 @@ public final class LedgerReader implements AutoCloseable {
             while (!stopping) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     long now = System.currentTimeMillis();
-                    lastReadMillis = now;
                     if (r.topic().endsWith(".dlq")) {
                         deadLetter(r);
                     } else {
@@ -158,11 +156,6 @@ public final class LedgerReader implements AutoCloseable {
     /** Prediction records whose value was not a prediction. */
     public long unreadable() {
         return unreadable.get();
-    }
-
-    /** When a record was last read (epoch ms), 0 before the first. */
-    public long lastReadMillis() {
-        return lastReadMillis;
     }
 
     @Override
