@@ -19,13 +19,17 @@ import picocli.CommandLine.Option;
 /**
  * {@code streamtune bench}: micro-benchmarks. A parent command; subcommands measure one thing
  * each: {@code encoder} (encoder throughput), {@code scoring} (end to end through Kafka Streams) and
- * {@code loop} (from a new example to the first prediction by the version trained on it).
+ * {@code loop} (from a new example to the first prediction by the version trained on it), {@code cache} (the hit
+ * rate a score cache would have on a data file), {@code monitor} (predictions/s through the monitoring topology,
+ * memory with many entities) and {@code faults} (the fault suite: components as separate processes, killed and
+ * restarted).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (see subcommands).",
-    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchLoopCommand.class, BenchCacheCommand.class})
+    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchLoopCommand.class,
+        BenchCacheCommand.class, BenchMonitorCommand.class, BenchFaultsCommand.class})
 public class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

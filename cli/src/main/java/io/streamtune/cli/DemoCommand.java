@@ -12,6 +12,8 @@ import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.logging.ServiceLogging;
 import io.streamtune.common.serde.Json;
+import io.streamtune.monitor.MonitorService;
+import io.streamtune.monitor.topology.MonitorTopology;
 import io.streamtune.scoring.ScoringService;
 import io.streamtune.trainer.TrainerOptions;
 import io.streamtune.trainer.TrainerService;
@@ -19,10 +21,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The one-command run: an embedded Kafka broker, the trainer, the scorer and a demo feed in this process.",
+        description = {"The one-command run: an embedded Kafka broker, the trainer, the scorer, the monitor and a demo feed in this process.",
                 "Shows labelled examples flowing, each model version going live with its holdout metrics, live predictions",
                 "with their versions, throughput and dead letters. Ends after --duration (or on Ctrl-C) and prints as its",
-                "last line one JSON object: eventsProduced, predictions, modelVersions, dlq, lost, duplicates, ..."})
+                "last line one JSON object: eventsProduced, predictions, modelVersions, dlq, lost, duplicates,",
+                "alertsRaised, alertsCleared, alertDelaySeconds, liveAccuracyByVersion, ...",
+                "The finance feed scripts a negative surge on one company; the monitor raises and clears its alert."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", paramLabel = "D", description = "run this long, e.g. 90s or 5m (default: until Ctrl-C)")
     String duration;
@@ -99,11 +103,12 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** The trainer and the scorer, as their own commands would start them, stopped in reverse order. */
+    /** The trainer, the scorer and (when a task is monitored) the monitor, as their own commands would start them, stopped in reverse order. */
     static AutoCloseable startServices(StreamtuneConfig config) throws Exception {
         TrainerService trainer = new TrainerService(config, TrainerOptions.defaults());
         trainer.start();
         ScoringService scoring;
+        MonitorService monitor = null;
         try {
             scoring = new ScoringService(config);
             scoring.start();
@@ -111,7 +116,21 @@ final class DemoCommand implements Callable<Integer> {
             trainer.close();
             throw e;
         }
+        if (!MonitorTopology.monitoredTasks(config).isEmpty()) {
+            try {
+                monitor = new MonitorService(config);
+                monitor.start();
+            } catch (Exception e) {
+                scoring.close();
+                trainer.close();
+                throw e;
+            }
+        }
+        MonitorService started = monitor;
         return () -> {
+            if (started != null) {
+                started.close();
+            }
             scoring.close();
             trainer.close();
         };

@@ -5,6 +5,8 @@ import java.util.List;
 
 import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.Limits;
+import io.streamtune.common.config.MonitorPolicy;
+import io.streamtune.monitor.MonitorSettings;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.logging.ServiceLogging;
 import io.streamtune.scoring.ScoringSettings;
@@ -35,8 +37,11 @@ public final class SettingsCatalog {
             new Section("limits.", "record size limits, the same for produce, the trainer and the scorer", Limits.SETTINGS),
             new Section("tasks[].", "one entry per task; only name and labels are required",
                     StreamtuneConfig.TASK_SETTINGS),
+            new Section("tasks[].", "a task's monitoring: surge alerts, live accuracy, drift (monitor service)",
+                    MonitorPolicy.SETTINGS),
             new Section("trainer.", "the trainer service", TrainerSettings.ALL),
-            new Section("scoring.", "the scoring service", scoring()));
+            new Section("scoring.", "the scoring service", scoring()),
+            new Section("monitoring.", "the monitor service", MonitorSettings.SETTINGS));
 
     public static final List<Variable> ENVIRONMENT = List.of(
             new Variable("STREAMTUNE_BOOTSTRAP_SERVERS", "kafka.bootstrap.servers (a --bootstrap flag still wins)"),

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Continuous fine-tuning of classifiers on Kafka, with hot-swap scoring.",
         subcommands = {BrokerCommand.class, TopicsCommand.class, AclsCommand.class, ConfigCommand.class,
                 ProduceCommand.class, TailCommand.class,
-                EvaluateCommand.class, BenchCommand.class, TrainerCommand.class, ScoringCommand.class, ModelsCommand.class, DemoCommand.class})
+                EvaluateCommand.class, BenchCommand.class, TrainerCommand.class, ScoringCommand.class, MonitorCommand.class, ModelsCommand.class, DemoCommand.class})
 public final class StreamtuneCommand {
 
     /** Subcommands that run a service: their Kafka clients' connection warnings stay visible. */

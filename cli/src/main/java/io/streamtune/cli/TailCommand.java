@@ -12,6 +12,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
 
 import io.streamtune.common.config.ConfigException;
+import io.streamtune.cli.text.AlertLine;
+import io.streamtune.common.event.Alert;
 import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.topic.TaskTopics;
 import picocli.CommandLine.Command;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "tail", mixinStandardHelpOptions = true,
         description = {"Prints the records of a topic (read_committed), with headers for dead letters.",
-                "TOPIC is a topic name, or examples|events|predictions|dlq|alerts together with --task T."})
+                "TOPIC is a topic name, or examples|events|predictions|dlq|alerts together with --task T.",
+                "Alerts print as one readable line each (times in UTC)."})
 final class TailCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TOPIC")
     String topic;
@@ -57,7 +60,7 @@ final class TailCommand implements Callable<Integer> {
             while (max == 0 || seen < max) {
                 var records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    System.out.println(format(r));
+                    System.out.println(name.endsWith(".alerts") ? alertOrRaw(r) : format(r));
                     seen++;
                     if (max > 0 && seen >= max) {
                         break;
@@ -86,6 +89,21 @@ final class TailCommand implements Callable<Integer> {
             case "alerts" -> t.alerts();
             default -> throw new ConfigException("with --task, TOPIC must be examples, events, predictions, dlq or alerts, not '" + topic + "'");
         };
+    }
+
+    /** An alert as one readable line ({@link AlertLine}); a record that is not an alert as it is. */
+    static String alertOrRaw(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() != null) {
+            try {
+                Alert a = Alert.parse(r.value());
+                if (a.state() != null && a.task() != null) {
+                    return AlertLine.of(a);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // not an alert: shown raw below
+            }
+        }
+        return format(r);
     }
 
     static String format(ConsumerRecord<byte[], byte[]> r) {

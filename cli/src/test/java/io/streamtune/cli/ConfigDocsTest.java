@@ -41,16 +41,17 @@ class ConfigDocsTest {
         assertTrue(declared.size() >= 40, () -> "the scan finds the settings of common, trainer and scoring: "
                 + declared.size());
         for (Setting<?> s : declared) {
-            // Keys repeat across sections (trainer.commitInterval, scoring.commitInterval): the doc tells them apart.
-            String line = docs.lines().filter(l -> l.trim().matches("\\S*\\." + java.util.regex.Pattern.quote(s.key())
-                    + "\\s.*")
-                    && l.contains(s.doc())).findFirst().orElse(null);
-            if (line == null) {
+            // Keys repeat across sections (scoring.applicationId, monitoring.applicationId): one of the lines
+            // naming the key must carry this declaration's type, default, valid values and doc.
+            List<String> named = docs.lines().filter(l -> l.trim().matches("\\S*\\." + java.util.regex.Pattern.quote(
+                    s.key()) + "\\s.*")).toList();
+            if (named.isEmpty()) {
                 missing.add(s.key());
                 continue;
             }
-            assertTrue(line.contains(s.type()) && line.contains(s.defaultText()) && line.contains(s.constraint())
-                    && line.contains(s.doc()), () -> "type, default, valid values and doc of " + s.key() + ": " + line);
+            assertTrue(named.stream().anyMatch(line -> line.contains(s.type()) && line.contains(s.defaultText())
+                    && line.contains(s.constraint()) && line.contains(s.doc())),
+                    () -> "type, default, valid values and doc of " + s.key() + " (" + s.doc() + "): " + named);
         }
         assertEquals(List.of(), missing, "declared settings missing from SettingsCatalog (add the module's Section):\n"
                 + docs);

@@ -47,7 +47,7 @@ class DeploymentFilesTest {
         JsonNode services = yaml("docker-compose.yml").get("services");
         Set<String> names = new TreeSet<>();
         services.fieldNames().forEachRemaining(names::add);
-        assertEquals(new TreeSet<>(List.of("kafka", "topic-init", "trainer", "scoring", "prometheus", "grafana")), names);
+        assertEquals(new TreeSet<>(List.of("kafka", "topic-init", "trainer", "scoring", "monitor", "prometheus", "grafana")), names);
         for (String name : names) {
             JsonNode s = services.get(name);
             assertTrue(s.has("image") || s.has("build"), name + " needs an image or a build");
@@ -142,7 +142,7 @@ class DeploymentFilesTest {
     void shouldScrapeTheMetricsPortEachServiceServes() throws IOException {
         JsonNode services = yaml("docker-compose.yml").get("services");
         JsonNode prometheus = yaml("deploy/prometheus/prometheus.yml");
-        Map<String, String> portByService = Map.of("trainer", "9400", "scoring", "9401");
+        Map<String, String> portByService = Map.of("trainer", "9400", "scoring", "9401", "monitor", "9402");
         prometheus.get("scrape_configs").forEach(job -> {
             job.path("static_configs").forEach(sc -> sc.get("targets").forEach(t -> {
                 String[] hp = t.asText().split(":");

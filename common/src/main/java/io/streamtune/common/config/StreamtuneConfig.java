@@ -130,7 +130,7 @@ public final class StreamtuneConfig {
             root = MissingNode.getInstance();
         }
         List<String> problems = new ArrayList<>();
-        Set<String> known = Set.of("kafka", "limits", "topics", "tasks", "trainer", "scoring", "metrics", "demo");
+        Set<String> known = Set.of("kafka", "limits", "topics", "tasks", "trainer", "scoring", "monitoring", "metrics", "demo");
         root.fieldNames().forEachRemaining(k -> {
             if (!known.contains(k)) {
                 problems.add(k + ": unknown section (known: " + known + ")");
@@ -185,7 +185,8 @@ public final class StreamtuneConfig {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StreamtuneConfig(kafka, limits, Map.copyOf(tasks), partitions, (short) replication, root);
+        return new StreamtuneConfig(kafka, limits, java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks)), partitions,
+                (short) replication, root);
     }
 
     private static TaskConfig readTask(JsonNode n, String prefix, List<String> problems) {
@@ -219,11 +220,13 @@ public final class StreamtuneConfig {
                 HEAD_EPOCHS.read(n, where, problems), HEAD_BATCH.read(n, where, problems), HEAD_LR.read(n, where, problems),
                 HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems),
                 HEAD_CLASS_WEIGHTS.read(n, where, problems));
+        MonitorPolicy monitor = MonitorPolicy.read(n, where, labels, problems);
         if (problems.size() > before) {
             return null;
         }
-        return new TaskConfig(name, modality, labels, readEncoder(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
-                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head);
+        return new TaskConfig(name, modality, labels, readEncoder(n, where, problems),
+                MAX_SEQUENCE_LENGTH.read(n, where, problems), MAX_TEXT_CHARS.read(n, where, problems),
+                MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor);
     }
 
     /**
@@ -318,6 +321,13 @@ public final class StreamtuneConfig {
         return limits;
     }
 
+    /**
+     * The configured tasks by name, iterated in name order in every JVM. Kafka Streams numbers sub-topologies
+     * (and so its tasks 0_1, 1_1, ...) in the order they are added: an order that changed between JVMs
+     * (it did, with {@code Map.copyOf}) gave a scorer restarted with its static membership id an assignment
+     * for another topology ("Topic reviews.events is unknown to the topology"), and two instances could
+     * build different topologies. Every topology builder iterates this map.
+     */
     public Map<String, TaskConfig> tasks() {
         return tasks;
     }

@@ -14,7 +14,6 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +21,10 @@ import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.LiveMetrics;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
+import io.streamtune.common.model.RecordType;
 import io.streamtune.common.model.WindowRange;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
@@ -52,18 +53,21 @@ public final class ModelHistory {
      * @param lastVersion  highest version number published (readable or referenced by a decision), 0 when none
      * @param publishedEnd per partition, the highest {@code toOffset} of any published version's window
      * @param attemptedEnd per partition, the highest {@code toOffset} of any decision, published or rejected
+     * @param liveMetrics per version, the newest live-metrics record the monitor wrote (accuracy from late labels)
      */
     public record TaskHistory(SortedMap<Long, ModelArtifact> artifacts, List<ModelEvent> events, long lastVersion,
-                              Map<Integer, Long> publishedEnd, Map<Integer, Long> attemptedEnd) {
+                              Map<Integer, Long> publishedEnd, Map<Integer, Long> attemptedEnd,
+                              Map<Long, LiveMetrics> liveMetrics) {
         public TaskHistory {
             artifacts = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(artifacts));
             events = List.copyOf(events);
             publishedEnd = Map.copyOf(publishedEnd);
             attemptedEnd = Map.copyOf(attemptedEnd);
+            liveMetrics = Map.copyOf(liveMetrics);
         }
 
         public static TaskHistory empty() {
-            return new TaskHistory(new TreeMap<>(), List.of(), 0, Map.of(), Map.of());
+            return new TaskHistory(new TreeMap<>(), List.of(), 0, Map.of(), Map.of(), Map.of());
         }
 
         /**
@@ -103,7 +107,9 @@ public final class ModelHistory {
         Map<String, Long> lastVersion = new HashMap<>();
         Map<String, Map<Integer, Long>> publishedEnd = new HashMap<>();
         Map<String, Map<Integer, Long>> attemptedEnd = new HashMap<>();
+        Map<String, Map<Long, LiveMetrics>> live = new HashMap<>();
         for (String t : tasks) {
+            live.put(t, new TreeMap<>());
             artifacts.put(t, new TreeMap<>());
             events.put(t, new ArrayList<>());
             publishedEnd.put(t, new TreeMap<>());
@@ -120,6 +126,13 @@ public final class ModelHistory {
                     artifacts.get(task).put(a.meta().version(), a);
                     lastVersion.merge(task, a.meta().version(), Math::max);
                     ends(a.meta().window(), task, publishedEnd.get(task));
+                }
+                continue;
+            }
+            if (RecordType.of(r.headers()) == RecordType.LIVE_METRICS) {
+                LiveMetrics m = liveMetrics(r);
+                if (m != null && tasks.contains(m.task())) {
+                    live.get(m.task()).merge(m.modelVersion(), m, (a, b) -> b.ts() >= a.ts() ? b : a);
                 }
                 continue;
             }
@@ -146,7 +159,7 @@ public final class ModelHistory {
             publishedEnd.get(t).forEach((p, end) -> attempted.merge(p, end, Math::max));
             events.get(t).sort(Comparator.comparingLong(ModelEvent::createdAtMillis));
             out.put(t, new TaskHistory(artifacts.get(t), events.get(t), lastVersion.getOrDefault(t, 0L), publishedEnd.get(t),
-                    attempted));
+                    attempted, live.get(t)));
         }
         return out;
     }
@@ -170,13 +183,11 @@ public final class ModelHistory {
     }
 
     /**
-     * A decision on the audit log, or null for a record that is not one: other record kinds (e.g.
-     * live metrics, marked by {@link ModelEvent#RECORD_TYPE_HEADER}) are skipped silently, unreadable
-     * ones with a warning.
+     * A decision on the audit log, or null for a record that is not one: other record kinds (live metrics,
+     * {@link RecordType}) are skipped silently, unreadable ones with a warning.
      */
     public static ModelEvent decision(ConsumerRecord<byte[], byte[]> r) {
-        Header type = r.headers().lastHeader(ModelEvent.RECORD_TYPE_HEADER);
-        if (type != null && !"decision".equals(new String(type.value(), StandardCharsets.UTF_8))) {
+        if (RecordType.of(r.headers()) != RecordType.MODEL_EVENT) {
             return null;
         }
         try {
@@ -184,6 +195,15 @@ public final class ModelHistory {
             return e.decision() == null ? null : e;
         } catch (IOException | RuntimeException ex) {
             log.warn("skipping an unreadable model event at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.getMessage());
+            return null;
+        }
+    }
+
+    private static LiveMetrics liveMetrics(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return Json.read(r.value(), LiveMetrics.class);
+        } catch (IOException | RuntimeException ex) {
+            log.debug("skipping an unreadable live-metrics record at {}@{}: {}", r.topic(), r.offset(), ex.getMessage());
             return null;
         }
     }

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.event.Alert;
 import io.streamtune.common.event.Example;
 import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
@@ -39,6 +40,7 @@ public final class TaskState {
     private volatile ModelArtifact champion;
     /** Written by the loop thread, read by health and tests. */
     private volatile long lastVersion;
+    private boolean refilled;
 
     /**
      * @param plans where each partition is read from ({@link OffsetRecovery#plan})
@@ -86,14 +88,42 @@ public final class TaskState {
         window.add(example, partition, inRange, isNew);
     }
 
+    /**
+     * Whether the re-read after a restart is done: every partition's position (the consumer's next offset)
+     * has reached where the next version's range starts, so the window holds what it held before the
+     * restart. Once true it stays true (positions only grow); logs once when the refill completes.
+     */
+    public boolean refilled(Map<Integer, Long> positions) {
+        if (!refilled) {
+            refilled = rangeStart.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
+            if (refilled) {
+                log.info("[{}] window refilled after the start: {} training and {} holdout examples", name(),
+                        window.trainingSize(), window.holdoutSize());
+            }
+        }
+        return refilled;
+    }
+
+    /**
+     * A DRIFT record of the monitor for this task: retrain without waiting for {@code retrainEvery}
+     * ({@link TaskWindow#signalDrift}).
+     */
+    public void driftDetected(Alert drift) {
+        Alert.Drift d = drift.drift();
+        String why = d == null ? "drift" : "drift (" + d.detector() + " on " + d.watched().wire() + ")";
+        window.signalDrift(why);
+        log.info("[{}] {} reported by the monitor: retraining at the next new example instead of waiting for retrainEvery",
+                name(), why);
+    }
+
     /** Whether a challenger should be trained now. */
     public boolean due(Instant now, int minHoldout) {
         return window.due(now, minHoldout);
     }
 
     /** The window as it stands, ranges ending before {@code positions}. */
-    public TrainingWindow snapshot(Map<Integer, Long> positions) {
-        return window.snapshot(positions);
+    public TrainingWindow snapshot(Map<Integer, Long> positions, Instant now) {
+        return window.snapshot(positions, now);
     }
 
     /** The champion the gate scores; null when there is none or it does not fit the task. */

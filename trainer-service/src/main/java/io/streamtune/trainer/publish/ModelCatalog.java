@@ -10,6 +10,7 @@ import java.util.Set;
 
 import io.streamtune.common.history.ModelHistory;
 import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.common.model.LiveMetrics;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.ModelVersion;
@@ -30,11 +31,13 @@ public final class ModelCatalog {
     private final String task;
     private final List<ModelEvent> events;
     private final Map<Long, ModelArtifact> artifacts;
+    private final Map<Long, LiveMetrics> live;
 
-    private ModelCatalog(String task, List<ModelEvent> events, Map<Long, ModelArtifact> artifacts) {
+    private ModelCatalog(String task, List<ModelEvent> events, Map<Long, ModelArtifact> artifacts, Map<Long, LiveMetrics> live) {
         this.task = task;
         this.events = events;
         this.artifacts = artifacts;
+        this.live = live;
     }
 
     /**
@@ -44,12 +47,17 @@ public final class ModelCatalog {
      */
     public static ModelCatalog read(KafkaClients clients, String task, Duration timeout) {
         ModelHistory.TaskHistory h = ModelHistory.read(clients, Set.of(task), timeout).get(task);
-        return new ModelCatalog(task, h.events(), h.artifacts());
+        return new ModelCatalog(task, h.events(), h.artifacts(), h.liveMetrics());
     }
 
     /** Every decision in time order: published versions and rejected challengers. */
     public List<ModelEvent> events() {
         return events;
+    }
+
+    /** The newest live metrics (accuracy from late labels, by the monitor) of a version, if any. */
+    public Optional<LiveMetrics> liveMetrics(long version) {
+        return Optional.ofNullable(live.get(version));
     }
 
     public Optional<ModelArtifact> artifact(long version) {
@@ -78,7 +86,7 @@ public final class ModelCatalog {
         ModelArtifact rolled = source.withMeta(meta);
         ModelEvent event = new ModelEvent(task, meta.version(), meta.parentVersion(), ModelEvent.Decision.PUBLISHED, m.metrics(),
                 newest.metrics(), "operator rollback to v" + to + " (replaces v" + newest.version() + ")", List.of(), 0, 0, 0,
-                m.encoderId(), meta.createdAtMillis(), rolled.toBytes(), "rollback", null);
+                m.encoderId(), meta.createdAtMillis(), rolled.toBytes(), "rollback", null, "operator");
         try (TransactionalPublisher publisher = new TransactionalPublisher(clients, "streamtune-rollback-" + task)) {
             publisher.init();
             publisher.commit(List.of(ModelRecords.model(rolled), ModelRecords.event(event)), Map.of(), null);

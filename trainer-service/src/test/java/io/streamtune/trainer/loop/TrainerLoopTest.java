@@ -46,6 +46,7 @@ import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.publish.TransactionalPublisher;
 import io.streamtune.trainer.training.Challenger;
 import io.streamtune.trainer.training.Learner;
+import io.streamtune.trainer.window.Holdout;
 
 /**
  * The trainer loop alone, against {@link MockConsumer} and {@link MockProducer} and a learner that
@@ -79,6 +80,10 @@ class TrainerLoopTest {
     };
 
     private TrainerLoop loop(StreamtuneConfig config) {
+        return loop(config, ModelHistory.TaskHistory.empty());
+    }
+
+    private TrainerLoop loop(StreamtuneConfig config, ModelHistory.TaskHistory past) {
         TrainerLoop.Kafka kafka = new TrainerLoop.Kafka() {
             @Override
             public Consumer<byte[], byte[]> consumer(Map<String, Object> overrides) {
@@ -93,7 +98,7 @@ class TrainerLoopTest {
             @Override
             public Map<String, ModelHistory.TaskHistory> history(Set<String> tasks) {
                 Map<String, ModelHistory.TaskHistory> h = new HashMap<>();
-                tasks.forEach(t -> h.put(t, ModelHistory.TaskHistory.empty()));
+                tasks.forEach(t -> h.put(t, past));
                 return h;
             }
 
@@ -168,5 +173,43 @@ class TrainerLoopTest {
         assertEquals(next[0], offsets.get(new TopicPartition(TOPIC, 0)).offset());
         assertEquals(next[1], offsets.get(new TopicPartition(TOPIC, 1)).offset());
         assertTrue(trainedOn.get(0).stream().noneMatch(e -> e.id().equals("bad")));
+    }
+
+    @Test
+    void shouldNotTrainAfterARestartUntilTheWindowIsRefilled() throws Exception {
+        // Before the restart v1 covered offsets 0..29 of both partitions; 40 examples arrived on partition 1 since.
+        Node n = new Node(0, "localhost", 9092);
+        consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, n, null, null), new PartitionInfo(TOPIC, 1, n, null, null)));
+        TopicPartition p0 = new TopicPartition(TOPIC, 0);
+        TopicPartition p1 = new TopicPartition(TOPIC, 1);
+        consumer.updateBeginningOffsets(Map.of(p0, 0L, p1, 0L));
+        consumer.updateEndOffsets(Map.of(p0, 30L, p1, 70L));
+        ModelHistory.TaskHistory past = new ModelHistory.TaskHistory(new java.util.TreeMap<>(), List.of(), 1, Map.of(0, 29L, 1, 29L),
+                Map.of(0, 29L, 1, 29L), Map.of());
+        TrainerLoop loop = loop(config(), past);
+        loop.bootstrap(() -> false);
+        for (int i = 0; i < 70; i++) {
+            consumer.addRecord(example(1, i, 1000 + i));
+        }
+        // Partition 0's re-read arrives only after the first poll: the trigger (40 new) fires before it.
+        consumer.schedulePollTask(() -> { });
+        consumer.schedulePollTask(() -> {
+            for (int i = 0; i < 30; i++) {
+                consumer.addRecord(example(0, i, i));
+            }
+        });
+
+        loop.run(producer::transactionCommitted);
+        loop.close();
+
+        assertEquals(1, trainedOn.size());
+        long outsideHoldout = java.util.stream.IntStream.concat(java.util.stream.IntStream.range(0, 30),
+                java.util.stream.IntStream.range(1000, 1070)).filter(i -> !Holdout.contains("e-" + i, 20)).count();
+        assertEquals(outsideHoldout, trainedOn.get(0).size(), "trained on the refilled window of both partitions");
+        assertTrue(trainedOn.get(0).stream().anyMatch(e -> e.id().equals("e-0")), "partition 0's examples are in the window");
+        ModelEvent event = Json.read(producer.history().stream().filter(r -> r.topic().equals(TaskTopics.MODEL_EVENTS))
+                .findFirst().orElseThrow().value(), ModelEvent.class);
+        assertEquals(List.of(new io.streamtune.common.model.WindowRange(TOPIC, 1, 30, 69, 40)), event.window(),
+                "covers only what v1 did not");
     }
 }
