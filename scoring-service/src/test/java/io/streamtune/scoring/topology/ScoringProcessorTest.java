@@ -60,6 +60,8 @@ class ScoringProcessorTest {
         final List<Integer> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
         final List<List<String>> batchTexts = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
+        /** When set, only batches with a text containing this word wait for {@link #gate}. */
+        volatile String gatedWord;
 
         void serve(long version) {
             ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, TASK, version, null, "fake", "00", LABELS, null,
@@ -69,7 +71,10 @@ class ScoringProcessorTest {
                 @Override
                 public List<Classification> classify(List<ModelInput> inputs) {
                     try {
-                        gate.await();
+                        String word = gatedWord;
+                        if (word == null || inputs.stream().anyMatch(in -> ((ModelInput.Text) in).text().contains(word))) {
+                            gate.await();
+                        }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new IllegalStateException(e);
@@ -312,6 +317,33 @@ class ScoringProcessorTest {
         assertEquals(List.of(3, 4), models.batches);
         assertEquals(List.of("a", "b", "c", "d", "e", "f", "g"), predictions().stream().map(Prediction::id).toList(),
                 "predictions in the partition's order");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldForwardInPartitionOrderWhenALaterBatchCutByTokensFinishesFirst() throws Exception {
+        workers.close();
+        workers = ScoringWorkers.start(2);
+        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10,
+                BatchWait.FIXED, 0));
+        models.serve(1);
+        models.gatedWord = "slow";
+        models.gate = new CountDownLatch(1); // the first batch blocks on its worker until opened
+        event("a", words("slow", 6));
+        event("b", words("bad", 4)); // 10 of 10 tokens: [a b] is cut
+        event("c", "good");
+        event("d", words("bad", 9)); // 10 of 10 tokens: [c d] is cut and goes to the other worker
+        while (models.batches.isEmpty()) {
+            Thread.sleep(5);
+        }
+        // The one free worker runs this only after [c d]'s future (and what depends on it) has completed.
+        workers.submit(() -> 0).get(10, TimeUnit.SECONDS);
+        tick(0);
+        assertEquals(List.of(2), models.batches, "[c d] scored while [a b] is still on its worker");
+        assertEquals(List.of(), predictions(), "c and d wait for a and b, which came first in the partition");
+        models.gate.countDown();
+        awaitForwarded(4);
+        assertEquals(List.of("a", "b", "c", "d"), predictions().stream().map(Prediction::id).toList());
     }
 
     @Test
