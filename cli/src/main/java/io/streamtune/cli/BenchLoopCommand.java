@@ -160,8 +160,22 @@ public final class BenchLoopCommand implements Callable<Integer> {
             result.put("headPathSeconds", median(head));
             result.put("finetunePathSeconds", median(tuned));
         }
-        System.out.println(Json.writeString(result));
+        System.out.println(lastLine(result));
         return 0;
+    }
+
+    /**
+     * The result as one JSON line in which both path keys are always present: a path not measured (or not
+     * available in this build) is {@code null}, where the shared mapper would leave the key out.
+     */
+    static String lastLine(Map<String, Object> result) {
+        com.fasterxml.jackson.databind.node.ObjectNode line = Json.mapper().valueToTree(result);
+        for (String key : List.of("headPathSeconds", "finetunePathSeconds")) {
+            if (!line.hasNonNull(key)) {
+                line.putNull(key);
+            }
+        }
+        return line.toString();
     }
 
     /** Whether this build declares the task setting that turns on fine-tuning challengers. */

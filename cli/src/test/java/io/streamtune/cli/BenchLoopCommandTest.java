@@ -1,0 +1,30 @@
+package io.streamtune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.streamtune.common.serde.Json;
+
+class BenchLoopCommandTest {
+
+    @Test
+    void shouldWriteBothPathKeysInTheLastLineWhenTheFineTuningPathIsNotAvailable() throws Exception {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("headPathWindowsSeconds", List.of(9.9, 7.7));
+        result.put("finetunePathWindowsSeconds", null);
+        result.put("headPathSeconds", 8.8);
+        result.put("finetunePathSeconds", null);
+        JsonNode line = Json.mapper().readTree(BenchLoopCommand.lastLine(result));
+        assertEquals(8.8, line.get("headPathSeconds").asDouble());
+        assertTrue(line.has("finetunePathSeconds") && line.get("finetunePathSeconds").isNull(),
+                "present and null, so a reader can tell 'not measured' from a missing field: " + line);
+    }
+}
