@@ -172,6 +172,9 @@ public final class OnnxTextEncoder implements TextEncoder {
    */
   private record SessionOverrides(OrtSession.SessionOptions options, List<OnnxTensor> tensors) {
     static SessionOverrides of(Map<String, TensorPack.Tensor> overrides) throws OrtException {
+      // DJL's engine creates the process's ONNX Runtime environment with its own settings and
+      // fails if one already exists: let it go first, then share it.
+      ai.djl.engine.Engine.getEngine(ENGINE);
       OrtEnvironment env = OrtEnvironment.getEnvironment();
       OrtSession.SessionOptions options = new OrtSession.SessionOptions();
       List<OnnxTensor> tensors = new ArrayList<>();

@@ -60,6 +60,12 @@ public final class FineTuner {
 
     private final Map<String, BertWeights> bases = new HashMap<>();
 
+    /** Tests: called after every step with the number of native arrays the model's manager holds. */
+    java.util.function.IntConsumer liveArraysProbe = n -> { };
+
+    /** Tests: float16 matrix products on the CPU too, to run the mixed-precision code where a test can. */
+    boolean halfOnCpu;
+
     /**
      * Trains and returns the weights and head.
      *
@@ -101,7 +107,7 @@ public final class FineTuner {
                 "unknown encoder id '" + encoderId + "'; known ids: " + Encoders.knownIds()));
         BertWeights base = base(encoderId);
         ai.djl.Device djlDevice = resolve(device);
-        boolean half = djlDevice.isGpu() && options.mixedPrecision();
+        boolean half = (djlDevice.isGpu() || halfOnCpu) && options.mixedPrecision();
         Random random = new Random(options.seed());
         long tSetup = System.nanoTime();
         try (EncoderTokenizer tokenizer = Encoders.openTokenizer(encoderId, options.maxLength());
@@ -168,6 +174,7 @@ public final class FineTuner {
                             }
                         }
                         epochLoss += loss * rows.length;
+                        liveArraysProbe.accept(model.liveArrays());
                         listener.onStep(s + 1, total, loss);
                     }
                     lastEpochLoss = epochLoss / n;
