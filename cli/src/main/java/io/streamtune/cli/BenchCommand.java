@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (see subcommands).",
-    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class})
+    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchFinetuneCommand.class})
 public class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -31,7 +31,7 @@ public final class FinetuneSettings {
             LoraTarget.class, Set.of(LoraTarget.QUERY, LoraTarget.VALUE),
             "matrices of every layer LoRA adapts: query, key, value, attention_output, intermediate, output");
     public static final Setting<Double> LEARNING_RATE = Setting.decimal("finetune.learningRate", 0.0, 0.0, 0.1,
-            "peak encoder learning rate; 0: the mode's default (full 3e-5, lora 5e-4, bitfit 1e-3)");
+            "peak encoder learning rate; 0: the mode's default (full 5e-5, lora 1e-3, bitfit 1e-3)");
     public static final Setting<Double> HEAD_LEARNING_RATE = Setting.decimal("finetune.headLearningRate", 2e-3,
             1e-7, 0.5, "peak learning rate of the classification head");
     public static final Setting<Double> WARMUP = Setting.decimal("finetune.warmup", 0.1, 0.0, 0.9,
@@ -40,7 +40,7 @@ public final class FinetuneSettings {
             "passes over the training window");
     public static final Setting<Integer> MAX_LENGTH = Setting.integer("finetune.maxLength", 128, 2, 512,
             "tokens per text while training; keep equal to maxSequenceLength unless time forces less");
-    public static final Setting<Integer> BATCH_SIZE = Setting.integer("finetune.batchSize", 32, 1, 512,
+    public static final Setting<Integer> BATCH_SIZE = Setting.integer("finetune.batchSize", 16, 1, 512,
             "examples per optimiser step");
     public static final Setting<Double> GRADIENT_CLIP = Setting.decimal("finetune.gradientClip", 1.0, 1e-6, 1e6,
             "maximum global L2 norm of the gradients");

@@ -27,7 +27,7 @@ class FinetuneSettingsTest {
         assertEquals(FinetuneMode.NONE, o.mode());
         assertEquals(Set.of(LoraTarget.QUERY, LoraTarget.VALUE), o.loraTargets());
         assertEquals(8, o.loraRank());
-        assertEquals(3e-5, o.withMode(FinetuneMode.FULL).effectiveLearningRate());
+        assertEquals(5e-5, o.withMode(FinetuneMode.FULL).effectiveLearningRate());
     }
 
     @Test

@@ -143,11 +143,8 @@ public final class FineTuner {
             try {
                 int s = 0;
                 for (int epoch = 0; epoch < options.epochs(); epoch++) {
-                    shuffle(order, random);
                     double epochLoss = 0;
-                    for (int start = 0; start < n; start += options.batchSize(), s++) {
-                        int end = Math.min(n, start + options.batchSize());
-                        int[] rows = java.util.Arrays.copyOfRange(order, start, end);
+                    for (int[] rows : lengthGroupedBatches(order, tokens, options.batchSize(), random)) {
                         EncoderTokenizer.Tokens[] chunk = new EncoderTokenizer.Tokens[rows.length];
                         for (int i = 0; i < rows.length; i++) {
                             chunk[i] = tokens[rows[i]];
@@ -175,7 +172,7 @@ public final class FineTuner {
                         }
                         epochLoss += loss * rows.length;
                         liveArraysProbe.accept(model.liveArrays());
-                        listener.onStep(s + 1, total, loss);
+                        listener.onStep(++s, total, loss);
                     }
                     lastEpochLoss = epochLoss / n;
                     LOG.debug("finetune {} epoch {}: mean loss {}", encoderId, epoch + 1,
@@ -281,6 +278,40 @@ public final class FineTuner {
             y[i] = k;
         }
         return y;
+    }
+
+    /** Batches that group texts of similar length, in random order. */
+    static final int BATCHES_PER_LENGTH_GROUP = 16;
+
+    /**
+     * One epoch's batches: shuffle the examples, cut them into groups of {@value #BATCHES_PER_LENGTH_GROUP} batches,
+     * sort each group by token count and cut it into batches, then shuffle the batches. Padding to a batch's longest
+     * text then costs little (Hugging Face Trainer's {@code group_by_length} does the same); every example is seen
+     * once per epoch and the order depends only on {@code random}.
+     */
+    static List<int[]> lengthGroupedBatches(int[] order, EncoderTokenizer.Tokens[] tokens, int batchSize,
+                                            Random random) {
+        shuffle(order, random);
+        int n = order.length;
+        int group = batchSize * BATCHES_PER_LENGTH_GROUP;
+        List<int[]> batches = new ArrayList<>();
+        for (int g = 0; g < n; g += group) {
+            Integer[] members = new Integer[Math.min(n, g + group) - g];
+            for (int i = 0; i < members.length; i++) {
+                members[i] = order[g + i];
+            }
+            java.util.Arrays.sort(members, (a, b) -> Integer.compare(tokens[a].ids().length, tokens[b].ids().length));
+            for (int start = 0; start < members.length; start += batchSize) {
+                int end = Math.min(members.length, start + batchSize);
+                int[] rows = new int[end - start];
+                for (int i = start; i < end; i++) {
+                    rows[i - start] = members[i];
+                }
+                batches.add(rows);
+            }
+        }
+        java.util.Collections.shuffle(batches, random);
+        return batches;
     }
 
     private static void shuffle(int[] a, Random random) {
