@@ -159,6 +159,10 @@ public final class FineTuner {
                             double norm = optimizer.update(bm, model.params(), encoderLr * factor,
                                     options.headLearningRate() * factor, options.weightDecay(),
                                     options.gradientClip(), lossScale);
+                            if (Double.isNaN(norm) && !half) {
+                                LOG.warn("finetune {}: non-finite gradient at step {} (loss {}), step skipped",
+                                        encoderId, s + 1, loss);
+                            }
                             if (half) {
                                 if (Double.isNaN(norm)) {
                                     lossScale /= 2;
