@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Benchmarks (see subcommands).",
     subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchMonitorCommand.class,
-        BenchFaultsCommand.class})
+        BenchFaultsCommand.class, BenchFinetuneCommand.class})
 public class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
