@@ -81,6 +81,10 @@ public final class StreamtuneConfig {
             MAX_TEXT_CHARS, MAX_IMAGE_BYTES, RETRAIN_EVERY, MAX_WAIT, MIN_NEW, WINDOW_SIZE, HOLDOUT_PERCENT, GATE_TOLERANCE,
             GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE, HEAD_CLASS_WEIGHTS);
 
+    /** Every key a task entry may hold (besides {@code labels}): what {@link #parse} refuses others against. */
+    private static final List<Setting<?>> TASK_KEYS = java.util.stream.Stream.of(TASK_SETTINGS, MonitorPolicy.SETTINGS,
+            FinetuneSettings.ALL).flatMap(List::stream).toList();
+
     private final Map<String, String> kafka;
     private final Limits limits;
     private final Map<String, TaskConfig> tasks;
@@ -213,6 +217,7 @@ public final class StreamtuneConfig {
                 HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems),
                 HEAD_CLASS_WEIGHTS.read(n, where, problems));
         MonitorPolicy monitor = MonitorPolicy.read(n, where, labels, problems);
+        Setting.refuseUnknown(n, where, TASK_KEYS, Set.of("labels"), problems);
         if (problems.size() > before) {
             return null;
         }
