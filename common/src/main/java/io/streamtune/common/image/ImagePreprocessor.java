@@ -155,11 +155,21 @@ public final class ImagePreprocessor {
     }
 
     /**
-     * Checks the header ({@link #probe}) and decodes the image.
+     * Checks the header against this preprocessor's pixel limit and decodes the image.
      *
      * @throws ImageException as {@link #tensor(byte[])}
      */
     public BufferedImage decode(byte[] encoded) throws ImageException {
+        return decode(encoded, maxPixels);
+    }
+
+    /**
+     * Checks the header ({@link #probe}) and decodes the image: what a record validator calls to
+     * know an image is usable, without the memory a decompression bomb would take.
+     *
+     * @throws ImageException NOT_AN_IMAGE, TRUNCATED, CORRUPT, ZERO_SIZE or TOO_MANY_PIXELS
+     */
+    public static BufferedImage decode(byte[] encoded, long maxPixels) throws ImageException {
         try (ImageInputStream in = open(encoded)) {
             ImageReader reader = reader(in, encoded);
             try {
