@@ -47,8 +47,8 @@ import picocli.CommandLine.Option;
     description = "Train a head on labelled JSONL and report accuracy, per-label P/R/F1 and the confusion matrix.")
 public final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--train", required = true, description = "training JSONL ({\"text\",\"label\"} per line), or images: an"
-      + " ImageFolder directory (one sub-folder per label) or an IDX image file (labels file beside it)")
+  @Option(names = "--train", required = true, description = "training JSONL ({\"text\",\"label\"} per line), or"
+      + " images: an ImageFolder directory (one sub-folder per label) or an IDX image file (labels file beside it)")
   Path train;
 
   @Option(names = "--test", description = "test data of the same kind; when absent, --split divides --train")

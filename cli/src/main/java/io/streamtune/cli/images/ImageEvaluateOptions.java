@@ -27,10 +27,12 @@ public final class ImageEvaluateOptions {
     @Option(names = "--std", split = ",", description = "image data: per-channel std (default: 0.5)")
     List<Float> std;
 
-    @Option(names = "--layers", defaultValue = "20", description = "image data: ResNetV1 depth (default: ${DEFAULT-VALUE})")
+    @Option(names = "--layers", defaultValue = "20",
+            description = "image data: ResNetV1 depth (default: ${DEFAULT-VALUE})")
     int layers;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "image data: images per step (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", defaultValue = "64",
+            description = "image data: images per step (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     @Option(names = "--freeze-backbone", description = "image data: train only the head on the --pretrained backbone"

@@ -147,7 +147,8 @@ public final class ImageEvaluation {
         List<String> labels = train.labels();
         int windows = Math.min(options.windows, trainSet.size() / 2);
         CnnTrainer trainer = new CnnTrainer(spec, policy, request.weighting());
-        out.printf("model %s, train %d, test %d, labels %s, epochs %d, windows %d, batch %d, lr %s, seed %d, device %s%n%n",
+        out.printf("model %s, train %d, test %d, labels %s, epochs %d, windows %d, batch %d, lr %s, seed %d,"
+                + " device %s%n%n",
                 trainer.architecture(), trainSet.size(), testSet.size(), labels, policy.epochs(), windows,
                 policy.batchSize(), policy.learningRate(), policy.seed(), trainer.device());
 
@@ -157,7 +158,8 @@ public final class ImageEvaluation {
         ArrayNode windowAccuracies = Json.mapper().createArrayNode();
         try {
             for (int w = 0; w < windows; w++) {
-                LabelledImages window = trainSet.slice(w * trainSet.size() / windows, (w + 1) * trainSet.size() / windows);
+                LabelledImages window = trainSet.slice(w * trainSet.size() / windows,
+                        (w + 1) * trainSet.size() / windows);
                 result = trainWithProgress(trainer, window, labels.size(), previous,
                         windows == 1 ? "train" : "train " + (w + 1) + "/" + windows);
                 previous = result.asWarmStart();
@@ -165,7 +167,8 @@ public final class ImageEvaluation {
                 if (windows > 1) {
                     double accuracy = score(result, trainer.architecture(), testSet, labels).evaluation.accuracy();
                     windowAccuracies.add(round(accuracy));
-                    out.printf("window %d/%d: %d images, %s, %.1f s, %.0f images/s, test accuracy %.4f%n", w + 1, windows,
+                    out.printf("window %d/%d: %d images, %s, %.1f s, %.0f images/s, test accuracy %.4f%n",
+                            w + 1, windows,
                             window.size(), result.start().name().toLowerCase(Locale.ROOT), result.trainSeconds(),
                             result.imagesPerSecond(), accuracy);
                 }
@@ -226,8 +229,8 @@ public final class ImageEvaluation {
             for (ImageFolder.Entry e : entries) {
                 int label = names.indexOf(e.label());
                 if (label < 0) {
-                    throw new IllegalArgumentException("label '" + e.label() + "' (folder of " + e.file() + ") is not in "
-                            + names + " (use --labels)");
+                    throw new IllegalArgumentException("label '" + e.label() + "' (folder of " + e.file()
+                            + ") is not in " + names + " (use --labels)");
                 }
                 try {
                     pixels.add(pre.pixels(Files.readAllBytes(e.file())));
@@ -241,7 +244,8 @@ public final class ImageEvaluation {
             if (skipped > 0) {
                 err.println("skipped " + skipped + " undecodable image(s) of " + entries.size() + " in " + source);
             }
-            return new DataSet(new LabelledImages(spec, pixels, y.stream().mapToInt(Integer::intValue).toArray()), names);
+            int[] labelIndices = y.stream().mapToInt(Integer::intValue).toArray();
+            return new DataSet(new LabelledImages(spec, pixels, labelIndices), names);
         }
         if (idx == null) {
             idx = IdxImages.read(source);
@@ -253,8 +257,8 @@ public final class ImageEvaluation {
                 names.add(Integer.toString(i));
             }
         } else if (names.size() < idx.labelCount()) {
-            throw new IllegalArgumentException(source + " has labels 0 to " + (idx.labelCount() - 1) + ", --labels names "
-                    + names.size());
+            throw new IllegalArgumentException(source + " has labels 0 to " + (idx.labelCount() - 1)
+                    + ", --labels names " + names.size());
         }
         List<byte[]> pixels = new ArrayList<>(idx.size());
         for (int i = 0; i < idx.size(); i++) {

@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  * everything in name order. The id of an image is its file name without the extension.
  *
  * <pre>{@code
- * List<ImageFolder.Entry> examples = ImageFolder.examples(Path.of("shapes/train"));  // shapes/train/circle/c-001.png ...
+ * // shapes/train/circle/c-001.png, shapes/train/square/s-001.png, ...
+ * List<ImageFolder.Entry> examples = ImageFolder.examples(Path.of("shapes/train"));
  * }</pre>
  */
 public final class ImageFolder {

@@ -72,7 +72,8 @@ class ImageEvaluationTest {
         assertTrue(Files.isRegularFile(dir.resolve("model/evaluate-0000.params")), r.err());
 
         // The saved model starts another evaluation as a frozen pretrained backbone.
-        Run again = run("evaluate", "--train", dir.resolve("train").toString(), "--test", dir.resolve("test").toString(),
+        Run again = run("evaluate", "--train", dir.resolve("train").toString(),
+                "--test", dir.resolve("test").toString(),
                 "--image-size", "12", "--layers", "8", "--epochs", "2", "--lr", "0.01", "--device", "cpu",
                 "--pretrained", dir.resolve("model/evaluate-0000.params").toString(), "--freeze-backbone");
         assertEquals(0, again.exit(), again.out() + again.err());
@@ -84,7 +85,8 @@ class ImageEvaluationTest {
     void shouldTrainOnIdxFilesOverWindowsEachFromThePreviousWeights() throws Exception {
         Path train = ImageFixtures.writeIdx(dir, "train", 160, 1);
         Path test = ImageFixtures.writeIdx(dir, "t10k", 40, 2);
-        Run r = run("evaluate", "--train", train.toString(), "--test", test.toString(), "--layers", "8", "--epochs", "2",
+        Run r = run("evaluate", "--train", train.toString(), "--test", test.toString(), "--layers", "8",
+                "--epochs", "2",
                 "--lr", "0.01", "--batch-size", "16", "--windows", "2", "--labels", "flat,upright", "--device", "cpu");
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("window 1/2: 80 images, scratch"), r.out());

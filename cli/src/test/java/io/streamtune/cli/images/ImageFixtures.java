@@ -42,7 +42,8 @@ public final class ImageFixtures {
         for (int l = 0; l < 2; l++) {
             Path sub = Files.createDirectories(dir.resolve(labels[l]));
             for (int i = 0; i < perLabel; i++) {
-                ImageIO.write(bar(l, 20, r), "png", sub.resolve(String.format("%s-%03d.png", labels[l].charAt(0), i)).toFile());
+                Path file = sub.resolve(String.format("%s-%03d.png", labels[l].charAt(0), i));
+                ImageIO.write(bar(l, 20, r), "png", file.toFile());
             }
         }
     }

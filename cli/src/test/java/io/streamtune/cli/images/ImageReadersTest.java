@@ -51,7 +51,8 @@ class ImageReadersTest {
         Files.writeString(dir.resolve("README"), "top-level files are not examples");
         List<ImageFolder.Entry> examples = ImageFolder.examples(dir);
         assertEquals(6, examples.size());
-        assertEquals(new ImageFolder.Entry("h-000", "horizontal", dir.resolve("horizontal/h-000.png")), examples.get(0));
+        assertEquals(new ImageFolder.Entry("h-000", "horizontal", dir.resolve("horizontal/h-000.png")),
+                examples.get(0));
         assertEquals(List.of("horizontal", "vertical"), ImageFolder.labels(examples));
         List<ImageFolder.Entry> events = ImageFolder.events(dir.resolve("vertical"));
         assertEquals(3, events.size());

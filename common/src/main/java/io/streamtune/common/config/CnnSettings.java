@@ -30,7 +30,8 @@ import io.streamtune.common.model.CnnArchitecture;
 public final class CnnSettings {
 
     public static final Setting<Integer> LAYERS = Setting.integer("cnn.layers", 20, 8, 269,
-            "ResNetV1 depth: 6n+2 (8, 14, 20, 32, 44, 56, 110) for images of 28 pixels or fewer; 18, 34, 50, ... above");
+            "ResNetV1 depth: 6n+2 (8, 14, 20, 32, 44, 56, 110) for images of 28 pixels or fewer;"
+                    + " 18, 34, 50, ... above");
     public static final Setting<Integer> EPOCHS = Setting.integer("cnn.epochs", 3, 1, 1_000,
             "passes over the training window per training");
     public static final Setting<Integer> BATCH_SIZE = Setting.integer("cnn.batchSize", 64, 2, 4_096,
@@ -38,7 +39,8 @@ public final class CnnSettings {
     public static final Setting<Double> LEARNING_RATE = Setting.decimal("cnn.learningRate", 0.002, 1e-7, 1.0,
             "Adam learning rate at the start of each training, decayed to 0 along a cosine");
     public static final Setting<Boolean> FREEZE_BACKBONE = Setting.bool("cnn.freezeBackbone", false,
-            "train only the head on the champion's (or the pretrained) backbone; the first version from scratch trains all");
+            "train only the head on the champion's (or the pretrained) backbone;"
+                    + " the first version from scratch trains all");
     public static final Setting<String> PRETRAINED = Setting.string("cnn.pretrained", null,
             "DJL parameters file (Model.save's <name>-<epoch>.params) of a ResNetV1 to start the first version from");
     public static final Setting<Integer> SEED = Setting.integer("cnn.seed", 42, 0, Integer.MAX_VALUE,
@@ -108,7 +110,8 @@ public final class CnnSettings {
         }
         if ((n == 4 && Arrays.equals(head, ZIP_MAGIC)) || name.endsWith(".pt") || name.endsWith(".pth")) {
             return file + " is a TorchScript (or torch.save) archive; TorchScript backbones are not supported (they"
-                    + " could not be tested here), give a DJL parameters file (<name>-<epoch>.params written by Model.save)";
+                    + " could not be tested here), give a DJL parameters file (<name>-<epoch>.params written by"
+                    + " Model.save)";
         }
         return file + " is not a DJL parameters file (Model.save writes <name>-<epoch>.params starting with DJL@)";
     }

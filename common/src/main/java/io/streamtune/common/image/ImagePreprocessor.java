@@ -131,7 +131,8 @@ public final class ImagePreprocessor {
         try {
             return Base64.getDecoder().decode(base64.trim());
         } catch (IllegalArgumentException e) {
-            throw new ImageException(ImageException.Defect.NOT_BASE64, "image is not valid base64: " + e.getMessage(), e);
+            throw new ImageException(ImageException.Defect.NOT_BASE64, "image is not valid base64: " + e.getMessage(),
+                    e);
         }
     }
 

@@ -53,9 +53,10 @@ class ImageAndCnnSettingsTest {
         Path params = Files.write(dir.resolve("resnet-0000.params"), new byte[] {'D', 'J', 'L', '@', 0, 0, 0, 1});
         List<String> problems = new ArrayList<>();
         JsonNode task = yaml("""
-                image: {size: 64, channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], maxPixels: 1000000}
-                cnn: {layers: 18, epochs: 5, batchSize: 32, learningRate: 0.001, freezeBackbone: true, seed: 7, device: cpu,
-                      pretrained: %s}
+                image: {size: 64, channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
+                        maxPixels: 1000000}
+                cnn: {layers: 18, epochs: 5, batchSize: 32, learningRate: 0.001, freezeBackbone: true, seed: 7,
+                      device: cpu, pretrained: %s}
                 """.formatted(params));
         ImagePolicy image = ImageSettings.read(task, WHERE, problems);
         CnnPolicy cnn = CnnSettings.read(task, WHERE, problems);
@@ -102,8 +103,8 @@ class ImageAndCnnSettingsTest {
         CnnSettings.read(yaml("cnn: {pretrained: " + onnx + "}"), WHERE, problems);
         CnnSettings.read(yaml("cnn: {pretrained: " + dir.resolve("absent-0000.params") + "}"), WHERE, problems);
         assertEquals(3, problems.size(), problems.toString());
-        assertTrue(problems.get(0).startsWith("tasks[0] (fashion).cnn.pretrained: " + torchScript + " is a TorchScript"),
-                problems.get(0));
+        assertTrue(problems.get(0).startsWith("tasks[0] (fashion).cnn.pretrained: " + torchScript
+                + " is a TorchScript"), problems.get(0));
         assertTrue(problems.get(1).contains("is an ONNX export; ONNX backbones are not supported"), problems.get(1));
         assertTrue(problems.get(2).contains("does not exist"), problems.get(2));
         assertNull(CnnSettings.pretrainedProblem(Files.write(dir.resolve("ok-0000.params"), "DJL@".getBytes())));

@@ -203,7 +203,8 @@ class ImagePreprocessorTest {
     @Test
     void shouldNormaliseEachChannelWithItsMeanAndStd() throws ImageException {
         ImageSpec spec = new ImageSpec(4, 3, new float[] {0.5f, 0f, 1f}, new float[] {0.25f, 1f, 0.5f});
-        float[] x = new ImagePreprocessor(spec, 100).tensor(encode(solid(4, 4, BufferedImage.TYPE_INT_RGB, 0xFF0000), "gif"));
+        byte[] red = encode(solid(4, 4, BufferedImage.TYPE_INT_RGB, 0xFF0000), "gif");
+        float[] x = new ImagePreprocessor(spec, 100).tensor(red);
         assertEquals(48, x.length);
         assertEquals(2f, x[0], 1e-6, "red 255: (1 - 0.5) / 0.25");
         assertEquals(0f, x[16], 1e-6, "green 0: (0 - 0) / 1");

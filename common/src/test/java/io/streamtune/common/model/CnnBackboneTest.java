@@ -52,8 +52,8 @@ class CnnBackboneTest {
             block.initialize(m, DataType.FLOAT32, TestCnns.SMALL.inputShape(1));
             CnnWeights.load(block, PACK);
             for (int i = 0; i < images.length; i++) {
-                float[] one = block.forward(new ParameterStore(m, false),
-                        new NDList(m.create(images[i], TestCnns.SMALL.inputShape(1))), false).singletonOrThrow().toFloatArray();
+                NDList x = new NDList(m.create(images[i], TestCnns.SMALL.inputShape(1)));
+                float[] one = block.forward(new ParameterStore(m, false), x, false).singletonOrThrow().toFloatArray();
                 assertArrayEquals(one, served[i], 1e-4f, "image " + i + " alone and in a batch of 5");
             }
         }
@@ -73,7 +73,8 @@ class CnnBackboneTest {
         ArtifactException e = assertThrows(ArtifactException.class, () -> CnnBackbone.load(PACK, colour, Device.cpu()));
         assertEquals(ArtifactException.Reason.SHAPE_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("images of 1x16x16, the task gives 3x16x16"), e.getMessage());
-        CnnArchitecture otherMean = new CnnArchitecture(8, new ImageSpec(16, 1, new float[] {0.3f}, new float[] {0.5f}));
+        CnnArchitecture otherMean = new CnnArchitecture(8,
+                new ImageSpec(16, 1, new float[] {0.3f}, new float[] {0.5f}));
         ArtifactException mean = assertThrows(ArtifactException.class,
                 () -> CnnBackbone.load(PACK, otherMean, Device.cpu()));
         assertEquals(ArtifactException.Reason.SHAPE_MISMATCH, mean.reason());
@@ -96,7 +97,8 @@ class CnnBackboneTest {
                 missing.tensor(name, t);
             }
         });
-        ArtifactException m = assertThrows(ArtifactException.class, () -> CnnBackbone.load(missing.build(), Device.cpu()));
+        ArtifactException m = assertThrows(ArtifactException.class,
+                () -> CnnBackbone.load(missing.build(), Device.cpu()));
         assertEquals(ArtifactException.Reason.MALFORMED, m.reason());
         assertTrue(m.getMessage().contains("missing 01Conv2d_weight"), m.getMessage());
     }

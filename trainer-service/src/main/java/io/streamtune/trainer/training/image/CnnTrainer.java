@@ -151,7 +151,8 @@ public final class CnnTrainer {
     public CnnTrainingResult train(LabelledImages data, int numLabels, WarmStart champion, Progress progress)
             throws ArtifactException, IOException {
         if (!data.spec().equals(architecture.input())) {
-            throw new IllegalArgumentException("images are " + data.spec() + ", the trainer takes " + architecture.input());
+            throw new IllegalArgumentException("images are " + data.spec() + ", the trainer takes "
+                    + architecture.input());
         }
         if (data.size() < 2) {
             throw new IllegalArgumentException("need at least 2 images to train, got " + data.size());
@@ -181,7 +182,8 @@ public final class CnnTrainer {
                 : trainAll(data, numLabels, initial, loss, device, random, progress);
         double seconds = (System.nanoTime() - t0) / 1e9;
         double rate = (double) policy.epochs() * data.size() / Math.max(seconds, 1e-9);
-        LOG.info("cnn: trained {} ({}{}) on {} images, {} epochs, {} steps in {} s ({} images/s) on {}, last epoch loss {}",
+        LOG.info("cnn: trained {} ({}{}) on {} images, {} epochs, {} steps in {} s ({} images/s) on {},"
+                + " last epoch loss {}",
                 architecture, initial.start, frozen ? ", backbone frozen" : "", data.size(), policy.epochs(),
                 trained.steps, String.format("%.1f", seconds), String.format("%.0f", rate), device,
                 String.format("%.4f", trained.lastLoss));

@@ -19,8 +19,8 @@ import io.streamtune.common.model.TensorPack;
  * @param device          where it ran
  */
 public record CnnTrainingResult(TensorPack backbone, HeadWeights head, CnnTrainer.Start start, boolean backboneFrozen,
-                                int epochs, int steps, double lastEpochLoss, double trainSeconds, double imagesPerSecond,
-                                Device device) {
+                                int epochs, int steps, double lastEpochLoss, double trainSeconds,
+                                double imagesPerSecond, Device device) {
 
     /** The result as the next training's starting point. */
     public WarmStart asWarmStart() {
