@@ -27,7 +27,12 @@ import io.micrometer.core.instrument.Counter;
 import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.Prediction;
+import io.streamtune.common.config.HeadKind;
+import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.common.model.BackboneRef;
+import io.streamtune.common.logging.ServiceLogging;
 import io.streamtune.common.model.HeadWeights;
+import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.nlp.Encoders;
@@ -36,7 +41,6 @@ import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.ScoringService;
 import io.streamtune.scoring.ScoringSettings;
-import io.streamtune.scoring.model.EncoderPool;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -84,7 +88,8 @@ public final class BenchScoringCommand implements Callable<Integer> {
     private static final List<String> LABELS = List.of("negative", "neutral", "positive");
 
     public static void main(String[] args) {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        ServiceLogging.setLevel("", "warn");
+        ServiceLogging.setLevel("io.streamtune", "warn");
         System.exit(new CommandLine(new BenchScoringCommand()).execute(args));
     }
 
@@ -95,7 +100,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
         int workers = workersOption != null ? workersOption : ScoringSettings.ENCODER_WORKERS.defaultValue();
         int cores = Runtime.getRuntime().availableProcessors();
         ScoringSettings settings = new ScoringSettings("bench-scoring", batch, Duration.ofMillis(20), 100_000,
-                Duration.ofMillis(commitIntervalMs), streamThreads, workers, -1, true, Map.of());
+                Duration.ofMillis(commitIntervalMs), streamThreads, workers, -1, true, Map.of(), "");
         // The encoder exactly as the scoring app runs it (ONNX Runtime threads per call, concurrent callers) ...
         int intraOp = settings.encoderIntraOpThreads();
         int callers = workers > 0 ? workers : streamThreads;
@@ -125,10 +130,10 @@ public final class BenchScoringCommand implements Callable<Integer> {
                         labels: [negative, neutral, positive]
                         encoder: %s
                     """.formatted(broker.bootstrapServers(), state, partitions, TASK, encoderId), Map.of(), Map.of());
-            try (EncoderPool pool = EncoderPool.sharing(encoder);
+            KafkaClients clients = KafkaClients.of(config);
+            try (Backbones pool = Backbones.sharing(encoder, Encoders.DEFAULT_MAX_SEQUENCE_LENGTH, null);
                  ScoringService service = new ScoringService(config, settings, pool);
-                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
-                         "enable.idempotence", "true", "linger.ms", "2"), new StringSerializer(), new ByteArraySerializer())) {
+                 KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of("enable.idempotence", "true", "linger.ms", "2"))) {
                 service.start();
                 if (!service.awaitRunning(Duration.ofSeconds(120))) {
                     throw new IllegalStateException("scoring app did not reach RUNNING");
@@ -276,7 +281,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
     }
 
     /** Sends at a fixed rate for {@code secs} seconds; returns how many were sent. */
-    private static int paced(KafkaProducer<String, byte[]> producer, String prefix, double rate, int secs, List<String> sentences,
+    private static int paced(KafkaProducer<byte[], byte[]> producer, String prefix, double rate, int secs, List<String> sentences,
                              Random rnd, Tick tick) throws Exception {
         int total = (int) (rate * secs);
         long start = System.nanoTime();
@@ -295,13 +300,14 @@ public final class BenchScoringCommand implements Callable<Integer> {
         return total;
     }
 
-    private static void send(KafkaProducer<String, byte[]> producer, String id, String text) {
+    private static void send(KafkaProducer<byte[], byte[]> producer, String id, String text) {
         String json = Json.writeString(Map.of("id", id, "text", text, "ts", System.currentTimeMillis(),
                 "attrs", Map.of("source", "bench")));
-        producer.send(new ProducerRecord<>(TaskTopics.of(TASK).events(), id, json.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(TaskTopics.of(TASK).events(), id.getBytes(StandardCharsets.UTF_8),
+                json.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static void publish(KafkaProducer<String, byte[]> producer, TextEncoder encoder, long version, Random rnd) throws Exception {
+    private static void publish(KafkaProducer<byte[], byte[]> producer, TextEncoder encoder, long version, Random rnd) throws Exception {
         int d = encoder.dimension();
         float[] w = new float[d * LABELS.size()];
         for (int i = 0; i < w.length; i++) {
@@ -309,9 +315,11 @@ public final class BenchScoringCommand implements Callable<Integer> {
         }
         ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, TASK, version, version > 1 ? version - 1 : null,
                 encoder.id(), encoder.checksum(), LABELS, null, List.of(), System.currentTimeMillis(), "bench v" + version);
-        ModelArtifact a = ModelArtifact.of(meta, new HeadWeights(HeadWeights.LINEAR,
-                List.of(new HeadWeights.Layer(d, LABELS.size(), w, new float[LABELS.size()]))));
-        producer.send(new ProducerRecord<>(TaskTopics.MODELS, TASK, a.toBytes())).get(30, TimeUnit.SECONDS);
+        ModelArtifact a = ModelArtifact.of(meta,
+                BackboneRef.text(encoder.id(), encoder.checksum(), Encoders.DEFAULT_MAX_SEQUENCE_LENGTH, null),
+                new HeadWeights(HeadKind.LINEAR, List.of(new HeadWeights.Layer(d, LABELS.size(), w, new float[LABELS.size()]))));
+        producer.send(new ProducerRecord<>(TaskTopics.MODELS, TASK.getBytes(StandardCharsets.UTF_8), a.toBytes()))
+                .get(30, TimeUnit.SECONDS);
     }
 
     private static void await(Collector c, String prefix, int n, Duration timeout) throws InterruptedException {
@@ -351,9 +359,9 @@ public final class BenchScoringCommand implements Callable<Integer> {
         private final Thread thread;
 
         Collector(String bootstrap) {
-            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
+            KafkaConsumer<byte[], byte[]> consumer = KafkaClients.of(Map.of("bootstrap.servers", bootstrap)).consumer(Map.of(
                     "group.id", "bench-reader-" + System.nanoTime(), "isolation.level", "read_committed",
-                    "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                    "auto.offset.reset", "earliest"));
             consumer.subscribe(List.of(TaskTopics.of(TASK).predictions()));
             thread = new Thread(() -> {
                 try (consumer) {

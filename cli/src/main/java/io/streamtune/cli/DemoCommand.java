@@ -1,5 +1,6 @@
 package io.streamtune.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -9,7 +10,10 @@ import java.util.concurrent.TimeUnit;
 import io.streamtune.cli.demo.DemoRun;
 import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.logging.ServiceLogging;
 import io.streamtune.common.serde.Json;
+import io.streamtune.monitor.MonitorService;
+import io.streamtune.monitor.topology.MonitorTopology;
 import io.streamtune.scoring.ScoringService;
 import io.streamtune.trainer.TrainerOptions;
 import io.streamtune.trainer.TrainerService;
@@ -17,10 +21,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The one-command run: an embedded Kafka broker, the trainer, the scorer and a demo feed in this process.",
+        description = {"The one-command run: an embedded Kafka broker, the trainer, the scorer, the monitor and a demo feed in this process.",
                 "Shows labelled examples flowing, each model version going live with its holdout metrics, live predictions",
                 "with their versions, throughput and dead letters. Ends after --duration (or on Ctrl-C) and prints as its",
-                "last line one JSON object: eventsProduced, predictions, modelVersions, dlq, lost, duplicates, ..."})
+                "last line one JSON object: eventsProduced, predictions, modelVersions, dlq, lost, duplicates,",
+                "alertsRaised, alertsCleared, alertDelaySeconds, liveAccuracyByVersion, ...",
+                "The finance feed scripts a negative surge on one company; the monitor raises and clears its alert."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", paramLabel = "D", description = "run this long, e.g. 90s or 5m (default: until Ctrl-C)")
     String duration;
@@ -41,26 +47,38 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "seed of the synthetic feed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--verbose", description = "also show the services' own INFO logs")
+    @Option(names = "--verbose",
+            description = "show the services' own INFO logs and Kafka's log here instead of in DIR/kafka.log")
     boolean verbose;
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = ".streamtune/demo",
+            description = "where the demo writes Kafka's log (kafka.log) and, while it runs, the embedded broker's data"
+                    + " (default: ${DEFAULT-VALUE})")
+    Path data;
 
     @Override
     public Integer call() throws Exception {
+        ServiceLogging.start("demo");
         if (!verbose) {
-            // The demo's own lines tell the story; the services' logs stay at WARN (set before their loggers exist).
-            System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.trainer", "warn");
-            System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.scoring", "warn");
-            System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.common", "warn");
-            System.setProperty("org.slf4j.simpleLogger.log.io.streamtune.broker", "warn");
+            // The demo's own lines tell the story: the services' logs stay at WARN, and Kafka's (the embedded
+            // broker's and the clients') go to a file, at INFO, where an operator can read them afterwards.
+            ServiceLogging.setLevel("io.streamtune", "warn");
             // Without a GPU, DJL and ONNX Runtime warn that CUDA is missing: expected on a laptop.
-            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
-            System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+            ServiceLogging.setLevel("ai.djl", "error");
+            Files.createDirectories(data);
+            String[] kafkaLoggers = {"kafka", "org.apache.kafka", "state.change.logger", "io.streamtune.broker"};
+            Path kafkaLog = ServiceLogging.toFile(data.resolve("kafka.log"), kafkaLoggers);
+            for (String kafkaLogger : kafkaLoggers) {
+                ServiceLogging.setLevel(kafkaLogger, "info");
+            }
+            System.out.println("Kafka's log (embedded broker and clients) goes to " + kafkaLog
+                    + " (--verbose shows it here)");
         }
         Duration d = duration == null ? Duration.ofDays(365) : parse(duration);
         DemoRun.Options defaults = DemoRun.Options.defaults(d);
         DemoRun.Options options = new DemoRun.Options(d, rate, fromFile, bootstrap, retrainEvery, seed, defaults.malformedShare(),
                 duration == null ? Duration.ofSeconds(20) : defaults.drainTimeout());
-        DemoRun run = new DemoRun(options, DemoCommand::startServices, System.out);
+        DemoRun run = new DemoRun(options, DemoCommand::startServices, System.out).withDataDir(data);
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             run.stop();
@@ -85,11 +103,12 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** The trainer and the scorer, as their own commands would start them, stopped in reverse order. */
+    /** The trainer, the scorer and (when a task is monitored) the monitor, as their own commands would start them, stopped in reverse order. */
     static AutoCloseable startServices(StreamtuneConfig config) throws Exception {
         TrainerService trainer = new TrainerService(config, TrainerOptions.defaults());
         trainer.start();
         ScoringService scoring;
+        MonitorService monitor = null;
         try {
             scoring = new ScoringService(config);
             scoring.start();
@@ -97,7 +116,21 @@ final class DemoCommand implements Callable<Integer> {
             trainer.close();
             throw e;
         }
+        if (!MonitorTopology.monitoredTasks(config).isEmpty()) {
+            try {
+                monitor = new MonitorService(config);
+                monitor.start();
+            } catch (Exception e) {
+                scoring.close();
+                trainer.close();
+                throw e;
+            }
+        }
+        MonitorService started = monitor;
         return () -> {
+            if (started != null) {
+                started.close();
+            }
             scoring.close();
             trainer.close();
         };

@@ -4,20 +4,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamtune.cli.images.ImageEvaluateOptions;
 import io.streamtune.cli.images.ImageEvaluation;
-import io.streamtune.common.model.Classifier;
+import io.streamtune.cli.files.JsonlExamples;
+import io.streamtune.cli.files.JsonlExamples.LabelledText;
+import io.streamtune.common.config.ClassWeighting;
+import io.streamtune.common.config.Device;
+import io.streamtune.common.config.HeadKind;
+import io.streamtune.common.config.HeadPolicy;
+import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
+import io.streamtune.common.model.ModelInput;
 import io.streamtune.common.model.ModelVersion;
-import io.streamtune.common.nlp.CachingTextEncoder;
-import io.streamtune.common.nlp.EmbeddingCache;
-import io.streamtune.common.nlp.EncoderException;
 import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.TextEncoder;
-import io.streamtune.trainer.training.ClassWeighting;
+import io.streamtune.common.runtime.Backbone;
+import io.streamtune.common.runtime.Backbones;
+import io.streamtune.common.runtime.Classifier;
 import io.streamtune.trainer.training.Evaluation;
-import io.streamtune.trainer.training.TaskModelTrainer;
-import io.streamtune.trainer.training.TaskModelTrainer.LabelledText;
-import io.streamtune.trainer.training.TrainingOptions;
+import io.streamtune.trainer.training.HeadLearner;
+import io.streamtune.trainer.training.Labelled;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +38,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code streamtune evaluate}: trains a head on a labelled JSONL file through the same
- * {@link TaskModelTrainer} the trainer service uses, then scores a test file (or a seeded
+ * {@link HeadLearner} the trainer service uses, on a backbone from the same {@link Backbones}, then scores a test file (or a seeded
  * split of the training file) and prints per-label metrics, the confusion matrix and, as the
  * last stdout line, one JSON object with the figures.
  *
@@ -60,8 +64,9 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--labels", split = ",", description = "ordered label set (default: order of first appearance in --train)")
   List<String> labels;
 
-  @Option(names = "--head", defaultValue = "linear", description = "linear or mlp (default: ${DEFAULT-VALUE})")
-  String head;
+  @Option(names = "--head", defaultValue = "linear", converter = HeadKindConverter.class,
+      description = "linear or mlp (default: ${DEFAULT-VALUE})")
+  HeadKind head;
 
   @Option(names = "--hidden", defaultValue = "256", description = "MLP hidden units (default: ${DEFAULT-VALUE})")
   int hidden;
@@ -78,10 +83,10 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--max-length", defaultValue = "128", description = "encoder max sequence length (default: ${DEFAULT-VALUE})")
   int maxLength;
 
-  @Option(names = "--epochs", description = "max epochs (default: TrainingOptions.defaults())")
+  @Option(names = "--epochs", description = "max epochs (default: HeadPolicy.defaults())")
   Integer epochs;
 
-  @Option(names = "--lr", description = "learning rate (default: TrainingOptions.defaults())")
+  @Option(names = "--lr", description = "learning rate (default: HeadPolicy.defaults())")
   Double learningRate;
 
   @Option(names = "--class-weights", defaultValue = "BALANCED", description = "BALANCED (inverse frequency) or NONE (default: ${DEFAULT-VALUE})")
@@ -90,8 +95,19 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--embeddings-cache", description = "directory keeping computed embeddings between runs (per encoder checksum and text set), for trying heads quickly")
   Path embeddingsCache;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE})")
-  String device;
+  @Option(names = "--device", defaultValue = "AUTO", description = "AUTO, CPU or GPU (default: ${DEFAULT-VALUE})")
+  Device device;
+
+  /** Validation share of the training set for early stopping, as the trainer's default. */
+  static final double VALIDATION_FRACTION = 0.1;
+
+  /** Reads {@code linear} / {@code mlp}. */
+  static final class HeadKindConverter implements CommandLine.ITypeConverter<HeadKind> {
+    @Override
+    public HeadKind convert(String value) {
+      return HeadKind.fromWireName(value.trim().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
 
   @Mixin ImageEvaluateOptions image;
 
@@ -141,62 +157,54 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
       }
     }
-    TrainingOptions d = TrainingOptions.defaults();
-    TrainingOptions options =
-        new TrainingOptions(
-            head,
-            hidden,
-            epochs != null ? epochs : d.maxEpochs(),
-            d.batchSize(),
-            learningRate != null ? learningRate : d.learningRate(),
-            d.validationFraction(),
-            d.patience(),
-            seed,
-            device);
+    HeadPolicy d = HeadPolicy.defaults();
+    HeadPolicy policy = d.withKind(head).withHiddenUnits(hidden).withMaxEpochs(epochs != null ? epochs : d.maxEpochs())
+        .withLearningRate(learningRate != null ? learningRate : d.learningRate()).withSeed(seed).withDevice(device)
+        .withClassWeights(classWeights);
 
     long tOpen = System.nanoTime();
-    try (TextEncoder base = Encoders.open(encoderId, maxLength);
-        CachingTextEncoder encoder =
-            CachingTextEncoder.wrapping(base, new EmbeddingCache(trainSet.size() + testSet.size() + 1))) {
+    try (Backbones backbones = Backbones.opening(0, null);
+        Backbones.Lease lease = backbones.frozenText(encoderId, maxLength)) {
       double openSeconds = (System.nanoTime() - tOpen) / 1e9;
-      TaskModelTrainer trainer = new TaskModelTrainer(encoder, options, classWeights);
+      Backbone backbone = lease.backbone();
+      HeadLearner learner = new HeadLearner(backbones, trainSet.size() + testSet.size() + 1, VALIDATION_FRACTION);
 
-      // Encode first (with progress and timing), so training below reads only the cache and
+      // Features first (with progress and timing), so training below reads only the cache and
       // trainSeconds measures the head alone.
       List<String> allTexts = new ArrayList<>(texts(trainSet));
       allTexts.addAll(texts(testSet));
       Path stored = null;
       boolean fromDisk = false;
       if (embeddingsCache != null) {
-        stored = EmbeddingStore.file(embeddingsCache, encoder, allTexts);
-        fromDisk = EmbeddingStore.load(stored, encoder, allTexts, encoder.cache());
+        stored = EmbeddingStore.file(embeddingsCache, backbone, allTexts);
+        fromDisk = EmbeddingStore.load(stored, backbone, allTexts, learner.cache(backbone.key()));
       }
       long tEnc = System.nanoTime();
-      encodeWithProgress(trainer, "encode train", texts(trainSet));
-      encodeWithProgress(trainer, "encode test", texts(testSet));
+      encodeWithProgress(learner, backbone, "encode train", texts(trainSet));
+      encodeWithProgress(learner, backbone, "encode test", texts(testSet));
       double encodeSeconds = (System.nanoTime() - tEnc) / 1e9;
-      long encoded = encoder.cache().size();
+      long encoded = learner.cache(backbone.key()).size();
       if (stored != null && !fromDisk) {
-        EmbeddingStore.save(stored, encoder, allTexts, encoder.cache());
+        EmbeddingStore.save(stored, backbone, allTexts, learner.cache(backbone.key()));
       }
 
       long tTrain = System.nanoTime();
-      HeadWeights weights = trainer.train(labelSet, trainSet);
+      HeadWeights weights = learner.trainHead(backbone, policy, labelSet, labelled(trainSet), n -> { });
       double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
 
       ModelVersion meta =
-          new ModelVersion(ModelVersion.FORMAT_VERSION, "evaluate", 1, null, encoder.id(),
-              encoder.checksum(), labelSet, null, List.of(), System.currentTimeMillis(),
+          new ModelVersion(ModelVersion.FORMAT_VERSION, "evaluate", 1, null, lease.ref().id(),
+              lease.ref().baseSha256(), labelSet, null, List.of(), System.currentTimeMillis(),
               "streamtune evaluate " + train.getFileName());
-      ModelArtifact artifact = ModelArtifact.of(meta, weights);
+      ModelArtifact artifact = ModelArtifact.of(meta, lease.ref(), weights);
       Evaluation ev;
-      try (Classifier c = Classifier.load(artifact, encoder)) {
-        ev = trainer.evaluate(c, labelSet, testSet);
+      try (Classifier c = Classifier.open(artifact, backbones, maxLength)) {
+        ev = learner.evaluate(c, labelSet, labelled(testSet));
       }
 
       out.printf(
           "encoder %s, head %s, train %d, test %d, labels %s, seed %d%n%n",
-          encoder.id(), head, trainSet.size(), testSet.size(), labelSet, seed);
+          encoderId, head.wireName(), trainSet.size(), testSet.size(), labelSet, seed);
       out.print(ev.report());
       out.println();
       ObjectNode json = new ObjectMapper().createObjectNode();
@@ -204,8 +212,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       json.put("macroF1", round(ev.macroF1()));
       json.put("nTrain", trainSet.size());
       json.put("nTest", testSet.size());
-      json.put("encoder", encoder.id());
-      json.put("head", head);
+      json.put("encoder", encoderId);
+      json.put("head", head.wireName());
       json.put("labels", String.join(",", labelSet));
       json.put("seed", seed);
       json.put("encodedSentences", encoded);
@@ -216,20 +224,20 @@ public final class EvaluateCommand implements Callable<Integer> {
         json.put("encodeSentencesPerSecond", round(encoded / Math.max(1e-9, encodeSeconds)));
       }
       json.put("classWeights", classWeights.name());
-      json.put("maxEpochs", options.maxEpochs());
-      json.put("learningRate", options.learningRate());
+      json.put("maxEpochs", policy.maxEpochs());
+      json.put("learningRate", policy.learningRate());
       json.put("trainSeconds", round(trainSeconds));
       json.put("encoderOpenSeconds", round(openSeconds));
       json.put("artifactBytes", artifact.sizeBytes());
       out.println(json);
       return 0;
-    } catch (EncoderException e) {
+    } catch (ArtifactException e) {
       err.println(e.getMessage());
       return 2;
     }
   }
 
-  private static void encodeWithProgress(TaskModelTrainer trainer, String task, List<String> texts) {
+  private static void encodeWithProgress(HeadLearner learner, Backbone backbone, String task, List<String> texts) {
     try (ProgressBar pb =
         new ProgressBarBuilder()
             .setTaskName(task)
@@ -238,8 +246,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             .setUpdateIntervalMillis(500)
             .showSpeed()
             .build()) {
-      trainer.encode(texts, pb::stepTo);
+      learner.features(backbone, ModelInput.texts(texts), pb::stepTo);
     }
+  }
+
+  private static List<Labelled> labelled(List<LabelledText> set) {
+    return set.stream().map(e -> Labelled.text(e.text(), e.label())).toList();
   }
 
   private static List<String> texts(List<LabelledText> set) {

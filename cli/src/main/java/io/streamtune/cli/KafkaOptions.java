@@ -3,14 +3,11 @@ package io.streamtune.cli;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
+import java.time.Duration;
 
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.kafka.KafkaClients;
 import picocli.CommandLine.Option;
 
 /** The {@code --config} and {@code --bootstrap} options every Kafka-facing command shares. */
@@ -25,6 +22,7 @@ public final class KafkaOptions {
             description = "Kafka bootstrap servers (default: kafka.bootstrap.servers of the config, else localhost:9092)")
     String bootstrap;
 
+    /** The configuration with {@code --bootstrap} applied. */
     public StreamtuneConfig load() throws ConfigException {
         Map<String, String> overrides = new HashMap<>();
         if (bootstrap != null) {
@@ -34,28 +32,26 @@ public final class KafkaOptions {
     }
 
     /**
-     * Fails fast, with a message saying what to do, when no broker answers at the address.
-     * Clients would otherwise retry silently for a minute.
+     * The clients of a configuration, after checking a broker answers: fails fast, with a message saying
+     * what to do, when none does (clients would otherwise retry silently for a minute).
      */
-    public static void requireReachable(Properties clientProps) throws UnreachableBrokerException {
-        Properties p = new Properties();
-        p.putAll(clientProps);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "8000");
-        try (Admin admin = Admin.create(p)) {
-            admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new UnreachableBrokerException(String.valueOf(clientProps.get("bootstrap.servers")));
-        } 
+    public static KafkaClients reachableClients(StreamtuneConfig config) throws UnreachableBrokerException, InterruptedException {
+        KafkaClients clients = KafkaClients.of(config);
+        String why = clients.unreachableReason(Duration.ofSeconds(10));
+        if (why != null) {
+            throw new UnreachableBrokerException(clients.bootstrapServers(), why);
+        }
+        return clients;
     }
 
     /** No broker answered. */
     public static final class UnreachableBrokerException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        public UnreachableBrokerException(String bootstrap) {
-            super("cannot reach Kafka at " + bootstrap + " within 10 s: start one with `./streamtune broker`"
-                    + " (or `./streamtune demo`), or pass --bootstrap HOST:PORT");
+        public UnreachableBrokerException(String bootstrap, String why) {
+            super("cannot reach Kafka at " + bootstrap + " within 10 s (" + why + "): start one with `./streamtune broker`"
+                    + " (or `./streamtune demo`), or pass --bootstrap HOST:PORT; against a secured cluster check kafka.security.protocol"
+                    + " and the kafka.sasl.* / kafka.ssl.* settings");
         }
     }
 }

@@ -4,17 +4,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.common.model.LiveMetrics;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.ModelMetrics;
 import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.model.WindowRange;
+import io.streamtune.common.serde.Json;
+import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.trainer.publish.ModelCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,9 +41,7 @@ final class ModelsCommand {
         ModelCatalog catalog() throws Exception {
             StreamtuneConfig cfg = kafka.load();
             cfg.requireTask(task);
-            Properties p = cfg.kafkaProperties();
-            KafkaOptions.requireReachable(p);
-            return ModelCatalog.read(p, task, TIMEOUT);
+            return ModelCatalog.read(KafkaOptions.reachableClients(cfg), task, TIMEOUT);
         }
     }
 
@@ -56,13 +58,19 @@ final class ModelsCommand {
                 System.out.println("task " + opts.task + " has no model versions yet");
                 return 0;
             }
-            System.out.printf("%-8s %-10s %-7s %-9s %-9s %-8s %-19s %s%n", "version", "decision", "parent", "macroF1",
-                    "champion", "new ex.", "created (UTC)", "reason");
+            System.out.printf("%-8s %-10s %-7s %-9s %-9s %-9s %-18s %-8s %-19s %s%n", "version", "decision", "parent", "macroF1",
+                    "champion", "accuracy", "live acc. (pairs)", "new ex.", "created (UTC)", "reason");
             for (ModelEvent e : c.events()) {
-                System.out.printf(Locale.ROOT, "%-8s %-10s %-7s %-9s %-9s %-8d %-19s %s%n", "v" + e.version(), e.decision(),
+                LiveMetrics l = e.decision() == ModelEvent.Decision.PUBLISHED ? c.liveMetrics(e.version()).orElse(null) : null;
+                System.out.printf(Locale.ROOT, "%-8s %-10s %-7s %-9s %-9s %-9s %-18s %-8d %-19s %s%n", "v" + e.version(), e.decision(),
                         e.parentVersion() == null ? "-" : "v" + e.parentVersion(), f1(e.challenger()), f1(e.champion()),
+                        e.challenger() == null ? "-" : String.format(Locale.ROOT, "%.4f", e.challenger().accuracy()),
+                        l == null ? "-" : String.format(Locale.ROOT, "%.4f (%d)", l.accuracy(), l.pairs()),
                         e.window().stream().mapToLong(WindowRange::count).sum(), TIME.format(Instant.ofEpochMilli(e.createdAtMillis())),
                         e.reason());
+            }
+            if (c.events().stream().anyMatch(e -> c.liveMetrics(e.version()).isPresent())) {
+                System.out.println("accuracy: on the holdout at training; live acc.: on the last joined late labels (monitor service)");
             }
             c.latest().ifPresent(a -> System.out.println("newest published: v" + a.meta().version()));
             return 0;
@@ -120,9 +128,8 @@ final class ModelsCommand {
         @Override
         public Integer call() throws Exception {
             ModelCatalog c = opts.catalog();
-            Properties p = opts.kafka.load().kafkaProperties();
             try {
-                ModelArtifact rolled = c.rollback(p, to);
+                ModelArtifact rolled = c.rollback(KafkaClients.of(opts.kafka.load()), to);
                 System.out.println("published " + opts.task + " v" + rolled.meta().version() + " = v" + to + "'s model (parent v"
                         + rolled.meta().parentVersion() + ")");
                 return 0;

@@ -1,13 +1,12 @@
 package io.streamtune.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 
@@ -15,12 +14,16 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import io.streamtune.cli.files.JsonlLines;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.event.Event;
+import io.streamtune.common.event.Example;
 import io.streamtune.common.event.ParseResult;
+import io.streamtune.common.event.Reason;
 import io.streamtune.common.event.RecordParser;
+import io.streamtune.common.kafka.KafkaClients;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -67,10 +70,10 @@ final class ProduceCommand implements Callable<Integer> {
             System.err.println("error: --file " + file.toAbsolutePath() + " does not exist");
             return 2;
         }
-        KafkaOptions.requireReachable(cfg.kafkaProperties());
+        KafkaClients clients = KafkaOptions.reachableClients(cfg);
         String topic = kind == Kind.examples ? t.topics().examples() : t.topics().events();
-        RecordParser parser = new RecordParser(cfg.tasks());
-        Result r = produce(cfg.kafkaProperties(), parser, t.name(), kind == Kind.examples, topic, file, sendInvalid);
+        RecordParser parser = RecordParser.of(cfg);
+        Result r = produce(clients, parser, t.name(), kind == Kind.examples, topic, file, sendInvalid);
         System.out.printf("%d lines: %d produced to %s, %d rejected%s%n", r.lines, r.produced, topic, r.rejected.size(),
                 sendInvalid && !r.rejected.isEmpty() ? " (sent anyway: --send-invalid)" : "");
         r.rejected.forEach(line -> System.out.println("  " + line));
@@ -80,34 +83,44 @@ final class ProduceCommand implements Callable<Integer> {
     record Result(int lines, int produced, List<String> rejected) {
     }
 
-    static Result produce(Properties clientProps, RecordParser parser, String task, boolean examples, String topic, Path file,
+    /**
+     * Reads {@code file} line by line as bytes; each line is checked alone (UTF-8, JSON, fields,
+     * size) by {@code parser} and, when valid (or with {@code sendInvalid}), produced with its id as
+     * the key. A bad line never stops the others.
+     */
+    static Result produce(KafkaClients clients, RecordParser parser, String task, boolean examples, String topic, Path file,
                           boolean sendInvalid) throws IOException, InterruptedException {
-        Properties p = new Properties();
-        p.putAll(clientProps);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        int limit = parser.limits().recordBytes();
         List<String> rejected = new ArrayList<>();
         int lines = 0;
         int produced = 0;
         List<Future<RecordMetadata>> pending = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-             BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                lines++;
-                if (line.isBlank()) {
+        // A line of up to limits.recordBytes must go through (Kafka's default request limit is 1 MiB).
+        try (KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(parser.limits().writeBytes())));
+             JsonlLines in = new JsonlLines(file, limit)) {
+            for (JsonlLines.Line line = in.next(); line != null; line = in.next()) {
+                lines = line.number();
+                if (line.blank()) {
                     continue;
                 }
-                byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-                ParseResult<?> parsed = examples ? parser.parseExample(task, bytes) : parser.parseEvent(task, bytes);
+                if (line.cut()) {
+                    rejected.add("line " + line.number() + ": " + Reason.RECORD_TOO_LARGE + ": line of " + line.length()
+                            + " bytes is over limits.recordBytes " + limit);
+                    continue; // not even --send-invalid: the broker or the services could not take it whole
+                }
+                byte[] bytes = line.bytes();
+                ParseResult<?> parsed = parse(parser, task, examples, null, bytes);
                 byte[] key = null;
                 if (parsed.isOk()) {
-                    String id = examples ? ((io.streamtune.common.event.Example) parsed.value()).id()
-                            : ((io.streamtune.common.event.Event) parsed.value()).id();
-                    key = id.getBytes(StandardCharsets.UTF_8);
-                } else {
-                    rejected.add("line " + lines + ": " + parsed.reason() + ": " + parsed.message());
+                    key = id(parsed.value()).getBytes(StandardCharsets.UTF_8);
+                    if (RecordParser.recordSize(key, bytes, null) > limit) {
+                        parsed = parse(parser, task, examples, key, bytes); // key and value together: RECORD_TOO_LARGE
+                    }
+                }
+                if (!parsed.isOk()) {
+                    rejected.add("line " + line.number() + ": " + parsed.reason() + ": " + parsed.message());
                     if (!sendInvalid) {
                         continue;
                     }
@@ -125,5 +138,13 @@ final class ProduceCommand implements Callable<Integer> {
             }
         }
         return new Result(lines, produced, rejected);
+    }
+
+    private static ParseResult<?> parse(RecordParser parser, String task, boolean examples, byte[] key, byte[] value) {
+        return examples ? parser.parseExample(task, key, value, null) : parser.parseEvent(task, key, value, null);
+    }
+
+    private static String id(Object record) {
+        return record instanceof Example e ? e.id() : ((Event) record).id();
     }
 }

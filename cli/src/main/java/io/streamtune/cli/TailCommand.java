@@ -3,16 +3,18 @@ package io.streamtune.cli;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import io.streamtune.common.config.ConfigException;
+import io.streamtune.cli.text.AlertLine;
+import io.streamtune.common.event.Alert;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.topic.TaskTopics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "tail", mixinStandardHelpOptions = true,
         description = {"Prints the records of a topic (read_committed), with headers for dead letters.",
-                "TOPIC is a topic name, or examples|events|predictions|dlq|alerts together with --task T."})
+                "TOPIC is a topic name, or examples|events|predictions|dlq|alerts together with --task T.",
+                "Alerts print as one readable line each (times in UTC)."})
 final class TailCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TOPIC")
     String topic;
@@ -45,20 +48,19 @@ final class TailCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = resolve();
-        Properties p = kafka.load().kafkaProperties();
-        KafkaOptions.requireReachable(p);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamtune-tail-" + System.nanoTime());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, from.equals("end") ? "latest" : "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        KafkaClients clients = KafkaOptions.reachableClients(kafka.load());
         int seen = 0;
         long lastRecord = System.currentTimeMillis();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer(Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, "streamtune-tail-" + System.nanoTime(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, from.equals("end") ? "latest" : "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"))) {
             consumer.subscribe(List.of(name));
             while (max == 0 || seen < max) {
                 var records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    System.out.println(format(r));
+                    System.out.println(name.endsWith(".alerts") ? alertOrRaw(r) : format(r));
                     seen++;
                     if (max > 0 && seen >= max) {
                         break;
@@ -87,6 +89,21 @@ final class TailCommand implements Callable<Integer> {
             case "alerts" -> t.alerts();
             default -> throw new ConfigException("with --task, TOPIC must be examples, events, predictions, dlq or alerts, not '" + topic + "'");
         };
+    }
+
+    /** An alert as one readable line ({@link AlertLine}); a record that is not an alert as it is. */
+    static String alertOrRaw(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() != null) {
+            try {
+                Alert a = Alert.parse(r.value());
+                if (a.state() != null && a.task() != null) {
+                    return AlertLine.of(a);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // not an alert: shown raw below
+            }
+        }
+        return format(r);
     }
 
     static String format(ConsumerRecord<byte[], byte[]> r) {

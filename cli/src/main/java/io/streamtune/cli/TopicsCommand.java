@@ -6,8 +6,8 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.common.topic.TopicSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,9 +26,9 @@ final class TopicsCommand {
         @Override
         public Integer call() throws Exception {
             StreamtuneConfig cfg = kafka.load();
-            KafkaOptions.requireReachable(cfg.kafkaProperties());
-            List<TopicSpec> specs = TopicLayout.forConfig(cfg);
-            try (Admin admin = Admin.create(cfg.kafkaProperties())) {
+            KafkaClients clients = KafkaOptions.reachableClients(cfg);
+            List<TopicSpec> specs = cfg.topicLayout();
+            try (Admin admin = clients.admin()) {
                 List<String> created = TopicAdmin.ensure(admin, specs);
                 for (TopicSpec s : specs) {
                     System.out.printf("%-8s %-34s partitions=%-3d %s %s%n", created.contains(s.name()) ? "created" : "exists",

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -15,10 +17,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamtune.common.event.Alert;
 import io.streamtune.common.event.Reason;
 import io.streamtune.common.serde.Json;
+import io.streamtune.monitor.metrics.MonitorMetrics;
 import io.streamtune.scoring.monitor.ScoringMetrics;
-import io.streamtune.trainer.TrainerMetrics;
+import io.streamtune.trainer.monitor.TrainerMetrics;
 
 /**
  * Every series the Grafana dashboard queries is one the services really export: the metrics
@@ -44,6 +48,17 @@ class DashboardMetricsTest {
         trainer.consumed("t");
         trainer.rejected("t", Reason.UNKNOWN_LABEL);
         trainer.trained("t", "published", 100);
+        MonitorMetrics monitor = new MonitorMetrics(registry);
+        monitor.prediction("t", MonitorMetrics.PredictionOutcome.MONITORED);
+        monitor.late("t");
+        monitor.alert("t", Alert.State.RAISED);
+        monitor.alertDelay("t", Duration.ofSeconds(12));
+        monitor.entities("t", 0, 3);
+        monitor.evicted("t");
+        monitor.topShares("t", 0, List.of(Map.entry("Initech", 0.8)));
+        monitor.label("t", MonitorMetrics.LabelOutcome.JOINED);
+        monitor.live("t", Map.of(1L, new MonitorMetrics.Live(0.9, 0.88, 10)));
+        monitor.drift("t", Alert.Watched.ERROR_RATE, true);
         String scrape = registry.scrape();
 
         JsonNode dashboard = Json.mapper().readTree(Path.of("../deploy/grafana/dashboards/streamtune.json").toFile());
@@ -53,6 +68,8 @@ class DashboardMetricsTest {
             queried.add(m.group());
         }
         assertTrue(queried.size() >= 10, () -> "the dashboard queries " + queried);
+        assertTrue(queried.stream().filter(q -> q.startsWith("streamtune_monitor_")).count() >= 6,
+                () -> "the dashboard shows the monitor service: " + queried);
         for (String name : queried) {
             assertTrue(Pattern.compile("(?m)^" + name + "[{ ]").matcher(scrape).find(),
                     () -> "the dashboard queries " + name + ", which no service exports:\n" + scrape);

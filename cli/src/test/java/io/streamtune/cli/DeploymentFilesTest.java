@@ -17,12 +17,14 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.testing.SharedKafka;
 
@@ -45,7 +47,7 @@ class DeploymentFilesTest {
         JsonNode services = yaml("docker-compose.yml").get("services");
         Set<String> names = new TreeSet<>();
         services.fieldNames().forEachRemaining(names::add);
-        assertEquals(new TreeSet<>(List.of("kafka", "topic-init", "trainer", "scoring", "prometheus", "grafana")), names);
+        assertEquals(new TreeSet<>(List.of("kafka", "topic-init", "trainer", "scoring", "monitor", "prometheus", "grafana")), names);
         for (String name : names) {
             JsonNode s = services.get(name);
             assertTrue(s.has("image") || s.has("build"), name + " needs an image or a build");
@@ -61,6 +63,13 @@ class DeploymentFilesTest {
                     assertTrue(text.contains(" AS " + build.get("target").asText() + "\n"), name + ": no stage " + build.get("target"));
                 }
                 assertEntryPointsExist(name, text);
+                if (!name.equals("topic-init")) {
+                    String module = build.get("dockerfile").asText().split("/")[0];
+                    assertTrue(text.contains("cp " + module + "/target/lib/*.jar " + module + "/target/" + module
+                            + "-*.jar /out/lib/"),
+                            name + ": the image's /app/lib must be target/lib + the module jar,"
+                                    + " what ImageEquivalentRunIT starts");
+                }
             }
         }
     }
@@ -133,7 +142,7 @@ class DeploymentFilesTest {
     void shouldScrapeTheMetricsPortEachServiceServes() throws IOException {
         JsonNode services = yaml("docker-compose.yml").get("services");
         JsonNode prometheus = yaml("deploy/prometheus/prometheus.yml");
-        Map<String, String> portByService = Map.of("trainer", "9400", "scoring", "9401");
+        Map<String, String> portByService = Map.of("trainer", "9400", "scoring", "9401", "monitor", "9402");
         prometheus.get("scrape_configs").forEach(job -> {
             job.path("static_configs").forEach(sc -> sc.get("targets").forEach(t -> {
                 String[] hp = t.asText().split(":");
@@ -160,6 +169,156 @@ class DeploymentFilesTest {
         JsonNode cpu = yaml("docker-compose.cpu.yml").get("services").get("trainer");
         String trainerDockerfile = Files.readString(ROOT.resolve("trainer-service/Dockerfile"));
         assertTrue(trainerDockerfile.contains(" AS " + cpu.at("/build/target").asText() + "\n"), "CPU override names a missing stage");
+    }
+
+    /** Where each image writes the data a named volume must keep; an image not listed here may not mount one. */
+    private static String writeDir(String service, JsonNode s) {
+        String image = s.path("image").asText();
+        if (image.startsWith("apache/kafka:")) {
+            String logDirs = s.at("/environment/KAFKA_LOG_DIRS").asText();
+            assertFalse(logDirs.isEmpty(), service
+                    + ": set KAFKA_LOG_DIRS, or the image writes to /tmp/kraft-combined-logs");
+            assertFalse(logDirs.contains(","), service + ": one log directory, on the volume");
+            // The apache/kafka Dockerfile makes /var/lib/kafka owned by its user (appuser, uid 1000) and
+            // group-writable;
+            // an empty named volume mounted there starts with that ownership, anywhere else with root's.
+            assertTrue(logDirs.startsWith("/var/lib/kafka/"), service
+                    + ": KAFKA_LOG_DIRS must lie under /var/lib/kafka, "
+                    + "the directory the image's user may write");
+            return logDirs;
+        }
+        if (image.startsWith("prom/prometheus:")) {
+            return "/prometheus";
+        }
+        if (image.startsWith("grafana/grafana:")) {
+            return "/var/lib/grafana";
+        }
+        throw new AssertionError(service + " (" + image + ") mounts a named volume: say here where its image writes");
+    }
+
+    @Test
+    void shouldMountEachNamedVolumeWhereItsImageWrites() throws IOException {
+        JsonNode compose = yaml("docker-compose.yml");
+        Set<String> declared = new TreeSet<>();
+        compose.path("volumes").fieldNames().forEachRemaining(declared::add);
+        Set<String> used = new TreeSet<>();
+        compose.get("services").fields().forEachRemaining(e -> e.getValue().path("volumes").forEach(v -> {
+            String[] parts = v.asText().split(":");
+            if (parts[0].startsWith(".") || parts[0].startsWith("/")) {
+                return;  // a bind mount of a file or directory of the repository
+            }
+            assertTrue(declared.contains(parts[0]), e.getKey() + " mounts undeclared volume " + parts[0]);
+            used.add(parts[0]);
+            String mount = parts[1];
+            String dir = writeDir(e.getKey(), e.getValue());
+            assertTrue(dir.equals(mount) || Path.of(dir).getParent().toString().equals(mount),
+                    e.getKey() + ": volume " + parts[0] + " is mounted at " + mount + " but the image writes to "
+                            + dir);
+            assertEquals(2, parts.length, e.getKey() + ": a data volume must be writable");
+        }));
+        assertEquals(declared, used, "every declared volume keeps some service's data");
+        assertTrue(used.contains("kafka-data"), "Kafka keeps its topics on a volume");
+    }
+
+    @Test
+    void shouldPinKafkaToTheBuildsVersionWithAFixedClusterId() throws IOException {
+        JsonNode kafka = yaml("docker-compose.yml").at("/services/kafka");
+        Matcher version = Pattern.compile("<kafka.version>([^<]+)</kafka.version>")
+                .matcher(Files.readString(ROOT.resolve("pom.xml")));
+        assertTrue(version.find());
+        assertEquals("apache/kafka:" + version.group(1), kafka.get("image").asText(),
+                "compose runs the Kafka the build tests with");
+        String clusterId = kafka.at("/environment/CLUSTER_ID").asText();
+        assertFalse(clusterId.isEmpty(),
+                "a fixed CLUSTER_ID: the image formats its log directory with it and reuses it after a restart");
+        assertEquals(clusterId, Uuid.fromString(clusterId).toString(), "CLUSTER_ID is a base64 Kafka Uuid");
+    }
+
+    @Test
+    void shouldAcceptModelRecordsOnTheComposeBrokerAsOnTheEmbeddedOne() throws IOException {
+        JsonNode env = yaml("docker-compose.yml").at("/services/kafka/environment");
+        int messageMax = env.path("KAFKA_MESSAGE_MAX_BYTES").asInt();
+        assertEquals(EmbeddedKafkaBroker.MESSAGE_MAX_BYTES, messageMax,
+                "compose and embedded broker accept the same record batches");
+        assertTrue(messageMax >= io.streamtune.common.config.Limits.modelWriteBytes() && messageMax == io.streamtune.common.config.Limits.BROKER_MESSAGE_BYTES,
+                "a batch with the largest model record fits");
+        assertTrue(env.path("KAFKA_REPLICA_FETCH_MAX_BYTES").asInt() >= messageMax,
+                "replicas fetch what the broker accepts");
+    }
+
+    @Test
+    void shouldCheckServiceHealthOnHealthAndStartDashboardsAfterHealthyServices() throws IOException {
+        JsonNode services = yaml("docker-compose.yml").get("services");
+        for (Map.Entry<String, String> e : Map.of("trainer", "9400", "scoring", "9401").entrySet()) {
+            String probe = String.join(" ", toList(services.get(e.getKey()).at("/healthcheck/test")));
+            assertTrue(probe.contains("/dev/tcp/localhost/" + e.getValue()) && probe.contains("GET /health"),
+                    e.getKey() + " is checked on its own /health: " + probe);
+        }
+        for (String dashboard : List.of("prometheus", "grafana")) {
+            for (String service : List.of("trainer", "scoring")) {
+                assertEquals("service_healthy", services.at("/" + dashboard + "/depends_on/" + service
+                        + "/condition").asText(),
+                        dashboard + " starts after " + service + " is healthy");
+            }
+        }
+    }
+
+    /** user_NAME="password" entries of a server-side PLAIN JAAS configuration. */
+    private static Map<String, String> plainUsers(String jaas) {
+        Map<String, String> users = new java.util.HashMap<>();
+        Matcher m = Pattern.compile("user_([A-Za-z0-9_-]+)=\"([^\"]*)\"").matcher(jaas);
+        while (m.find()) {
+            users.put(m.group(1), m.group(2));
+        }
+        return users;
+    }
+
+    @Test
+    void shouldLogEveryClientOfTheSecureOverrideInAsTheUserItsAclsAreFor() throws IOException {
+        JsonNode secure = yaml("docker-compose.secure.yml").get("services");
+        JsonNode base = yaml("docker-compose.yml").get("services");
+        JsonNode kafka = secure.at("/kafka/environment");
+        assertTrue(kafka.path("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").asText().contains("INTERNAL:SASL_PLAINTEXT"));
+        assertEquals("org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                kafka.path("KAFKA_AUTHORIZER_CLASS_NAME").asText());
+        assertEquals("false", kafka.path("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND").asText());
+        String brokerJaas = kafka.path("KAFKA_LISTENER_NAME_INTERNAL_PLAIN_SASL_JAAS_CONFIG").asText();
+        Map<String, String> users = plainUsers(brokerJaas);
+        List<String> superUsers = List.of(kafka.path("KAFKA_SUPER_USERS").asText().split(";"));
+        Map<String, String> roleOf = Map.of("acl-init", "admin", "topic-init", "cli", "trainer", "trainer", "scoring",
+                "scoring");
+        Set<String> mechanisms = Set.of(kafka.path("KAFKA_SASL_ENABLED_MECHANISMS").asText().split(","));
+        roleOf.forEach((service, user) -> {
+            JsonNode env = secure.at("/" + service + "/environment");
+            assertEquals("SASL_PLAINTEXT", env.path("STREAMTUNE_KAFKA_SECURITY_PROTOCOL").asText(), service);
+            assertTrue(mechanisms.contains(env.path("STREAMTUNE_KAFKA_SASL_MECHANISM").asText()), service
+                    + " uses an enabled mechanism");
+            String jaas = env.path("STREAMTUNE_KAFKA_SASL_JAAS_CONFIG").asText();
+            Matcher login = Pattern.compile("username=\"([^\"]+)\" password=\"([^\"]*)\"").matcher(jaas);
+            assertTrue(login.find(), service + " logs in with a user name and password: " + jaas);
+            assertEquals(user, login.group(1), service + " logs in as the user its ACLs are for");
+            assertEquals(users.get(user), login.group(2), service + ": the password the broker knows for " + user);
+            if (!user.equals("admin")) {
+                assertEquals("User:" + user, AclRules.DEFAULT_PRINCIPALS.get(user),
+                        service + ": streamtune acls create grants its ACLs to User:" + user);
+            }
+            assertTrue(base.has(service) || secure.at("/" + service + "/build").isObject(), service
+                    + " has an image to run");
+        });
+        assertTrue(superUsers.contains("User:admin"), "acl-init creates ACLs as a super user");
+        assertEquals(List.of("acls", "create", "--config", "/config/streamtune.yaml"),
+                toList(secure.at("/acl-init/command")));
+        assertEquals("service_completed_successfully", secure.at("/topic-init/depends_on/acl-init/condition").asText(),
+                "topics are created once the ACLs exist");
+        assertEquals("no", secure.at("/acl-init/restart").asText());
+        assertTrue(String.join(" ", toList(secure.at("/kafka/healthcheck/test"))).contains("--command-config"),
+                "the broker's health check logs in too");
+    }
+
+    static List<String> toList(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     @Test

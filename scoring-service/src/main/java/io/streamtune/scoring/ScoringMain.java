@@ -10,9 +10,12 @@ import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.logging.ServiceLogging;
 
 /**
- * {@code java -jar scoring-service.jar --config F [--bootstrap B] [--metrics-port P]}: runs the
+ * {@code java -cp 'lib/*:scoring-service.jar' io.streamtune.scoring.ScoringMain --config F [--bootstrap B]
+ * [--metrics-port P]}
+ * (the image's entry point): runs the
  * scoring service until SIGTERM or Ctrl-C.
  */
 public final class ScoringMain {
@@ -50,8 +53,13 @@ public final class ScoringMain {
         System.exit(run(config, overrides, metricsPort));
     }
 
-    /** Runs until the JVM is asked to stop; returns the exit code. */
+    /**
+     * Runs until the JVM is asked to stop; returns the exit code (0 stopped, 1 failed, 2 bad
+     * configuration). On SIGTERM the service closes before the JVM halts, and the JVM's own exit
+     * code is then 143 (128 + SIGTERM); the last line logged is {@code [scoring] stopped}.
+     */
     public static int run(Path configFile, Map<String, String> overrides, Integer metricsPort) {
+        ServiceLogging.start("scoring");
         StreamtuneConfig config;
         ScoringSettings settings;
         try {
@@ -75,15 +83,17 @@ public final class ScoringMain {
                 Thread.currentThread().interrupt();
             }
         }, "scoring-shutdown"));
-        try (ScoringService service = ScoringService.owningEncoders(config, settings)) {
+        int code = 0;
+        try (ScoringService service = ScoringService.owningBackbones(config, settings)) {
             service.start();
             stop.await();
-            return 0;
         } catch (Exception e) {
             log.error("[scoring] failed: {}", e.toString(), e);
-            return 1;
+            code = 1;
         } finally {
+            log.info("[scoring] stopped{}", code == 0 ? "" : " after a failure");
             closed.countDown();
         }
+        return code;
     }
 }

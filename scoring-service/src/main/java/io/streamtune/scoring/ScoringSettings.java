@@ -9,6 +9,7 @@ import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -19,7 +20,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.scoring.topology.ScoringExceptionHandlers;
+import io.streamtune.scoring.topology.ScoringTopology;
 
 /**
  * The scoring service's settings, read from the {@code scoring} section of the configuration.
@@ -38,7 +41,7 @@ import io.streamtune.scoring.topology.ScoringExceptionHandlers;
  */
 public record ScoringSettings(String applicationId, int batchSize, Duration batchMaxWait, int holdMaxEvents,
                               Duration commitInterval, int streamThreads, int encoderWorkers, int metricsPort,
-                              boolean createTopics, Map<String, Long> pins) {
+                              boolean createTopics, Map<String, Long> pins, String instanceId) {
     private static final Logger log = LoggerFactory.getLogger(ScoringSettings.class);
 
     public static final String SECTION = "scoring";
@@ -64,6 +67,9 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
 
     public static final Setting<Boolean> CREATE_TOPICS = Setting.bool("createTopics", true,
             "create missing topics of the layout (README, Topics) at start");
+    public static final Setting<String> INSTANCE_ID = Setting.string("instanceId", "",
+            "static group membership id of this instance (a restart with the same id gets its partitions back without a "
+                    + "rebalance); empty: one generated once and kept in the state directory");
 
     /** {@code pin.<task>}: one setting per configured task, 0 meaning "not pinned". */
     public static Setting<Integer> pin(String task) {
@@ -72,13 +78,13 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
     }
 
     public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, BATCH_SIZE, BATCH_MAX_WAIT, HOLD_MAX_EVENTS,
-            COMMIT_INTERVAL, STREAM_THREADS, ENCODER_WORKERS, METRICS_PORT, CREATE_TOPICS);
+            COMMIT_INTERVAL, STREAM_THREADS, ENCODER_WORKERS, METRICS_PORT, CREATE_TOPICS, INSTANCE_ID);
 
     /** Settings for tests and tools: defaults with these batch and hold values. */
     public static ScoringSettings defaults() {
         return new ScoringSettings(APPLICATION_ID.defaultValue(), BATCH_SIZE.defaultValue(), BATCH_MAX_WAIT.defaultValue(),
                 HOLD_MAX_EVENTS.defaultValue(), COMMIT_INTERVAL.defaultValue(), STREAM_THREADS.defaultValue(),
-                ENCODER_WORKERS.defaultValue(), METRICS_PORT.defaultValue(), CREATE_TOPICS.defaultValue(), Map.of());
+                ENCODER_WORKERS.defaultValue(), METRICS_PORT.defaultValue(), CREATE_TOPICS.defaultValue(), Map.of(), "");
     }
 
     /** Streams settings the service's guarantees depend on; overriding them logs a warning and is ignored. */
@@ -110,7 +116,8 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
         ScoringSettings settings = new ScoringSettings(APPLICATION_ID.read(s, SECTION, problems), BATCH_SIZE.read(s, SECTION, problems),
                 BATCH_MAX_WAIT.read(s, SECTION, problems), HOLD_MAX_EVENTS.read(s, SECTION, problems),
                 COMMIT_INTERVAL.read(s, SECTION, problems), STREAM_THREADS.read(s, SECTION, problems),
-                ENCODER_WORKERS.read(s, SECTION, problems), METRICS_PORT.read(s, SECTION, problems), CREATE_TOPICS.read(s, SECTION, problems), pins);
+                ENCODER_WORKERS.read(s, SECTION, problems), METRICS_PORT.read(s, SECTION, problems), CREATE_TOPICS.read(s, SECTION, problems), pins,
+                INSTANCE_ID.read(s, SECTION, problems));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -119,12 +126,17 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
 
     public ScoringSettings withMetricsPort(int port) {
         return new ScoringSettings(applicationId, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, encoderWorkers,
-                port, createTopics, pins);
+                port, createTopics, pins, instanceId);
     }
 
     public ScoringSettings withApplicationId(String id) {
         return new ScoringSettings(id, batchSize, batchMaxWait, holdMaxEvents, commitInterval, streamThreads, encoderWorkers,
-                metricsPort, createTopics, pins);
+                metricsPort, createTopics, pins, instanceId);
+    }
+
+    /** How the topology batches and holds events. */
+    public ScoringTopology.BatchPolicy batchPolicy() {
+        return new ScoringTopology.BatchPolicy(batchSize, batchMaxWait, holdMaxEvents);
     }
 
     /**
@@ -140,8 +152,7 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
      * what the design depends on (exactly_once_v2, byte-array serdes, the exception handlers).
      */
     public Properties streamsProperties(StreamtuneConfig config) {
-        Properties p = new Properties();
-        p.putAll(config.kafka());
+        Properties p = KafkaClients.of(config).properties();
         p.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(commitInterval.toMillis()));
         p.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads));
@@ -153,11 +164,43 @@ public record ScoringSettings(String applicationId, int batchSize, Duration batc
         p.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        // Whatever passed limits.recordBytes must be writable: predictions, dead letters and the buffer changelog.
+        String maxRequest = ProducerConfig.MAX_REQUEST_SIZE_CONFIG;
+        atLeast(p, StreamsConfig.producerPrefix(maxRequest), maxRequest, config.limits().writeBytes());
+        atLeast(p, StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), null, config.limits().writeBytes());
         ENFORCED.forEach((k, v) -> enforce(p, k, v));
         enforce(p, StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Deserialization.class.getName());
         enforce(p, StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Processing.class.getName());
         enforce(p, StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ScoringExceptionHandlers.Production.class.getName());
         return p;
+    }
+
+    /**
+     * Sets {@code key} to at least {@code min} bytes, keeping a larger value given under it (or,
+     * when {@code fallbackKey} is not null and {@code key} is not given, under that key: the
+     * unprefixed client setting); a smaller or unreadable value logs a warning and is raised.
+     */
+    private static void atLeast(Properties p, String key, String fallbackKey, int min) {
+        Object given = p.get(key);
+        if (given == null && fallbackKey != null) {
+            given = p.get(fallbackKey);
+        }
+        long value = min;
+        if (given != null) {
+            long parsed;
+            try {
+                parsed = Long.parseLong(given.toString().trim());
+            } catch (NumberFormatException e) {
+                parsed = -1;
+            }
+            if (parsed >= min) {
+                value = parsed;
+            } else {
+                log.warn("[scoring] {}={} is below the {} bytes that limits.recordBytes needs (2 x limit + 64 KiB);"
+                        + " using {}", key, given, min, min);
+            }
+        }
+        p.put(key, Long.toString(value));
     }
 
     private static void enforce(Properties p, String key, Object value) {

@@ -25,42 +25,25 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.Prediction;
-import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.TextEncoder;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
-import io.streamtune.scoring.model.EncoderPool;
+import io.streamtune.common.runtime.Backbones;
 import io.streamtune.scoring.testing.TestModels;
 import io.streamtune.testing.SharedKafka;
 
 /** Exactly-once scoring against a real broker, with swaps and a restart. */
 class ScoringServiceIT {
     private static final List<String> LABELS = List.of("negative", "positive");
-    private static TextEncoder encoder;
-    private static EncoderPool encoders;
+    private static final Backbones encoders = TestModels.backbones();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void openEncoder() throws Exception {
-        encoder = Encoders.open(Encoders.DEFAULT_ID);
-        encoders = EncoderPool.sharing(encoder);
-    }
-
-    @AfterAll
-    static void closeEncoder() {
-        encoders.close();
-        encoder.close();
-    }
 
     private StreamtuneConfig config(String task, Path stateDir) throws Exception {
         return StreamtuneConfig.parse("""
@@ -74,7 +57,7 @@ class ScoringServiceIT {
 
     private static ScoringSettings settings(String appId) {
         // Two encoder workers: batches are in flight at every commit, swap and restart.
-        return new ScoringSettings(appId, 16, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 2, -1, true, Map.of());
+        return new ScoringSettings(appId, 16, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 2, -1, true, Map.of(), "");
     }
 
     private static KafkaProducer<String, byte[]> producer() {
@@ -142,17 +125,37 @@ class ScoringServiceIT {
     }
 
     private static void publish(KafkaProducer<String, byte[]> p, String task, long version, float... bias) throws Exception {
-        p.send(new ProducerRecord<>(TaskTopics.MODELS, task, TestModels.constant(encoder, task, version, LABELS, bias).toBytes()))
+        p.send(new ProducerRecord<>(TaskTopics.MODELS, task, TestModels.constant(task, version, LABELS, bias).toBytes()))
                 .get(10, TimeUnit.SECONDS);
     }
 
+    /** Every committed record of a topic, read to its end (call once every writer has closed). */
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", SharedKafka.bootstrapServers(),
+                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(100)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
     /** Every id exactly once; within each partition the versions never decrease. */
-    private static void assertExactlyOnceAndMonotonic(Collector c, Set<String> sent) {
-        assertEquals(sent, c.perId.keySet(), "every event has a prediction, and nothing else does");
-        c.perId.forEach((id, n) -> assertEquals(1, n, "predictions of " + id));
-        assertEquals(sent.size(), c.records.size());
+    private static void assertExactlyOnceAndMonotonic(List<ConsumerRecord<byte[], byte[]>> records, Set<String> sent) {
+        Map<String, Integer> perId = new java.util.HashMap<>();
+        records.forEach(r -> perId.merge(prediction(r).id(), 1, Integer::sum));
+        assertEquals(sent, perId.keySet(), "every event has a prediction, and nothing else does");
+        perId.forEach((id, n) -> assertEquals(1, n, "predictions of " + id));
+        assertEquals(sent.size(), records.size());
         Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new java.util.TreeMap<>();
-        c.records.forEach(r -> byPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r));
+        records.forEach(r -> byPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r));
         byPartition.forEach((partition, rs) -> {
             rs.sort(java.util.Comparator.comparingLong(ConsumerRecord::offset));
             long last = 0;
@@ -189,13 +192,14 @@ class ScoringServiceIT {
                     await("half of phase " + v + " predicted", Duration.ofSeconds(60), () -> collector.distinct() >= target);
                 }
                 await("all predictions", Duration.ofSeconds(60), () -> collector.distinct() >= sent.size());
-                Thread.sleep(1_000); // time for a duplicate to show up, if one were coming
-                collector.close();
-                assertExactlyOnceAndMonotonic(collector, sent);
-                Set<Long> versions = new TreeSet<>();
-                collector.records.forEach(r -> versions.add(prediction(r).modelVersion()));
-                assertEquals(Set.of(1L, 2L, 3L, 4L, 5L), versions, "every version served part of the stream");
                 assertEquals(5L, service.models().servedVersion(task).getAsLong());
+                collector.close();
+                service.close(); // every writer closed: a duplicate, had there been one, is committed now
+                List<ConsumerRecord<byte[], byte[]>> all = readAll(TaskTopics.of(task).predictions());
+                assertExactlyOnceAndMonotonic(all, sent);
+                Set<Long> versions = new TreeSet<>();
+                all.forEach(r -> versions.add(prediction(r).modelVersion()));
+                assertEquals(Set.of(1L, 2L, 3L, 4L, 5L), versions, "every version served part of the stream");
             }
         }
     }
@@ -237,11 +241,12 @@ class ScoringServiceIT {
                 second.start();
                 assertTrue(second.awaitRunning(Duration.ofSeconds(60)));
                 await("all predictions after the restart", Duration.ofSeconds(90), () -> collector.distinct() >= total);
-                Thread.sleep(1_000);
-                collector.close();
-                assertExactlyOnceAndMonotonic(collector, sent);
-                assertTrue(collector.records.stream().allMatch(r -> prediction(r).modelVersion() == 1));
                 assertEquals(1L, second.models().servedVersion(task).getAsLong(), "the restarted instance serves the newest model");
+                collector.close();
+                second.close(); // every writer closed: a duplicate, had there been one, is committed now
+                List<ConsumerRecord<byte[], byte[]>> all = readAll(TaskTopics.of(task).predictions());
+                assertExactlyOnceAndMonotonic(all, sent);
+                assertTrue(all.stream().allMatch(r -> prediction(r).modelVersion() == 1));
             }
         }
     }

@@ -28,7 +28,9 @@ public final class SharedKafka {
     public static final String EXTERNAL_PROPERTY = "streamtune.test.bootstrap";
     /** {@code embedded} forces the in-JVM broker even where Docker answers; {@code container} requires Docker. */
     public static final String KIND_PROPERTY = "streamtune.test.broker";
-    public static final String KAFKA_IMAGE = "apache/kafka:4.1.1";
+    /** The broker image of docker-compose.yml and Testcontainers: the Kafka version the build uses (pom.xml
+     * kafka.version). */
+    public static final String KAFKA_IMAGE = "apache/kafka:4.3.1";
 
     private static final Logger log = LoggerFactory.getLogger(SharedKafka.class);
     private static volatile String bootstrap;

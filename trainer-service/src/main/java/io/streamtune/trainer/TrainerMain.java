@@ -3,16 +3,20 @@ package io.streamtune.trainer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
-import io.streamtune.common.nlp.EncoderException;
+import io.streamtune.common.kafka.KafkaRetry;
+import io.streamtune.common.logging.ServiceLogging;
 
 /**
- * The trainer as its own process: {@code java -jar trainer-service.jar --config F [--bootstrap B] [--metrics-port P]}.
+ * The trainer as its own process, the image's entry point:
+ * {@code java -cp 'lib/*:trainer-service.jar' io.streamtune.trainer.TrainerMain --config F [--bootstrap B]
+ * [--metrics-port P]}.
  * Runs until SIGTERM or Ctrl-C; a shutdown hook closes the service (a training in progress is
  * abandoned, an open transaction aborted). Exit codes: 0 stopped, 1 failed, 2 bad usage or configuration.
  */
@@ -57,6 +61,7 @@ public final class TrainerMain {
 
     /** Loads the configuration and runs a trainer until SIGTERM; shared with {@code streamtune trainer}. */
     public static int runService(Path configFile, String bootstrap, Integer metricsPort) {
+        ServiceLogging.start("trainer");
         Map<String, String> overrides = new HashMap<>();
         if (bootstrap != null) {
             overrides.put("bootstrap.servers", bootstrap);
@@ -69,25 +74,40 @@ public final class TrainerMain {
             System.err.println(e.getMessage());
             return 2;
         }
-        Thread hook = new Thread(service::close, "trainer-shutdown");
+        // On SIGTERM the JVM exits with 143 (128 + SIGTERM) once this hook has closed the service.
+        AtomicBoolean saidStopped = new AtomicBoolean();
+        Thread hook = new Thread(() -> {
+            service.close();
+            if (saidStopped.compareAndSet(false, true)) {
+                log.info("[trainer] stopped");
+            }
+        }, "trainer-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             service.start();
             service.awaitTermination();
-        } catch (ConfigException | EncoderException e) {
+        } catch (ConfigException e) {
             log.error("[trainer] cannot start: {}", e.getMessage());
             service.close();
             return 2;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             service.close();
+        } catch (KafkaRetry.FatalKafkaException e) {
+            log.error("[trainer] cannot start: {}", e.getMessage());
+            service.close();
+            return 1;
         } catch (RuntimeException e) {
             log.error("[trainer] cannot start: {}", e.toString(), e);
             service.close();
             return 1;
         }
         service.close();
-        return service.failure().isPresent() ? 1 : 0;
+        boolean failed = service.failure().isPresent();
+        if (saidStopped.compareAndSet(false, true)) {
+            log.info("[trainer] stopped{}", failed ? " after a failure" : "");
+        }
+        return failed ? 1 : 0;
     }
 
     private static String value(String[] args, int i, String flag) {

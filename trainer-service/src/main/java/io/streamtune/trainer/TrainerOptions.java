@@ -5,13 +5,11 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 import io.streamtune.common.model.ModelEvent;
-import io.streamtune.common.nlp.EncoderException;
-import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.TextEncoder;
+import io.streamtune.common.runtime.Backbones;
 
 /**
- * How a {@link TrainerService} runs, beyond the configuration file: the clock, which tasks,
- * where encoders come from, and a metrics port that overrides {@code trainer.metricsPort}.
+ * How a {@link TrainerService} runs, beyond the configuration file: the clock, which tasks, the
+ * backbones it trains on, and a metrics port that overrides {@code trainer.metricsPort}.
  *
  * <pre>{@code
  * new TrainerService(config, TrainerOptions.defaults().withTasks(Set.of("reviews")).withMetricsPort(0));
@@ -19,39 +17,35 @@ import io.streamtune.common.nlp.TextEncoder;
  *
  * @param tasks        tasks to train; null or empty means every configured task
  * @param metricsPort  overrides {@code trainer.metricsPort} when not null
- * @param encoders     opens the encoder of a task; the service closes what it opens
+ * @param backbones    backbones shared with the caller (tests and the demo open encoders once); null: the
+ *                     service opens and closes its own
  * @param beforeCommit called with each decision just before its transaction commits (tests inject faults here)
  */
-public record TrainerOptions(Clock clock, Set<String> tasks, Integer metricsPort, EncoderSource encoders,
+public record TrainerOptions(Clock clock, Set<String> tasks, Integer metricsPort, Backbones backbones,
                              Consumer<ModelEvent> beforeCommit) {
 
-    /** Opens a text encoder; {@link Encoders#open(String, int)} in production. */
-    @FunctionalInterface
-    public interface EncoderSource {
-        TextEncoder open(String encoderId, int maxSequenceLength) throws EncoderException;
-    }
-
     public static TrainerOptions defaults() {
-        return new TrainerOptions(Clock.systemUTC(), Set.of(), null, Encoders::open, e -> { });
+        return new TrainerOptions(Clock.systemUTC(), Set.of(), null, null, e -> { });
     }
 
     public TrainerOptions withClock(Clock c) {
-        return new TrainerOptions(c, tasks, metricsPort, encoders, beforeCommit);
+        return new TrainerOptions(c, tasks, metricsPort, backbones, beforeCommit);
     }
 
     public TrainerOptions withTasks(Set<String> t) {
-        return new TrainerOptions(clock, t, metricsPort, encoders, beforeCommit);
+        return new TrainerOptions(clock, t, metricsPort, backbones, beforeCommit);
     }
 
     public TrainerOptions withMetricsPort(Integer port) {
-        return new TrainerOptions(clock, tasks, port, encoders, beforeCommit);
+        return new TrainerOptions(clock, tasks, port, backbones, beforeCommit);
     }
 
-    public TrainerOptions withEncoders(EncoderSource source) {
-        return new TrainerOptions(clock, tasks, metricsPort, source, beforeCommit);
+    /** Backbones the caller owns and closes; the service leaves them open. */
+    public TrainerOptions withBackbones(Backbones shared) {
+        return new TrainerOptions(clock, tasks, metricsPort, shared, beforeCommit);
     }
 
     public TrainerOptions withBeforeCommit(Consumer<ModelEvent> hook) {
-        return new TrainerOptions(clock, tasks, metricsPort, encoders, hook);
+        return new TrainerOptions(clock, tasks, metricsPort, backbones, hook);
     }
 }

@@ -1,14 +1,13 @@
 package io.streamtune.trainer;
 
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -17,14 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,89 +25,69 @@ import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
-import io.streamtune.common.event.DeadLetter;
-import io.streamtune.common.event.Example;
-import io.streamtune.common.event.ParseResult;
 import io.streamtune.common.event.RecordParser;
+import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.common.kafka.KafkaProbe;
+import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.metrics.MetricsServer;
-import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
-import io.streamtune.common.model.ModelArtifact;
-import io.streamtune.common.model.ModelEvent;
-import io.streamtune.common.nlp.CachingTextEncoder;
-import io.streamtune.common.nlp.EmbeddingCache;
-import io.streamtune.common.nlp.EncoderException;
-import io.streamtune.common.nlp.TextEncoder;
+import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.common.topic.TopicLayout;
-import io.streamtune.trainer.gate.GateDecision;
 import io.streamtune.trainer.gate.PromotionGate;
-import io.streamtune.trainer.gate.TaskModelLearner;
-import io.streamtune.trainer.publish.ModelHistory;
-import io.streamtune.trainer.publish.ModelRecords;
-import io.streamtune.trainer.publish.TransactionalPublisher;
-import io.streamtune.trainer.training.ClassWeighting;
-import io.streamtune.trainer.training.TrainingOptions;
+import io.streamtune.trainer.loop.TaskState;
+import io.streamtune.trainer.loop.TrainerLoop;
+import io.streamtune.trainer.training.HeadLearner;
 import io.streamtune.trainer.window.TaskWindow;
-import io.streamtune.trainer.window.TrainingWindow;
 
 /**
- * The trainer: consumes {@code <task>.examples} (read_committed), keeps a training window per
- * task, trains a challenger when the window policy says so, gates it against the champion on
- * the same holdout and publishes it with the consumed offsets in one transaction.
+ * The trainer service: wires the loop ({@link TrainerLoop}: consume examples, keep windows, train,
+ * gate, publish transactionally), the backbones it trains on, and the metrics and health endpoint;
+ * owns their lifecycle.
  *
  * <pre>{@code
  * try (TrainerService trainer = new TrainerService(config, TrainerOptions.defaults())) {
- *     trainer.start();          // reads the model history, rebuilds windows, starts the loop
+ *     trainer.start();          // fences an older trainer, reads the model history, starts the loop
  *     trainer.awaitTermination();
  * }
  * }</pre>
  *
- * <h2>Restart</h2>
- * At start the trainer reads {@code streamtune.models} and {@code streamtune.model-events} and
- * seeks each partition back far enough to refill the training window and the holdout, and at
- * least to where the champion's window ended, so the next version's ranges join the champion's
- * and no committed example is skipped. Dead letters are written only for records at or after
- * the committed offset (earlier ones were routed by a committed transaction).
- *
- * <h2>What the committed offsets mean</h2>
- * Every transaction commits the consumer's positions: a model version with its audit event, a
- * rejection with its audit event, or (after {@code trainer.commitInterval}) just pending dead
- * letters. The committed offset therefore says how far records have been read and routed; which
- * examples a version covers is recorded in the version itself ({@code window}), and a restart
- * re-reads from the last published window's end, so an example consumed but not yet in a
- * version is never lost by a commit.
+ * <h2>Kafka going away</h2>
+ * A probe says within seconds, and keeps saying, when Kafka does not answer (log and {@code /health});
+ * start-up waits for it, and the loop rides out outages (retrying transactions with the same records
+ * and offsets). Only fatal failures (another trainer of the same task set took over, refused
+ * credentials or ACLs) stop the service, with a message that says what to do.
  *
  * <h2>Threads</h2>
- * One loop thread polls, trains and publishes; {@link #close()} (also from a shutdown hook)
- * wakes it, lets a training in progress finish and abandons its result, aborts an open
- * transaction and closes the clients.
+ * One loop thread polls, trains and publishes; {@link #close()} (also from a shutdown hook) wakes it,
+ * lets a training in progress finish and abandons its result, aborts an open transaction and closes
+ * the clients.
  */
 public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
-    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Settings the trainer's transactions depend on; an override in {@code kafka.*} is ignored with a warning. */
+    private static final List<String> ENFORCED = List.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.GROUP_ID_CONFIG, "transactional.id", "enable.idempotence", "acks");
 
     private final StreamtuneConfig config;
     private final TrainerOptions options;
     private final TrainerSettings settings;
     private final List<TaskConfig> tasks;
     private final String transactionalId;
+    private final KafkaClients clients;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TrainerMetrics metrics = new TrainerMetrics(registry);
-    private final RecordParser parser;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private final Map<String, TaskRuntime> byTopic = new LinkedHashMap<>();
-    private final Map<String, TextEncoder> openedEncoders = new HashMap<>();
-    private final List<ProducerRecord<byte[], byte[]>> pendingDeadLetters = new ArrayList<>();
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private TransactionalPublisher publisher;
+    private Backbones backbones;
+    private KafkaProbe probe;
+    private volatile TrainerLoop loop;
     private MetricsServer metricsServer;
-    private Thread loop;
-    private Instant lastCommit;
+    private Thread thread;
     private volatile boolean closing;
     private volatile boolean running;
     private volatile Throwable failure;
+    private volatile Instant startedAt;
 
     /**
      * Validates the configuration and the trainer's settings; opens nothing yet.
@@ -127,6 +98,7 @@ public final class TrainerService implements AutoCloseable {
         this.config = config;
         this.options = options;
         this.settings = TrainerSettings.from(config);
+        this.clients = KafkaClients.of(config);
         List<String> problems = new ArrayList<>();
         List<TaskConfig> selected = new ArrayList<>();
         Set<String> wanted = options.tasks() == null || options.tasks().isEmpty() ? config.tasks().keySet() : options.tasks();
@@ -149,347 +121,128 @@ public final class TrainerService implements AutoCloseable {
             throw new ConfigException(problems);
         }
         this.tasks = List.copyOf(selected);
-        this.parser = new RecordParser(config.tasks());
         String names = String.join("+", tasks.stream().map(TaskConfig::name).toList());
         this.transactionalId = "streamtune-trainer-" + (settings.instanceId().isEmpty() ? "" : settings.instanceId() + "-") + names;
     }
 
     /**
-     * Fences an older trainer of the same task set, reads the model history, opens encoders,
-     * rebuilds each window's position and starts the loop thread.
+     * Opens the tasks' backbones, waits for Kafka (saying so while it does not answer), creates missing
+     * topics, fences an older trainer of the same task set, reads the model history, positions the
+     * consumer and starts the loop thread.
+     *
+     * @throws ConfigException when a topic is missing and may not be created, or an encoder cannot be opened
+     * @throws KafkaRetry.FatalKafkaException when Kafka refuses the trainer for good
+     * @throws InterruptedException when {@link #close()} is called while it waits for Kafka
      */
-    public synchronized void start() throws EncoderException, ConfigException {
-        if (loop != null) {
+    public synchronized void start() throws ConfigException, InterruptedException {
+        if (thread != null) {
             throw new IllegalStateException("already started");
         }
-        Properties base = config.kafkaProperties();
-        warnOverrides(base);
-        if (settings.createTopics()) {
-            ensureTopics(base);
-        }
-        publisher = new TransactionalPublisher(base, transactionalId);
-        publisher.init();
-        Set<String> names = new TreeSet<>(tasks.stream().map(TaskConfig::name).toList());
-        Map<String, ModelHistory.TaskHistory> history = ModelHistory.read(base, names, CLIENT_TIMEOUT);
-
-        consumer = new KafkaConsumer<>(consumerProperties(base));
-        List<TopicPartition> all = new ArrayList<>();
-        for (TaskConfig t : tasks) {
-            List<PartitionInfo> infos = consumer.partitionsFor(t.topics().examples(), CLIENT_TIMEOUT);
-            if (infos == null || infos.isEmpty()) {
-                throw new ConfigException("topic " + t.topics().examples() + " of task " + t.name()
-                        + " does not exist (create it with `streamtune topics create` or set trainer.createTopics: true)");
-            }
-            infos.forEach(i -> all.add(new TopicPartition(i.topic(), i.partition())));
-        }
-        consumer.assign(all);
-        Map<TopicPartition, Long> begin = consumer.beginningOffsets(all, CLIENT_TIMEOUT);
-        Map<TopicPartition, Long> end = consumer.endOffsets(all, CLIENT_TIMEOUT);
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(all), CLIENT_TIMEOUT);
-        Instant now = options.clock().instant();
-        for (TaskConfig t : tasks) {
-            ModelHistory.TaskHistory h = history.getOrDefault(t.name(), ModelHistory.TaskHistory.empty());
-            runtime(t, h, begin, end, committed, now);
-        }
-        lastCommit = now;
+        startedAt = Instant.now();
+        warnOverrides();
         int port = options.metricsPort() != null ? options.metricsPort() : settings.metricsPort();
         if (port >= 0) {
             metricsServer = MetricsServer.start(port, registry, this::health);
             log.info("[trainer] metrics on :{}/metrics, health on /health", metricsServer.port());
         }
-        running = true;
-        loop = new Thread(this::run, "streamtune-trainer");
-        loop.start();
-        log.info("[trainer] {} started for tasks {}", transactionalId, names);
-    }
-
-    private void runtime(TaskConfig t, ModelHistory.TaskHistory h, Map<TopicPartition, Long> begin,
-                         Map<TopicPartition, Long> end, Map<TopicPartition, OffsetAndMetadata> committed, Instant now)
-            throws EncoderException {
-        TextEncoder shared = openedEncoders.get(t.encoder() + "@" + t.maxSequenceLength());
-        if (shared == null) {
-            shared = options.encoders().open(t.encoder(), t.maxSequenceLength());
-            openedEncoders.put(t.encoder() + "@" + t.maxSequenceLength(), shared);
-        }
-        int needed = t.window().size() + TaskWindow.holdoutCapacity(t.window());
-        if (settings.encoderCacheSize() < needed) {
-            log.warn("[{}] trainer.encoderCacheSize {} is below window.size + holdout {}: every training re-encodes part of the window",
-                    t.name(), settings.encoderCacheSize(), needed);
-        }
-        TextEncoder encoder = CachingTextEncoder.wrapping(shared, new EmbeddingCache(settings.encoderCacheSize()));
-        TrainingOptions training = new TrainingOptions(t.head().kind(), t.head().hiddenUnits(), t.head().maxEpochs(),
-                t.head().batchSize(), t.head().learningRate(), settings.validationFraction(), t.head().patience(),
-                t.head().seed(), t.head().device());
-        PromotionGate gate = new PromotionGate(new TaskModelLearner(encoder, training,
-                ClassWeighting.valueOf(t.head().classWeights().toUpperCase(java.util.Locale.ROOT))), options.clock());
-        TaskWindow window = new TaskWindow(t.topics().examples(), t.window(), now);
-
-        Map<Integer, Long> rangeStart = new TreeMap<>();
-        Map<Integer, Long> routedFrom = new TreeMap<>();
-        List<TopicPartition> parts = new ArrayList<>();
-        // Enough offsets to refill the training set and the holdout: window.size examples outside the
-        // holdout arrive among about size * 100 / (100 - holdoutPercent) records.
-        long lookback = (long) Math.ceil(t.window().size() * 100.0 / (100 - t.window().holdoutPercent()))
-                + TaskWindow.holdoutCapacity(t.window());
-        for (TopicPartition tp : consumer.assignment()) {
-            if (!tp.topic().equals(t.topics().examples())) {
-                continue;
-            }
-            parts.add(tp);
-            long first = begin.get(tp);
-            long start = h.publishedEnd().containsKey(tp.partition()) ? h.publishedEnd().get(tp.partition()) + 1 : first;
-            if (start < first) {
-                log.warn("[{}] {} offsets {}..{} were deleted by retention before a version covered them", t.name(), tp, start, first - 1);
-                start = first;
-            }
-            OffsetAndMetadata c = committed.get(tp);
-            long routed = c == null ? start : Math.max(c.offset(), start);
-            long seek = Math.max(first, Math.min(start, end.get(tp) - lookback));
-            consumer.seek(tp, seek);
-            window.startRange(tp.partition(), start);
-            rangeStart.put(tp.partition(), start);
-            routedFrom.put(tp.partition(), routed);
-            log.info("[{}] {}: reading from {} (next version covers from {}, first-time records from {}, end {})", t.name(), tp,
-                    seek, start, routed, end.get(tp));
-        }
-        TaskRuntime rt = new TaskRuntime(t, List.copyOf(parts), window, gate, encoder, metrics.task(t.name()), rangeStart,
-                new TreeMap<>(h.attemptedEnd()), routedFrom);
-        rt.lastVersion = h.lastVersion();
-        rt.gauges.championVersion = h.lastVersion();
-        if (h.champion() != null) {
-            try {
-                ArtifactChecks.checkCompatible(h.champion(), t.name(), t.labels(), encoder);
-                rt.champion = h.champion();
+        probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
+        backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, null);
+        for (TaskConfig t : tasks) {
+            // Seconds per encoder: before any example arrives, and a bad encoder id fails the start.
+            try (Backbones.Lease lease = backbones.frozenText(t.encoder(), t.maxSequenceLength())) {
+                log.info("[{}] backbone {} ready", t.name(), lease.backbone().key());
             } catch (ArtifactException e) {
-                log.warn("[{} v{}] the champion does not fit the configured task ({}); challengers are gated on the floor only",
-                        t.name(), h.champion().meta().version(), e.getMessage());
+                throw new ConfigException("tasks (" + t.name() + ").encoder: " + e.getMessage());
             }
-            log.info("[{} v{}] champion found (macro-F1 {})", t.name(), h.lastVersion(),
-                    h.champion().meta().metrics() == null ? "n/a" : h.champion().meta().metrics().macroF1());
         }
-        byTopic.put(t.topics().examples(), rt);
-    }
-
-    private void run() {
-        try {
-            while (!closing) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(settings.pollTimeout())) {
-                    handle(r);
-                }
-                Instant now = options.clock().instant();
-                for (TaskRuntime t : byTopic.values()) {
-                    updateGauges(t);
-                    if (!closing && t.window.due(now, settings.minHoldout())) {
-                        attempt(t);
+        if (settings.createTopics()) {
+            KafkaRetry.until("[trainer] creating missing topics", log, () -> closing, () -> {
+                try (Admin admin = clients.admin()) {
+                    List<String> created = TopicAdmin.ensure(admin, config.topicLayout());
+                    if (!created.isEmpty()) {
+                        log.info("[trainer] created topics {}", created);
                     }
                 }
-                now = options.clock().instant();
-                if (!closing && !pendingDeadLetters.isEmpty() && (pendingDeadLetters.size() >= settings.maxPendingDeadLetters()
-                        || Duration.between(lastCommit, now).compareTo(settings.commitInterval()) >= 0)) {
-                    commit(List.of(), "dead letters");
-                }
-            }
-        } catch (WakeupException e) {
-            if (!closing) {
-                failure = e;
-            }
+                return null;
+            });
+        }
+        HeadLearner learner = new HeadLearner(backbones, settings.encoderCacheSize(), settings.validationFraction());
+        PromotionGate gate = new PromotionGate(learner, options.clock());
+        TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(settings.pollTimeout(), settings.commitInterval(),
+                settings.maxPendingDeadLetters(), settings.minHoldout(), options.clock(), options.beforeCommit());
+        TrainerLoop l = new TrainerLoop(TrainerLoop.Kafka.of(clients), loopSettings, tasks, RecordParser.of(config),
+                transactionalId, gate, metrics);
+        try {
+            l.bootstrap(() -> closing);
+        } catch (ConfigException | InterruptedException | RuntimeException e) {
+            l.close();
+            throw e;
+        }
+        loop = l;
+        running = true;
+        thread = new Thread(() -> run(l), "streamtune-trainer");
+        thread.start();
+        log.info("[trainer] {} started for tasks {}", transactionalId, tasks.stream().map(TaskConfig::name).toList());
+    }
+
+    private void run(TrainerLoop l) {
+        try {
+            l.run(() -> closing);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Throwable e) {
             failure = e;
             log.error("[trainer] {} stops: {}. Restart it: it rebuilds its windows from the topics, nothing committed is lost",
-                    transactionalId, e.toString(), e);
+                    transactionalId, e.getMessage(), e);
         } finally {
             running = false;
-            shutdownClients();
+            l.close();
             stopped.countDown();
         }
     }
 
-    private void handle(ConsumerRecord<byte[], byte[]> r) {
-        TaskRuntime t = byTopic.get(r.topic());
-        int p = r.partition();
-        boolean firstTime = r.offset() >= t.routedFrom.get(p);
-        boolean inRange = r.offset() >= t.rangeStart.get(p);
-        ParseResult<Example> parsed = parser.parseExample(t.name(), r.value());
-        if (parsed.isOk()) {
-            boolean isNew = inRange && r.offset() > t.attemptedEnd.getOrDefault(p, -1L);
-            t.window.add(parsed.value(), p, inRange, isNew);
-            if (firstTime) {
-                metrics.consumed(t.name());
-            }
-        } else if (firstTime) {
-            pendingDeadLetters.add(DeadLetter.of(r, parsed.reason(), parsed.message(), null).toProducerRecord(t.config.topics().dlq()));
-            metrics.rejected(t.name(), parsed.reason());
-            log.debug("[{}] {}-{}@{} to the dead-letter topic: {}", t.name(), r.topic(), p, r.offset(), parsed.message());
-        }
-    }
-
     /**
-     * Another writer (an operator's {@code streamtune models rollback}) may have published a newer
-     * version since this trainer last did: it becomes the champion and the next version follows it,
-     * so version numbers never collide or go backwards.
+     * The {@code /health} document: {@code status} STARTING (waiting for Kafka or reading the history),
+     * UP, DEGRADED (Kafka does not answer: the loop waits and retries) or DOWN (stopped), with the reason.
      */
-    private void adoptExternalVersion(TaskRuntime t) {
-        ModelArtifact latest = ModelHistory.latestPublished(config.kafkaProperties(), t.name(), CLIENT_TIMEOUT);
-        if (latest == null || latest.meta().version() <= t.lastVersion) {
-            return;
-        }
-        log.info("[{} v{}] published by another writer ({}); it is the champion now", t.name(), latest.meta().version(),
-                latest.meta().note() == null ? "no note" : latest.meta().note());
-        t.lastVersion = latest.meta().version();
-        t.gauges.championVersion = latest.meta().version();
-        try {
-            ArtifactChecks.checkCompatible(latest, t.name(), t.config.labels(), t.encoder);
-            t.champion = latest;
-        } catch (ArtifactException e) {
-            log.warn("[{} v{}] does not fit the configured task ({}); challengers are gated on the floor only",
-                    t.name(), latest.meta().version(), e.getMessage());
-            t.champion = null;
-        }
-    }
-
-    private void attempt(TaskRuntime t) {
-        Map<Integer, Long> positions = new TreeMap<>();
-        for (TopicPartition tp : t.partitions) {
-            positions.put(tp.partition(), consumer.position(tp, CLIENT_TIMEOUT));
-        }
-        TrainingWindow w = t.window.snapshot(positions);
-        adoptExternalVersion(t);
-        long version = t.lastVersion + 1;
-        Long parent = t.lastVersion == 0 ? null : t.lastVersion;
-        log.info("[{} v{}] training a challenger on {} examples ({} new since the last attempt), holdout {}", t.name(), version,
-                w.training().size(), w.newExamples(), w.holdout().size());
-        GateDecision d;
-        try {
-            d = t.gate.judge(t.config, t.champion, version, parent, w);
-        } catch (RuntimeException | ArtifactException e) {
-            // A training failure is this task's problem, not the service's: count it and wait for new examples.
-            log.error("[{} v{}] training failed; retrying after the next window: {}", t.name(), version, e.toString(), e);
-            metrics.trained(t.name(), TrainerMetrics.FAILED, 0);
-            t.window.attempted(options.clock().instant(), false, positions);
-            return;
-        }
-        if (closing) {
-            log.info("[{} v{}] shutting down: the challenger is abandoned, its examples stay uncommitted", t.name(), version);
-            return;
-        }
-        ModelEvent event = d.toEvent(w, options.clock().millis());
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        if (d.admitted()) {
-            records.add(ModelRecords.model(d.challenger()));
-        }
-        records.add(ModelRecords.event(event));
-        commit(records, "v" + version + " " + event.decision(), () -> options.beforeCommit().accept(event));
-        t.window.attempted(options.clock().instant(), d.admitted(), positions);
-        w.ranges().forEach(r -> t.attemptedEnd.merge(r.partition(), r.toOffset(), Math::max));
-        t.gauges.challengerMacroF1 = d.challengerMetrics().macroF1();
-        t.gauges.championMacroF1 = d.championMetrics() == null ? Double.NaN : d.championMetrics().macroF1();
-        if (d.admitted()) {
-            t.champion = d.challenger();
-            t.lastVersion = version;
-            t.gauges.championVersion = version;
-            metrics.trained(t.name(), TrainerMetrics.PUBLISHED, d.trainingMillis());
-            log.info("[{} v{}] published (parent {}): {}; covers {} examples in {}", t.name(), version, parent, d.reason(),
-                    w.coveredExamples(), w.ranges());
-        } else {
-            metrics.trained(t.name(), TrainerMetrics.REJECTED, d.trainingMillis());
-            log.warn("[{} v{}] rejected, champion v{} stays: {}", t.name(), version, parent, d.reason());
-        }
-    }
-
-    private void commit(List<ProducerRecord<byte[], byte[]>> records, String what) {
-        commit(records, what, () -> { });
-    }
-
-    /** Commits records, pending dead letters and every partition's position in one transaction. */
-    private void commit(List<ProducerRecord<byte[], byte[]>> records, String what, Runnable beforeCommit) {
-        List<ProducerRecord<byte[], byte[]>> all = new ArrayList<>(records);
-        all.addAll(pendingDeadLetters);
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : consumer.assignment()) {
-            offsets.put(tp, new OffsetAndMetadata(consumer.position(tp, CLIENT_TIMEOUT)));
-        }
-        publisher.commit(all, offsets, consumer.groupMetadata(), beforeCommit);
-        log.debug("[trainer] committed {} with {} dead letters", what, pendingDeadLetters.size());
-        pendingDeadLetters.clear();
-        lastCommit = options.clock().instant();
-    }
-
-    private void updateGauges(TaskRuntime t) {
-        t.gauges.windowExamples = t.window.trainingSize();
-        t.gauges.holdoutExamples = t.window.holdoutSize();
-        t.gauges.windowFill = t.window.fill();
-    }
-
-    private void shutdownClients() {
-        if (failure == null && !pendingDeadLetters.isEmpty() && publisher != null && consumer != null) {
-            try {
-                commit(List.of(), "dead letters at shutdown");
-            } catch (RuntimeException e) {
-                log.warn("[trainer] dead letters not committed at shutdown; the next start routes them again: {}", e.toString());
-            }
-        }
-        if (publisher != null) {
-            publisher.close(CLIENT_TIMEOUT);
-            publisher = null;
-        }
-        if (consumer != null) {
-            consumer.close(CLIENT_TIMEOUT);
-            consumer = null;
-        }
-        for (TaskRuntime t : byTopic.values()) {
-            t.encoder.close();
-        }
-        openedEncoders.values().forEach(TextEncoder::close);
-        openedEncoders.clear();
-    }
-
-    private Map<String, Object> health() {
-        Map<String, Object> tasksHealth = new TreeMap<>();
-        for (TaskRuntime t : byTopic.values()) {
-            tasksHealth.put(t.name(), Map.of("championVersion", t.gauges.championVersion,
-                    "windowExamples", t.gauges.windowExamples, "holdoutExamples", t.gauges.holdoutExamples));
-        }
+    public Map<String, Object> health() {
         Map<String, Object> h = new LinkedHashMap<>();
-        h.put("status", running ? "UP" : "DOWN");
+        KafkaProbe p = probe;
+        Instant unreachable = p == null ? null : p.unreachableSince();
+        String status;
+        String reason = null;
+        if (failure != null || (thread != null && !running)) {
+            status = "DOWN";
+            reason = failure == null ? "stopped" : failure.getMessage();
+        } else if (!running) {
+            status = "STARTING";
+            reason = unreachable != null ? "waiting for Kafka: " + p.reason() : "reading the model history";
+        } else if (unreachable != null) {
+            status = "DEGRADED";
+            reason = "cannot reach Kafka at " + clients.bootstrapServers() + " since " + unreachable + ": " + p.reason();
+        } else {
+            status = "UP";
+        }
+        h.put("status", status);
+        if (reason != null) {
+            h.put("reason", reason);
+        }
         h.put("service", "trainer");
         h.put("transactionalId", transactionalId);
-        if (failure != null) {
-            h.put("error", failure.toString());
+        Map<String, Object> tasksHealth = new TreeMap<>();
+        TrainerLoop l = loop;
+        if (l != null) {
+            l.tasks().forEach((name, t) -> tasksHealth.put(name, t.describe()));
         }
         h.put("tasks", tasksHealth);
         return h;
     }
 
-    private void ensureTopics(Properties base) {
-        try (Admin admin = Admin.create(base)) {
-            List<String> created = TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
-            if (!created.isEmpty()) {
-                log.info("[trainer] created topics {}", created);
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot create the topics of the layout: " + e.getMessage(), e);
-        }
-    }
-
-    private Properties consumerProperties(Properties base) {
-        Properties p = new Properties();
-        p.putAll(base);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, transactionalId);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId);
-        return p;
-    }
-
-    private static void warnOverrides(Properties base) {
-        for (String key : List.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                ConsumerConfig.GROUP_ID_CONFIG, "transactional.id", "enable.idempotence", "acks")) {
-            if (base.containsKey(key)) {
-                log.warn("[trainer] kafka.{} = {} is ignored: the trainer sets it itself (read_committed, transactions)", key, base.get(key));
+    private void warnOverrides() {
+        for (String key : ENFORCED) {
+            if (config.kafka().containsKey(key)) {
+                log.warn("[trainer] kafka.{} = {} is ignored: the trainer sets it itself (read_committed, transactions)", key,
+                        config.kafka().get(key));
             }
         }
     }
@@ -505,19 +258,19 @@ public final class TrainerService implements AutoCloseable {
 
     /**
      * Stops the loop: a training in progress finishes and its result is abandoned, an open
-     * transaction is aborted, pending dead letters are committed, clients and encoders closed.
+     * transaction is aborted, pending dead letters are committed, clients and backbones closed.
      */
     @Override
     public void close() {
         closing = true;
         Thread t;
         synchronized (this) {
-            t = loop;
+            t = thread;
         }
         if (t != null) {
-            KafkaConsumer<byte[], byte[]> c = consumer;
-            if (c != null) {
-                c.wakeup();
+            TrainerLoop l = loop;
+            if (l != null) {
+                l.wakeup();
             }
             try {
                 if (!stopped.await(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -527,13 +280,19 @@ public final class TrainerService implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        } else {
-            // start() never ran or failed part-way: release what it opened.
-            shutdownClients();
         }
-        if (metricsServer != null) {
-            metricsServer.close();
-            metricsServer = null;
+        synchronized (this) {
+            if (metricsServer != null) {
+                metricsServer.close();
+                metricsServer = null;
+            }
+            if (probe != null) {
+                probe.close();
+            }
+            if (backbones != null && options.backbones() == null) {
+                backbones.close();
+            }
+            backbones = null;
         }
         registry.close();
     }
@@ -547,10 +306,15 @@ public final class TrainerService implements AutoCloseable {
         return Optional.ofNullable(failure);
     }
 
-    /** Champion version per task as last published or found (0: none). */
+    /** Version in service per task as last published or found (0: none). */
     public Map<String, Long> championVersions() {
         Map<String, Long> out = new TreeMap<>();
-        byTopic.values().forEach(t -> out.put(t.name(), t.gauges.championVersion));
+        TrainerLoop l = loop;
+        if (l != null) {
+            for (Map.Entry<String, TaskState> e : l.tasks().entrySet()) {
+                out.put(e.getKey(), e.getValue().lastVersion());
+            }
+        }
         return out;
     }
 

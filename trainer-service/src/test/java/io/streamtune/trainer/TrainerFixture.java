@@ -28,14 +28,10 @@ import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.Example;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
-import io.streamtune.common.nlp.CachingTextEncoder;
-import io.streamtune.common.nlp.EmbeddingCache;
-import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.TextEncoder;
+import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.testing.SharedKafka;
 import io.streamtune.trainer.window.Holdout;
 
@@ -53,22 +49,34 @@ final class TrainerFixture {
     private static final String[] NEG_FRAMES = {"The %s was %s.", "I hated the %s, simply %s.", "What a %2$s %1$s, never again.",
             "Honestly the %s felt %s and I want a refund."};
 
-    private static TextEncoder shared;
+    private static Backbones shared;
 
     private TrainerFixture() {
     }
 
-    /** The default encoder, opened once per test JVM; services get wrappers that leave it open. */
-    static synchronized TrainerOptions options() throws Exception {
+    /** Backbones opened once per test JVM (the default encoder takes seconds); services leave them open. */
+    static synchronized Backbones backbones() {
         if (shared == null) {
-            shared = Encoders.open(Encoders.DEFAULT_ID, 64);
+            shared = Backbones.opening(0, null);
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
         }
-        return TrainerOptions.defaults().withMetricsPort(-1)
-                .withEncoders((id, len) -> CachingTextEncoder.wrapping(shared, new EmbeddingCache(1)));
+        return shared;
+    }
+
+    static TrainerOptions options() {
+        return TrainerOptions.defaults().withMetricsPort(-1).withBackbones(backbones());
     }
 
     static StreamtuneConfig config(String task, int retrainEvery, int size) throws Exception {
+        StreamtuneConfig config = config(SharedKafka.bootstrapServers(), task, retrainEvery, size);
+        try (var admin = SharedKafka.admin()) {
+            TopicAdmin.ensure(admin, config.topicLayout());
+        }
+        return config;
+    }
+
+    /** The test task's configuration against {@code bootstrap}; creates no topics. */
+    static StreamtuneConfig config(String bootstrap, String task, int retrainEvery, int size) throws Exception {
         String yaml = """
                 kafka:
                   bootstrap.servers: "%s"
@@ -86,12 +94,8 @@ final class TrainerFixture {
                   commitInterval: 200ms
                   minHoldout: 8
                   metricsPort: -1
-                """.formatted(SharedKafka.bootstrapServers(), task, retrainEvery, size);
-        StreamtuneConfig config = StreamtuneConfig.parse(yaml, Map.of(), Map.of());
-        try (var admin = SharedKafka.admin()) {
-            TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
-        }
-        return config;
+                """.formatted(bootstrap, task, retrainEvery, size);
+        return StreamtuneConfig.parse(yaml, Map.of(), Map.of());
     }
 
     /** Example {@code i}: a positive or negative review (by parity), its id on the requested side of the holdout. */

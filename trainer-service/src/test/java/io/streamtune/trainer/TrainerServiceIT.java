@@ -1,5 +1,6 @@
 package io.streamtune.trainer;
 
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import static io.streamtune.trainer.TrainerFixture.await;
 import static io.streamtune.trainer.TrainerFixture.config;
 import static io.streamtune.trainer.TrainerFixture.events;
@@ -128,7 +129,7 @@ class TrainerServiceIT {
             assertEquals(100, countOf(rejected.window()));
             assertJoined(v1.meta().window(), rejected.window());
 
-            Thread.sleep(500);
+            // The rejection's audit event commits in the same transaction a published model would: seen one, seen both.
             assertEquals(List.of(1L), models(task).stream().map(m -> m.meta().version()).toList(), "nothing was published");
             assertEquals(Map.of(task, 1L), trainer.championVersions());
             assertEquals(1.0, trainer.metrics().count(TrainerMetrics.VERSIONS, task, TrainerMetrics.REJECTED));
@@ -214,7 +215,16 @@ class TrainerServiceIT {
             again.start();
             produceRaw(topics.examples(), List.of(b("k6")), List.of(b("{\"id\":\"x6\",\"text\":\"meh\"}")));
             await("the sixth dead letter", WAIT, () -> readAll(topics.dlq()).size() >= 6);
-            Thread.sleep(1_000);
+            // Dead letters commit with the positions that passed them: once the trainer's offsets reach the end of
+            // the examples topic, every dead letter it will ever write for these records is committed.
+            Map<Integer, Long> end = endOffsets(topics.examples());
+            await("the restarted trainer's offsets at the end", WAIT, () -> {
+                try {
+                    return end.equals(committed(again.transactionalId(), topics.examples()));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
             assertEquals(6, readAll(topics.dlq()).size(), "no dead letter is written twice");
         }
     }
@@ -244,6 +254,18 @@ class TrainerServiceIT {
         for (WindowRange r : later) {
             assertEquals(next.getOrDefault(r.partition(), 0L), r.fromOffset(), "range " + r + " joins " + earlier);
             assertTrue(r.toOffset() >= r.fromOffset());
+        }
+    }
+
+    /** The end offset of each partition of a topic now. */
+    private static Map<Integer, Long> endOffsets(String topic) throws Exception {
+        try (Admin admin = SharedKafka.admin()) {
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
+                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            Map<Integer, Long> out = new TreeMap<>();
+            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, o) -> out.put(tp.partition(), o.offset()));
+            return out;
         }
     }
 

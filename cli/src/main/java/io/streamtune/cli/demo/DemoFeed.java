@@ -116,16 +116,23 @@ public final class DemoFeed {
     }
 
     public Sample next(Domain domain) {
-        int label = random.nextInt(3);
+        return next(domain, domain == Domain.REVIEWS ? pick(PRODUCTS) : pick(COMPANIES), random.nextInt(3));
+    }
+
+    /** A sample about one of {@code entities}, chosen at random (the demo's monitored companies). */
+    public Sample next(Domain domain, List<String> entities) {
+        return next(domain, entities.get(random.nextInt(entities.size())), random.nextInt(3));
+    }
+
+    /** A sample about {@code entity} with the label at {@code labelIndex} (0: negative/bearish), e.g. a scripted surge. */
+    public Sample next(Domain domain, String entity, int labelIndex) {
+        int label = labelIndex;
         String text;
-        String entity;
         if (domain == Domain.REVIEWS) {
             String[] templates = label == 0 ? NEG_REVIEW : label == 1 ? NEU_REVIEW : POS_REVIEW;
-            entity = pick(PRODUCTS);
             text = pick(templates).replace("%p", entity).replace("%a", pick(ASPECTS));
         } else {
             String[] templates = label == 0 ? BEAR : label == 1 ? NEUTRAL_FIN : BULL;
-            entity = pick(COMPANIES);
             text = pick(templates).replace("%c", entity);
         }
         if (random.nextDouble() < labelNoise) {

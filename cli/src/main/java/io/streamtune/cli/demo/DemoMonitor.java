@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -17,23 +16,30 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
+import io.streamtune.common.event.Alert;
 import io.streamtune.common.event.Prediction;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.LiveMetrics;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelVersion;
+import io.streamtune.common.model.RecordType;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 
 /**
- * Reads what the demo's services write (predictions, dead letters, model versions), read_committed
+ * Reads what the demo's services write (predictions, dead letters, model versions, alerts, live metrics), read_committed
  * like any user, and keeps the counts the demo shows and reports: predictions per id (so lost
  * and duplicated predictions are counted, not assumed), per model version, latencies, DLQ size.
  */
 final class DemoMonitor implements AutoCloseable {
     /** Something worth a line in the terminal. */
-    sealed interface Notice permits ModelPublished, ModelLive, Sample {
+    sealed interface Notice permits ModelPublished, ModelLive, Sample, AlertSeen {
+    }
+
+    /** An alert record read from a task's alerts topic, at {@code seenAt} (wall clock). */
+    record AlertSeen(Alert alert, long seenAt) implements Notice {
     }
 
     record ModelPublished(ModelVersion meta) implements Notice {
@@ -60,25 +66,27 @@ final class DemoMonitor implements AutoCloseable {
     final Set<String> publishedVersions = Collections.synchronizedSet(new TreeSet<>());
     final Map<String, ModelVersion> latestPublished = new ConcurrentHashMap<>();
     private final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+    private final List<AlertSeen> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, LiveMetrics> liveMetrics = new ConcurrentHashMap<>();
     private volatile long lastSampleAt;
 
-    DemoMonitor(Properties clientProps, List<String> tasks, Map<String, String> truthById, Map<String, String> textById,
+    DemoMonitor(KafkaClients clients, List<String> tasks, Map<String, String> truthById, Map<String, String> textById,
                 Consumer<Notice> notices) {
         this.truthById = truthById;
         this.textById = textById;
         this.notices = notices;
-        Properties p = new Properties();
-        p.putAll(clientProps);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamtune-demo-monitor-" + System.nanoTime());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024));
-        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer = clients.consumer(Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, "streamtune-demo-monitor-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024)));
         List<String> topics = new ArrayList<>(List.of(TaskTopics.MODELS));
+        topics.add(TaskTopics.MODEL_EVENTS);
         for (String t : tasks) {
             topics.add(TaskTopics.of(t).predictions());
             topics.add(TaskTopics.of(t).dlq());
+            topics.add(TaskTopics.of(t).alerts());
         }
         consumer.subscribe(topics);
         thread = new Thread(this::loop, "demo-monitor");
@@ -95,6 +103,10 @@ final class DemoMonitor implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.topic().equals(TaskTopics.MODELS)) {
                         onModel(r.value());
+                    } else if (r.topic().equals(TaskTopics.MODEL_EVENTS)) {
+                        onModelEvent(r);
+                    } else if (r.topic().endsWith(".alerts")) {
+                        onAlert(r.value());
                     } else if (r.topic().endsWith(".dlq")) {
                         dlq.incrementAndGet();
                     } else {
@@ -149,6 +161,53 @@ final class DemoMonitor implements AutoCloseable {
             lastSampleAt = now;
             notices.accept(new Sample(p.task(), textById.get(p.id()), p, truth));
         }
+    }
+
+    private void onModelEvent(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null || RecordType.of(r.headers()) != RecordType.LIVE_METRICS) {
+            return;
+        }
+        try {
+            LiveMetrics m = Json.read(r.value(), LiveMetrics.class);
+            liveMetrics.merge(m.task() + ":v" + m.modelVersion(), m, (a, b) -> b.ts() >= a.ts() ? b : a);
+        } catch (java.io.IOException e) {
+            // not shown
+        }
+    }
+
+    private void onAlert(byte[] value) {
+        try {
+            Alert a = Alert.parse(value);
+            AlertSeen seen = new AlertSeen(a, System.currentTimeMillis());
+            alerts.add(seen);
+            notices.accept(seen);
+        } catch (java.io.IOException | RuntimeException e) {
+            // not an alert
+        }
+    }
+
+    /** Alerts of this state seen so far (surge alerts of every entity, or DRIFT records). */
+    long alertCount(Alert.State state) {
+        return alerts.stream().filter(a -> a.alert().state() == state).count();
+    }
+
+    /** When the first RAISED alert for {@code entity} was read, or -1. */
+    long firstRaisedAt(String entity) {
+        return alerts.stream().filter(a -> a.alert().state() == Alert.State.RAISED && entity.equals(a.alert().entity()))
+                .mapToLong(AlertSeen::seenAt).min().orElse(-1);
+    }
+
+    /** Every alert seen, as {@code STATE entity} (or {@code DRIFT watched}), in order. */
+    List<String> alertSummaries() {
+        return alerts.stream().map(a -> a.alert().state() + " " + (a.alert().entity() != null ? a.alert().entity()
+                : a.alert().drift() == null ? "?" : a.alert().drift().watched().wire())).toList();
+    }
+
+    /** The newest live accuracy per {@code task:vN}. */
+    Map<String, Double> liveAccuracyByVersion() {
+        Map<String, Double> m = new TreeMap<>();
+        liveMetrics.forEach((k, v) -> m.put(k, v.accuracy()));
+        return m;
     }
 
     /** Latency percentile over every prediction seen (ms). */

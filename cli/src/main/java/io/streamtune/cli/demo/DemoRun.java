@@ -9,7 +9,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,25 +17,29 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.streamtune.broker.EmbeddedKafkaBroker;
-import io.streamtune.cli.JsonlExamples;
+import io.streamtune.cli.files.JsonlExamples;
+import io.streamtune.cli.text.AlertLine;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.event.Alert;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.common.topic.TopicLayout;
 
 /**
- * The one-command run: an embedded broker (unless one is given), the trainer and the scorer
- * in this JVM, a feed of labelled examples, live events and some malformed records, and a live
- * view of what happens. It ends after {@code duration} (or when the replayed file is used up),
- * lets the scorer drain, and returns a report that counts lost and duplicated predictions.
+ * The one-command run: an embedded broker (unless one is given), the trainer, the scorer and the
+ * monitor in this JVM, a feed of labelled examples, live events and some malformed records, and a
+ * live view of what happens. The synthetic finance feed names one of {@link #COMPANIES} per record
+ * ({@code attrs.entity}), scripts a negative surge on {@link #SURGE_ENTITY} ({@link #surgeSchedule})
+ * and sends the label of 30% of finance events late, for live accuracy. It ends after
+ * {@code duration} (or when the replayed file is used up), lets the scorer drain, and returns a
+ * report that counts lost and duplicated predictions and the alerts seen.
  */
 public final class DemoRun {
     /** What to run. {@code bootstrap} null starts an embedded broker; {@code fromFile} null uses the synthetic feed. */
@@ -48,9 +51,38 @@ public final class DemoRun {
     }
 
     /** The last line of {@code streamtune demo}. */
+    /**
+     * The last line of {@code streamtune demo}. Monitoring: {@code alertsRaised}/{@code alertsCleared} count the
+     * surge alerts of every entity on {@code finance.alerts}; {@code alertDelaySeconds} is from the scripted
+     * surge's first event to the moment the RAISED alert for the surging entity was read (read_committed), or -1;
+     * {@code liveAccuracyByVersion} is the newest live-metrics accuracy per {@code task:vN} (late labels).
+     */
     public record Report(long eventsProduced, long examplesProduced, long malformedProduced, long predictions,
                          long duplicates, long lost, long dlq, List<String> modelVersions, Map<String, Long> predictionsByVersion,
-                         double liveAccuracy, double p50Ms, double p99Ms, double eventsPerSecond, double seconds) {
+                         double liveAccuracy, double p50Ms, double p99Ms, double eventsPerSecond, double seconds,
+                         long alertsRaised, long alertsCleared, double alertDelaySeconds, Map<String, Double> liveAccuracyByVersion,
+                         List<String> alerts, String surgeEntity, long lateLabels, long driftRecords) {
+    }
+
+    /** The finance companies of the demo feed (a few, so each has enough predictions per window). */
+    public static final List<String> COMPANIES = List.of("Acme Corp", "Globex", "Initech", "Hooli");
+    /** The company whose negative surge the feed scripts. */
+    public static final String SURGE_ENTITY = "Initech";
+    /** Share of finance events that become the surging company's bearish headlines during the surge. */
+    static final double SURGE_SHARE = 0.7;
+    /** Share of finance events whose label arrives later on finance.examples, 3 to 8 s after the event. */
+    static final double LATE_LABEL_SHARE = 0.3;
+
+    /**
+     * When the scripted surge runs, from the start of the feed: from 30% to 55% of a run of up to ten
+     * minutes (36 s to 66 s of a 2-minute run), else from 60 s to 100 s. The rest of the run before and
+     * after gives the baseline and the windows that clear the alert.
+     */
+    static Duration[] surgeSchedule(Duration duration) {
+        if (duration.compareTo(Duration.ofMinutes(10)) <= 0) {
+            return new Duration[] {duration.multipliedBy(30).dividedBy(100), duration.multipliedBy(55).dividedBy(100)};
+        }
+        return new Duration[] {Duration.ofSeconds(60), Duration.ofSeconds(100)};
     }
 
     /** Starts the services under test against a config; the demo closes what it returns. */
@@ -63,11 +95,21 @@ public final class DemoRun {
     private final Services services;
     private final PrintStream out;
     private volatile boolean stopRequested;
+    private Path dataDir;
 
     public DemoRun(Options options, Services services, PrintStream out) {
         this.options = options;
         this.services = services;
         this.out = out;
+    }
+
+    /**
+     * Keeps the embedded broker's data under {@code dir} (in a fresh sub-directory, deleted at the
+     * end) instead of a temporary directory; {@code streamtune demo} writes Kafka's log beside it.
+     */
+    public DemoRun withDataDir(Path dir) {
+        this.dataDir = dir;
+        return this;
     }
 
     public Report run() throws Exception {
@@ -78,12 +120,14 @@ public final class DemoRun {
             String bootstrap = options.bootstrap();
             if (bootstrap == null) {
                 out.println("starting an embedded Kafka broker (KRaft) ...");
-                broker = EmbeddedKafkaBroker.startTemporary();
+                broker = dataDir == null ? EmbeddedKafkaBroker.startTemporary()
+                        : EmbeddedKafkaBroker.start(dataDir.resolve("kafka-" + EmbeddedKafkaBroker.uniqueSuffix()),
+                                EmbeddedKafkaBroker.freePort(), EmbeddedKafkaBroker.freePort(), Map.of(), true);
                 bootstrap = broker.bootstrapServers();
             }
             StreamtuneConfig config = config(bootstrap, replayLabels);
-            try (Admin admin = Admin.create(config.kafkaProperties())) {
-                TopicAdmin.ensure(admin, TopicLayout.forConfig(config));
+            try (Admin admin = KafkaClients.of(config).admin()) {
+                TopicAdmin.ensure(admin, config.topicLayout());
             }
             out.println("Kafka at " + bootstrap + "; tasks " + config.tasks().keySet()
                     + "; starting the trainer and the scorer (loading the encoder takes a few seconds) ...");
@@ -109,6 +153,8 @@ public final class DemoRun {
         yaml.append("topics: {partitions: 2}\n");
         yaml.append("scoring: {metricsPort: 0, batch: {maxWait: 20ms}}\n");
         yaml.append("trainer: {metricsPort: 0}\n");
+        yaml.append("monitoring: {metricsPort: 0, liveMetricsInterval: 5s, applicationId: streamtune-monitor-demo-")
+                .append(Long.toHexString(System.nanoTime())).append("}\n");
         yaml.append("tasks:\n");
         String window = "    window: {retrainEvery: " + options.retrainEvery() + ", maxWait: 30s, minNew: 30, size: 5000, holdoutPercent: 15}\n"
                 + "    gate: {tolerance: 0.02, floor: 0.34}\n"
@@ -116,6 +162,12 @@ public final class DemoRun {
         if (replayLabels == null) {
             for (DemoFeed.Domain d : DemoFeed.Domain.values()) {
                 yaml.append("  - name: ").append(d.task()).append("\n    labels: [").append(String.join(", ", d.labels())).append("]\n").append(window);
+                if (d == DemoFeed.Domain.FINANCE) {
+                    // Tuned on a simulation of this feed (docs/drafts/monitor.md): ~1.5 predictions/s per company.
+                    yaml.append("    monitor: {alertLabel: bearish, window: 30s, advance: 5s, grace: 2s, minCount: 20,\n")
+                            .append("              baseline: {alpha: 0.1, warmup: 2}, rule: {margin: 0.35, zScore: 0, clearMargin: 0.2},\n")
+                            .append("              labelJoinWindow: 2m, accuracyWindow: 200}\n");
+                }
             }
         } else {
             yaml.append("  - name: replay\n    labels: [").append(String.join(", ", replayLabels.stream().map(l -> "\"" + l + "\"").toList()))
@@ -132,18 +184,34 @@ public final class DemoRun {
         AtomicLong examples = new AtomicLong();
         AtomicLong malformed = new AtomicLong();
         long start = System.currentTimeMillis();
-        try (DemoMonitor monitor = new DemoMonitor(config.kafkaProperties(), tasks, truth, texts, this::show);
-             KafkaProducer<byte[], byte[]> producer = producer(config.kafkaProperties())) {
+        KafkaClients clients = KafkaClients.of(config);
+        try (DemoMonitor monitor = new DemoMonitor(clients, tasks, truth, texts, this::show);
+             KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5"))) {
             monitor.start();
             Feed feed = new Feed(options, tasks, replay);
             long deadline = start + options.duration().toMillis();
             long nextStatus = start + 2_000;
             long sent = 0;
+            Duration[] surge = surgeSchedule(options.duration());
+            boolean monitored = replay == null;
+            long surgeStartedAt = -1;
+            java.util.ArrayDeque<ProducerRecord<byte[], byte[]>> lateLabels = new java.util.ArrayDeque<>();
+            java.util.ArrayDeque<Long> lateDue = new java.util.ArrayDeque<>();
+            long lateSent = 0;
+            Random lateRandom = new Random(options.seed() + 2);
             while (System.currentTimeMillis() < deadline && !stopRequested) {
-                Feed.Record r = feed.next();
+                long elapsed = System.currentTimeMillis() - start;
+                boolean surging = monitored && elapsed >= surge[0].toMillis() && elapsed < surge[1].toMillis();
+                Feed.Record r = feed.next(surging);
                 if (r == null) {
                     out.println("the replayed file is used up");
                     break;
+                }
+                if (r.surge() && surgeStartedAt < 0) {
+                    surgeStartedAt = System.currentTimeMillis();
+                    out.printf("** scripted surge: from now until %ds, %.0f%% of finance events are bearish news about %s%n",
+                            surge[1].toSeconds(), SURGE_SHARE * 100, SURGE_ENTITY);
                 }
                 producer.send(new ProducerRecord<>(r.topic(), r.key(), r.value()));
                 switch (r.kind()) {
@@ -151,9 +219,18 @@ public final class DemoRun {
                         events.incrementAndGet();
                         truth.put(r.id(), r.label());
                         texts.put(r.id(), r.text());
+                        if (monitored && r.topic().startsWith("finance.") && lateRandom.nextDouble() < LATE_LABEL_SHARE) {
+                            lateLabels.add(new ProducerRecord<>(TaskTopics.of("finance").examples(), r.key(), Feed.lateLabel(r)));
+                            lateDue.add(System.currentTimeMillis() + 3_000 + lateRandom.nextInt(5_000));
+                        }
                     }
                     case EXAMPLE -> examples.incrementAndGet();
                     default -> malformed.incrementAndGet();
+                }
+                while (!lateDue.isEmpty() && lateDue.peek() <= System.currentTimeMillis()) {
+                    lateDue.poll();
+                    producer.send(lateLabels.poll());
+                    lateSent++;
                 }
                 sent++;
                 long due = start + (long) (sent * 1000 / options.ratePerSecond());
@@ -165,6 +242,10 @@ public final class DemoRun {
                     status(monitor, examples.get(), events.get(), now - start);
                     nextStatus += 2_000;
                 }
+            }
+            while (!lateLabels.isEmpty()) {   // labels not yet due still arrive, a little early
+                producer.send(lateLabels.poll());
+                lateSent++;
             }
             producer.flush();
             out.println("feed stopped after " + (System.currentTimeMillis() - start) / 1000 + " s; waiting for the last predictions ...");
@@ -181,10 +262,15 @@ public final class DemoRun {
             long lost = truth.keySet().stream().filter(id -> !monitor.predictionsById.containsKey(id)).count();
             long duplicates = monitor.predictionsById.values().stream().mapToLong(n -> n - 1L).sum();
             long predicted = monitor.predictions.get();
+            long raisedAt = monitor.firstRaisedAt(SURGE_ENTITY);
+            double alertDelay = surgeStartedAt < 0 || raisedAt < 0 ? -1 : round((raisedAt - surgeStartedAt) / 1000.0);
             return new Report(events.get(), examples.get(), malformed.get(), predicted, duplicates, lost, monitor.dlq.get(),
                     List.copyOf(monitor.publishedVersions), monitor.countsByVersion(),
                     predicted == 0 ? 0 : round((double) monitor.correct.get() / predicted),
-                    round(monitor.latencyPercentile(0.5)), round(monitor.latencyPercentile(0.99)), round(predicted / seconds), round(seconds));
+                    round(monitor.latencyPercentile(0.5)), round(monitor.latencyPercentile(0.99)), round(predicted / seconds), round(seconds),
+                    monitor.alertCount(Alert.State.RAISED), monitor.alertCount(Alert.State.CLEARED), alertDelay,
+                    monitor.liveAccuracyByVersion(), monitor.alertSummaries(), monitored ? SURGE_ENTITY : null, lateSent,
+                    monitor.alertCount(Alert.State.DRIFT));
         }
     }
 
@@ -195,9 +281,10 @@ public final class DemoRun {
     private void status(DemoMonitor m, long examples, long events, long elapsedMs) {
         StringBuilder live = new StringBuilder();
         m.liveVersion.forEach((task, v) -> live.append(' ').append(task).append("=v").append(v));
-        out.printf(Locale.ROOT, "[%4ds] examples %d | events %d | predictions %d (%.0f/s) | p50 %.0f ms | dlq %d | serving:%s%n",
+        out.printf(Locale.ROOT, "[%4ds] examples %d | events %d | predictions %d (%.0f/s) | p50 %.0f ms | dlq %d | alerts %d/%d | serving:%s%n",
                 elapsedMs / 1000, examples, events, m.predictions.get(), m.predictions.get() * 1000.0 / Math.max(1, elapsedMs),
-                m.latencyPercentile(0.5), m.dlq.get(), live.length() == 0 ? " (no model yet: events are held)" : live);
+                m.latencyPercentile(0.5), m.dlq.get(), m.alertCount(Alert.State.RAISED), m.alertCount(Alert.State.CLEARED),
+                live.length() == 0 ? " (no model yet: events are held)" : live);
     }
 
     private void show(DemoMonitor.Notice n) {
@@ -210,20 +297,13 @@ public final class DemoRun {
                     v.metrics() == null ? 0 : v.metrics().holdoutSize(), covered);
         } else if (n instanceof DemoMonitor.ModelLive l) {
             out.printf(">> %s v%d is live: predictions now name it (no restart)%n", l.task(), l.version());
+        } else if (n instanceof DemoMonitor.AlertSeen a) {
+            out.println(">> ALERT " + AlertLine.of(a.alert()));
         } else if (n instanceof DemoMonitor.Sample s) {
             out.printf(Locale.ROOT, "   %s: \"%s\" -> %s %.2f (v%d%s)%n", s.task(), s.text(),
                     s.prediction().label(), s.prediction().scores().getOrDefault(s.prediction().label(), 0.0),
                     s.prediction().modelVersion(), s.truth() == null ? "" : ", truth " + s.truth());
         }
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(Properties clientProps) {
-        Properties p = new Properties();
-        p.putAll(clientProps);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** The records the demo produces: synthetic (two tasks) or replayed from a labelled file (task "replay"). */
@@ -233,7 +313,8 @@ public final class DemoRun {
         record Item(String text, String label) {
         }
 
-        record Record(String topic, byte[] key, byte[] value, Kind kind, String id, String text, String label) {
+        record Record(String topic, byte[] key, byte[] value, Kind kind, String id, String text, String label, String entity,
+                      boolean surge) {
         }
 
         private final Options options;
@@ -252,7 +333,8 @@ public final class DemoRun {
             this.random = new Random(options.seed() + 1);
         }
 
-        Record next() {
+        /** The next record; during the scripted surge a share of finance events are the surging company's bearish news. */
+        Record next(boolean surging) {
             String task = tasks.get((int) (n % tasks.size()));
             n++;
             TaskTopics topics = TaskTopics.of(task);
@@ -262,7 +344,7 @@ public final class DemoRun {
                 DemoFeed.Domain d = task.equals("finance") ? DemoFeed.Domain.FINANCE : DemoFeed.Domain.REVIEWS;
                 boolean toExamples = random.nextBoolean();
                 return new Record(toExamples ? topics.examples() : topics.events(), null,
-                        synthetic.malformed(d, id, toExamples).getBytes(StandardCharsets.UTF_8), Kind.MALFORMED, id, null, null);
+                        synthetic.malformed(d, id, toExamples).getBytes(StandardCharsets.UTF_8), Kind.MALFORMED, id, null, null, null, false);
             }
             String text;
             String label;
@@ -276,12 +358,21 @@ public final class DemoRun {
                 label = item.label();
                 entity = "replay";
             } else {
-                DemoFeed.Sample s = synthetic.next(task.equals("finance") ? DemoFeed.Domain.FINANCE : DemoFeed.Domain.REVIEWS);
+                boolean finance = task.equals("finance");
+                DemoFeed.Sample s = finance ? synthetic.next(DemoFeed.Domain.FINANCE, COMPANIES) : synthetic.next(DemoFeed.Domain.REVIEWS);
                 text = s.text();
                 label = s.label();
                 entity = s.entity();
             }
             boolean example = roll < options.malformedShare() + 0.6 * (1 - options.malformedShare());
+            boolean surge = false;
+            if (surging && !example && task.equals("finance") && random.nextDouble() < SURGE_SHARE) {
+                DemoFeed.Sample s = synthetic.next(DemoFeed.Domain.FINANCE, SURGE_ENTITY, 0);
+                text = s.text();
+                label = s.label();
+                entity = s.entity();
+                surge = true;
+            }
             String id = task + (example ? "-x-" : "-e-") + n;
             ObjectNode json = Json.mapper().createObjectNode();
             json.put("id", id).put("text", text);
@@ -291,7 +382,15 @@ public final class DemoRun {
             json.put("ts", System.currentTimeMillis());
             json.putObject("attrs").put("entity", entity).put("source", "demo");
             return new Record(example ? topics.examples() : topics.events(), id.getBytes(StandardCharsets.UTF_8),
-                    Json.write(json), example ? Kind.EXAMPLE : Kind.EVENT, id, text, label);
+                    Json.write(json), example ? Kind.EXAMPLE : Kind.EVENT, id, text, label, entity, surge);
+        }
+
+        /** The labelled example that arrives late for an event: same id and text, with its label. */
+        static byte[] lateLabel(Record event) {
+            ObjectNode json = Json.mapper().createObjectNode();
+            json.put("id", event.id()).put("text", event.text()).put("label", event.label());
+            json.putObject("attrs").put("entity", event.entity()).put("source", "late-label");
+            return Json.write(json);
         }
 
         static List<Item> readLabelled(Path file) throws JsonlExamples.BadInputException {

@@ -26,7 +26,7 @@ import io.streamtune.common.model.CnnArchitecture;
 import io.streamtune.common.model.CnnClassifier;
 import io.streamtune.common.model.CnnParametersFile;
 import io.streamtune.common.serde.Json;
-import io.streamtune.trainer.training.ClassWeighting;
+import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.trainer.training.Evaluation;
 import io.streamtune.trainer.training.image.CnnTrainer;
 import io.streamtune.trainer.training.image.CnnTrainingResult;
@@ -61,7 +61,7 @@ public final class ImageEvaluation {
      * @param device       auto, cpu or gpu
      */
     public record Request(Path train, Path test, List<String> labels, long seed, double split, Integer maxTrain,
-                          Integer epochs, Double learningRate, ClassWeighting weighting, String device) {
+                          Integer epochs, Double learningRate, ClassWeighting weighting, Device device) {
     }
 
     private final Request request;
@@ -90,7 +90,7 @@ public final class ImageEvaluation {
             if (!Files.isDirectory(request.train())) {
                 idxTrain = IdxImages.read(request.train());
             }
-            device = Device.valueOf(request.device().trim().toUpperCase(Locale.ROOT));
+            device = request.device();
             spec = spec(idxTrain);
             String problem = CnnArchitecture.problem(options.layers, spec.size());
             if (problem != null) {

@@ -41,5 +41,9 @@ class DemoRunIT {
         assertEquals(r.malformedProduced(), r.dlq(), () -> "every malformed record was dead-lettered: " + r);
         assertTrue(shown.contains("is live: predictions now name it"), shown);
         assertTrue(r.liveAccuracy() > 0.7, () -> "the models learn the feed: " + r.liveAccuracy());
+        // The monitor runs beside them: late labels were sent, and no company but the scripted one is alerted.
+        assertTrue(r.lateLabels() > 0, r::toString);
+        assertTrue(r.alerts().stream().filter(a -> !a.startsWith("DRIFT")).allMatch(a -> a.endsWith(" " + DemoRun.SURGE_ENTITY)),
+                () -> "alerts only for the surging company: " + r.alerts());
     }
 }

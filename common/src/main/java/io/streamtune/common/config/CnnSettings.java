@@ -5,12 +5,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.streamtune.common.model.CnnArchitecture;
 
 /**
  * The {@code cnn.*} settings of an image task, read into a {@link CnnPolicy}.
@@ -58,6 +58,11 @@ public final class CnnSettings {
     private CnnSettings() {
     }
 
+    /** Every setting at its default (what a task that sets none of them gets). */
+    public static CnnPolicy defaults() {
+        return read(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), "", new ArrayList<>());
+    }
+
     /**
      * Reads the CNN settings of one task entry; checks {@code cnn.layers} against
      * {@code image.size} and that {@code cnn.pretrained} is a readable DJL parameters file.
@@ -69,7 +74,7 @@ public final class CnnSettings {
     public static CnnPolicy read(JsonNode task, String where, List<String> problems) {
         int layers = LAYERS.read(task, where, problems);
         int size = ImageSettings.readQuietly(task).spec().size();
-        String architecture = CnnArchitecture.problem(layers, size);
+        String architecture = depthProblem(layers, size);
         if (architecture != null) {
             problems.add(where + "." + LAYERS.key() + ": " + architecture + " (" + ImageSettings.SIZE.key() + " is "
                     + size + ")");
@@ -86,6 +91,26 @@ public final class CnnSettings {
         return new CnnPolicy(layers, EPOCHS.read(task, where, problems), BATCH_SIZE.read(task, where, problems),
                 LEARNING_RATE.read(task, where, problems), FREEZE_BACKBONE.read(task, where, problems), file,
                 SEED.read(task, where, problems), DEVICE.read(task, where, problems));
+    }
+
+    /** Depths DJL's ResNetV1 builds for images over 28 pixels (its bottleneck and basic-block tables). */
+    private static final java.util.Set<Integer> LARGE_DEPTHS = java.util.Set.of(18, 34, 50, 101, 152, 200, 269);
+
+    /**
+     * Why {@code layers} does not build for images of {@code size} pixels, or null when it does: the
+     * depth rules of DJL's model-zoo {@code ResNetV1} builder ({@code CnnArchitecture} builds it), here
+     * so that configuration reports a wrong {@code cnn.layers} at start without depending on the model.
+     */
+    public static String depthProblem(int layers, int size) {
+        if (size <= 28) {
+            boolean basic = layers >= 8 && layers < 164 && (layers - 2) % 6 == 0;
+            boolean bottleneck = layers >= 164 && (layers - 2) % 9 == 0;
+            return basic || bottleneck ? null : "ResNetV1 for images of " + size
+                    + " pixels (28 or fewer) takes 6n + 2 layers below 164 (8, 14, 20, 32, 44, 56, 110) or 9n + 2"
+                    + " from 164, got " + layers;
+        }
+        return LARGE_DEPTHS.contains(layers) ? null : "ResNetV1 for images over 28 pixels takes 18, 34, 50, 101, 152,"
+                + " 200 or 269 layers, got " + layers;
     }
 
     /** Why {@code file} cannot be a pretrained backbone, or null when it looks like a DJL parameters file. */

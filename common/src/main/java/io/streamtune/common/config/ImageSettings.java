@@ -44,6 +44,11 @@ public final class ImageSettings {
     private ImageSettings() {
     }
 
+    /** Every setting at its default (what a task that sets none of them gets). */
+    public static ImagePolicy defaults() {
+        return read(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), "", new ArrayList<>());
+    }
+
     /**
      * Reads the image settings of one task entry.
      *

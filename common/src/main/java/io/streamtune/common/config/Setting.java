@@ -111,7 +111,7 @@ public final class Setting<T> {
     /** A duration written as {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT5M}). */
     public static Setting<Duration> duration(String key, Duration def, Duration min, String doc) {
         return new Setting<>(key, def, "duration", n -> n.isTextual() ? parseDuration(n.asText()) : null,
-                v -> v.compareTo(min) >= 0, "at least " + min, doc);
+                v -> v.compareTo(min) >= 0, "at least " + formatDuration(min), doc);
     }
 
     public String key() {
@@ -126,9 +126,51 @@ public final class Setting<T> {
         return doc;
     }
 
-    /** A line for {@code streamtune config docs} and the README's settings table. */
+    /** The value's type as the docs show it: {@code integer}, {@code duration}, {@code one of [...]}, ... */
+    public String type() {
+        return type;
+    }
+
+    /** What a valid value is, e.g. {@code between 1 and 10000} or {@code at least PT0.001S}. */
+    public String constraint() {
+        return constraint;
+    }
+
+    /** The default as written in the file: {@code 200ms}, {@code 5m}, {@code linear}; {@code (required)} when there is
+     * none. */
+    public String defaultText() {
+        if (defaultValue == null) {
+            return "(required)";
+        }
+        if (defaultValue instanceof Duration d) {
+            return formatDuration(d);
+        }
+        if (defaultValue instanceof Enum<?> e) {
+            return e.name().toLowerCase(Locale.ROOT);
+        }
+        String text = String.valueOf(defaultValue);
+        return text.isEmpty() ? "(empty)" : text;
+    }
+
+    /** A line for {@code streamtune config docs}: key, type, default, valid values and the doc. */
     public String describe() {
-        return String.format("%-32s %-22s default %-10s %s", key, type, defaultValue, doc);
+        return String.format("%-32s %-22s default %-10s %s", key, type, defaultText(), doc);
+    }
+
+    /** {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}: the largest unit that is exact, as {@link #parseDuration}
+     * reads it. */
+    public static String formatDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1_000 == 0 && ms > 0) {
+            return ms / 1_000 + "s";
+        }
+        return ms + "ms";
     }
 
     /**

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -19,6 +18,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.streamtune.common.topic.TopicLayout;
+import io.streamtune.common.topic.TopicSpec;
 
 /**
  * The validated configuration of a streamtune deployment: Kafka client settings, topic layout
@@ -30,18 +32,24 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * }</pre>
  *
  * <p>Environment: {@code STREAMTUNE_BOOTSTRAP_SERVERS} sets {@code kafka.bootstrap.servers};
- * {@code STREAMTUNE_KAFKA_<KEY>} sets {@code kafka.<key>} (lower case, {@code _} becomes {@code .}).
+ * {@code STREAMTUNE_KAFKA_<KEY>} sets {@code kafka.<key>} (see {@link #kafkaKey}: lower case, {@code _}
+ * becomes {@code .}, {@code __} an underscore, {@code ___} a dash).
  */
 public final class StreamtuneConfig {
     private static final Pattern TASK_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+    /** Environment variables with this prefix set Kafka client settings (see {@link #kafkaKey}). */
+    public static final String KAFKA_ENV_PREFIX = "STREAMTUNE_KAFKA_";
 
     // ---- task settings (relative to one entry of "tasks") ----
     public static final Setting<String> TASK_NAME_SETTING = Setting.string("name", null, "task name: lower-case letters, digits, - and _; prefixes the task's topics");
-    public static final Setting<String> MODALITY = Setting.oneOf("modality", "text", List.of("text", "image"), "what the task classifies");
+    public static final Setting<Modality> MODALITY = Setting.enumeration("modality", Modality.class, Modality.TEXT, "what the task classifies");
     public static final Setting<String> ENCODER = Setting.string("encoder", "all-minilm-l6-v2", "pretrained encoder id (see `streamtune bench encoder --help`)");
     public static final Setting<Integer> MAX_SEQUENCE_LENGTH = Setting.integer("maxSequenceLength", 128, 8, 512, "tokens per text; longer texts are truncated");
-    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.integer("maxTextChars", 5_000, 1, 1_000_000, "longer texts are rejected with TEXT_TOO_LONG");
-    public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.integer("maxImageBytes", 1 << 20, 1, 64 << 20, "larger images are rejected with IMAGE_TOO_LARGE");
+    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.integer("maxTextChars", 5_000, 1, 1_000_000,
+            "texts of more characters (Unicode code points) are rejected with TEXT_TOO_LONG");
+    public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.integer("maxImageBytes", 512 << 10, 1, 64 << 20,
+            "larger images are rejected with IMAGE_TOO_LARGE; in base64 (4/3) plus 16 KiB it must fit"
+                    + " limits.recordBytes");
     public static final Setting<Integer> RETRAIN_EVERY = Setting.integer("window.retrainEvery", 500, 1, 10_000_000, "retrain after this many new examples");
     public static final Setting<Duration> MAX_WAIT = Setting.duration("window.maxWait", Duration.ofMinutes(5), Duration.ofMillis(100), "or after this long since the last training ...");
     public static final Setting<Integer> MIN_NEW = Setting.integer("window.minNew", 50, 1, 10_000_000, "... if at least this many new examples arrived");
@@ -49,20 +57,24 @@ public final class StreamtuneConfig {
     public static final Setting<Integer> HOLDOUT_PERCENT = Setting.integer("window.holdoutPercent", 10, 1, 50, "share of examples, by id hash, kept for the promotion gate");
     public static final Setting<Double> GATE_TOLERANCE = Setting.decimal("gate.tolerance", 0.005, 0.0, 1.0, "challenger macro-F1 may trail the champion's by this much");
     public static final Setting<Double> GATE_FLOOR = Setting.decimal("gate.floor", 0.0, 0.0, 1.0, "challenger macro-F1 must reach at least this");
-    public static final Setting<String> HEAD_KIND = Setting.oneOf("head.kind", "linear", List.of("linear", "mlp"), "classification head");
+    public static final Setting<HeadKind> HEAD_KIND = Setting.enumeration("head.kind", HeadKind.class, HeadKind.LINEAR, "classification head");
     public static final Setting<Integer> HEAD_HIDDEN = Setting.integer("head.hiddenUnits", 256, 1, 8192, "hidden units of the mlp head");
     public static final Setting<Integer> HEAD_EPOCHS = Setting.integer("head.maxEpochs", 40, 1, 10_000, "most epochs per training (early stopping may end sooner)");
     public static final Setting<Integer> HEAD_BATCH = Setting.integer("head.batchSize", 64, 1, 65_536, "mini-batch size");
     public static final Setting<Double> HEAD_LR = Setting.decimal("head.learningRate", 0.003, 1e-7, 10.0, "Adam learning rate");
     public static final Setting<Integer> HEAD_PATIENCE = Setting.integer("head.patience", 5, 1, 1_000, "epochs without validation gain before stopping");
     public static final Setting<Integer> HEAD_SEED = Setting.integer("head.seed", 42, 0, Integer.MAX_VALUE, "random seed (training is deterministic on CPU)");
-    public static final Setting<String> HEAD_CLASS_WEIGHTS = Setting.oneOf("head.classWeights", "balanced", List.of("balanced", "none"),
+    public static final Setting<ClassWeighting> HEAD_CLASS_WEIGHTS = Setting.enumeration("head.classWeights", ClassWeighting.class, ClassWeighting.BALANCED,
             "balanced: inverse label frequency (macro-F1, rare labels); none: every example weighs 1 (accuracy)");
-    public static final Setting<String> HEAD_DEVICE = Setting.oneOf("head.device", "auto", List.of("auto", "cpu", "gpu"), "where the head trains: auto picks the GPU when present");
+    public static final Setting<Device> HEAD_DEVICE = Setting.enumeration("head.device", Device.class, Device.AUTO, "where the head trains: auto picks the GPU when present");
 
     // ---- topic layout ----
     public static final Setting<Integer> TOPIC_PARTITIONS = Setting.integer("partitions", 3, 1, 10_000, "partitions of each task topic (scoring parallelism)");
-    public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("replicationFactor", 1, 1, 16, "replication factor of created topics");
+    public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("replicationFactor", 1, 1, 16,
+            "replication factor of created topics: 1 on a single broker (embedded, compose), 3 on a real cluster");
+
+    /** The {@code topics} section's settings, for {@code streamtune config docs}. */
+    public static final List<Setting<?>> TOPIC_SETTINGS = List.of(TOPIC_PARTITIONS, TOPIC_REPLICATION);
 
     /** Every declared task setting, for docs and {@code streamtune config docs}. */
     public static final List<Setting<?>> TASK_SETTINGS = List.of(TASK_NAME_SETTING, MODALITY, ENCODER, MAX_SEQUENCE_LENGTH,
@@ -70,14 +82,16 @@ public final class StreamtuneConfig {
             GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE, HEAD_CLASS_WEIGHTS);
 
     private final Map<String, String> kafka;
+    private final Limits limits;
     private final Map<String, TaskConfig> tasks;
     private final int partitions;
     private final short replicationFactor;
     private final JsonNode root;
 
-    private StreamtuneConfig(Map<String, String> kafka, Map<String, TaskConfig> tasks, int partitions,
+    private StreamtuneConfig(Map<String, String> kafka, Limits limits, Map<String, TaskConfig> tasks, int partitions,
                              short replicationFactor, JsonNode root) {
         this.kafka = Map.copyOf(kafka);
+        this.limits = limits;
         this.tasks = tasks;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
@@ -108,7 +122,7 @@ public final class StreamtuneConfig {
             root = MissingNode.getInstance();
         }
         List<String> problems = new ArrayList<>();
-        Set<String> known = Set.of("kafka", "topics", "tasks", "trainer", "scoring", "metrics", "demo");
+        Set<String> known = Set.of("kafka", "limits", "topics", "tasks", "trainer", "scoring", "monitoring", "metrics", "demo");
         root.fieldNames().forEachRemaining(k -> {
             if (!known.contains(k)) {
                 problems.add(k + ": unknown section (known: " + known + ")");
@@ -121,12 +135,20 @@ public final class StreamtuneConfig {
         env.forEach((k, v) -> {
             if (k.equals("STREAMTUNE_BOOTSTRAP_SERVERS")) {
                 kafka.put("bootstrap.servers", v);
-            } else if (k.startsWith("STREAMTUNE_KAFKA_")) {
-                kafka.put(k.substring("STREAMTUNE_KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+            } else if (k.startsWith(KAFKA_ENV_PREFIX) && !k.endsWith("_LOG_LEVEL")) {
+                String key = kafkaKey(k.substring(KAFKA_ENV_PREFIX.length()));
+                if (key == null) {
+                    problems.add(k + ": four or more underscores in a row name no Kafka setting"
+                            + " (_ is '.', __ is '_', ___ is '-')");
+                } else {
+                    kafka.put(key, v);
+                }
             }
         });
         kafka.putAll(overrides);
         kafka.putIfAbsent("bootstrap.servers", "localhost:9092");
+
+        Limits limits = new Limits(Limits.RECORD_BYTES.read(root.path(Limits.SECTION), Limits.SECTION, problems));
 
         JsonNode topicsNode = root.path("topics");
         int partitions = TOPIC_PARTITIONS.read(topicsNode, "topics", problems);
@@ -142,12 +164,21 @@ public final class StreamtuneConfig {
                 if (t != null && tasks.putIfAbsent(t.name(), t) != null) {
                     problems.add("tasks[" + i + "].name: task '" + t.name() + "' is declared twice");
                 }
+                if (t != null && t.modality() == Modality.IMAGE && t.maxImageBytes() > limits.maxImageBytes()) {
+                    problems.add("tasks[" + i + "] (" + t.name() + ")." + MAX_IMAGE_BYTES.key() + ": "
+                            + t.maxImageBytes() + " bytes are " + Limits.base64Length(t.maxImageBytes())
+                            + " in base64, which with "
+                            + Limits.IMAGE_RECORD_MARGIN_BYTES + " bytes for the rest of the record do not fit "
+                            + Limits.SECTION + "." + Limits.RECORD_BYTES.key() + " " + limits.recordBytes()
+                            + "; lower it to at most " + limits.maxImageBytes() + " or raise the record limit");
+                }
             }
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StreamtuneConfig(kafka, Map.copyOf(tasks), partitions, (short) replication, root);
+        return new StreamtuneConfig(kafka, limits, java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks)), partitions,
+                (short) replication, root);
     }
 
     private static TaskConfig readTask(JsonNode n, String prefix, List<String> problems) {
@@ -173,7 +204,7 @@ public final class StreamtuneConfig {
                 labels.add(label);
             });
         }
-        Modality modality = Modality.valueOf(MODALITY.read(n, where, problems).toUpperCase(Locale.ROOT));
+        Modality modality = MODALITY.read(n, where, problems);
         WindowPolicy window = new WindowPolicy(RETRAIN_EVERY.read(n, where, problems), MAX_WAIT.read(n, where, problems),
                 MIN_NEW.read(n, where, problems), WINDOW_SIZE.read(n, where, problems), HOLDOUT_PERCENT.read(n, where, problems));
         GatePolicy gate = new GatePolicy(GATE_TOLERANCE.read(n, where, problems), GATE_FLOOR.read(n, where, problems));
@@ -181,14 +212,53 @@ public final class StreamtuneConfig {
                 HEAD_EPOCHS.read(n, where, problems), HEAD_BATCH.read(n, where, problems), HEAD_LR.read(n, where, problems),
                 HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems),
                 HEAD_CLASS_WEIGHTS.read(n, where, problems));
+        MonitorPolicy monitor = MonitorPolicy.read(n, where, labels, problems);
         if (problems.size() > before) {
             return null;
         }
         return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
-                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head);
+                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor);
     }
 
-    /** Settings passed through to every Kafka client (bootstrap.servers at least). */
+    /**
+     * The Kafka setting an environment variable names, after {@code STREAMTUNE_KAFKA_}: lower case,
+     * {@code _} is {@code .}, {@code __} is {@code _} and {@code ___} is {@code -}, the convention of
+     * the {@code apache/kafka} image's {@code KAFKA_*} variables, so one compose file reads alike for
+     * broker and services. {@code SASL_JAAS_CONFIG} is {@code sasl.jaas.config}; {@code SSL_KEYSTORE_LOCATION}
+     * is {@code ssl.keystore.location}. Returns null for four or more underscores in a row.
+     * ({@code STREAMTUNE_KAFKA_LOG_LEVEL} is a logging variable, not a client setting.)
+     */
+    public static String kafkaKey(String envSuffix) {
+        StringBuilder key = new StringBuilder();
+        int i = 0;
+        while (i < envSuffix.length()) {
+            char c = envSuffix.charAt(i);
+            if (c != '_') {
+                key.append(Character.toLowerCase(c));
+                i++;
+                continue;
+            }
+            int run = 0;
+            while (i < envSuffix.length() && envSuffix.charAt(i) == '_') {
+                run++;
+                i++;
+            }
+            switch (run) {
+                case 1 -> key.append('.');
+                case 2 -> key.append('_');
+                case 3 -> key.append('-');
+                default -> {
+                    return null;
+                }
+            }
+        }
+        return key.toString();
+    }
+
+    /**
+     * Settings passed through to every Kafka client (bootstrap.servers at least); clients are built from
+     * them by {@link io.streamtune.common.kafka.KafkaClients} only.
+     */
     public Map<String, String> kafka() {
         return kafka;
     }
@@ -197,13 +267,18 @@ public final class StreamtuneConfig {
         return kafka.get("bootstrap.servers");
     }
 
-    /** Kafka settings as client properties; callers then set what the design depends on. */
-    public Properties kafkaProperties() {
-        Properties p = new Properties();
-        p.putAll(kafka);
-        return p;
+    /** The record size limits (section {@code limits}). */
+    public Limits limits() {
+        return limits;
     }
 
+    /**
+     * The configured tasks by name, iterated in name order in every JVM. Kafka Streams numbers sub-topologies
+     * (and so its tasks 0_1, 1_1, ...) in the order they are added: an order that changed between JVMs
+     * (it did, with {@code Map.copyOf}) gave a scorer restarted with its static membership id an assignment
+     * for another topology ("Topic reviews.events is unknown to the topology"), and two instances could
+     * build different topologies. Every topology builder iterates this map.
+     */
     public Map<String, TaskConfig> tasks() {
         return tasks;
     }
@@ -219,6 +294,11 @@ public final class StreamtuneConfig {
             throw new ConfigException("task '" + name + "' is not configured (configured: " + tasks.keySet() + ")");
         }
         return t;
+    }
+
+    /** Every topic the configured tasks need, with its layout (README, Topics). */
+    public List<TopicSpec> topicLayout() {
+        return TopicLayout.forTasks(tasks.keySet(), partitions, replicationFactor, limits.writeBytes(), Limits.modelWriteBytes());
     }
 
     public int partitions() {

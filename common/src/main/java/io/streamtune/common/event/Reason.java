@@ -5,7 +5,13 @@ package io.streamtune.common.event;
  * {@link DeadLetter#REASON} header; the list is part of the public contract (README, "Dead letters").
  */
 public enum Reason {
-    /** The value is not a JSON object of the expected shape (or not UTF-8, or empty). */
+    /** The record (key + value + headers) is larger than {@code limits.recordBytes}. */
+    RECORD_TOO_LARGE,
+    /**
+     * The value is not exactly one JSON object of the expected shape: not UTF-8 text, empty, not
+     * JSON, content after the object, a repeated field, a lone surrogate, or a field of the wrong
+     * type (the message names it).
+     */
     MALFORMED_JSON,
     /** {@code id} is absent or blank. */
     MISSING_ID,
@@ -15,9 +21,9 @@ public enum Reason {
     MISSING_LABEL,
     /** {@code label} is not in the task's label set. */
     UNKNOWN_LABEL,
-    /** A text task's record has no text, or only white space. */
+    /** A text task's record has no text, or no visible character in it (see {@link UnicodeText}). */
     EMPTY_TEXT,
-    /** The text is longer than the task's {@code maxTextChars}. */
+    /** The text has more characters (Unicode code points) than the task's {@code maxTextChars}. */
     TEXT_TOO_LONG,
     /** An image task's record has no image, or the image is not base64 of a decodable picture. */
     IMAGE_UNDECODABLE,

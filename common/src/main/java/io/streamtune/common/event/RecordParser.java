@@ -1,17 +1,25 @@
 package io.streamtune.common.event;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.streamtune.common.config.Limits;
 import io.streamtune.common.config.Modality;
+import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.image.ImageException;
 import io.streamtune.common.image.ImagePreprocessor;
@@ -23,23 +31,58 @@ import io.streamtune.common.serde.Json;
  * deserializer and always reaches the dead-letter topic with its original bytes.
  *
  * <pre>{@code
- * RecordParser parser = new RecordParser(config.tasks());
- * ParseResult<Example> r = parser.parseExample("reviews", record.value());
+ * RecordParser parser = RecordParser.of(config);
+ * ParseResult<Example> r = parser.parseExample("reviews", record.key(), record.value(), record.headers());
  * }</pre>
+ *
+ * <p>The checks, in order (the first that fails names the reason):
+ * <ol>
+ *   <li>the record (key + value + headers, see {@link #recordSize}) is at most
+ *       {@code limits.recordBytes}, else {@link Reason#RECORD_TOO_LARGE};</li>
+ *   <li>the value is UTF-8 text holding exactly one JSON object (trailing content such as a second
+ *       JSON line is an error, and so is a repeated field name) whose strings are Unicode text (no
+ *       lone UTF-16 surrogate, e.g. the escape {@code "\ud800"}); each known field has its type:
+ *       {@code id}, {@code task}, {@code text}, {@code image}, {@code label} strings, {@code ts} an
+ *       integer &gt;= 0 (epoch milliseconds), {@code attrs} an object of strings; else
+ *       {@link Reason#MALFORMED_JSON}, naming the field. A field that is {@code null} counts as
+ *       absent;</li>
+ *   <li>{@code id}, {@code task}, then the text or the image, then (examples) the label.</li>
+ * </ol>
+ * A text task's text must hold a visible character ({@link UnicodeText}) and at most
+ * {@code maxTextChars} characters, counted as Unicode code points.
  *
  * <p>The {@code task} field may be omitted: the topic names the task. When present it must be a
  * configured task and the topic's own.
  */
 public final class RecordParser {
-    private final Map<String, TaskConfig> tasks;
+    private static final List<String> STRING_FIELDS = List.of("id", "task", "text", "image", "label");
 
-    public RecordParser(Map<String, TaskConfig> tasks) {
+    private final Map<String, TaskConfig> tasks;
+    private final Limits limits;
+
+    public RecordParser(Map<String, TaskConfig> tasks, Limits limits) {
         this.tasks = Map.copyOf(tasks);
+        this.limits = limits;
     }
 
-    public ParseResult<Example> parseExample(String topicTask, byte[] bytes) {
+    /** The parser of a deployment: its tasks and its record limit. */
+    public static RecordParser of(StreamtuneConfig config) {
+        return new RecordParser(config.tasks(), config.limits());
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /** An example without key or headers (a line of a file): only the value counts towards the size limit. */
+    public ParseResult<Example> parseExample(String topicTask, byte[] value) {
+        return parseExample(topicTask, null, value, null);
+    }
+
+    /** An example as consumed: key, value and headers count towards {@code limits.recordBytes}. */
+    public ParseResult<Example> parseExample(String topicTask, byte[] key, byte[] value, Headers headers) {
         Fields f = new Fields();
-        ParseResult<TaskConfig> common = parseCommon(topicTask, bytes, f);
+        ParseResult<TaskConfig> common = parseCommon(topicTask, key, value, headers, f);
         if (!common.isOk()) {
             return ParseResult.rejected(common.reason(), common.message());
         }
@@ -49,9 +92,6 @@ public final class RecordParser {
             return ParseResult.rejected(Reason.MISSING_LABEL, "record " + f.id + " has no label (task " + task.name()
                     + " expects one of " + task.labels() + ")");
         }
-        if (!labelNode.isValueNode()) {
-            return ParseResult.rejected(Reason.MALFORMED_JSON, "record " + f.id + ": label must be a string");
-        }
         String label = labelNode.asText().trim();
         if (task.labelIndex(label) < 0) {
             return ParseResult.rejected(Reason.UNKNOWN_LABEL, "record " + f.id + ": label '" + label
@@ -60,13 +100,39 @@ public final class RecordParser {
         return ParseResult.ok(new Example(f.id, task.name(), f.text, f.image, label, f.ts, f.attrs));
     }
 
-    public ParseResult<Event> parseEvent(String topicTask, byte[] bytes) {
+    /** An event without key or headers (a line of a file): only the value counts towards the size limit. */
+    public ParseResult<Event> parseEvent(String topicTask, byte[] value) {
+        return parseEvent(topicTask, null, value, null);
+    }
+
+    /** An event as consumed: key, value and headers count towards {@code limits.recordBytes}. */
+    public ParseResult<Event> parseEvent(String topicTask, byte[] key, byte[] value, Headers headers) {
         Fields f = new Fields();
-        ParseResult<TaskConfig> common = parseCommon(topicTask, bytes, f);
+        ParseResult<TaskConfig> common = parseCommon(topicTask, key, value, headers, f);
         if (!common.isOk()) {
             return ParseResult.rejected(common.reason(), common.message());
         }
         return ParseResult.ok(new Event(f.id, common.value().name(), f.text, f.image, f.ts, f.attrs));
+    }
+
+    /**
+     * The size of a record as it counts against {@code limits.recordBytes}: the bytes of the key,
+     * the value and each header's name (UTF-8) and value. Kafka's own framing (length varints,
+     * offsets and timestamps, tens of bytes) is left out.
+     */
+    public static long recordSize(byte[] key, byte[] value, Headers headers) {
+        return (key == null ? 0 : key.length) + (value == null ? 0 : value.length) + headersSize(headers);
+    }
+
+    /** The bytes of the headers' names (UTF-8) and values. */
+    public static long headersSize(Headers headers) {
+        long n = 0;
+        if (headers != null) {
+            for (Header h : headers) {
+                n += h.key().getBytes(StandardCharsets.UTF_8).length + (h.value() == null ? 0 : h.value().length);
+            }
+        }
+        return n;
     }
 
     private static final class Fields {
@@ -78,27 +144,41 @@ public final class RecordParser {
         Map<String, String> attrs = Map.of();
     }
 
-    private ParseResult<TaskConfig> parseCommon(String topicTask, byte[] bytes, Fields f) {
+    private ParseResult<TaskConfig> parseCommon(String topicTask, byte[] key, byte[] bytes, Headers headers, Fields f) {
+        long size = recordSize(key, bytes, headers);
+        if (size > limits.recordBytes()) {
+            return ParseResult.rejected(Reason.RECORD_TOO_LARGE, "record of " + size + " bytes (key "
+                    + (key == null ? 0 : key.length) + ", value " + (bytes == null ? 0 : bytes.length) + ", headers "
+                    + headersSize(headers) + ") is over " + Limits.SECTION + "." + Limits.RECORD_BYTES.key() + " "
+                    + limits.recordBytes());
+        }
         if (bytes == null || bytes.length == 0) {
             return ParseResult.rejected(Reason.MALFORMED_JSON, "empty record value (expected a JSON object)");
         }
-        try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
-        } catch (CharacterCodingException e) {
-            return ParseResult.rejected(Reason.MALFORMED_JSON, "record value is not UTF-8 text");
+        int invalid = UnicodeText.firstInvalidUtf8(bytes);
+        if (invalid >= 0) {
+            return ParseResult.rejected(Reason.MALFORMED_JSON, "record value is not UTF-8 text (byte 0x"
+                    + String.format("%02X", bytes[invalid] & 0xff) + " at byte offset " + invalid + ")");
         }
-        try {
-            f.node = Json.mapper().readTree(bytes);
-        } catch (IOException e) {
-            return ParseResult.rejected(Reason.MALFORMED_JSON, "not valid JSON: " + firstLine(e.getMessage()));
+        ParseResult<JsonNode> one = readOneValue(new String(bytes, StandardCharsets.UTF_8));
+        if (!one.isOk()) {
+            return ParseResult.rejected(one.reason(), one.message());
         }
-        if (f.node == null || !f.node.isObject()) {
+        f.node = one.value();
+        if (!f.node.isObject()) {
             return ParseResult.rejected(Reason.MALFORMED_JSON, "expected a JSON object, got "
-                    + (f.node == null ? "nothing" : f.node.getNodeType().toString().toLowerCase()));
+                    + f.node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+        }
+        String typeError = typeError(f.node);
+        if (typeError != null) {
+            return ParseResult.rejected(Reason.MALFORMED_JSON, prefix(f.node) + typeError);
+        }
+        String surrogate = loneSurrogate(f.node, "");
+        if (surrogate != null) {
+            return ParseResult.rejected(Reason.MALFORMED_JSON, prefix(f.node) + surrogate);
         }
         JsonNode id = f.node.get("id");
-        if (id == null || id.isNull() || !id.isValueNode() || id.asText().isBlank()) {
+        if (id == null || id.isNull() || id.asText().isBlank()) {
             return ParseResult.rejected(Reason.MISSING_ID, "record has no id (a non-empty string is required)");
         }
         f.id = id.asText().trim();
@@ -117,30 +197,28 @@ public final class RecordParser {
 
         JsonNode ts = f.node.get("ts");
         if (ts != null && !ts.isNull()) {
-            if (!ts.canConvertToLong() || !ts.isIntegralNumber()) {
-                return ParseResult.rejected(Reason.MALFORMED_JSON, "record " + f.id + ": ts must be epoch milliseconds (an integer)");
-            }
             f.ts = ts.longValue();
         }
         JsonNode attrs = f.node.get("attrs");
         if (attrs != null && !attrs.isNull()) {
-            if (!attrs.isObject()) {
-                return ParseResult.rejected(Reason.MALFORMED_JSON, "record " + f.id + ": attrs must be an object of strings");
-            }
             Map<String, String> a = new LinkedHashMap<>();
-            attrs.fields().forEachRemaining(e -> a.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString()));
+            attrs.fields().forEachRemaining(e -> a.put(e.getKey(), e.getValue().asText()));
             f.attrs = a;
         }
 
         if (task.modality() == Modality.TEXT) {
-            JsonNode text = f.node.get("text");
-            if (text == null || text.isNull() || !text.isValueNode() || text.asText().isBlank()) {
-                return ParseResult.rejected(Reason.EMPTY_TEXT, "record " + f.id + " has no text (task " + task.name() + " classifies text)");
+            JsonNode textNode = f.node.get("text");
+            if (textNode == null || textNode.isNull() || !UnicodeText.hasVisibleCharacter(textNode.asText())) {
+                return ParseResult.rejected(Reason.EMPTY_TEXT, "record " + f.id + " has no visible text (absent, or"
+                        + " only white space, control, format or other invisible characters; task " + task.name()
+                        + " classifies text)");
             }
-            f.text = text.asText();
-            if (f.text.length() > task.maxTextChars()) {
-                return ParseResult.rejected(Reason.TEXT_TOO_LONG, "record " + f.id + ": text has " + f.text.length()
-                        + " characters, over task " + task.name() + "'s maxTextChars " + task.maxTextChars());
+            f.text = textNode.asText();
+            int chars = UnicodeText.characters(f.text);
+            if (chars > task.maxTextChars()) {
+                return ParseResult.rejected(Reason.TEXT_TOO_LONG, "record " + f.id + ": text has " + chars
+                        + " characters (Unicode code points), over task " + task.name() + "'s maxTextChars "
+                        + task.maxTextChars());
             }
         } else {
             ParseResult<String> image = checkImage(f.id, f.node.get("image"), task);
@@ -152,8 +230,119 @@ public final class RecordParser {
         return ParseResult.ok(task);
     }
 
+    /** Exactly one JSON value, with no repeated field names and nothing but white space after it. */
+    private static ParseResult<JsonNode> readOneValue(String text) {
+        try (JsonParser parser = Json.mapper().createParser(text)) {
+            parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            JsonNode node = Json.mapper().readTree(parser);
+            if (node == null || node.isMissingNode()) {
+                return ParseResult.rejected(Reason.MALFORMED_JSON,
+                        "record value holds no JSON value (expected a JSON object)");
+            }
+            JsonToken next;
+            try {
+                next = parser.nextToken();
+            } catch (JsonProcessingException e) {
+                return ParseResult.rejected(Reason.MALFORMED_JSON, "content after the JSON object is not JSON ("
+                        + e.getOriginalMessage() + where(e.getLocation()) + "); a record holds one JSON object");
+            }
+            if (next != null) {
+                return ParseResult.rejected(Reason.MALFORMED_JSON,
+                        "more than one JSON value in one record (the next starts"
+                        + where(parser.currentTokenLocation()) + "); a record holds exactly one JSON object:"
+                        + " send a JSONL file one line per record");
+            }
+            return ParseResult.ok(node);
+        } catch (JsonProcessingException e) {
+            return ParseResult.rejected(Reason.MALFORMED_JSON, "not valid JSON: " + firstLine(e.getOriginalMessage())
+                    + where(e.getLocation()));
+        } catch (IOException e) {
+            return ParseResult.rejected(Reason.MALFORMED_JSON, "not valid JSON: " + firstLine(e.getMessage()));
+        }
+    }
+
+    private static String where(JsonLocation at) {
+        return at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    }
+
+    /** The first known field of the wrong type, as a message naming it, or null. */
+    private static String typeError(JsonNode node) {
+        for (String field : STRING_FIELDS) {
+            JsonNode v = node.get(field);
+            if (v != null && !v.isNull() && !v.isTextual()) {
+                return "field '" + field + "' must be a string, got " + describe(v);
+            }
+        }
+        JsonNode ts = node.get("ts");
+        if (ts != null && !ts.isNull() && (!ts.isIntegralNumber() || !ts.canConvertToLong() || ts.longValue() < 0)) {
+            return "field 'ts' must be epoch milliseconds (an integer >= 0), got " + describe(ts);
+        }
+        JsonNode attrs = node.get("attrs");
+        if (attrs != null && !attrs.isNull()) {
+            if (!attrs.isObject()) {
+                return "field 'attrs' must be an object of strings, got " + describe(attrs);
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = attrs.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual()) {
+                    return "field 'attrs' must be an object of strings, but attrs." + e.getKey() + " is "
+                            + describe(e.getValue());
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String describe(JsonNode v) {
+        String type = v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+        if (v.isContainerNode()) {
+            return type;
+        }
+        String s = v.toString();
+        return type + " " + (s.length() > 40 ? s.substring(0, 40) + "..." : s);
+    }
+
+    /** The first field name or string value (depth first) holding a lone surrogate, as a message, or null. */
+    private static String loneSurrogate(JsonNode node, String path) {
+        if (node.isTextual()) {
+            int at = UnicodeText.firstLoneSurrogate(node.textValue());
+            return at < 0 ? null : "field '" + path + "' holds a lone UTF-16 surrogate (\\u"
+                    + String.format("%04x", (int) node.textValue().charAt(at)) + " at character " + at
+                    + "), which is not Unicode text";
+        }
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                if (UnicodeText.firstLoneSurrogate(e.getKey()) >= 0) {
+                    return "a field name in '" + (path.isEmpty() ? "the record" : path)
+                            + "' holds a lone UTF-16 surrogate, which is not Unicode text";
+                }
+                String found = loneSurrogate(e.getValue(), child);
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = loneSurrogate(node.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** "record ID: " when the id is a usable string, "record: " otherwise. */
+    private static String prefix(JsonNode node) {
+        JsonNode id = node.get("id");
+        return id != null && id.isTextual() && !id.asText().isBlank() && UnicodeText.firstLoneSurrogate(id.asText()) < 0
+                ? "record " + id.asText().trim() + ": " : "record: ";
+    }
+
     private static ParseResult<String> checkImage(String id, JsonNode imageNode, TaskConfig task) {
-        if (imageNode == null || imageNode.isNull() || !imageNode.isTextual() || imageNode.asText().isBlank()) {
+        if (imageNode == null || imageNode.isNull() || imageNode.asText().isBlank()) {
             return ParseResult.rejected(Reason.IMAGE_UNDECODABLE, "record " + id + " has no image (base64 of a PNG or JPEG)");
         }
         String b64 = imageNode.asText();

@@ -1,79 +1,48 @@
 package io.streamtune.common.model;
 
-import io.streamtune.common.nlp.TextEncoder;
 import java.util.List;
 
+import io.streamtune.common.config.Modality;
+
 /**
- * Checks that an artifact fits the task and encoder it is about to serve, before anything
- * swaps to it.
+ * Checks that an artifact fits the task it is about to serve or be gated for, before anything loads
+ * it: task, label set (same order) and the kind of backbone the task's modality needs. Whether its
+ * backbone can be opened and its head fits that backbone is checked when it is opened
+ * ({@code io.streamtune.common.runtime.Classifier#open}).
  *
  * <pre>{@code
  * ModelArtifact a = ModelArtifact.parse(bytes);
- * ArtifactChecks.checkCompatible(a, "reviews", List.of("negative", "positive"), encoder);
+ * ArtifactChecks.checkFitsTask(a, "reviews", List.of("negative", "positive"), Modality.TEXT);
  * }</pre>
  */
 public final class ArtifactChecks {
 
-  private ArtifactChecks() {}
+    private ArtifactChecks() {}
 
-  /**
-   * Verifies task, labels (same order), encoder id and checksum, and head dimensions.
-   *
-   * @throws ArtifactException LABEL_MISMATCH (task or labels differ), ENCODER_MISMATCH (encoder
-   *     id or checksum differ), SHAPE_MISMATCH (head does not fit encoder or labels)
-   */
-  public static void checkCompatible(
-      ModelArtifact a, String task, List<String> expectedLabels, TextEncoder encoder)
-      throws ArtifactException {
-    ModelVersion m = a.meta();
-    String where = " (task " + m.task() + ", version " + m.version() + ")";
-    // No TASK_MISMATCH reason exists; a task defines its label set, so a foreign task is
-    // reported as a label mismatch with a message that says so.
-    if (!m.task().equals(task)) {
-      throw new ArtifactException(
-          ArtifactException.Reason.LABEL_MISMATCH,
-          "artifact is for task " + m.task() + ", expected task " + task + where);
+    /**
+     * Verifies task, labels and backbone kind.
+     *
+     * @throws ArtifactException LABEL_MISMATCH (task or labels differ), ENCODER_MISMATCH (a text task
+     *     offered an image backbone or the reverse)
+     */
+    public static void checkFitsTask(ModelArtifact a, String task, List<String> expectedLabels, Modality modality)
+            throws ArtifactException {
+        ModelVersion m = a.meta();
+        String where = " (task " + m.task() + ", version " + m.version() + ")";
+        // A task defines its label set, so a foreign task is reported as a label mismatch that says so.
+        if (!m.task().equals(task)) {
+            throw new ArtifactException(ArtifactException.Reason.LABEL_MISMATCH,
+                    "artifact is for task " + m.task() + ", expected task " + task + where);
+        }
+        if (!m.labels().equals(expectedLabels)) {
+            throw new ArtifactException(ArtifactException.Reason.LABEL_MISMATCH,
+                    "labels " + m.labels() + " differ from expected " + expectedLabels + where);
+        }
+        BackboneKind needed = modality == Modality.IMAGE ? BackboneKind.IMAGE_CNN : BackboneKind.TEXT_ENCODER;
+        if (a.backbone().kind() != needed) {
+            throw new ArtifactException(ArtifactException.Reason.ENCODER_MISMATCH,
+                    "a " + modality.name().toLowerCase(java.util.Locale.ROOT) + " task needs a " + needed.wireName()
+                            + " backbone, the artifact has " + a.backbone().kind().wireName() + where);
+        }
     }
-    if (!m.labels().equals(expectedLabels)) {
-      throw new ArtifactException(
-          ArtifactException.Reason.LABEL_MISMATCH,
-          "labels " + m.labels() + " differ from expected " + expectedLabels + where);
-    }
-    checkEncoder(a, encoder);
-  }
-
-  /**
-   * Verifies the artifact against an encoder alone (id, checksum, dimension) and its head
-   * against its own label list.
-   *
-   * @throws ArtifactException ENCODER_MISMATCH or SHAPE_MISMATCH
-   */
-  public static void checkEncoder(ModelArtifact a, TextEncoder encoder) throws ArtifactException {
-    ModelVersion m = a.meta();
-    String where = " (task " + m.task() + ", version " + m.version() + ")";
-    if (!m.encoderId().equals(encoder.id())) {
-      throw new ArtifactException(
-          ArtifactException.Reason.ENCODER_MISMATCH,
-          "trained on encoder " + m.encoderId() + ", offered " + encoder.id() + where);
-    }
-    if (!m.encoderChecksum().equals(encoder.checksum())) {
-      throw new ArtifactException(
-          ArtifactException.Reason.ENCODER_MISMATCH,
-          "encoder " + m.encoderId() + " checksum " + m.encoderChecksum()
-              + " differs from the loaded one " + encoder.checksum() + where);
-    }
-    HeadWeights h = a.head();
-    if (h.inputDimension() != encoder.dimension()) {
-      throw new ArtifactException(
-          ArtifactException.Reason.SHAPE_MISMATCH,
-          "head takes " + h.inputDimension() + " inputs, encoder gives " + encoder.dimension()
-              + where);
-    }
-    if (h.outputDimension() != m.labels().size()) {
-      throw new ArtifactException(
-          ArtifactException.Reason.SHAPE_MISMATCH,
-          "head has " + h.outputDimension() + " outputs for " + m.labels().size() + " labels"
-              + where);
-    }
-  }
 }

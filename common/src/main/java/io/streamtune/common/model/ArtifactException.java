@@ -24,7 +24,11 @@ public final class ArtifactException extends Exception {
     /** Trained on another encoder (id or checksum). */
     ENCODER_MISMATCH,
     /** Head dimensions do not fit the encoder or the label set. */
-    SHAPE_MISMATCH
+    SHAPE_MISMATCH,
+    /** Weights the artifact refers to are not in the artifact store (deleted, or another store). */
+    MISSING_WEIGHTS,
+    /** The backbone cannot be opened by this build (kind, id or weights format it does not know). */
+    UNSUPPORTED_BACKBONE
   }
 
   private final Reason reason;

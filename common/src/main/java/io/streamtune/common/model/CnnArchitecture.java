@@ -3,7 +3,6 @@ package io.streamtune.common.model;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import ai.djl.basicmodelzoo.cv.classification.ResNetV1;
 import ai.djl.ndarray.types.Shape;
@@ -52,8 +51,6 @@ public record CnnArchitecture(int layers, ImageSpec input) {
     public static final String ATTR_STD = "input.std";
     public static final String ATTR_FEATURES = "feature.dimension";
 
-    private static final Set<Integer> LARGE_DEPTHS = Set.of(18, 34, 50, 101, 152, 200, 269);
-
     public CnnArchitecture {
         String problem = problem(layers, input.size());
         if (problem != null) {
@@ -66,15 +63,7 @@ public record CnnArchitecture(int layers, ImageSpec input) {
      * Configuration calls this to report a wrong {@code cnn.layers} at start.
      */
     public static String problem(int layers, int size) {
-        if (size <= 28) {
-            boolean basic = layers >= 8 && layers < 164 && (layers - 2) % 6 == 0;
-            boolean bottleneck = layers >= 164 && (layers - 2) % 9 == 0;
-            return basic || bottleneck ? null : "ResNetV1 for images of " + size
-                    + " pixels (28 or fewer) takes 6n + 2 layers below 164 (8, 14, 20, 32, 44, 56, 110) or 9n + 2"
-                    + " from 164, got " + layers;
-        }
-        return LARGE_DEPTHS.contains(layers) ? null : "ResNetV1 for images over 28 pixels takes 18, 34, 50, 101, 152,"
-                + " 200 or 269 layers, got " + layers;
+        return io.streamtune.common.config.CnnSettings.depthProblem(layers, size);
     }
 
     /** Width of the feature vector the backbone gives (the head's input). */
@@ -125,6 +114,14 @@ public record CnnArchitecture(int layers, ImageSpec input) {
             throw new IllegalStateException("DJL's ResNetV1 no longer ends with Linear and a flatten: " + children);
         }
         return full;
+    }
+
+    /**
+     * The backbone id a model version records ({@link BackboneRef#id()}): {@code resnet-v1-<layers>}, e.g.
+     * {@code resnet-v1-20}. The input (size, channels, normalisation) is in the weights' attributes.
+     */
+    public String id() {
+        return KIND + "-" + layers;
     }
 
     /** Attributes naming this architecture in a {@link TensorPack}. */

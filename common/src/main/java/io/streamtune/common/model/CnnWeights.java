@@ -79,7 +79,7 @@ public final class CnnWeights {
             }
         }
         float[] bias = linear.getParameters().get("bias").getArray().toFloatArray();
-        return new HeadWeights(HeadWeights.LINEAR, java.util.List.of(new HeadWeights.Layer(in, out, t, bias)));
+        return new HeadWeights(io.streamtune.common.config.HeadKind.LINEAR, java.util.List.of(new HeadWeights.Layer(in, out, t, bias)));
     }
 
     /**

@@ -2,6 +2,8 @@ package io.streamtune.common.model;
 
 import java.util.List;
 
+import io.streamtune.common.config.HeadKind;
+
 /**
  * Weights of a classification head on top of a frozen encoder.
  *
@@ -10,25 +12,19 @@ import java.util.List;
  * output j.
  *
  * <pre>{@code
- * HeadWeights h = new HeadWeights("linear",
+ * HeadWeights h = new HeadWeights(HeadKind.LINEAR,
  *     List.of(new HeadWeights.Layer(384, 3, new float[384 * 3], new float[3])));
  * h.inputDimension(); // 384
  * }</pre>
  *
- * @param kind {@code "linear"} or {@code "mlp"}
+ * @param kind linear (one layer) or mlp (layers with ReLU between them)
  * @param layers layers in order of application, at least one
  */
-public record HeadWeights(String kind, List<Layer> layers) {
-
-  /** Head kind with a single layer. */
-  public static final String LINEAR = "linear";
-
-  /** Head kind with hidden layers and ReLU. */
-  public static final String MLP = "mlp";
+public record HeadWeights(HeadKind kind, List<Layer> layers) {
 
   public HeadWeights {
-    if (!LINEAR.equals(kind) && !MLP.equals(kind)) {
-      throw new IllegalArgumentException("head kind must be linear or mlp, got " + kind);
+    if (kind == null) {
+      throw new IllegalArgumentException("head kind must be linear or mlp");
     }
     if (layers == null || layers.isEmpty()) {
       throw new IllegalArgumentException("a head needs at least one layer");

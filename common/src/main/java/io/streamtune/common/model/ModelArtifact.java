@@ -15,31 +15,33 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
+import io.streamtune.common.config.HeadKind;
+import io.streamtune.common.hash.Sha256;
+
 /**
- * An immutable, self-describing model version: metadata + head weights (+ optionally a
- * reference to a fine-tuned encoder stored elsewhere), with a checksum over both.
+ * An immutable, self-describing model version: metadata, the backbone it stands on (with the weights
+ * it lays over that backbone, inline or by reference) and the head weights, with a checksum over all.
  *
- * <h2>Format (formatVersion 1)</h2>
+ * <h2>Format (formatVersion 2)</h2>
  *
  * UTF-8 JSON, one object:
  *
  * <pre>
  * {
- *   "encoderRef": null | {"sha256": hex, "uri": string},     // tier 2: fine-tuned encoder
+ *   "backbone": {"kind": "text-encoder"|"image-cnn", "id": string, "baseSha256": hex or "",
+ *                "maxSequenceLength": int (0 for images),
+ *                "weights": null | {"format": "bitfit"|"lora"|"full"|"cnn", "sha256": hex, "sizeBytes": int,
+ *                                   "inline": b64 of a TensorPack | absent, "uri": string | absent}},
  *   "format": "streamtune.model",
- *   "formatVersion": 1,
+ *   "formatVersion": 2,
  *   "head": {"kind": "linear"|"mlp",
  *            "layers": [{"bias": b64, "in": int, "out": int, "weight": b64}, ...]},
  *   "meta": {"createdAtMillis", "encoderChecksum", "encoderId", "formatVersion", "labels": [...],
@@ -54,10 +56,17 @@ import java.util.TreeMap;
  * {@code [in][out]}. {@code payloadSha256} is the SHA-256 of the canonical form of the object
  * without that field: object keys sorted recursively, no whitespace, UTF-8. Readers check
  * {@code format} and {@code formatVersion} first, then the checksum, then the contents. An MLP
- * of 384x256x3 is about 530 kB.
+ * of 384x256x3 is about 530 kB. {@code meta.encoderId} and {@code meta.encoderChecksum} repeat the
+ * backbone's id and base checksum, so audit readers need not understand backbones.
+ *
+ * <h2>Version 1</h2>
+ * Artifacts written before backbones were recorded (formatVersion 1: no {@code backbone}, an
+ * {@code encoderRef} that was always null) still load: their backbone is the frozen text encoder
+ * named by {@code meta.encoderId} and {@code meta.encoderChecksum}, with {@code maxSequenceLength} 0
+ * (the task's configured length). They are never written any more.
  *
  * <pre>{@code
- * ModelArtifact a = ModelArtifact.of(meta, head);
+ * ModelArtifact a = ModelArtifact.of(meta, backbone, head);
  * byte[] bytes = a.toBytes();                    // record value on streamtune.models
  * ModelArtifact b = ModelArtifact.parse(bytes);  // throws ArtifactException with a Reason
  * ModelArtifact rolledBack = b.withMeta(newMeta); // new checksum
@@ -76,54 +85,69 @@ public final class ModelArtifact {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+  /** The artifact format version of version-1 artifacts, which recorded no backbone. */
+  public static final int FORMAT_VERSION_1 = 1;
+
   private final ModelVersion meta;
+  private final BackboneRef backbone;
   private final HeadWeights head;
-  private final EncoderRef encoderRef;
   private final String payloadSha256;
   private final byte[] bytes;
 
   private ModelArtifact(
-      ModelVersion meta, HeadWeights head, EncoderRef encoderRef, String sha, byte[] bytes) {
+      ModelVersion meta, BackboneRef backbone, HeadWeights head, String sha, byte[] bytes) {
     this.meta = meta;
+    this.backbone = backbone;
     this.head = head;
-    this.encoderRef = encoderRef;
     this.payloadSha256 = sha;
     this.bytes = bytes;
   }
 
-  /** Builds an artifact; the head's arrays are copied. */
+  /**
+   * An artifact on the frozen text encoder its metadata names, at the task's configured sequence
+   * length; for tests and tools. The trainer records the backbone in full with
+   * {@link #of(ModelVersion, BackboneRef, HeadWeights)}.
+   */
   public static ModelArtifact of(ModelVersion meta, HeadWeights head) {
-    return of(meta, head, null);
+    return of(meta, BackboneRef.text(meta.encoderId(), meta.encoderChecksum(), 0, null), head);
   }
 
   /**
-   * Builds an artifact that also pins a fine-tuned encoder stored outside it (tier 2).
+   * Builds an artifact; the head's arrays are copied.
    *
-   * @param encoderRef null for a frozen encoder
+   * @throws IllegalArgumentException when the backbone's id or base checksum differ from the
+   *     metadata's encoder id and checksum
    */
-  public static ModelArtifact of(ModelVersion meta, HeadWeights head, EncoderRef encoderRef) {
-    if (meta == null || head == null) {
-      throw new IllegalArgumentException("meta and head are required");
+  public static ModelArtifact of(ModelVersion meta, BackboneRef backbone, HeadWeights head) {
+    if (meta == null || backbone == null || head == null) {
+      throw new IllegalArgumentException("meta, backbone and head are required");
+    }
+    if (meta.formatVersion() != ModelVersion.FORMAT_VERSION) {
+      meta = meta.withFormatVersion(ModelVersion.FORMAT_VERSION); // what is written is always the current format
+    }
+    if (!backbone.id().equals(meta.encoderId()) || !backbone.baseSha256().equals(meta.encoderChecksum())) {
+      throw new IllegalArgumentException("backbone " + backbone.id() + " (" + backbone.baseSha256()
+          + ") differs from the metadata's encoder " + meta.encoderId() + " (" + meta.encoderChecksum() + ")");
     }
     HeadWeights copy = deepCopy(head);
-    ObjectNode payload = payload(meta, copy, encoderRef);
+    ObjectNode payload = payload(meta, backbone, copy);
     String sha = sha256(canonical(payload));
     payload.put("payloadSha256", sha);
-    return new ModelArtifact(meta, copy, encoderRef, sha, canonical(payload));
+    return new ModelArtifact(meta, backbone, copy, sha, canonical(payload));
   }
 
   public ModelVersion meta() {
     return meta;
   }
 
+  /** The backbone this version stands on, with the weights it brings (if any). */
+  public BackboneRef backbone() {
+    return backbone;
+  }
+
   /** The head weights (a copy: the artifact stays immutable). */
   public HeadWeights head() {
     return deepCopy(head);
-  }
-
-  /** Reference to a fine-tuned encoder (tier 2), if any. */
-  public Optional<EncoderRef> encoderRef() {
-    return Optional.ofNullable(encoderRef);
   }
 
   /** Lower-case hex SHA-256 of the canonical payload. */
@@ -141,14 +165,14 @@ public final class ModelArtifact {
     return bytes.length;
   }
 
-  /** The same head and encoder reference under new metadata, with a new checksum. */
+  /** The same backbone and head under new metadata, with a new checksum (written as format 2). */
   public ModelArtifact withMeta(ModelVersion newMeta) {
-    return of(newMeta, head, encoderRef);
+    return of(newMeta, backbone, head);
   }
 
   @Override
   public String toString() {
-    return "ModelArtifact[" + meta.task() + " v" + meta.version() + ", " + head.kind() + " "
+    return "ModelArtifact[" + meta.task() + " v" + meta.version() + ", " + backbone.key() + ", " + head.kind() + " "
         + head.inputDimension() + "->" + head.outputDimension() + ", sha256 "
         + payloadSha256.substring(0, 12) + "]";
   }
@@ -186,11 +210,12 @@ public final class ModelArtifact {
     if (fv == null || !fv.isIntegralNumber()) {
       throw new ArtifactException(ArtifactException.Reason.MALFORMED, "missing formatVersion" + where);
     }
-    if (fv.asInt() != ModelVersion.FORMAT_VERSION) {
+    int format = fv.asInt();
+    if (format != ModelVersion.FORMAT_VERSION && format != FORMAT_VERSION_1) {
       throw new ArtifactException(
           ArtifactException.Reason.UNSUPPORTED_FORMAT,
           "format version " + fv.asText() + " is not supported (this reader: "
-              + ModelVersion.FORMAT_VERSION + ")" + where);
+              + FORMAT_VERSION_1 + " and " + ModelVersion.FORMAT_VERSION + ")" + where);
     }
     JsonNode shaNode = root.get("payloadSha256");
     if (shaNode == null || !shaNode.isTextual()) {
@@ -206,18 +231,31 @@ public final class ModelArtifact {
     }
     ModelVersion meta;
     HeadWeights head;
-    EncoderRef ref;
+    BackboneRef backbone;
     try {
       meta = readMeta(root.get("meta"));
-      ref = readRef(root.get("encoderRef"));
+      if (format == FORMAT_VERSION_1) {
+        JsonNode ref = root.get("encoderRef");
+        if (ref != null && !ref.isNull()) {
+          throw new IllegalStateException("version-1 encoderRef was never written; this one is not null");
+        }
+        backbone = BackboneRef.text(meta.encoderId(), meta.encoderChecksum(), 0, null);
+      } else {
+        backbone = readBackbone(root.get("backbone"));
+      }
     } catch (RuntimeException e) {
       throw new ArtifactException(
           ArtifactException.Reason.MALFORMED, "bad metadata: " + e.getMessage() + where, e);
     }
-    if (meta.formatVersion() != ModelVersion.FORMAT_VERSION) {
+    if (meta.formatVersion() != format) {
       throw new ArtifactException(
           ArtifactException.Reason.UNSUPPORTED_FORMAT,
-          "metadata format version " + meta.formatVersion() + " is not supported" + where);
+          "metadata format version " + meta.formatVersion() + " differs from the artifact's " + format + where);
+    }
+    if (!backbone.id().equals(meta.encoderId()) || !backbone.baseSha256().equals(meta.encoderChecksum())) {
+      throw new ArtifactException(
+          ArtifactException.Reason.MALFORMED,
+          "backbone " + backbone.id() + " differs from the metadata's encoder " + meta.encoderId() + where);
     }
     try {
       head = readHead(root.get("head"));
@@ -234,7 +272,7 @@ public final class ModelArtifact {
           "head has " + head.outputDimension() + " outputs for " + meta.labels().size()
               + " labels" + where);
     }
-    return new ModelArtifact(meta, head, ref, actual, bytes.clone());
+    return new ModelArtifact(meta, backbone, head, actual, bytes.clone());
   }
 
   private static String describe(JsonNode root) {
@@ -247,20 +285,63 @@ public final class ModelArtifact {
 
   // ---- writing ----
 
-  private static ObjectNode payload(ModelVersion meta, HeadWeights head, EncoderRef ref) {
+  private static ObjectNode payload(ModelVersion meta, BackboneRef backbone, HeadWeights head) {
     ObjectNode root = NODES.objectNode();
     root.put("format", FORMAT_NAME);
     root.put("formatVersion", ModelVersion.FORMAT_VERSION);
     root.set("meta", writeMeta(meta));
+    root.set("backbone", writeBackbone(backbone));
     root.set("head", writeHead(head));
-    if (ref == null) {
-      root.putNull("encoderRef");
-    } else {
-      ObjectNode r = root.putObject("encoderRef");
-      r.put("uri", ref.uri());
-      r.put("sha256", ref.sha256());
-    }
     return root;
+  }
+
+  private static ObjectNode writeBackbone(BackboneRef b) {
+    ObjectNode o = NODES.objectNode();
+    o.put("kind", b.kind().wireName());
+    o.put("id", b.id());
+    o.put("baseSha256", b.baseSha256());
+    o.put("maxSequenceLength", b.maxSequenceLength());
+    WeightsRef w = b.weights();
+    if (w == null) {
+      o.putNull("weights");
+    } else {
+      ObjectNode wo = o.putObject("weights");
+      wo.put("format", w.format().wireName());
+      wo.put("sha256", w.sha256());
+      wo.put("sizeBytes", w.sizeBytes());
+      if (w.isInline()) {
+        wo.put("inline", Base64.getEncoder().encodeToString(w.inline()));
+      } else {
+        wo.put("uri", w.uri());
+      }
+    }
+    return o;
+  }
+
+  private static BackboneRef readBackbone(JsonNode b) {
+    if (b == null || !b.isObject()) {
+      throw new IllegalStateException("backbone is missing");
+    }
+    WeightsRef weights = null;
+    JsonNode w = b.get("weights");
+    if (w != null && !w.isNull()) {
+      WeightsRef.Format format = WeightsRef.Format.fromWireName(text(required(w, "format"), "format"));
+      String sha = text(required(w, "sha256"), "sha256");
+      long size = number(w, "sizeBytes").longValue();
+      JsonNode inline = w.get("inline");
+      if (inline != null && !inline.isNull()) {
+        byte[] bytes = Base64.getDecoder().decode(text(inline, "inline"));
+        weights = new WeightsRef(format, sha, size, bytes, null);
+      } else {
+        weights = WeightsRef.stored(format, sha, size, text(required(w, "uri"), "uri"));
+      }
+    }
+    return new BackboneRef(
+        BackboneKind.fromWireName(text(required(b, "kind"), "kind")),
+        text(required(b, "id"), "id"),
+        text(required(b, "baseSha256"), "baseSha256"),
+        number(b, "maxSequenceLength").intValue(),
+        weights);
   }
 
   private static ObjectNode writeMeta(ModelVersion m) {
@@ -305,7 +386,7 @@ public final class ModelArtifact {
 
   private static ObjectNode writeHead(HeadWeights h) {
     ObjectNode o = NODES.objectNode();
-    o.put("kind", h.kind());
+    o.put("kind", h.kind().wireName());
     ArrayNode layers = o.putArray("layers");
     for (HeadWeights.Layer l : h.layers()) {
       ObjectNode lo = layers.addObject();
@@ -376,13 +457,6 @@ public final class ModelArtifact {
         note == null || note.isNull() ? null : text(note, "note"));
   }
 
-  private static EncoderRef readRef(JsonNode r) {
-    if (r == null || r.isNull()) {
-      return null;
-    }
-    return new EncoderRef(text(required(r, "uri"), "uri"), text(required(r, "sha256"), "sha256"));
-  }
-
   private static HeadWeights readHead(JsonNode h) {
     if (h == null || !h.isObject()) {
       throw new IllegalStateException("head is missing");
@@ -396,7 +470,7 @@ public final class ModelArtifact {
               decodeFloats(text(required(l, "weight"), "weight")),
               decodeFloats(text(required(l, "bias"), "bias"))));
     }
-    return new HeadWeights(text(required(h, "kind"), "kind"), layers);
+    return new HeadWeights(HeadKind.fromWireName(text(required(h, "kind"), "kind")), layers);
   }
 
   private static JsonNode required(JsonNode parent, String field) {
@@ -485,10 +559,6 @@ public final class ModelArtifact {
   }
 
   static String sha256(byte[] data) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("JDK without SHA-256", e);
-    }
+    return Sha256.hex(data);
   }
 }

@@ -25,11 +25,19 @@ import java.util.List;
  * @param holdoutExamples  examples both models were scored on
  * @param artifact         for PUBLISHED, the artifact bytes as published: the compacted models topic keeps only
  *                         each task's newest version, so this audit trail is where `models rollback` finds older ones
+ * @param challengerKind   how the challenger was trained: {@code head} (a head on the champion's or the frozen
+ *                         backbone), {@code finetune-bitfit|lora|full} (the encoder itself), {@code cnn}, or
+ *                         {@code rollback}; null in records written before it existed
+ * @param device           where it trained ({@code cpu}, {@code gpu0}, ...); null when not trained here
+ * @param trigger          why the trainer retrained: {@code retrainEvery}, {@code maxWait} or {@code drift (<detector> on
+ *                         <statistic>)} for a DRIFT record of the monitor; {@code operator} for a rollback; null in
+ *                         records written before it existed
  */
 public record ModelEvent(String task, long version, Long parentVersion, Decision decision, ModelMetrics challenger,
                          ModelMetrics champion, String reason, List<WindowRange> window, int trainingExamples,
                          int holdoutExamples, long trainingMillis, String encoderId, long createdAtMillis,
-                         byte[] artifact) {
+                         byte[] artifact, String challengerKind, String device, String trigger) {
+
     /** What the promotion gate did with a challenger. */
     public enum Decision {
         PUBLISHED, REJECTED

@@ -30,11 +30,17 @@ public record ModelVersion(
     long createdAtMillis,
     String note) {
 
-  /** The artifact format this code writes and reads. */
-  public static final int FORMAT_VERSION = 1;
+  /** The artifact format this code writes (it also reads version 1). */
+  public static final int FORMAT_VERSION = 2;
 
   public ModelVersion {
     labels = labels == null ? List.of() : List.copyOf(labels);
     window = window == null ? List.of() : List.copyOf(window);
+  }
+
+  /** The same metadata under another artifact format version. */
+  public ModelVersion withFormatVersion(int format) {
+    return new ModelVersion(format, task, version, parentVersion, encoderId, encoderChecksum, labels, metrics, window,
+        createdAtMillis, note);
   }
 }

@@ -1,6 +1,10 @@
 /**
- * Model versions: immutable, self-describing artifacts (metadata + head weights), their
- * compatibility checks, and the {@link io.streamtune.common.model.Classifier} that serves one.
+ * Model versions as data: immutable, self-describing artifacts ({@link io.streamtune.common.model.ModelArtifact}:
+ * metadata, the {@link io.streamtune.common.model.BackboneRef backbone} with the
+ * {@link io.streamtune.common.model.WeightsRef weights} a version lays over it, and the head), weight packs
+ * ({@link io.streamtune.common.model.TensorPack}), the store for weights too large for a record
+ * ({@link io.streamtune.common.model.ArtifactStore}), and the checks that an artifact fits its task.
+ * Opening and running a version is {@link io.streamtune.common.runtime}'s job.
  *
  * <p>Image backbones: {@link io.streamtune.common.model.CnnArchitecture} (DJL's model-zoo ResNetV1
  * without its final Linear), {@link io.streamtune.common.model.CnnWeights} (block weights to and

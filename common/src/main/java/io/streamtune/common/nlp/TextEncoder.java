@@ -6,8 +6,8 @@ import java.util.List;
  * A frozen sentence encoder: text in, one L2-normalised embedding per text out.
  *
  * <p>Implementations are thread-safe: {@link #encode} may be called from several stream
- * threads at once. Whoever opened an encoder closes it; classifiers and caches that merely
- * use one never close it (see {@link CachingTextEncoder} for explicit ownership).
+ * threads at once. Whoever opened an encoder closes it: in the services that is
+ * {@link io.streamtune.common.runtime.Backbones}, which opens and shares every backbone.
  *
  * <pre>{@code
  * try (TextEncoder enc = Encoders.open(Encoders.DEFAULT_ID)) {

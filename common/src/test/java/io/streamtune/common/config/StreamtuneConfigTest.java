@@ -1,6 +1,8 @@
 package io.streamtune.common.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +13,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.common.topic.TopicSpec;
 
 class StreamtuneConfigTest {
@@ -26,7 +27,9 @@ class StreamtuneConfigTest {
         assertEquals(Duration.ofMinutes(5), t.window().maxWait());
         assertEquals(20_000, t.window().size());
         assertEquals(0.005, t.gate().tolerance());
-        assertEquals("balanced", t.head().classWeights());
+        assertEquals(ClassWeighting.BALANCED, t.head().classWeights());
+        assertEquals(HeadKind.LINEAR, t.head().kind());
+        assertEquals(Device.AUTO, t.head().device());
         assertEquals("localhost:9092", c.bootstrapServers());
         assertEquals("reviews.dlq", t.topics().dlq());
     }
@@ -50,7 +53,7 @@ class StreamtuneConfigTest {
         assertTrue(m.contains("tasks[1] (ok).window.retrainEvery"), m);
         assertTrue(m.contains("tasks[1] (ok).window.maxWait"), m);
         assertTrue(m.contains("tasks[1] (ok).gate.tolerance"), m);
-        assertTrue(m.contains("tasks[1] (ok).head.kind"), m);
+        assertTrue(m.contains("tasks[1] (ok).head.kind") && m.contains("[linear, mlp]"), m);
         assertTrue(m.contains("extra: unknown section"), m);
         assertEquals(7, e.problems().size(), m);
     }
@@ -65,6 +68,40 @@ class StreamtuneConfigTest {
         StreamtuneConfig flag = StreamtuneConfig.parse(yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2"),
                 Map.of("bootstrap.servers", "flag:3"));
         assertEquals("flag:3", flag.bootstrapServers());
+    }
+
+    @Test
+    void shouldMapSecurityEnvironmentVariablesToKafkaClientSettings() throws Exception {
+        String yaml = "kafka: {security.protocol: PLAINTEXT}\ntasks: [{name: t, labels: [a, b]}]";
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required"
+                + " username=\"trainer\" password=\"s3cret\";";
+        StreamtuneConfig c = StreamtuneConfig.parse(yaml, Map.of(
+                "STREAMTUNE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "STREAMTUNE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+                "STREAMTUNE_KAFKA_SASL_JAAS_CONFIG", jaas,
+                "STREAMTUNE_KAFKA_SSL_TRUSTSTORE_LOCATION", "/secrets/truststore.p12",
+                "STREAMTUNE_KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "",
+                "STREAMTUNE_KAFKA_LOG_LEVEL", "debug"), Map.of());
+        assertEquals("SASL_SSL", c.kafka().get("security.protocol"), "the environment wins over the file");
+        assertEquals("SCRAM-SHA-512", c.kafka().get("sasl.mechanism"));
+        assertEquals(jaas, c.kafka().get("sasl.jaas.config"));
+        assertEquals("/secrets/truststore.p12", c.kafka().get("ssl.truststore.location"));
+        assertEquals("", c.kafka().get("ssl.endpoint.identification.algorithm"),
+                "an empty value turns host name checks off");
+        assertFalse(c.kafka().containsKey("log.level"),
+                "STREAMTUNE_KAFKA_LOG_LEVEL sets logging, not a client setting");
+    }
+
+    @Test
+    void shouldSpellUnderscoresAndDashesInKafkaKeysLikeTheKafkaImage() {
+        assertEquals("sasl.jaas.config", StreamtuneConfig.kafkaKey("SASL_JAAS_CONFIG"));
+        assertEquals("a_b.c", StreamtuneConfig.kafkaKey("A__B_C"));
+        assertEquals("a-b", StreamtuneConfig.kafkaKey("A___B"));
+        assertNull(StreamtuneConfig.kafkaKey("A____B"));
+        ConfigException e = assertThrows(ConfigException.class, () ->
+                StreamtuneConfig.parse("tasks: [{name: t, labels: [a, b]}]",
+                Map.of("STREAMTUNE_KAFKA_A____B", "x"), Map.of()));
+        assertTrue(e.getMessage().contains("STREAMTUNE_KAFKA_A____B"), e.getMessage());
     }
 
     @Test
@@ -86,11 +123,21 @@ class StreamtuneConfigTest {
     @Test
     void shouldShipAValidExampleConfigWhoseTopicsFollowTheDocumentedLayout() throws Exception {
         StreamtuneConfig c = StreamtuneConfig.load(Path.of("../config/streamtune.yaml"), Map.of(), Map.of());
-        List<TopicSpec> specs = TopicLayout.forConfig(c);
+        List<TopicSpec> specs = c.topicLayout();
         TopicSpec models = specs.stream().filter(s -> s.name().equals("streamtune.models")).findFirst().orElseThrow();
         assertEquals("compact", models.configs().get("cleanup.policy"));
         assertEquals(1, models.partitions());
         assertEquals(2 + 5 * c.tasks().size(), specs.size());
         assertTrue(specs.stream().anyMatch(s -> s.name().equals("reviews.examples") && s.partitions() == c.partitions()));
+    }
+
+    @Test
+    void shouldIterateTasksInNameOrderWhateverTheFileOrder() throws Exception {
+        List<String> names = List.of("zeta", "alpha", "mu", "beta", "omega", "kappa", "delta", "nu", "eta", "gamma");
+        StringBuilder yaml = new StringBuilder("tasks:\n");
+        names.forEach(n -> yaml.append("  - {name: ").append(n).append(", labels: [a, b]}\n"));
+        StreamtuneConfig config = StreamtuneConfig.parse(yaml.toString(), Map.of(), Map.of());
+        assertEquals(names.stream().sorted().toList(), List.copyOf(config.tasks().keySet()),
+                "topologies are built in this order; it must not change between JVMs");
     }
 }

@@ -6,17 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamtune.common.config.Modality;
 import io.streamtune.common.nlp.FakeEncoder;
+import io.streamtune.common.runtime.Backbones;
+import io.streamtune.common.runtime.Classifier;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ModelArtifactTest {
 
   private static final List<String> LABELS = List.of("negative", "positive");
   private final FakeEncoder encoder = new FakeEncoder(8);
+
+  private Backbones backbones() {
+    return Backbones.create((id, length) -> encoder, null);
+  }
 
   private ModelArtifact artifact(String kind) {
     return ModelArtifact.of(
@@ -32,8 +40,9 @@ class ModelArtifactTest {
       assertEquals(a.meta(), b.meta());
       assertEquals(a.payloadSha256(), b.payloadSha256());
       float[][] x = randomEmbeddings(50, 8, 1);
-      try (Classifier ca = Classifier.load(a, encoder);
-          Classifier cb = Classifier.load(b, encoder)) {
+      try (Backbones pool = backbones();
+          Classifier ca = Classifier.open(a, pool, 16);
+          Classifier cb = Classifier.open(b, pool, 16)) {
         float[][] pa = ca.probabilities(x);
         float[][] pb = cb.probabilities(x);
         for (int i = 0; i < x.length; i++) {
@@ -44,14 +53,44 @@ class ModelArtifactTest {
   }
 
   @Test
-  void shouldRoundTripMetadataIncludingNullsAndEncoderRef() throws Exception {
+  void shouldRoundTripMetadataIncludingNullsAndTheBackboneWithItsWeights() throws Exception {
     ModelVersion m =
-        new ModelVersion(1, "t", 1, null, "e", "c", LABELS, null, List.of(), 5L, null);
-    ModelArtifact a =
-        ModelArtifact.of(m, TestModels.randomHead("linear", 8, 0, 2, 1), new EncoderRef("s3://x", "ab"));
-    ModelArtifact b = ModelArtifact.parse(a.toBytes());
-    assertEquals(m, b.meta());
-    assertEquals(new EncoderRef("s3://x", "ab"), b.encoderRef().orElseThrow());
+        new ModelVersion(ModelVersion.FORMAT_VERSION, "t", 1, null, "e", "c", LABELS, null, List.of(), 5L, null);
+    byte[] pack = TensorPack.builder().attribute("mode", "lora").tensor("x", new int[] {2}, new float[] {1, 2}).build().encode();
+    BackboneRef inline = BackboneRef.text("e", "c", 96, WeightsRef.inline(WeightsRef.Format.LORA, pack));
+    BackboneRef stored = BackboneRef.text("e", "c", 96,
+        WeightsRef.stored(WeightsRef.Format.FULL, "ab".repeat(32), 123_456_789L, "blob:" + "ab".repeat(32)));
+    for (BackboneRef ref : List.of(inline, stored, BackboneRef.text("e", "c", 64, null))) {
+      ModelArtifact a = ModelArtifact.of(m, ref, TestModels.randomHead("linear", 8, 0, 2, 1));
+      ModelArtifact b = ModelArtifact.parse(a.toBytes());
+      assertEquals(m, b.meta());
+      assertEquals(ref, b.backbone());
+      assertEquals(ref.key(), b.backbone().key());
+    }
+    ModelArtifact withPack = ModelArtifact.parse(ModelArtifact.of(m, inline, TestModels.randomHead("linear", 8, 0, 2, 1)).toBytes());
+    assertArrayEquals(pack, withPack.backbone().weights().inline());
+  }
+
+  @Test
+  void shouldLoadAVersionOneArtifactOnTheFrozenEncoderItsMetadataNames() throws Exception {
+    // A version-1 artifact as the previous release wrote it: no backbone, encoderRef null.
+    ModelArtifact current = artifact("linear");
+    ObjectNode v1 = (ObjectNode) new ObjectMapper().readTree(current.toBytes());
+    v1.remove("payloadSha256");
+    v1.remove("backbone");
+    v1.putNull("encoderRef");
+    v1.put("formatVersion", 1);
+    ((ObjectNode) v1.get("meta")).put("formatVersion", 1);
+    v1.put("payloadSha256", ModelArtifact.sha256(ModelArtifact.canonical(v1)));
+    ModelArtifact old = ModelArtifact.parse(ModelArtifact.canonical(v1));
+    assertEquals(BackboneRef.text(encoder.id(), encoder.checksum(), 0, null), old.backbone());
+    assertEquals(1, old.meta().formatVersion());
+    try (Backbones pool = backbones(); Classifier c = Classifier.open(old, pool, 16)) {
+      assertEquals(16, c.backbone().key().maxSequenceLength(), "the task's length applies to a version-1 artifact");
+    }
+    ModelArtifact rewritten = old.withMeta(old.meta());
+    assertEquals(ModelVersion.FORMAT_VERSION, ModelArtifact.parse(rewritten.toBytes()).meta().formatVersion(),
+        "a version-1 artifact published again (rollback) is written in the current format");
   }
 
   @Test
@@ -114,7 +153,7 @@ class ModelArtifactTest {
   @Test
   void shouldRejectUnknownFormatVersion() {
     String json = new String(artifact("linear").toBytes(), StandardCharsets.UTF_8);
-    String v2 = json.replace("\"formatVersion\":1,\"head\"", "\"formatVersion\":2,\"head\"");
+    String v2 = json.replace("\"formatVersion\":2,\"head\"", "\"formatVersion\":3,\"head\"");
     assertNotEquals(json, v2);
     ArtifactException e =
         assertThrows(
@@ -154,8 +193,8 @@ class ModelArtifactTest {
         assertThrows(
             ArtifactException.class,
             () ->
-                ArtifactChecks.checkCompatible(
-                    artifact("linear"), "reviews", List.of("positive", "negative"), encoder));
+                ArtifactChecks.checkFitsTask(
+                    artifact("linear"), "reviews", List.of("positive", "negative"), Modality.TEXT));
     assertEquals(ArtifactException.Reason.LABEL_MISMATCH, e.reason());
   }
 
@@ -164,56 +203,62 @@ class ModelArtifactTest {
     ArtifactException e =
         assertThrows(
             ArtifactException.class,
-            () -> ArtifactChecks.checkCompatible(artifact("linear"), "tweets", LABELS, encoder));
+            () -> ArtifactChecks.checkFitsTask(artifact("linear"), "tweets", LABELS, Modality.TEXT));
     assertEquals(ArtifactException.Reason.LABEL_MISMATCH, e.reason());
     assertTrue(e.getMessage().contains("tweets"));
   }
 
   @Test
-  void shouldRejectEncoderMismatchOnIdAndOnChecksum() {
-    ModelArtifact otherId =
-        ModelArtifact.of(
-            TestModels.meta("reviews", 3, LABELS, "bge-small-en-v1.5", "00"),
-            TestModels.randomHead("linear", 8, 0, 2, 1));
+  void shouldRejectATextBackboneForAnImageTask() {
+    ArtifactException e =
+        assertThrows(
+            ArtifactException.class,
+            () -> ArtifactChecks.checkFitsTask(artifact("linear"), "reviews", LABELS, Modality.IMAGE));
+    assertEquals(ArtifactException.Reason.ENCODER_MISMATCH, e.reason());
+  }
+
+  @Test
+  void shouldRejectAnotherEncoderChecksumAndAnUnknownEncoderWhenOpening() throws Exception {
     ModelArtifact otherSum =
         ModelArtifact.of(
             TestModels.meta("reviews", 3, LABELS, "fake", "ff"),
             TestModels.randomHead("linear", 8, 0, 2, 1));
-    for (ModelArtifact a : List.of(otherId, otherSum)) {
-      ArtifactException e =
-          assertThrows(
-              ArtifactException.class, () -> ArtifactChecks.checkCompatible(a, "reviews", LABELS, encoder));
+    try (Backbones pool = backbones()) {
+      ArtifactException e = assertThrows(ArtifactException.class, () -> Classifier.open(otherSum, pool, 16));
       assertEquals(ArtifactException.Reason.ENCODER_MISMATCH, e.reason());
-      assertThrows(ArtifactException.class, () -> Classifier.load(a, encoder));
+      assertTrue(e.getMessage().contains("ff"), e.getMessage());
+    }
+    ModelArtifact unknownId =
+        ModelArtifact.of(
+            TestModels.meta("reviews", 3, LABELS, "no-such-encoder", "00"),
+            TestModels.randomHead("linear", 8, 0, 2, 1));
+    try (Backbones pool = Backbones.opening(1, null)) {
+      ArtifactException e = assertThrows(ArtifactException.class, () -> Classifier.open(unknownId, pool, 16));
+      assertEquals(ArtifactException.Reason.UNSUPPORTED_BACKBONE, e.reason());
+      assertTrue(e.getMessage().contains("no-such-encoder"), e.getMessage());
     }
   }
 
   @Test
-  void shouldRejectHeadOfWrongInputDimension() {
+  void shouldRejectHeadOfWrongInputDimensionWhenOpening() throws Exception {
     ModelArtifact a =
         ModelArtifact.of(
             TestModels.meta("reviews", 3, LABELS, "fake", "00"),
             TestModels.randomHead("linear", 16, 0, 2, 1));
-    ArtifactException e =
-        assertThrows(
-            ArtifactException.class, () -> ArtifactChecks.checkCompatible(a, "reviews", LABELS, encoder));
-    assertEquals(ArtifactException.Reason.SHAPE_MISMATCH, e.reason());
+    try (Backbones pool = backbones()) {
+      ArtifactException e = assertThrows(ArtifactException.class, () -> Classifier.open(a, pool, 16));
+      assertEquals(ArtifactException.Reason.SHAPE_MISMATCH, e.reason());
+      assertTrue(pool.openKeys().size() == 1, "the frozen backbone stays for the next version");
+    }
   }
 
   @Test
   void shouldAcceptCompatibleArtifact() throws Exception {
-    ArtifactChecks.checkCompatible(artifact("mlp"), "reviews", LABELS, encoder);
+    ArtifactChecks.checkFitsTask(artifact("mlp"), "reviews", LABELS, Modality.TEXT);
     assertEquals(2, artifact("mlp").head().outputDimension());
   }
 
   static float[][] randomEmbeddings(int n, int d, long seed) {
-    Random r = new Random(seed);
-    float[][] x = new float[n][d];
-    for (float[] row : x) {
-      for (int k = 0; k < d; k++) {
-        row[k] = (float) r.nextGaussian();
-      }
-    }
-    return x;
+    return TestModels.randomEmbeddings(n, d, seed);
   }
 }

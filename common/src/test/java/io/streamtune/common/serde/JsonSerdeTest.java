@@ -62,7 +62,8 @@ class JsonSerdeTest {
         original.add("trace", "abc".getBytes());
         ConsumerRecord<byte[], byte[]> src = new ConsumerRecord<>("reviews.events", 2, 41L, 0L, TimestampType.CREATE_TIME,
                 1, 5, "k".getBytes(), "{bad".getBytes(), original, java.util.Optional.empty());
-        DeadLetter dl = DeadLetter.of(src, Reason.MALFORMED_JSON, "not valid JSON", new IllegalStateException());
+        DeadLetter dl = DeadLetter.of(src, Reason.MALFORMED_JSON, "not valid JSON", new IllegalStateException(),
+                1 << 20);
         var out = dl.toProducerRecord("reviews.dlq");
         assertEquals("reviews.dlq", out.topic());
         assertEquals("{bad", new String(out.value()));

@@ -19,10 +19,10 @@ import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.Classification;
-import io.streamtune.common.model.Classifier;
 import io.streamtune.common.model.ModelArtifact;
-import io.streamtune.common.nlp.EncoderException;
-import io.streamtune.common.nlp.TextEncoder;
+import io.streamtune.common.model.ModelInput;
+import io.streamtune.common.runtime.Backbones;
+import io.streamtune.common.runtime.Classifier;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 
 /**
@@ -31,28 +31,32 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
  * <p>{@link #offer} is called with the bytes of a record from {@code streamtune.models} (by the
  * global-store processor). It returns at once; on the loader executor, off every stream thread,
  * the newest offered bytes of the task are parsed (format, checksum), checked against the task
- * (label set) and the shared encoder (id, checksum, dimension), loaded and warmed up, and only
- * then swapped in with one atomic reference write. Offers that arrive while a load runs are
- * coalesced: only the newest is loaded next.
+ * (label set, backbone kind), opened on their backbone ({@link Classifier#open}: encoder checksum,
+ * weights, head shape), warmed up, and only then swapped in with one atomic reference write. Offers
+ * that arrive while a load runs are coalesced: only the newest is loaded next.
  *
- * <p>Rules: without a pin only a higher version replaces the champion, so the served version
- * never goes backwards; with a pin ({@code scoring.pin.<task>}) only that version is served. A
- * version that fails a check is reported (WARN log naming task, version and reason; metric
- * {@value ScoringMetrics#REJECTED}) and the champion stays.
+ * <p>At start, {@link #seed} loads the newest valid version from the whole model history (the audit
+ * log keeps every published artifact), so a garbage or older record last on the compacted topic
+ * never decides what serves after a restart.
+ *
+ * <p>Which version may replace which is {@link ServingPolicy}'s rule: without a pin only a higher
+ * version, with a pin ({@code scoring.pin.<task>}) only that version. A version that fails a check
+ * is reported (WARN log naming task, version and reason; metric {@value ScoringMetrics#REJECTED};
+ * {@code /health}) and the champion stays.
  *
  * <pre>{@code
- * ModelRegistry models = new ModelRegistry(config.tasks(), settings.pins(), encoders, null, metrics);
- * models.offer("reviews", recordValue);
+ * ModelRegistry models = new ModelRegistry(config.tasks(), settings.pins(), backbones, null, metrics);
+ * models.seed("reviews", history);          // at start
+ * models.offer("reviews", recordValue);      // live
  * ModelHandle h = models.acquire("reviews");
  * if (h != null) try { ... } finally { h.release(); }
  * }</pre>
  */
-public final class ModelRegistry implements AutoCloseable {
+public final class ModelRegistry implements ServedModels, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     static final String WARM_UP_TEXT = "The delivery was quick and the product works as described.";
 
     /** Why a version was refused beyond {@link ArtifactException.Reason}: bounded tag values. */
-    public static final String ENCODER_UNAVAILABLE = "ENCODER_UNAVAILABLE";
     public static final String LOAD_FAILED = "LOAD_FAILED";
     public static final String WARMUP_FAILED = "WARMUP_FAILED";
 
@@ -65,7 +69,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     private final Map<String, TaskConfig> tasks;
     private final Map<String, Long> pins;
-    private final EncoderPool encoders;
+    private final Backbones backbones;
     private final Executor loader;
     private final ExecutorService ownedLoader;
     private final ScoringMetrics metrics;
@@ -77,15 +81,16 @@ public final class ModelRegistry implements AutoCloseable {
     private volatile boolean closed;
 
     /**
+     * @param backbones where versions' backbones are opened (not owned)
      * @param loader where loads run; null: a single daemon thread owned by the registry. Tests
      *               with TopologyTestDriver pass {@code Runnable::run} so a model record is in
      *               service as soon as it is piped.
      */
-    public ModelRegistry(Map<String, TaskConfig> tasks, Map<String, Long> pins, EncoderPool encoders, Executor loader,
+    public ModelRegistry(Map<String, TaskConfig> tasks, Map<String, Long> pins, Backbones backbones, Executor loader,
                          ScoringMetrics metrics) {
         this.tasks = Map.copyOf(tasks);
         this.pins = Map.copyOf(pins);
-        this.encoders = encoders;
+        this.backbones = backbones;
         this.metrics = metrics;
         if (loader == null) {
             this.ownedLoader = Executors.newSingleThreadExecutor(r -> {
@@ -137,6 +142,27 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * Puts the newest valid version of {@code task} among {@code candidates} in service (the pinned one, if
+     * the task is pinned), trying lower versions when a higher one fails its checks; on the caller's
+     * thread. At start: candidates are every published artifact of the model history.
+     *
+     * @return the version now in service, or empty when none of the candidates can serve
+     */
+    public synchronized OptionalLong seed(String task, List<ModelArtifact> candidates) {
+        List<ModelArtifact> newestFirst = candidates.stream()
+                .sorted(java.util.Comparator.comparingLong((ModelArtifact a) -> a.meta().version()).reversed()).toList();
+        for (ModelArtifact a : newestFirst) {
+            if (!ServingPolicy.mayReplace(a.meta().version(), servedVersion(task), pin(task))) {
+                continue;
+            }
+            if (install(task, a, System.nanoTime())) {
+                break;
+            }
+        }
+        return servedVersion(task);
+    }
+
     /** Waits until every offered record has been loaded or refused; for tests and orderly starts. */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -156,6 +182,7 @@ public final class ModelRegistry implements AutoCloseable {
      * The champion of {@code task} with one more reference, or null while none is in service.
      * The caller must {@link ModelHandle#release()} it.
      */
+    @Override
     public ModelHandle acquire(String task) {
         AtomicReference<ModelHandle> ref = champions.get(task);
         if (ref == null) {
@@ -170,6 +197,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
+    @Override
     public OptionalLong servedVersion(String task) {
         AtomicReference<ModelHandle> ref = champions.get(task);
         ModelHandle h = ref == null ? null : ref.get();
@@ -177,6 +205,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /** The pinned version of a task, if an operator pinned one. */
+    @Override
     public OptionalLong pin(String task) {
         Long p = pins.get(task);
         return p == null ? OptionalLong.empty() : OptionalLong.of(p);
@@ -216,59 +245,57 @@ public final class ModelRegistry implements AutoCloseable {
             return;
         }
         long version = artifact.meta().version();
-        AtomicReference<ModelHandle> ref = champions.get(task);
-        ModelHandle current = ref.get();
-        Long pinned = pins.get(task);
-        if (pinned != null && version != pinned) {
-            log.info("[scoring task={} version={}] not served: the task is pinned to version {}", task, version, pinned);
+        if (!ServingPolicy.mayReplace(version, servedVersion(task), pin(task))) {
+            log.info("[scoring task={} version={}] not served: {}", task, version,
+                    ServingPolicy.refusal(version, servedVersion(task), pin(task)));
             return;
         }
-        if (current != null && (version == current.version() || (pinned == null && version < current.version()))) {
-            log.info("[scoring task={} version={}] not served: version {} is in service and versions only move forward",
-                    task, version, current.version());
-            return;
-        }
+        install(task, artifact, offer.receivedNanos());
+    }
+
+    /** Checks, opens, warms up and swaps in {@code artifact}; false (reported) when it cannot serve. */
+    private boolean install(String task, ModelArtifact artifact, long receivedNanos) {
+        long version = artifact.meta().version();
         TaskConfig tc = tasks.get(task);
-        TextEncoder encoder;
-        try {
-            encoder = encoders.get(tc.encoder(), tc.maxSequenceLength());
-        } catch (EncoderException | RuntimeException e) {
-            reject(task, version, ENCODER_UNAVAILABLE, "encoder " + tc.encoder() + " cannot be opened: " + e.getMessage());
-            return;
-        }
         Classifier classifier;
         try {
-            ArtifactChecks.checkCompatible(artifact, task, tc.labels(), encoder);
-            classifier = Classifier.load(artifact, encoder);
+            ArtifactChecks.checkFitsTask(artifact, task, tc.labels(), tc.modality());
+            classifier = Classifier.open(artifact, backbones, tc.maxSequenceLength());
         } catch (ArtifactException e) {
             reject(task, version, e.reason().name(), e.getMessage());
-            return;
+            return false;
         } catch (RuntimeException e) {
             reject(task, version, LOAD_FAILED, e.toString());
-            return;
+            return false;
         }
         try {
             // The first call pays for lazy native initialisation; do it here, not under a batch.
-            List<Classification> warm = classifier.classify(List.of(WARM_UP_TEXT));
+            List<Classification> warm = classifier.classify(List.of(warmUpInput(tc)));
             if (warm.size() != 1 || warm.get(0).scores().values().stream().anyMatch(p -> !Double.isFinite(p))) {
                 classifier.close();
                 reject(task, version, WARMUP_FAILED, "warm-up gave no finite scores: " + warm);
-                return;
+                return false;
             }
         } catch (RuntimeException e) {
             classifier.close();
             reject(task, version, WARMUP_FAILED, e.toString());
-            return;
+            return false;
         }
-        ModelHandle next = new ModelHandle(classifier, System.currentTimeMillis());
-        ModelHandle previous = ref.getAndSet(next);
-        Duration took = Duration.ofNanos(System.nanoTime() - offer.receivedNanos());
+        ModelHandle next = ModelHandle.of(classifier, System.currentTimeMillis());
+        ModelHandle previous = champions.get(task).getAndSet(next);
+        Duration took = Duration.ofNanos(System.nanoTime() - receivedNanos);
         metrics.swapped(task, version, artifact.meta().createdAtMillis(), took);
-        log.info("[scoring task={} version={}] in service (was {}), {} ms after the record arrived", task, version,
-                previous == null ? "none" : "v" + previous.version(), took.toMillis());
+        log.info("[scoring task={} version={}] in service (was {}) on {}, {} ms after the record arrived", task, version,
+                previous == null ? "none" : "v" + previous.version(), classifier.backbone().key(), took.toMillis());
         if (previous != null) {
             previous.release(); // closes it now, or when the last batch using it ends
         }
+        return true;
+    }
+
+    /** An input of the task's kind that every model of it can classify. */
+    static ModelInput warmUpInput(TaskConfig task) {
+        return new ModelInput.Text(WARM_UP_TEXT);
     }
 
     private void reject(String task, long version, String reason, String message) {

@@ -38,6 +38,7 @@ public final class ScoringMetrics {
     public static final String DLQ = "streamtune.scoring.dlq";
     public static final String ENCODER_PENDING = "streamtune.scoring.encoder.pending";
     public static final String HANDLER_ERRORS = "streamtune.scoring.handler.errors";
+    public static final String EVENTS_HELD = "streamtune.scoring.events.held";
 
     public static final String TAG_TASK = "task";
     public static final String TAG_VERSION = "model.version";
@@ -50,6 +51,8 @@ public final class ScoringMetrics {
     private final Map<String, DistributionSummary> batches = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> servedVersion = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> modelCreatedAt = new ConcurrentHashMap<>();
+    /** Per task, per stream task (partition): events held because no version may serve them. */
+    private final Map<String, Map<String, Integer>> held = new ConcurrentHashMap<>();
 
     public ScoringMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -122,7 +125,29 @@ public final class ScoringMetrics {
         counter(REJECTED, "model versions that failed validation and were not served", TAG_TASK, task, TAG_REASON, reason).increment();
     }
 
-    /** An exception handler fired; {@code outcome} is deserialization, processing or production. */
+    /**
+     * Events of one partition (stream task {@code partition}) held because no model version may serve
+     * them: none in service yet, or only one older than the partition already used.
+     */
+    public void held(String task, String partition, int events) {
+        held.computeIfAbsent(task, t -> {
+            Map<String, Integer> byPartition = new ConcurrentHashMap<>();
+            Gauge.builder(EVENTS_HELD, byPartition, m -> m.values().stream().mapToInt(Integer::intValue).sum())
+                    .description("events held because no model version may serve them").tag(TAG_TASK, t).register(registry);
+            return byPartition;
+        }).put(partition, events);
+    }
+
+    /** Events of a task held because no model version may serve them, over this instance's partitions. */
+    public int heldEvents(String task) {
+        Map<String, Integer> m = held.get(task);
+        return m == null ? 0 : m.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /**
+     * An exception handler fired; {@code outcome} is deserialization, processing, refused (a write over the topic's
+     * {@code max.message.bytes}) or production (any other failed write).
+     */
     public void handlerError(String outcome) {
         counter(HANDLER_ERRORS, "records that reached a Kafka Streams exception handler", TAG_OUTCOME, outcome).increment();
     }

@@ -14,7 +14,6 @@ import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.event.RecordParser;
 import io.streamtune.common.topic.TaskTopics;
-import io.streamtune.scoring.ScoringSettings;
 import io.streamtune.scoring.model.ModelRegistry;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 
@@ -30,7 +29,7 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
  * </pre>
  *
  * <pre>{@code
- * Topology t = ScoringTopology.build(config, settings, registry, metrics, workers);
+ * Topology t = ScoringTopology.build(config, settings.batchPolicy(), registry, metrics, workers);
  * }</pre>
  */
 public final class ScoringTopology {
@@ -67,18 +66,42 @@ public final class ScoringTopology {
         }
     }
 
+    /**
+     * How events are batched and held.
+     *
+     * @param size events per model call; a batch is cut as soon as it is full
+     * @param maxWait a partly filled batch is cut when its oldest event has waited this long (wall clock)
+     * @param holdMaxEvents events held per partition while no version may serve them; more go to the DLQ (NO_MODEL)
+     */
+    public record BatchPolicy(int size, java.time.Duration maxWait, int holdMaxEvents) {
+    }
+
     private ScoringTopology() {
     }
 
-    public static Topology build(StreamtuneConfig config, ScoringSettings settings, ModelRegistry models, ScoringMetrics metrics,
+    /** The tasks this scorer scores: text tasks (image tasks are skipped with a warning). */
+    public static java.util.List<TaskConfig> scoredTasks(StreamtuneConfig config) {
+        return config.tasks().values().stream().filter(t -> t.modality() == Modality.TEXT).toList();
+    }
+
+    public static Topology build(StreamtuneConfig config, BatchPolicy batch, ModelRegistry models, ScoringMetrics metrics,
                                  ScoringWorkers workers) {
+        return build(config, batch, models, metrics, workers, new SinkCapacity(config.limits()));
+    }
+
+    /**
+     * As {@link #build(StreamtuneConfig, BatchPolicy, ModelRegistry, ScoringMetrics, ScoringWorkers)}, with the
+     * {@link SinkCapacity} the service shares with its production exception handler.
+     */
+    public static Topology build(StreamtuneConfig config, BatchPolicy batch, ModelRegistry models,
+                                 ScoringMetrics metrics, ScoringWorkers workers, SinkCapacity capacity) {
         Topology t = new Topology();
         // Global stores have no changelog of their own: the compacted topic is their log.
         t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MODEL_STORE), Serdes.String(), Serdes.ByteArray())
                         .withLoggingDisabled(),
                 MODEL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TaskTopics.MODELS, MODEL_PROCESSOR,
                 () -> new ModelUpdateProcessor(MODEL_STORE, models));
-        RecordParser parser = new RecordParser(config.tasks());
+        RecordParser parser = RecordParser.of(config);
         for (TaskConfig task : config.tasks().values()) {
             if (task.modality() != Modality.TEXT) {
                 log.warn("[scoring task={}] not scored: this scorer classifies text, the task is {}", task.name(), task.modality());
@@ -87,8 +110,8 @@ public final class ScoringTopology {
             Names n = new Names(task.name());
             TaskTopics topics = task.topics();
             t.addSource(n.source(), new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-            t.addProcessor(n.scorer(), () -> new ScoringProcessor(task, parser, models, metrics, workers, settings.batchSize(),
-                    settings.batchMaxWait(), settings.holdMaxEvents(), n), n.source());
+            t.addProcessor(n.scorer(), () -> new ScoringProcessor(task, parser, models, metrics, workers, batch.size(),
+                    batch.maxWait(), batch.holdMaxEvents(), n, capacity), n.source());
             // In memory with a changelog: the buffer is small and bounded, and restores from its changelog.
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.bufferStore()), Serdes.Long(),
                     BufferedEvent.serde()), n.scorer());

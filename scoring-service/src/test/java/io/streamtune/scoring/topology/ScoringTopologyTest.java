@@ -22,9 +22,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,12 +31,9 @@ import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.DeadLetter;
 import io.streamtune.common.event.Prediction;
 import io.streamtune.common.event.Reason;
-import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.TextEncoder;
 import io.streamtune.common.serde.JsonSerde;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.ScoringSettings;
-import io.streamtune.scoring.model.EncoderPool;
 import io.streamtune.scoring.model.ModelHandle;
 import io.streamtune.scoring.model.ModelRegistry;
 import io.streamtune.scoring.monitor.ScoringMetrics;
@@ -49,7 +44,6 @@ import io.streamtune.scoring.testing.TestModels;
 class ScoringTopologyTest {
     private static final List<String> LABELS = List.of("negative", "positive");
     private static final String TASK = "reviews";
-    private static TextEncoder encoder;
     private ScoringWorkers workers;
 
     @TempDir
@@ -63,16 +57,6 @@ class ScoringTopologyTest {
     private TestInputTopic<String, byte[]> modelTopic;
     private TestOutputTopic<byte[], Prediction> predictions;
     private TestOutputTopic<byte[], byte[]> dlq;
-
-    @BeforeAll
-    static void openEncoder() throws Exception {
-        encoder = Encoders.open(Encoders.DEFAULT_ID);
-    }
-
-    @AfterAll
-    static void closeEncoder() {
-        encoder.close();
-    }
 
     private void start(int batchSize, int holdMax, Map<String, Long> pins) throws Exception {
         start(batchSize, holdMax, pins, ScoringWorkers.inline());
@@ -89,14 +73,14 @@ class ScoringTopologyTest {
                     maxTextChars: 200
                 """, Map.of(), Map.of());
         ScoringSettings settings = new ScoringSettings("ttd-scoring", batchSize, Duration.ofMillis(20), holdMax,
-                Duration.ofMillis(100), 1, w.size(), -1, false, pins);
+                Duration.ofMillis(100), 1, w.size(), -1, false, pins, "");
         metrics = ScoringMetrics.noop();
         // A direct executor: a piped model record is validated, loaded and swapped before pipeInput returns.
-        models = new ModelRegistry(config.tasks(), pins, EncoderPool.sharing(encoder), Runnable::run, metrics);
+        models = new ModelRegistry(config.tasks(), pins, TestModels.backbones(), Runnable::run, metrics);
         Properties props = settings.streamsProperties(config);
         props.put("state.dir", Files.createDirectories(stateDir.resolve("streams")).toString());
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);
-        driver = new TopologyTestDriver(ScoringTopology.build(config, settings, models, metrics, workers), props);
+        driver = new TopologyTestDriver(ScoringTopology.build(config, settings.batchPolicy(), models, metrics, workers), props);
         TaskTopics t = TaskTopics.of(TASK);
         events = driver.createInputTopic(t.events(), new ByteArraySerializer(), new ByteArraySerializer());
         modelTopic = driver.createInputTopic(TaskTopics.MODELS, new StringSerializer(), new ByteArraySerializer());
@@ -118,7 +102,7 @@ class ScoringTopologyTest {
     }
 
     private void publishModel(long version, List<String> labels, float... bias) {
-        modelTopic.pipeInput(TASK, TestModels.constant(encoder, TASK, version, labels, bias).toBytes());
+        modelTopic.pipeInput(TASK, TestModels.constant(TASK, version, labels, bias).toBytes());
     }
 
     private static byte[] event(String id, String text) {
@@ -288,7 +272,7 @@ class ScoringTopologyTest {
     void shouldKeepTheChampionWhenAModelIsCorruptOrHasTheWrongLabels() throws Exception {
         start(4, 100, Map.of());
         publishModel(1, LABELS, 0f, 2f);
-        byte[] corrupt = TestModels.constant(encoder, TASK, 2, LABELS, 2f, 0f).toBytes();
+        byte[] corrupt = TestModels.constant(TASK, 2, LABELS, 2f, 0f).toBytes();
         String text = new String(corrupt, StandardCharsets.UTF_8).replace("\"version\":2", "\"version\":9");
         modelTopic.pipeInput(TASK, text.getBytes(StandardCharsets.UTF_8));
         assertEquals("CHECKSUM_MISMATCH", models.lastRejection(TASK).reason());

@@ -36,15 +36,22 @@ class ScoringWorkersTest {
         try (ScoringWorkers w = ScoringWorkers.start(1)) {
             CompletableFuture<String> first = w.submit(() -> await(release, Thread.currentThread().getName()));
             w.submit(() -> await(release, "second"));
-            CompletableFuture<CompletableFuture<String>> third = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<CompletableFuture<String>> third = new CompletableFuture<>();
+            Thread submitter = new Thread(() -> {
                 try {
-                    return w.submit(() -> "third");
+                    third.complete(w.submit(() -> "third"));
                 } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
+                    third.completeExceptionally(e);
                 }
-            });
-            Thread.sleep(300);
-            assertFalse(third.isDone(), "a third batch waits while one worker has two unfinished");
+            }, "third-submitter");
+            submitter.start();
+            // Positive evidence that it waits: the submitting thread is parked in submit (on the worker slots).
+            long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (submitter.getState() != Thread.State.WAITING && System.nanoTime() < waitUntil) {
+                Thread.sleep(1);
+            }
+            assertEquals(Thread.State.WAITING, submitter.getState(), "a third batch waits while one worker has two unfinished");
+            assertFalse(third.isDone());
             assertEquals(2, w.pending());
             release.countDown();
             assertEquals("third", third.get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));

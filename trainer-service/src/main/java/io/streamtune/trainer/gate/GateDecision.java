@@ -14,9 +14,11 @@ import io.streamtune.trainer.window.TrainingWindow;
  * @param admitted         whether it may be published
  * @param reason           both scores and the rule that decided
  * @param trainingMillis   time spent training and scoring
+ * @param challengerKind   how the challenger was trained ({@code head}, {@code finetune-lora}, {@code cnn}, ...)
+ * @param device           where it trained
  */
 public record GateDecision(ModelArtifact challenger, ModelMetrics challengerMetrics, ModelMetrics championMetrics,
-                           boolean admitted, String reason, long trainingMillis) {
+                           boolean admitted, String reason, long trainingMillis, String challengerKind, String device) {
 
     /** The audit record of this decision. */
     public ModelEvent toEvent(TrainingWindow window, long createdAtMillis) {
@@ -24,6 +26,7 @@ public record GateDecision(ModelArtifact challenger, ModelMetrics challengerMetr
         return new ModelEvent(meta.task(), meta.version(), meta.parentVersion(),
                 admitted ? ModelEvent.Decision.PUBLISHED : ModelEvent.Decision.REJECTED, challengerMetrics,
                 championMetrics, reason, window.ranges(), window.training().size(), window.holdout().size(),
-                trainingMillis, meta.encoderId(), createdAtMillis, admitted ? challenger.toBytes() : null);
+                trainingMillis, meta.encoderId(), createdAtMillis, admitted ? challenger.toBytes() : null, challengerKind, device,
+                window.trigger());
     }
 }

@@ -8,19 +8,22 @@ import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.model.ArtifactException;
-import io.streamtune.common.model.HeadWeights;
+import io.streamtune.common.model.BackboneRef;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelMetrics;
 import io.streamtune.common.model.ModelVersion;
+import io.streamtune.trainer.training.Challenger;
+import io.streamtune.trainer.training.Learner;
 import io.streamtune.trainer.window.TrainingWindow;
 
 /**
  * Trains a challenger on a window and decides whether it may replace the champion: both are
  * scored on the same holdout snapshot and the task's {@link io.streamtune.common.config.GatePolicy}
- * decides (guarantee 5: a worse model is never published).
+ * decides (guarantee 5: a worse model is never published). Every kind of challenger (a head, a
+ * fine-tuned encoder, a CNN) goes through the same gate: the {@link Learner} decides how it trains.
  *
  * <pre>{@code
- * GateDecision d = gate.judge(task, champion, champion == null ? 1 : champion.meta().version() + 1, window);
+ * GateDecision d = gate.judge(task, champion, version, parentVersion, window);
  * if (d.admitted()) publish(d.challenger());
  * }</pre>
  */
@@ -43,30 +46,45 @@ public final class PromotionGate {
     public GateDecision judge(TaskConfig task, ModelArtifact champion, long version, Long parentVersion,
                               TrainingWindow window) throws ArtifactException {
         long t0 = System.nanoTime();
-        HeadWeights head = learner.train(task.labels(), window.training());
-        ModelArtifact draft = ModelArtifact.of(meta(task, version, parentVersion, null, window, ""), head);
-        ModelMetrics challengerMetrics = learner.evaluate(draft, task.labels(), window.holdout());
+        Challenger trained = learner.train(task, champion, window.training());
+        return judge(task, champion, version, parentVersion, window, trained, t0);
+    }
+
+    /**
+     * Gates a challenger trained elsewhere (the fine-tuning path trains off the loop thread) on this
+     * window's holdout.
+     *
+     * @param trainingStartNanos {@link System#nanoTime()} when its training began, for the training time
+     */
+    public GateDecision judge(TaskConfig task, ModelArtifact champion, long version, Long parentVersion,
+                              TrainingWindow window, Challenger trained, long trainingStartNanos) throws ArtifactException {
+        BackboneRef backbone = trained.backbone();
+        ModelArtifact draft = ModelArtifact.of(meta(task, version, parentVersion, null, window, "", backbone), backbone, trained.head());
+        ModelMetrics challengerMetrics = learner.evaluate(task, draft, window.holdout());
         ModelMetrics championMetrics = null;
         if (champion != null) {
             try {
-                championMetrics = learner.evaluate(champion, task.labels(), window.holdout());
+                championMetrics = learner.evaluate(task, champion, window.holdout());
             } catch (ArtifactException e) {
                 log.warn("[{} v{}] champion cannot be scored, gating against the floor only: {}", task.name(),
                         champion.meta().version(), e.getMessage());
             }
         }
-        long millis = (System.nanoTime() - t0) / 1_000_000;
+        long millis = (System.nanoTime() - trainingStartNanos) / 1_000_000;
         Double championF1 = championMetrics == null ? null : championMetrics.macroF1();
         boolean admitted = task.gate().admits(challengerMetrics.macroF1(), championF1);
         String reason = reason(task, challengerMetrics.macroF1(), championF1, admitted);
-        String note = "trained on " + window.training().size() + " examples, holdout " + window.holdout().size() + "; " + reason;
-        ModelArtifact challenger = draft.withMeta(meta(task, version, parentVersion, challengerMetrics, window, note));
-        return new GateDecision(challenger, challengerMetrics, championMetrics, admitted, reason, millis);
+        String note = trained.kind() + " challenger trained on " + window.training().size() + " examples, holdout "
+                + window.holdout().size() + "; " + reason;
+        ModelArtifact challenger = draft.withMeta(meta(task, version, parentVersion, challengerMetrics, window, note, backbone));
+        return new GateDecision(challenger, challengerMetrics, championMetrics, admitted, reason, millis, trained.kind(),
+                trained.device());
     }
 
-    private ModelVersion meta(TaskConfig task, long version, Long parent, ModelMetrics metrics, TrainingWindow window, String note) {
-        return new ModelVersion(ModelVersion.FORMAT_VERSION, task.name(), version, parent, learner.encoderId(),
-                learner.encoderChecksum(), task.labels(), metrics, window.ranges(), clock.millis(), note);
+    private ModelVersion meta(TaskConfig task, long version, Long parent, ModelMetrics metrics, TrainingWindow window, String note,
+                              BackboneRef backbone) {
+        return new ModelVersion(ModelVersion.FORMAT_VERSION, task.name(), version, parent, backbone.id(),
+                backbone.baseSha256(), task.labels(), metrics, window.ranges(), clock.millis(), note);
     }
 
     static String reason(TaskConfig task, double challenger, Double champion, boolean admitted) {

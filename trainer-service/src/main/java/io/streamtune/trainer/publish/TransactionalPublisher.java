@@ -1,13 +1,13 @@
 package io.streamtune.trainer.publish;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -16,11 +16,11 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.streamtune.common.topic.TopicLayout;
+import io.streamtune.common.config.Limits;
+import io.streamtune.common.kafka.KafkaClients;
 
 /**
  * The trainer's one transactional producer. Each call to {@link #commit} writes a model version,
@@ -32,35 +32,42 @@ import io.streamtune.common.topic.TopicLayout;
  * with the same id (a zombie of a trainer that was restarted) and aborts its open transaction.
  *
  * <pre>{@code
- * try (TransactionalPublisher p = new TransactionalPublisher(props, "streamtune-trainer-reviews")) {
+ * try (TransactionalPublisher p = new TransactionalPublisher(clients, "streamtune-trainer-reviews")) {
  *     p.init();
  *     p.commit(List.of(ModelRecords.model(artifact), ModelRecords.event(event)), offsets, consumer.groupMetadata());
  * }
  * }</pre>
  *
- * <p>Any failure is thrown as {@link PublishException} after aborting what can be aborted; the
- * caller must not go on from its in-memory state (the consumer has moved past records whose
- * output was discarded) but restart from the topics.
+ * <p>Any failure is thrown as {@link PublishException} after aborting what can be aborted. A
+ * {@linkplain PublishException#fatal() fatal} one (fenced by a newer instance, not authorised) means
+ * this publisher must stop; any other (broker down, timeouts, leader moves) may be retried with the
+ * same records and offsets on a new publisher.
  */
 public final class TransactionalPublisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionalPublisher.class);
 
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
     private final String transactionalId;
     private boolean inTransaction;
     private boolean fenced;
 
-    public TransactionalPublisher(Properties base, String transactionalId) {
-        Properties p = new Properties();
-        p.putAll(base);
+    public TransactionalPublisher(KafkaClients clients, String transactionalId) {
+        Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicLayout.MAX_MODEL_BYTES);
-        p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        this.producer = new KafkaProducer<>(p);
+        // A model of up to 16 MiB plus record and batch overhead; dead letters (limits.recordBytes + 5 KiB) fit too.
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Limits.modelWriteBytes()));
+        if (!clients.properties().containsKey(ProducerConfig.COMPRESSION_TYPE_CONFIG)) {
+            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        }
+        this.producer = clients.producer(p);
+        this.transactionalId = transactionalId;
+    }
+
+    /** Over a producer built elsewhere with {@code transactional.id} set (tests pass a {@code MockProducer}). */
+    public TransactionalPublisher(Producer<byte[], byte[]> producer, String transactionalId) {
+        this.producer = producer;
         this.transactionalId = transactionalId;
     }
 
@@ -89,15 +96,20 @@ public final class TransactionalPublisher implements AutoCloseable {
             beforeCommit.run();
             producer.commitTransaction();
             inTransaction = false;
-        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                 | AuthorizationException e) {
-            // The producer is unusable: another instance took over or the broker refuses us.
+        } catch (ProducerFencedException | InvalidProducerEpochException | AuthorizationException e) {
+            // Another instance took over, or the broker refuses us: retrying cannot help.
             fenced = true;
             inTransaction = false;
-            throw new PublishException("transaction of " + transactionalId + " cannot complete: " + e, e);
+            throw new PublishException("transaction of " + transactionalId + " cannot complete: " + e, e, true);
+        } catch (OutOfOrderSequenceException e) {
+            // This producer is unusable, but a new one (same transactional id) can carry on.
+            fenced = true;
+            inTransaction = false;
+            throw new PublishException("transaction of " + transactionalId + " failed; the producer must be replaced: " + e, e,
+                    false);
         } catch (KafkaException e) {
             abort();
-            throw new PublishException("transaction of " + transactionalId + " failed and was aborted: " + e, e);
+            throw new PublishException("transaction of " + transactionalId + " failed and was aborted: " + e, e, false);
         }
     }
 
@@ -141,9 +153,16 @@ public final class TransactionalPublisher implements AutoCloseable {
     /** A transaction could not be committed; nothing of it is visible. */
     public static final class PublishException extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        private final boolean fatal;
 
-        public PublishException(String message, Throwable cause) {
+        public PublishException(String message, Throwable cause, boolean fatal) {
             super(message, cause);
+            this.fatal = fatal;
+        }
+
+        /** True when retrying cannot help: another instance fenced this one, or the broker refuses it. */
+        public boolean fatal() {
+            return fatal;
         }
     }
 }

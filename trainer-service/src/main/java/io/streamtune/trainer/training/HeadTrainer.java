@@ -18,6 +18,9 @@ import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
+import io.streamtune.common.config.ClassWeighting;
+import io.streamtune.common.config.HeadKind;
+import io.streamtune.common.config.HeadPolicy;
 import io.streamtune.common.model.HeadWeights;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,26 +46,43 @@ public final class HeadTrainer {
 
   private static final double MIN_IMPROVEMENT = 1e-4;
 
-  private final TrainingOptions options;
+  private final HeadPolicy options;
   private final ClassWeighting weighting;
+  private final double validationFraction;
 
-  /** A trainer with {@link ClassWeighting#BALANCED} class weights. */
-  public HeadTrainer(TrainingOptions o) {
-    this(o, ClassWeighting.BALANCED);
-  }
-
-  public HeadTrainer(TrainingOptions o, ClassWeighting weighting) {
-    this.options = o;
-    this.weighting = weighting;
+  /**
+   * @param policy the head's shape, optimiser, class weighting, seed and device
+   * @param validationFraction share of the examples held out (seeded) for early stopping, in [0, 1); 0
+   *     trains all epochs and keeps the last weights
+   */
+  public HeadTrainer(HeadPolicy policy, double validationFraction) {
+    if (validationFraction < 0 || validationFraction >= 1) {
+      throw new IllegalArgumentException("validationFraction must be in [0, 1), got " + validationFraction);
+    }
+    this.options = policy;
+    this.weighting = policy.classWeights();
+    this.validationFraction = validationFraction;
   }
 
   /** The device training runs on for these options. */
   public Device device() {
-    Engine engine = Engine.getEngine(ENGINE);
-    return switch (options.device()) {
-      case "cpu" -> Device.cpu();
-      case "gpu" -> Device.gpu();
-      default -> engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    return device(options.device());
+  }
+
+  /** A device as the audit log names it: {@code cpu}, {@code gpu0}, ... */
+  public static String name(Device device) {
+    return device.isGpu() ? "gpu" + device.getDeviceId() : device.getDeviceType();
+  }
+
+  /**
+   * The DJL device of a configured one: {@link io.streamtune.common.config.Device#AUTO} is the first
+   * GPU when the PyTorch engine sees one, else the CPU.
+   */
+  public static Device device(io.streamtune.common.config.Device configured) {
+    return switch (configured) {
+      case CPU -> Device.cpu();
+      case GPU -> Device.gpu();
+      case AUTO -> Engine.getEngine(ENGINE).getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     };
   }
 
@@ -93,7 +113,7 @@ public final class HeadTrainer {
     }
     Random random = new Random(options.seed());
     int[] perm = permutation(n, random);
-    int nVal = (int) Math.round(n * options.validationFraction());
+    int nVal = (int) Math.round(n * validationFraction);
     if (nVal < 1 || n - nVal < 1) {
       nVal = 0;
     }
@@ -105,7 +125,7 @@ public final class HeadTrainer {
     long t0 = System.nanoTime();
 
     SequentialBlock block = new SequentialBlock();
-    if ("linear".equals(options.head())) {
+    if (options.kind() == HeadKind.LINEAR) {
       block.add(Linear.builder().setUnits(numLabels).build());
     } else {
       block.add(Linear.builder().setUnits(options.hiddenUnits()).build());
@@ -174,7 +194,7 @@ public final class HeadTrainer {
         HeadWeights result = best != null ? best : extract(block);
         LOG.info(
             "trained {} head ({} class weights) {}->{} on {} examples ({} validation) in {} epochs, {} ms on {}, best val loss {}",
-            options.head(),
+            options.kind().wireName(),
             weighting,
             dim,
             numLabels,
@@ -291,7 +311,7 @@ public final class HeadTrainer {
       float[] bias = l.getParameters().get("bias").getArray().toFloatArray();
       layers.add(new HeadWeights.Layer(in, out, t, bias));
     }
-    return new HeadWeights(options.head(), layers);
+    return new HeadWeights(options.kind(), layers);
   }
 
   private static int[] permutation(int n, Random random) {

@@ -23,11 +23,16 @@ import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.config.WindowPolicy;
 import io.streamtune.common.event.Example;
+import io.streamtune.common.config.Device;
+import io.streamtune.common.config.HeadKind;
+import io.streamtune.common.model.BackboneRef;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.ModelMetrics;
 import io.streamtune.common.model.WindowRange;
+import io.streamtune.trainer.training.Challenger;
+import io.streamtune.trainer.training.Learner;
 import io.streamtune.trainer.window.TrainingWindow;
 
 @Timeout(10)
@@ -35,7 +40,8 @@ class PromotionGateTest {
     private static final List<String> LABELS = List.of("negative", "positive");
     private static final TaskConfig TASK = new TaskConfig("t", Modality.TEXT, LABELS, "enc", 64, 1000, 1000,
             new WindowPolicy(10, Duration.ofMinutes(1), 1, 100, 10), new GatePolicy(0.01, 0.5),
-            new HeadPolicy("linear", 8, 1, 8, 0.01, 1, 1, "cpu", "balanced"));
+            HeadPolicy.defaults().withDevice(Device.CPU));
+    private static final BackboneRef BACKBONE = BackboneRef.text("enc", "sum", 64, null);
 
     /** Scores artifacts by version from a table; records which holdout each was scored on. */
     private static final class TableLearner implements Learner {
@@ -46,26 +52,20 @@ class PromotionGateTest {
             this.f1ByVersion = f1ByVersion;
         }
 
-        @Override
-        public HeadWeights train(List<String> labels, List<Example> training) {
-            return new HeadWeights("linear", List.of(new HeadWeights.Layer(2, 2, new float[4], new float[2])));
+        static HeadWeights head() {
+            return new HeadWeights(HeadKind.LINEAR, List.of(new HeadWeights.Layer(2, 2, new float[4], new float[2])));
         }
 
         @Override
-        public ModelMetrics evaluate(ModelArtifact a, List<String> labels, List<Example> holdout) {
+        public Challenger train(TaskConfig task, ModelArtifact champion, List<Example> training) {
+            return new Challenger(BACKBONE, head(), "head", "cpu");
+        }
+
+        @Override
+        public ModelMetrics evaluate(TaskConfig task, ModelArtifact a, List<Example> holdout) {
             scoredOn.add(holdout);
             double f1 = f1ByVersion.get(a.meta().version());
             return new ModelMetrics(f1, f1, holdout.size(), Map.of());
-        }
-
-        @Override
-        public String encoderId() {
-            return "enc";
-        }
-
-        @Override
-        public String encoderChecksum() {
-            return "sum";
         }
     }
 
@@ -73,11 +73,11 @@ class PromotionGateTest {
     private static final TrainingWindow WINDOW = new TrainingWindow(
             List.of(new Example("a", "t", "x", null, "positive", 0, Map.of())),
             List.of(new Example("h", "t", "y", null, "negative", 0, Map.of())),
-            List.of(new WindowRange("t.examples", 0, 10, 19, 9)), 9);
+            List.of(new WindowRange("t.examples", 0, 10, 19, 9)), 9, "retrainEvery");
 
     private static ModelArtifact champion() {
-        return ModelArtifact.of(new io.streamtune.common.model.ModelVersion(1, "t", 3, 2L, "enc", "sum", LABELS, null,
-                List.of(), 0, null), new TableLearner(Map.of()).train(LABELS, List.of()));
+        return ModelArtifact.of(new io.streamtune.common.model.ModelVersion(2, "t", 3, 2L, "enc", "sum", LABELS, null,
+                List.of(), 0, null), BACKBONE, TableLearner.head());
     }
 
     @Test
@@ -105,6 +105,10 @@ class PromotionGateTest {
         assertEquals(0.895, d.challenger().meta().metrics().macroF1());
         assertEquals(WINDOW.ranges(), d.challenger().meta().window());
         assertEquals(CLOCK.millis(), d.challenger().meta().createdAtMillis());
+        assertEquals(BACKBONE, d.challenger().backbone(), "the version records the backbone it was trained on");
+        ModelEvent e = d.toEvent(WINDOW, 5);
+        assertEquals("head", e.challengerKind());
+        assertEquals("cpu", e.device());
     }
 
     @Test

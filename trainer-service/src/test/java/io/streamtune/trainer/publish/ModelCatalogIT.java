@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import io.streamtune.common.config.HeadKind;
+import io.streamtune.common.history.ModelHistory;
+import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
@@ -31,7 +33,7 @@ class ModelCatalogIT {
     void shouldRepublishAnOlderVersionAsTheNextOneWithAnAuditRecord() {
         ensureSharedTopics();
         String task = SharedKafka.uniqueName("rb");
-        Properties props = SharedKafka.clientProperties();
+        KafkaClients props = KafkaClients.of(Map.of("bootstrap.servers", SharedKafka.bootstrapServers()));
         ModelArtifact v1 = artifact(task, 1, null, 0.5f, 0.90);
         ModelArtifact v2 = artifact(task, 2, 1L, -0.5f, 0.70);
         try (TransactionalPublisher p = new TransactionalPublisher(props, SharedKafka.uniqueName("tx"))) {
@@ -62,7 +64,7 @@ class ModelCatalogIT {
 
     private static void ensureSharedTopics() {
         try (var admin = SharedKafka.admin()) {
-            io.streamtune.common.topic.TopicAdmin.ensure(admin, io.streamtune.common.topic.TopicLayout.shared((short) 1));
+            io.streamtune.common.topic.TopicAdmin.ensure(admin, io.streamtune.common.topic.TopicLayout.shared((short) 1, io.streamtune.common.config.Limits.modelWriteBytes()));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -71,7 +73,7 @@ class ModelCatalogIT {
     private static ModelArtifact artifact(String task, long version, Long parent, float w, double f1) {
         float[] weight = new float[4 * 2];
         java.util.Arrays.fill(weight, w);
-        HeadWeights head = new HeadWeights(HeadWeights.LINEAR, List.of(new HeadWeights.Layer(4, 2, weight, new float[2])));
+        HeadWeights head = new HeadWeights(HeadKind.LINEAR, List.of(new HeadWeights.Layer(4, 2, weight, new float[2])));
         ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, task, version, parent, "all-minilm-l6-v2", "abc123",
                 List.of("neg", "pos"), new ModelMetrics(f1, f1, 10, Map.of("neg", f1, "pos", f1)),
                 List.of(new WindowRange(TaskTopics.of(task).examples(), 0, version * 10, version * 10 + 9, 10)),
@@ -82,6 +84,6 @@ class ModelCatalogIT {
     private static ModelEvent published(ModelArtifact a) {
         ModelVersion m = a.meta();
         return new ModelEvent(m.task(), m.version(), m.parentVersion(), ModelEvent.Decision.PUBLISHED, m.metrics(), null, "test",
-                m.window(), 10, 10, 1, m.encoderId(), m.createdAtMillis(), a.toBytes());
+                m.window(), 10, 10, 1, m.encoderId(), m.createdAtMillis(), a.toBytes(), "head", "cpu", "retrainEvery");
     }
 }

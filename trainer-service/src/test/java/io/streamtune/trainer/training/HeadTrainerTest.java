@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.streamtune.common.config.ClassWeighting;
+import io.streamtune.common.config.Device;
+import io.streamtune.common.config.HeadKind;
+import io.streamtune.common.config.HeadPolicy;
 import io.streamtune.common.model.HeadWeights;
 import java.util.Arrays;
 import java.util.Random;
@@ -82,8 +86,12 @@ class HeadTrainerTest {
     return (double) ok / truth.length;
   }
 
-  private static TrainingOptions options(String head) {
-    return new TrainingOptions(head, 32, 30, 32, 1e-2, 0.1, 3, 7L, "cpu");
+  private static HeadPolicy options(String head) {
+    return new HeadPolicy(HeadKind.fromWireName(head), 32, 30, 32, 1e-2, 3, 7L, Device.CPU, ClassWeighting.BALANCED);
+  }
+
+  private static HeadTrainer trainer(HeadPolicy policy) {
+    return new HeadTrainer(policy, 0.1);
   }
 
   @ParameterizedTest
@@ -91,8 +99,8 @@ class HeadTrainerTest {
   void shouldLearnSeparableSyntheticTask(String head) {
     Data train = blobs(1500, 64, 3, 1, 1.5);
     Data test = blobs(600, 64, 3, 2, 1.5);
-    HeadWeights w = new HeadTrainer(options(head)).train(train.x(), train.y(), 3);
-    assertEquals(head, w.kind());
+    HeadWeights w = trainer(options(head)).train(train.x(), train.y(), 3);
+    assertEquals(head, w.kind().wireName());
     assertEquals(64, w.inputDimension());
     assertEquals(3, w.outputDimension());
     assertEquals("mlp".equals(head) ? 2 : 1, w.layers().size());
@@ -103,13 +111,13 @@ class HeadTrainerTest {
   @Test
   void shouldProduceIdenticalWeightsForTheSameSeedOnCpu() {
     Data train = blobs(400, 32, 3, 3, 2.0);
-    HeadWeights a = new HeadTrainer(options("mlp")).train(train.x(), train.y(), 3);
-    HeadWeights b = new HeadTrainer(options("mlp")).train(train.x(), train.y(), 3);
+    HeadWeights a = trainer(options("mlp")).train(train.x(), train.y(), 3);
+    HeadWeights b = trainer(options("mlp")).train(train.x(), train.y(), 3);
     for (int i = 0; i < a.layers().size(); i++) {
       assertArrayEquals(a.layers().get(i).weight(), b.layers().get(i).weight(), 0f);
       assertArrayEquals(a.layers().get(i).bias(), b.layers().get(i).bias(), 0f);
     }
-    HeadWeights c = new HeadTrainer(options("mlp").withSeed(8)).train(train.x(), train.y(), 3);
+    HeadWeights c = trainer(options("mlp").withSeed(8)).train(train.x(), train.y(), 3);
     assertFalse(
         Arrays.equals(a.layers().get(0).weight(), c.layers().get(0).weight()),
         "another seed must give other weights, or the determinism check proves nothing");
@@ -137,9 +145,9 @@ class HeadTrainerTest {
         x[i][d] = (float) r.nextGaussian() + (y[i] == 1 && d < 2 ? 1.2f : 0f);
       }
     }
-    double balanced = rareRecall(new HeadTrainer(options("linear")).train(x, y, 2), x, y);
+    double balanced = rareRecall(trainer(options("linear")).train(x, y, 2), x, y);
     double unweighted =
-        rareRecall(new HeadTrainer(options("linear"), ClassWeighting.NONE).train(x, y, 2), x, y);
+        rareRecall(trainer(options("linear").withClassWeights(ClassWeighting.NONE)).train(x, y, 2), x, y);
     assertTrue(balanced > 0.5, "rare-class recall with balanced weights " + balanced);
     assertTrue(
         balanced > unweighted + 0.2,

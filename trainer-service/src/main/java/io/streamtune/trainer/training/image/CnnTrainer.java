@@ -31,7 +31,7 @@ import io.streamtune.common.model.CnnParametersFile;
 import io.streamtune.common.model.CnnWeights;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.TensorPack;
-import io.streamtune.trainer.training.ClassWeighting;
+import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.trainer.training.HeadTrainer;
 import io.streamtune.trainer.training.WeightedSoftmaxCrossEntropy;
 import org.slf4j.Logger;

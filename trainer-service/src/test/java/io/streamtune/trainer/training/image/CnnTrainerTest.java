@@ -24,7 +24,7 @@ import io.streamtune.common.model.CnnClassifier;
 import io.streamtune.common.model.CnnParametersFile;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.TensorPack;
-import io.streamtune.trainer.training.ClassWeighting;
+import io.streamtune.common.config.ClassWeighting;
 
 /**
  * Real training on generated pictures (three shapes, random sizes, positions and colours, written
