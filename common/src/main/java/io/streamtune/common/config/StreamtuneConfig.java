@@ -213,11 +213,15 @@ public final class StreamtuneConfig {
                 HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems),
                 HEAD_CLASS_WEIGHTS.read(n, where, problems));
         MonitorPolicy monitor = MonitorPolicy.read(n, where, labels, problems);
+        // image.* and cnn.* are read (and checked) for image tasks only; a text task keeps the defaults.
+        ImagePolicy image = modality == Modality.IMAGE ? ImageSettings.read(n, where, problems) : null;
+        CnnPolicy cnn = modality == Modality.IMAGE ? CnnSettings.read(n, where, problems) : null;
         if (problems.size() > before) {
             return null;
         }
         return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
-                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor);
+                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor,
+                image, cnn);
     }
 
     /**

@@ -364,7 +364,7 @@ public final class RecordParser {
         try {
             // Header first: a small file declaring huge dimensions is refused before it is decoded,
             // and a truncated JPEG is refused instead of being read as a grey-filled picture.
-            ImagePreprocessor.decode(bytes, ImagePreprocessor.DEFAULT_MAX_PIXELS);
+            ImagePreprocessor.decode(bytes, task.image().maxPixels());
         } catch (ImageException e) {
             return ParseResult.rejected(Reason.IMAGE_UNDECODABLE, "record " + id + ": " + e.getMessage());
         }
