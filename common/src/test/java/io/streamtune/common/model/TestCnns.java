@@ -14,15 +14,15 @@ import ai.djl.util.Pair;
 import io.streamtune.common.image.ImageSpec;
 
 /** Small CNN backbones with seeded random weights, for tests that need a pack but no training. */
-final class TestCnns {
+public final class TestCnns {
     /** 8 layers, 1 x 16 x 16: the cheapest ResNetV1 the builder makes. */
-    static final CnnArchitecture SMALL = new CnnArchitecture(8, ImageSpec.of(16, 1));
+    public static final CnnArchitecture SMALL = new CnnArchitecture(8, ImageSpec.of(16, 1));
 
     private TestCnns() {
     }
 
     /** A pack of {@code arch} with every tensor random (running variances positive). */
-    static TensorPack randomPack(CnnArchitecture arch, long seed) {
+    public static TensorPack randomPack(CnnArchitecture arch, long seed) {
         Random r = new Random(seed);
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager(Device.cpu())) {
             SequentialBlock block = arch.backbone();
@@ -41,7 +41,7 @@ final class TestCnns {
     }
 
     /** Normalised random images for {@code spec}. */
-    static float[][] images(ImageSpec spec, int n, long seed) {
+    public static float[][] images(ImageSpec spec, int n, long seed) {
         Random r = new Random(seed);
         float[][] x = new float[n][spec.elements()];
         for (float[] image : x) {
