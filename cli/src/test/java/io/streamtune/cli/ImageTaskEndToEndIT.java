@@ -47,7 +47,8 @@ import io.streamtune.trainer.TrainerService;
  * of an ImageFolder of generated bars (horizontal / vertical), the trainer trains a CNN on the window,
  * gates and publishes v1 (its pack inline), the scorer opens it and scores events produced with
  * {@code produce events --images}: every event gets a prediction naming v1, nearly all right; an event
- * whose image is not an image goes to the DLQ as {@code IMAGE_UNDECODABLE}.
+ * whose image is not an image goes to the DLQ as {@code IMAGE_UNDECODABLE}. A second window of examples
+ * gives v2, fine-tuned from v1, which the scorer swaps in: later events name v2.
  *
  * <p>Fails before image tasks were wired: the trainer refused image tasks at construction, the scorer
  * skipped them, and {@code Backbones} could not open an {@code image-cnn} backbone.
@@ -57,7 +58,7 @@ class ImageTaskEndToEndIT {
 
     @Test
     @Timeout(180)
-    void shouldTrainPublishAndScoreAnImageTaskWithPredictionsNamingTheVersion(@TempDir Path dir) throws Exception {
+    void shouldTrainPublishScoreAndHotSwapAnImageTaskWithPredictionsNamingTheVersion(@TempDir Path dir) throws Exception {
         String task = SharedKafka.uniqueName("img");
         TaskTopics topics = TaskTopics.of(task);
         Path config = Files.writeString(dir.resolve("streamtune.yaml"), """
@@ -133,9 +134,50 @@ class ImageTaskEndToEndIT {
             Header message = dead.headers().lastHeader(DeadLetter.MESSAGE);
             String text = new String(message.value(), StandardCharsets.UTF_8);
             assertTrue(text.contains("record bad") && text.contains("not a PNG, JPEG, GIF or BMP"), text);
+
+            // A second window: v2 is fine-tuned from v1 and swapped in; later events name v2.
+            Path more = dir.resolve("examples-2");
+            ImageFixtures.writeImageFolder(more, 60, 13);
+            renameAll(more, "w2-");
+            assertEquals(0, run("produce", "examples", "--task", task, "--images", more.toString(),
+                    "--config", config.toString()));
+            deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (trainer.championVersions().getOrDefault(task, 0L) < 2 && System.nanoTime() < deadline
+                    && trainer.isRunning()) {
+                Thread.sleep(100);
+            }
+            assertEquals(2L, trainer.championVersions().get(task), () -> "v2 published: " + trainer.health());
+            long swapDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            List<JsonNode> late;
+            // The scorer loads v2 off-thread after the record arrives: events sent before the swap may
+            // still name v1, so send a batch until one is served by v2 (each batch has new ids).
+            int round = 0;
+            do {
+                Path batch = Files.createDirectories(dir.resolve("events-2-" + round));
+                for (int i = 0; i < 4; i++) {
+                    ImageIO.write(ImageFixtures.bar(i % 2, 20, r), "png",
+                            batch.resolve("late-" + round + "-" + i + ".png").toFile());
+                }
+                assertEquals(0, run("produce", "events", "--task", task, "--images", batch.toString(),
+                        "--config", config.toString()));
+                round++;
+                late = read(topics.predictions(), 20 + 4 * round, Duration.ofSeconds(30));
+            } while (late.stream().noneMatch(p -> p.path("modelVersion").asLong() == 2)
+                    && System.nanoTime() < swapDeadline);
+            assertTrue(late.stream().anyMatch(p -> p.path("modelVersion").asLong() == 2),
+                    "an event is scored by the hot-swapped v2");
         }
         System.out.printf("ImageTaskEndToEndIT: produce, train, publish and score in %.1f s%n",
                 (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Prefixes every file of an ImageFolder (ids are file names: a second folder must not reuse them). */
+    private static void renameAll(Path folder, String prefix) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(folder)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.move(f, f.resolveSibling(prefix + f.getFileName()));
+            }
+        }
     }
 
     private static int run(String... args) {
