@@ -58,7 +58,8 @@ class ImageTaskEndToEndIT {
 
     @Test
     @Timeout(180)
-    void shouldTrainPublishScoreAndHotSwapAnImageTaskWithPredictionsNamingTheVersion(@TempDir Path dir) throws Exception {
+    void shouldTrainPublishScoreAndHotSwapAnImageTaskWithPredictionsNamingTheVersion(@TempDir Path dir)
+            throws Exception {
         String task = SharedKafka.uniqueName("img");
         TaskTopics topics = TaskTopics.of(task);
         Path config = Files.writeString(dir.resolve("streamtune.yaml"), """

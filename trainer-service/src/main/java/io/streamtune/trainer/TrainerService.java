@@ -149,7 +149,8 @@ public final class TrainerService implements AutoCloseable {
         for (TaskConfig t : tasks) {
             if (t.modality() == Modality.IMAGE) {
                 log.info("[{}] image task: a {}-layer cnn on {}x{}x{} images, trained on each window", t.name(),
-                        t.cnn().layers(), t.image().spec().channels(), t.image().spec().size(), t.image().spec().size());
+                        t.cnn().layers(), t.image().spec().channels(), t.image().spec().size(),
+                        t.image().spec().size());
                 continue;
             }
             // Seconds per encoder: before any example arrives, and a bad encoder id fails the start.

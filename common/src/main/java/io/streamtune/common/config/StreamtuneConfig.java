@@ -220,8 +220,8 @@ public final class StreamtuneConfig {
             return null;
         }
         return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
-                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor,
-                image, cnn);
+                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head,
+                monitor, image, cnn);
     }
 
     /**

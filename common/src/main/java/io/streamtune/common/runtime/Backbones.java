@@ -204,7 +204,8 @@ public final class Backbones implements AutoCloseable {
         }
         Entry e = new Entry(new ImageCnnBackbone(ref.key(), cnn, ImagePreprocessor.DEFAULT_MAX_PIXELS), cnn, false);
         entries.put(ref.key(), e);
-        log.info("[backbones] opened {} ({}) in {} ms", ref.key(), cnn.architecture(), (System.nanoTime() - t0) / 1_000_000);
+        log.info("[backbones] opened {} ({}) in {} ms", ref.key(), cnn.architecture(),
+                (System.nanoTime() - t0) / 1_000_000);
         return e;
     }
 

@@ -47,7 +47,8 @@ class ImageBackbonesTest {
     }
 
     private static BackboneRef ref(String id, TensorPack pack) {
-        return new BackboneRef(BackboneKind.IMAGE_CNN, id, "", 0, WeightsRef.inline(WeightsRef.Format.CNN, pack.encode()));
+        return new BackboneRef(BackboneKind.IMAGE_CNN, id, "", 0,
+                WeightsRef.inline(WeightsRef.Format.CNN, pack.encode()));
     }
 
     /** A 20 x 20 colour PNG (the backbone takes 16 x 16 grey: converted and resized on the way). */
@@ -108,7 +109,8 @@ class ImageBackbonesTest {
         try (Backbones pool = pool()) {
             ArtifactException e = assertThrows(ArtifactException.class, () -> pool.acquire(ref("resnet-v1-14", PACK)));
             assertEquals(ArtifactException.Reason.ENCODER_MISMATCH, e.reason());
-            assertTrue(e.getMessage().contains("resnet-v1-14") && e.getMessage().contains("resnet-v1-8"), e.getMessage());
+            assertTrue(e.getMessage().contains("resnet-v1-14") && e.getMessage().contains("resnet-v1-8"),
+                    e.getMessage());
             assertEquals(List.of(), pool.openKeys());
         }
     }
