@@ -2,6 +2,9 @@ package io.streamtune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamtune.cli.images.ImageEvaluateOptions;
+import io.streamtune.cli.images.ImageEvaluation;
+import io.streamtune.cli.files.JsonlExamples;
 import io.streamtune.cli.files.JsonlExamples.LabelledText;
 import io.streamtune.cli.files.JsonlExamples;
 import io.streamtune.common.config.ClassWeighting;
@@ -33,6 +36,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -50,10 +54,11 @@ import picocli.CommandLine.Option;
     description = "Train a head on labelled JSONL and report accuracy, per-label P/R/F1 and the confusion matrix.")
 public final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--train", required = true, description = "training JSONL ({\"text\",\"label\"} per line)")
+  @Option(names = "--train", required = true, description = "training JSONL ({\"text\",\"label\"} per line), or"
+      + " images: an ImageFolder directory (one sub-folder per label) or an IDX image file (labels file beside it)")
   Path train;
 
-  @Option(names = "--test", description = "test JSONL; when absent, --split divides --train")
+  @Option(names = "--test", description = "test data of the same kind; when absent, --split divides --train")
   Path test;
 
   @Option(names = "--encoder", defaultValue = Encoders.DEFAULT_ID, description = "encoder id (default: ${DEFAULT-VALUE})")
@@ -113,8 +118,10 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--head-lr", description = "with --finetune: head learning rate (default: finetune.headLearningRate)")
   Double headLearningRate;
 
-  @Option(names = "--batch-size", description = "with --finetune: examples per step (default: finetune.batchSize)")
+  @Option(names = "--batch-size", description = "with --finetune: examples per step (default: finetune.batchSize);"
+      + " image data: images per step (default: 64)")
   Integer batchSize;
+  @Mixin ImageEvaluateOptions image;
 
   public static void main(String[] a) {
     System.exit(new CommandLine(new EvaluateCommand()).execute(a));
@@ -124,6 +131,13 @@ public final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream out = System.out;
     PrintStream err = System.err;
+    if (ImageEvaluation.isImageData(train)) {
+      if (batchSize != null) {
+        image.batchSize(batchSize);
+      }
+      return new ImageEvaluation(new ImageEvaluation.Request(train, test, labels, seed, split, maxTrain, epochs,
+          learningRate, classWeights, device), image).run(out, err);
+    }
     List<LabelledText> trainSet;
     List<LabelledText> testSet;
     List<String> labelSet;

@@ -5,6 +5,8 @@ import java.util.List;
 
 import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.FinetuneSettings;
+import io.streamtune.common.config.CnnSettings;
+import io.streamtune.common.config.ImageSettings;
 import io.streamtune.common.config.Limits;
 import io.streamtune.common.config.MonitorPolicy;
 import io.streamtune.monitor.MonitorSettings;
@@ -42,6 +44,8 @@ public final class SettingsCatalog {
                     MonitorPolicy.SETTINGS),
             new Section("tasks[].", "a task's encoder fine-tuning (trainer; finetune.mode none keeps the encoder frozen)",
                     FinetuneSettings.ALL),
+            new Section("tasks[].", "an image task's input (modality: image)", ImageSettings.ALL),
+            new Section("tasks[].", "an image task's CNN, trained on each window (modality: image)", CnnSettings.ALL),
             new Section("trainer.", "the trainer service", TrainerSettings.ALL),
             new Section("scoring.", "the scoring service", scoring()),
             new Section("monitoring.", "the monitor service", MonitorSettings.SETTINGS));

@@ -124,6 +124,32 @@ public final class Setting<T> {
         return new Setting<>(key, def, "boolean", n -> n.isBoolean() ? n.booleanValue() : null, v -> true, "true or false", doc);
     }
 
+    /**
+     * A list of numbers, e.g. {@code [0.485, 0.456, 0.406]}, each between {@code min} and
+     * {@code max}, with {@code minSize} to {@code maxSize} entries; a single number is read as a
+     * list of one.
+     */
+    public static Setting<List<Double>> decimals(String key, List<Double> def, double min, double max, int minSize,
+                                                 int maxSize, String doc) {
+        return new Setting<>(key, List.copyOf(def), "list of numbers", n -> {
+            if (n.isNumber()) {
+                return List.of(n.doubleValue());
+            }
+            if (!n.isArray()) {
+                return null;
+            }
+            List<Double> values = new java.util.ArrayList<>();
+            for (JsonNode v : n) {
+                if (!v.isNumber()) {
+                    return null;
+                }
+                values.add(v.doubleValue());
+            }
+            return List.copyOf(values);
+        }, v -> v.size() >= minSize && v.size() <= maxSize && v.stream().allMatch(d -> d >= min && d <= max),
+                minSize + " to " + maxSize + " numbers, each between " + min + " and " + max, doc);
+    }
+
     /** A duration written as {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT5M}). */
     public static Setting<Duration> duration(String key, Duration def, Duration min, String doc) {
         return new Setting<>(key, def, "duration", n -> n.isTextual() ? parseDuration(n.asText()) : null,

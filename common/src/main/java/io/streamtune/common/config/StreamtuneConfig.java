@@ -83,7 +83,7 @@ public final class StreamtuneConfig {
 
     /** Every key a task entry may hold (besides {@code labels}): what {@link #parse} refuses others against. */
     private static final List<Setting<?>> TASK_KEYS = java.util.stream.Stream.of(TASK_SETTINGS, MonitorPolicy.SETTINGS,
-            FinetuneSettings.ALL).flatMap(List::stream).toList();
+            FinetuneSettings.ALL, ImageSettings.ALL, CnnSettings.ALL).flatMap(List::stream).toList();
 
     private final Map<String, String> kafka;
     private final Limits limits;
@@ -217,12 +217,16 @@ public final class StreamtuneConfig {
                 HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems),
                 HEAD_CLASS_WEIGHTS.read(n, where, problems));
         MonitorPolicy monitor = MonitorPolicy.read(n, where, labels, problems);
+        // image.* and cnn.* are read (and checked) for image tasks only; a text task keeps the defaults.
+        ImagePolicy image = modality == Modality.IMAGE ? ImageSettings.read(n, where, problems) : null;
+        CnnPolicy cnn = modality == Modality.IMAGE ? CnnSettings.read(n, where, problems) : null;
         Setting.refuseUnknown(n, where, TASK_KEYS, Set.of("labels"), problems);
         if (problems.size() > before) {
             return null;
         }
         return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
-                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor);
+                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head,
+                monitor, image, cnn);
     }
 
     /**

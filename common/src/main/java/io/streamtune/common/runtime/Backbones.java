@@ -8,10 +8,12 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.streamtune.common.image.ImagePreprocessor;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ArtifactStore;
 import io.streamtune.common.model.BackboneKind;
 import io.streamtune.common.model.BackboneRef;
+import io.streamtune.common.model.CnnBackbone;
 import io.streamtune.common.model.TensorPack;
 import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.nlp.EncoderException;
@@ -190,8 +192,9 @@ public final class Backbones implements AutoCloseable {
                 }
                 return lease(openTunedText(ref, key), ref);
             }
-            case IMAGE_CNN -> throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE,
-                    "image backbone " + ref.id() + " cannot be served by this build");
+            case IMAGE_CNN -> {
+                return lease(openImage(ref), ref);
+            }
             default -> throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE,
                     "unknown backbone kind " + ref.kind());
         }
@@ -218,6 +221,30 @@ public final class Backbones implements AutoCloseable {
         entries.put(key, e);
         log.info("[backbones] opened {} ({} weights, {} bytes) in {} ms", key, ref.weights().format().wireName(),
                 ref.weights().sizeBytes(), (System.nanoTime() - t0) / 1_000_000);
+        return e;
+    }
+
+    /**
+     * Opens a CNN backbone from its version's weights (format {@code cnn}: the whole backbone, rebuilt
+     * from the pack's attributes with the model-zoo builder) on CPU. Closed with its last lease.
+     */
+    private Entry openImage(BackboneRef ref) throws ArtifactException {
+        if (ref.weights() == null || ref.weights().format() != WeightsRef.Format.CNN) {
+            throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE, "image backbone " + ref.id()
+                    + " needs cnn weights, the version has " + (ref.weights() == null ? "none" : ref.weights()));
+        }
+        long t0 = System.nanoTime();
+        TensorPack pack = weights(ref.weights());
+        CnnBackbone cnn = CnnBackbone.load(pack, ai.djl.Device.cpu());
+        if (!cnn.architecture().id().equals(ref.id())) {
+            cnn.close();
+            throw new ArtifactException(ArtifactException.Reason.ENCODER_MISMATCH, "image backbone " + ref.id()
+                    + " has weights of " + cnn.architecture().id() + " (" + cnn.architecture() + ")");
+        }
+        Entry e = new Entry(new ImageCnnBackbone(ref.key(), cnn, ImagePreprocessor.DEFAULT_MAX_PIXELS), cnn, false);
+        entries.put(ref.key(), e);
+        log.info("[backbones] opened {} ({}) in {} ms", ref.key(), cnn.architecture(),
+                (System.nanoTime() - t0) / 1_000_000);
         return e;
     }
 
