@@ -19,13 +19,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code streamtune bench}: micro-benchmarks. A parent command; subcommands measure one thing
  * each: {@code encoder} (encoder throughput), {@code scoring} (end to end through Kafka Streams) and
- * {@code monitor} (predictions/s through the monitoring topology, memory with many entities).
+ * {@code monitor} (predictions/s through the monitoring topology, memory with many entities) and
+ * {@code faults} (the fault suite: components as separate processes, killed and restarted).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (see subcommands).",
-    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchMonitorCommand.class})
+    subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchMonitorCommand.class,
+        BenchFaultsCommand.class, BenchFinetuneCommand.class})
 public class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

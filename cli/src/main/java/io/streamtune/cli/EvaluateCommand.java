@@ -2,10 +2,12 @@ package io.streamtune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.streamtune.cli.files.JsonlExamples;
 import io.streamtune.cli.files.JsonlExamples.LabelledText;
+import io.streamtune.cli.files.JsonlExamples;
 import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.common.config.Device;
+import io.streamtune.common.config.FinetuneMode;
+import io.streamtune.common.config.FinetuneOptions;
 import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.config.HeadPolicy;
 import io.streamtune.common.model.ArtifactException;
@@ -105,6 +107,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
+  @Option(names = "--finetune", description = "fine-tune the encoder too: bitfit, lora or full (tier 2); --epochs, --max-length and --seed apply, --lr sets the encoder rate")
+  String finetune;
+
+  @Option(names = "--head-lr", description = "with --finetune: head learning rate (default: finetune.headLearningRate)")
+  Double headLearningRate;
+
+  @Option(names = "--batch-size", description = "with --finetune: examples per step (default: finetune.batchSize)")
+  Integer batchSize;
+
   public static void main(String[] a) {
     System.exit(new CommandLine(new EvaluateCommand()).execute(a));
   }
@@ -145,6 +156,30 @@ public final class EvaluateCommand implements Callable<Integer> {
           err.println("label '" + e.label() + "' is not in " + labelSet + " (use --labels)");
           return 2;
         }
+      }
+    }
+    if (finetune != null) {
+      FinetuneMode mode;
+      try {
+        mode = FinetuneMode.valueOf(finetune.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        mode = FinetuneMode.NONE;
+      }
+      if (mode == FinetuneMode.NONE) {
+        err.println("--finetune must be bitfit, lora or full, got '" + finetune + "'");
+        return 2;
+      }
+      FinetuneOptions f = FinetuneOptions.defaults(mode).withMaxLength(maxLength).withSeed(seed);
+      f = f.withEpochs(epochs != null ? epochs : f.epochs())
+          .withLearningRates(learningRate != null ? learningRate : f.learningRate(),
+              headLearningRate != null ? headLearningRate : f.headLearningRate())
+          .withBatchSize(batchSize != null ? batchSize : f.batchSize());
+      try {
+        return FinetuneEvaluation.run(encoderId, labelSet, trainSet, testSet, f,
+            device, out, err);
+      } catch (io.streamtune.common.nlp.EncoderException | ArtifactException | IllegalArgumentException e) {
+        err.println(e.getMessage());
+        return 2;
       }
     }
     HeadPolicy d = HeadPolicy.defaults();
@@ -240,7 +275,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-  private static List<Labelled> labelled(List<LabelledText> set) {
+  /** The learning core's view of examples read from a JSONL file. */
+  static List<Labelled> labelled(List<LabelledText> set) {
     return set.stream().map(e -> Labelled.text(e.text(), e.label())).toList();
   }
 

@@ -43,7 +43,7 @@ class ModelsListLiveAccuracyIT {
         Files.writeString(config, "tasks: [{name: " + task + ", labels: [neg, pos]}]\n");
         ModelEvent published = new ModelEvent(task, 1, null, ModelEvent.Decision.PUBLISHED,
                 new ModelMetrics(0.95, 0.94, 40, Map.of("neg", 0.94, "pos", 0.94)), null, "first version", List.of(), 400, 40, 900,
-                "all-minilm-l6-v2", 1_000L, null, "head", "cpu");
+                "all-minilm-l6-v2", 1_000L, null, "head", "cpu", "retrainEvery");
         RecordHeaders live = new RecordHeaders();
         live.add(RecordType.HEADER, RecordType.LIVE_METRICS.headerValue());
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", SharedKafka.bootstrapServers()),

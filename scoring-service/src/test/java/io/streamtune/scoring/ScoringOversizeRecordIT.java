@@ -166,9 +166,11 @@ class ScoringOversizeRecordIT {
             Set<String> threads = streamThreads(appId);
             assertTrue(!threads.isEmpty() && threads.stream().allMatch(n -> n.endsWith("-StreamThread-1")),
                     "the first stream thread still runs, none died and was replaced: " + threads);
-            Counter production = service.meterRegistry().find(ScoringMetrics.HANDLER_ERRORS)
-                    .tag(ScoringMetrics.TAG_OUTCOME, "production").counter();
-            assertEquals(0.0, production == null ? 0.0 : production.count(), "no write failed");
+            for (String outcome : List.of("refused", "production")) {
+                Counter failed = service.meterRegistry().find(ScoringMetrics.HANDLER_ERRORS)
+                        .tag(ScoringMetrics.TAG_OUTCOME, outcome).counter();
+                assertEquals(0.0, failed == null ? 0.0 : failed.count(), "no write failed: " + outcome);
+            }
             assertEquals(org.apache.kafka.streams.KafkaStreams.State.RUNNING, service.state());
         }
     }

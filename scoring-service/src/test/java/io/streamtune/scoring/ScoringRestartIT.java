@@ -218,6 +218,6 @@ class ScoringRestartIT {
     private static ModelEvent published(ModelArtifact a) {
         var m = a.meta();
         return new ModelEvent(m.task(), m.version(), m.parentVersion(), ModelEvent.Decision.PUBLISHED, m.metrics(), null, "test",
-                m.window(), 0, 0, 0, m.encoderId(), m.createdAtMillis(), a.toBytes(), "head", "cpu");
+                m.window(), 0, 0, 0, m.encoderId(), m.createdAtMillis(), a.toBytes(), "head", "cpu", "retrainEvery");
     }
 }

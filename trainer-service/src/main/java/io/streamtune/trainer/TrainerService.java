@@ -32,6 +32,7 @@ import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.runtime.Backbones;
+import io.streamtune.common.runtime.Classifier;
 import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.trainer.gate.PromotionGate;
 import io.streamtune.trainer.loop.TaskState;
@@ -146,6 +147,7 @@ public final class TrainerService implements AutoCloseable {
             log.info("[trainer] metrics on :{}/metrics, health on /health", metricsServer.port());
         }
         probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
+        Classifier.preloadEngine();
         backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, null);
         for (TaskConfig t : tasks) {
             // Seconds per encoder: before any example arrives, and a bad encoder id fails the start.

@@ -54,7 +54,7 @@ class TrainerChampionIT {
     private static ModelEvent published(ModelArtifact a) {
         ModelVersion m = a.meta();
         return new ModelEvent(m.task(), m.version(), m.parentVersion(), ModelEvent.Decision.PUBLISHED, m.metrics(), null, "test",
-                m.window(), 0, 0, 0, m.encoderId(), m.createdAtMillis(), a.toBytes(), "head", "cpu");
+                m.window(), 0, 0, 0, m.encoderId(), m.createdAtMillis(), a.toBytes(), "head", "cpu", "retrainEvery");
     }
 
     @Test

@@ -78,6 +78,45 @@ public final class Setting<T> {
         }, v -> true, "one of " + allowed, doc);
     }
 
+    /**
+     * A non-empty set of constants of an enum, written as a YAML list ({@code [query, value]}) or a comma-separated
+     * string ({@code query,value}), in any case; an unknown or repeated-only-empty value is a problem naming the key.
+     */
+    public static <E extends Enum<E>> Setting<java.util.Set<E>> enumerations(String key, Class<E> type,
+                                                                           java.util.Set<E> def, String doc) {
+        List<String> allowed = java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+        return new Setting<>(key, java.util.Set.copyOf(def), "list of " + allowed, n -> {
+            List<String> items = new java.util.ArrayList<>();
+            if (n.isArray()) {
+                for (JsonNode item : n) {
+                    if (!item.isTextual()) {
+                        return null;
+                    }
+                    items.add(item.asText());
+                }
+            } else if (n.isTextual()) {
+                items.addAll(List.of(n.asText().split(",")));
+            } else {
+                return null;
+            }
+            java.util.Set<E> out = java.util.EnumSet.noneOf(type);
+            for (String item : items) {
+                String v = item.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+                E found = null;
+                for (E c : type.getEnumConstants()) {
+                    if (c.name().equals(v)) {
+                        found = c;
+                    }
+                }
+                if (found == null) {
+                    return null;
+                }
+                out.add(found);
+            }
+            return out.isEmpty() ? null : java.util.Collections.unmodifiableSet(out);
+        }, v -> true, "a non-empty list of " + allowed, doc);
+    }
+
     public static Setting<Boolean> bool(String key, boolean def, String doc) {
         return new Setting<>(key, def, "boolean", n -> n.isBoolean() ? n.booleanValue() : null, v -> true, "true or false", doc);
     }

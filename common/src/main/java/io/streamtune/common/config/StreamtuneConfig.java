@@ -177,7 +177,8 @@ public final class StreamtuneConfig {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StreamtuneConfig(kafka, limits, Map.copyOf(tasks), partitions, (short) replication, root);
+        return new StreamtuneConfig(kafka, limits, java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks)), partitions,
+                (short) replication, root);
     }
 
     private static TaskConfig readTask(JsonNode n, String prefix, List<String> problems) {
@@ -271,6 +272,13 @@ public final class StreamtuneConfig {
         return limits;
     }
 
+    /**
+     * The configured tasks by name, iterated in name order in every JVM. Kafka Streams numbers sub-topologies
+     * (and so its tasks 0_1, 1_1, ...) in the order they are added: an order that changed between JVMs
+     * (it did, with {@code Map.copyOf}) gave a scorer restarted with its static membership id an assignment
+     * for another topology ("Topic reviews.events is unknown to the topology"), and two instances could
+     * build different topologies. Every topology builder iterates this map.
+     */
     public Map<String, TaskConfig> tasks() {
         return tasks;
     }

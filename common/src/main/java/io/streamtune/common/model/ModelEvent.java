@@ -29,11 +29,14 @@ import java.util.List;
  *                         backbone), {@code finetune-bitfit|lora|full} (the encoder itself), {@code cnn}, or
  *                         {@code rollback}; null in records written before it existed
  * @param device           where it trained ({@code cpu}, {@code gpu0}, ...); null when not trained here
+ * @param trigger          why the trainer retrained: {@code retrainEvery}, {@code maxWait} or {@code drift (<detector> on
+ *                         <statistic>)} for a DRIFT record of the monitor; {@code operator} for a rollback; null in
+ *                         records written before it existed
  */
 public record ModelEvent(String task, long version, Long parentVersion, Decision decision, ModelMetrics challenger,
                          ModelMetrics champion, String reason, List<WindowRange> window, int trainingExamples,
                          int holdoutExamples, long trainingMillis, String encoderId, long createdAtMillis,
-                         byte[] artifact, String challengerKind, String device) {
+                         byte[] artifact, String challengerKind, String device, String trigger) {
 
     /** What the promotion gate did with a challenger. */
     public enum Decision {

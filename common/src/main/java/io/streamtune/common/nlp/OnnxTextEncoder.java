@@ -3,8 +3,6 @@ package io.streamtune.common.nlp;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -14,22 +12,20 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import ai.djl.util.PairList;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.streamtune.common.model.TensorPack;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -68,10 +64,11 @@ public final class OnnxTextEncoder implements TextEncoder {
   private final int maxSequenceLength;
   private final String checksum;
   private final Model model;
-  private final HuggingFaceTokenizer tokenizer;
+  private final EncoderTokenizer tokenizer;
   private final List<String> inputNames;
-  private final Queue<Predictor<Padded, float[][]>> predictors = new ConcurrentLinkedQueue<>();
-  private final List<Predictor<Padded, float[][]>> allPredictors;
+  private final SessionOverrides overrides;
+  private final Queue<Predictor<PaddedBatch, float[][]>> predictors = new ConcurrentLinkedQueue<>();
+  private final List<Predictor<PaddedBatch, float[][]>> allPredictors;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
 
@@ -80,77 +77,83 @@ public final class OnnxTextEncoder implements TextEncoder {
       int maxSequenceLength,
       String checksum,
       Model model,
-      HuggingFaceTokenizer tokenizer,
-      List<String> inputNames) {
+      EncoderTokenizer tokenizer,
+      List<String> inputNames,
+      SessionOverrides overrides) {
     this.spec = spec;
     this.maxSequenceLength = maxSequenceLength;
     this.checksum = checksum;
     this.model = model;
     this.tokenizer = tokenizer;
     this.inputNames = inputNames;
+    this.overrides = overrides;
     this.allPredictors = new ArrayList<>();
   }
 
   static OnnxTextEncoder open(EncoderSpec spec, int maxSequenceLength, int intraOpThreads)
       throws EncoderException {
-    long t0 = System.nanoTime();
-    ClassLoader cl = Thread.currentThread().getContextClassLoader();
-    if (cl == null) {
-      cl = OnnxTextEncoder.class.getClassLoader();
-    }
-    Path dir;
-    String checksum;
+    EncoderFiles.OnnxFile file;
     try {
-      String[] res = materialise(cl, spec.onnxResource());
-      checksum = res[0];
-      dir = Paths.get(res[1]);
+      file = EncoderFiles.materialise(spec.onnxResource());
     } catch (IOException e) {
       throw new EncoderException("cannot copy model of encoder " + spec.id() + ": " + e, e);
     }
+    return open(spec, maxSequenceLength, intraOpThreads, file, Map.of(), file.sha256());
+  }
 
-    HuggingFaceTokenizer tokenizer;
-    try (InputStream in = cl.getResourceAsStream(spec.tokenizerResource())) {
-      if (in == null) {
-        throw new EncoderException(
-            "tokenizer resource " + spec.tokenizerResource() + " of encoder " + spec.id()
-                + " is not on the classpath");
-      }
-      // Truncation and padding are set here rather than trusting tokenizer.json: padding is
-      // done per batch below (pad to the longest), truncation to our configured length.
-      tokenizer =
-          HuggingFaceTokenizer.newInstance(
-              in,
-              Map.of(
-                  "maxLength", Integer.toString(maxSequenceLength),
-                  "truncation", "true",
-                  "padding", "false",
-                  "addSpecialTokens", "true"));
-    } catch (IOException | RuntimeException e) {
-      throw new EncoderException("cannot load tokenizer of encoder " + spec.id() + ": " + e, e);
-    }
-
+  /**
+   * Opens the encoder with some of the ONNX file's initializers replaced ({@code
+   * SessionOptions.addInitializer}): the fine-tuned encoder. Everything else (tokenisation,
+   * padding, pooling, normalisation, threads) is the frozen encoder's code.
+   *
+   * @param overrides replacement tensors by ONNX initializer name; empty for the frozen encoder
+   * @param checksum what {@link #checksum()} returns: the file's SHA-256 for the frozen encoder,
+   *     one over base and weights for a fine-tuned one
+   */
+  static OnnxTextEncoder open(
+      EncoderSpec spec,
+      int maxSequenceLength,
+      int intraOpThreads,
+      EncoderFiles.OnnxFile file,
+      Map<String, TensorPack.Tensor> overrides,
+      String checksum)
+      throws EncoderException {
+    long t0 = System.nanoTime();
+    Path dir = file.path().getParent();
+    EncoderTokenizer tokenizer = EncoderTokenizer.open(spec, maxSequenceLength);
     Model model = null;
+    SessionOverrides session = null;
     try {
+      Map<String, Object> options = new HashMap<>(threadOptions(intraOpThreads));
+      if (!overrides.isEmpty()) {
+        // DJL's OrtModel takes a caller's SessionOptions under "sessionOptions" (OrtModel.getSessionOptions).
+        session = SessionOverrides.of(overrides);
+        options.put("sessionOptions", session.options());
+      }
       model = Model.newInstance(spec.id(), Device.cpu(), ENGINE);
-      model.load(dir, spec.resourceName(), threadOptions(intraOpThreads));
+      model.load(dir, spec.resourceName(), options);
       PairList<String, Shape> described = model.getBlock().describeInput();
       List<String> names = described == null ? List.of() : described.keys();
       OnnxTextEncoder enc =
-          new OnnxTextEncoder(spec, maxSequenceLength, checksum, model, tokenizer, names);
+          new OnnxTextEncoder(spec, maxSequenceLength, checksum, model, tokenizer, names, session);
       enc.warmUp();
       LOG.info(
-          "encoder {} open: dimension {}, max length {}, inputs {}, intra-op threads {}, sha256 {}, {} ms",
+          "encoder {} open: dimension {}, max length {}, inputs {}, intra-op threads {}, {} overridden weights, sha256 {}, {} ms",
           spec.id(),
           spec.dimension(),
           maxSequenceLength,
           names,
           intraOpThreads > 0 ? intraOpThreads : "per core",
+          overrides.size(),
           checksum.substring(0, 12),
           (System.nanoTime() - t0) / 1_000_000);
       return enc;
-    } catch (IOException | MalformedModelException | RuntimeException e) {
+    } catch (IOException | MalformedModelException | OrtException | RuntimeException e) {
       if (model != null) {
         model.close();
+      }
+      if (session != null) {
+        session.close();
       }
       tokenizer.close();
       throw new EncoderException("cannot load ONNX model of encoder " + spec.id() + ": " + e, e);
@@ -164,51 +167,40 @@ public final class OnnxTextEncoder implements TextEncoder {
   }
 
   /**
-   * Copies the ONNX resource into {@code ~/.streamtune/encoders/<sha256>/} (ONNX Runtime
-   * through DJL loads from a file) while hashing it. Keyed by checksum so two versions of an
-   * encoder jar never share a file and concurrent processes never see a half-written one
-   * (write to a temp file, then atomic move).
-   *
-   * @return {checksum, directory}
+   * Session options holding replacement initializers. ONNX Runtime requires the tensors to outlive
+   * the session, so they are closed with the encoder, after the model.
    */
-  private static String[] materialise(ClassLoader cl, String resource) throws IOException {
-    Path root =
-        Paths.get(
-            System.getProperty(
-                "streamtune.encoder.cache",
-                Paths.get(System.getProperty("user.home"), ".streamtune", "encoders").toString()));
-    Files.createDirectories(root);
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("JDK without SHA-256", e);
-    }
-    Path tmp = Files.createTempFile(root, "copy-", ".onnx.tmp");
-    try {
-      try (InputStream in = cl.getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IOException("resource " + resource + " is not on the classpath");
-        }
-        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
-          in.transferTo(out);
-        }
-      }
-      String checksum = HexFormat.of().formatHex(sha.digest());
-      Path dir = root.resolve(checksum);
-      Path target = dir.resolve(resource);
-      if (Files.isRegularFile(target)) {
-        return new String[] {checksum, dir.toString()};
-      }
-      Files.createDirectories(dir);
+  private record SessionOverrides(OrtSession.SessionOptions options, List<OnnxTensor> tensors) {
+    static SessionOverrides of(Map<String, TensorPack.Tensor> overrides) throws OrtException {
+      // DJL's engine creates the process's ONNX Runtime environment with its own settings and
+      // fails if one already exists: let it go first, then share it.
+      ai.djl.engine.Engine.getEngine(ENGINE);
+      OrtEnvironment env = OrtEnvironment.getEnvironment();
+      OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+      List<OnnxTensor> tensors = new ArrayList<>();
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        for (Map.Entry<String, TensorPack.Tensor> e : overrides.entrySet()) {
+          float[] v = e.getValue().values();
+          FloatBuffer buf =
+              ByteBuffer.allocateDirect(v.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+          buf.put(v).flip();
+          long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
+          OnnxTensor t = OnnxTensor.createTensor(env, buf, shape);
+          tensors.add(t);
+          options.addInitializer(e.getKey(), t);
+        }
+        return new SessionOverrides(options, tensors);
+      } catch (OrtException | RuntimeException e) {
+        new SessionOverrides(options, tensors).close();
+        throw e;
       }
-      return new String[] {checksum, dir.toString()};
-    } finally {
-      Files.deleteIfExists(tmp);
+    }
+
+    void close() {
+      options.close();
+      for (OnnxTensor t : tensors) {
+        t.close();
+      }
     }
   }
 
@@ -251,11 +243,7 @@ public final class OnnxTextEncoder implements TextEncoder {
    * special tokens and truncation applied). For diagnostics and tests.
    */
   public long[] tokenIds(String text) {
-    return tokenizer.encode(prepare(text)).getIds();
-  }
-
-  private String prepare(String text) {
-    return spec.lowerCase() ? text.toLowerCase(Locale.ROOT) : text;
+    return tokenizer.tokenIds(text);
   }
 
   @Override
@@ -270,27 +258,10 @@ public final class OnnxTextEncoder implements TextEncoder {
       if (n == 0) {
         return out;
       }
-      String[] prepared = new String[n];
-      for (int i = 0; i < n; i++) {
-        prepared[i] = prepare(texts.get(i));
-      }
-      Encoding[] enc = tokenizer.batchEncode(prepared);
-      // Sort by length so sub-batches hold similar lengths: less padding, same results for
-      // fp32 models (padding is masked out).
-      Integer[] order = new Integer[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
-      Arrays.sort(order, (a, b) -> Integer.compare(enc[a].getIds().length, enc[b].getIds().length));
-      for (int start = 0; start < n; start += SUB_BATCH) {
-        int end = Math.min(n, start + SUB_BATCH);
-        Encoding[] chunk = new Encoding[end - start];
-        for (int i = start; i < end; i++) {
-          chunk[i - start] = enc[order[i]];
-        }
-        float[][] vectors = run(Padded.of(chunk));
-        for (int i = start; i < end; i++) {
-          out[order[i]] = vectors[i - start];
+      for (PaddedBatch batch : tokenizer.lengthSortedBatches(texts, SUB_BATCH)) {
+        float[][] vectors = run(batch);
+        for (int i = 0; i < vectors.length; i++) {
+          out[batch.rows()[i]] = vectors[i];
         }
       }
       return out;
@@ -299,8 +270,8 @@ public final class OnnxTextEncoder implements TextEncoder {
     }
   }
 
-  private float[][] run(Padded batch) {
-    Predictor<Padded, float[][]> p = predictors.poll();
+  private float[][] run(PaddedBatch batch) {
+    Predictor<PaddedBatch, float[][]> p = predictors.poll();
     if (p == null) {
       p = newPredictor();
     }
@@ -314,8 +285,8 @@ public final class OnnxTextEncoder implements TextEncoder {
   }
 
   /** A predictor for one more concurrent caller (called under the read lock, never after close). */
-  private Predictor<Padded, float[][]> newPredictor() {
-    Predictor<Padded, float[][]> p = model.newPredictor(new PoolingTranslator());
+  private Predictor<PaddedBatch, float[][]> newPredictor() {
+    Predictor<PaddedBatch, float[][]> p = model.newPredictor(new PoolingTranslator());
     synchronized (allPredictors) {
       allPredictors.add(p);
     }
@@ -330,10 +301,13 @@ public final class OnnxTextEncoder implements TextEncoder {
         return;
       }
       closed = true;
-      for (Predictor<Padded, float[][]> p : allPredictors) {
+      for (Predictor<PaddedBatch, float[][]> p : allPredictors) {
         p.close();
       }
       model.close();
+      if (overrides != null) {
+        overrides.close();
+      }
       tokenizer.close();
       LOG.debug("encoder {} closed", spec.id());
     } finally {
@@ -341,30 +315,8 @@ public final class OnnxTextEncoder implements TextEncoder {
     }
   }
 
-  /** A batch of token ids padded to its longest member. */
-  record Padded(long[][] ids, long[][] mask, long[][] types, int length) {
-    static Padded of(Encoding[] chunk) {
-      int len = 1;
-      for (Encoding e : chunk) {
-        len = Math.max(len, e.getIds().length);
-      }
-      long[][] ids = new long[chunk.length][len];
-      long[][] mask = new long[chunk.length][len];
-      long[][] types = new long[chunk.length][len];
-      for (int i = 0; i < chunk.length; i++) {
-        long[] id = chunk[i].getIds();
-        long[] ty = chunk[i].getTypeIds();
-        // Pad id 0 is [PAD] in every BERT vocabulary we ship; masked out anyway.
-        System.arraycopy(id, 0, ids[i], 0, id.length);
-        System.arraycopy(ty, 0, types[i], 0, ty.length);
-        Arrays.fill(mask[i], 0, id.length, 1L);
-      }
-      return new Padded(ids, mask, types, len);
-    }
-  }
-
   /** Feeds the model by input name and pools + normalises its last hidden state. */
-  private final class PoolingTranslator implements Translator<Padded, float[][]> {
+  private final class PoolingTranslator implements Translator<PaddedBatch, float[][]> {
 
     /** Inputs are already batched; ORT arrays cannot be stacked by DJL's default batchifier. */
     @Override
@@ -372,7 +324,7 @@ public final class OnnxTextEncoder implements TextEncoder {
       return null;
     }
     @Override
-    public NDList processInput(TranslatorContext ctx, Padded in) {
+    public NDList processInput(TranslatorContext ctx, PaddedBatch in) {
       ctx.setAttachment("batch", in);
       NDManager m = ctx.getNDManager();
       NDList list = new NDList();
@@ -411,7 +363,7 @@ public final class OnnxTextEncoder implements TextEncoder {
       int t = (int) s.get(1);
       int h = (int) s.get(2);
       float[] flat = hidden.toFloatArray();
-      Padded in = (Padded) ctx.getAttachment("batch");
+      PaddedBatch in = (PaddedBatch) ctx.getAttachment("batch");
       float[][] out = new float[b][h];
       for (int i = 0; i < b; i++) {
         float[] v = out[i];

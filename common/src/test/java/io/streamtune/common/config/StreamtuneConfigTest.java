@@ -130,4 +130,14 @@ class StreamtuneConfigTest {
         assertEquals(2 + 5 * c.tasks().size(), specs.size());
         assertTrue(specs.stream().anyMatch(s -> s.name().equals("reviews.examples") && s.partitions() == c.partitions()));
     }
+
+    @Test
+    void shouldIterateTasksInNameOrderWhateverTheFileOrder() throws Exception {
+        List<String> names = List.of("zeta", "alpha", "mu", "beta", "omega", "kappa", "delta", "nu", "eta", "gamma");
+        StringBuilder yaml = new StringBuilder("tasks:\n");
+        names.forEach(n -> yaml.append("  - {name: ").append(n).append(", labels: [a, b]}\n"));
+        StreamtuneConfig config = StreamtuneConfig.parse(yaml.toString(), Map.of(), Map.of());
+        assertEquals(names.stream().sorted().toList(), List.copyOf(config.tasks().keySet()),
+                "topologies are built in this order; it must not change between JVMs");
+    }
 }

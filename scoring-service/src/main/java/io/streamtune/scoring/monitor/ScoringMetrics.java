@@ -144,7 +144,10 @@ public final class ScoringMetrics {
         return m == null ? 0 : m.values().stream().mapToInt(Integer::intValue).sum();
     }
 
-    /** An exception handler fired; {@code outcome} is deserialization, processing or production. */
+    /**
+     * An exception handler fired; {@code outcome} is deserialization, processing, refused (a write over the topic's
+     * {@code max.message.bytes}) or production (any other failed write).
+     */
     public void handlerError(String outcome) {
         counter(HANDLER_ERRORS, "records that reached a Kafka Streams exception handler", TAG_OUTCOME, outcome).increment();
     }

@@ -133,10 +133,13 @@ public final class ScoringExceptionHandlers {
 
         @Override
         public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+            boolean tooLarge = exception instanceof RecordTooLargeException;
             if (metrics != null) {
-                metrics.handlerError("production");
+                // "refused" apart from other write failures: the sends aborted with the doomed transaction reach
+                // this handler too, so the count of refusals is the one that says how often a topic's limit bit.
+                metrics.handlerError(tooLarge ? "refused" : "production");
             }
-            if (exception instanceof RecordTooLargeException) {
+            if (tooLarge) {
                 long size = RecordParser.recordSize(record.key(), record.value(), record.headers());
                 int budget = capacity.refused(record);
                 // Under exactly_once_v2 the transaction is already doomed (the producer marks it abortable), so

@@ -26,6 +26,7 @@ public record GateDecision(ModelArtifact challenger, ModelMetrics challengerMetr
         return new ModelEvent(meta.task(), meta.version(), meta.parentVersion(),
                 admitted ? ModelEvent.Decision.PUBLISHED : ModelEvent.Decision.REJECTED, challengerMetrics,
                 championMetrics, reason, window.ranges(), window.training().size(), window.holdout().size(),
-                trainingMillis, meta.encoderId(), createdAtMillis, admitted ? challenger.toBytes() : null, challengerKind, device);
+                trainingMillis, meta.encoderId(), createdAtMillis, admitted ? challenger.toBytes() : null, challengerKind, device,
+                window.trigger());
     }
 }

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.event.Alert;
 import io.streamtune.common.event.Example;
 import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
@@ -103,14 +104,26 @@ public final class TaskState {
         return refilled;
     }
 
+    /**
+     * A DRIFT record of the monitor for this task: retrain without waiting for {@code retrainEvery}
+     * ({@link TaskWindow#signalDrift}).
+     */
+    public void driftDetected(Alert drift) {
+        Alert.Drift d = drift.drift();
+        String why = d == null ? "drift" : "drift (" + d.detector() + " on " + d.watched().wire() + ")";
+        window.signalDrift(why);
+        log.info("[{}] {} reported by the monitor: retraining at the next new example instead of waiting for retrainEvery",
+                name(), why);
+    }
+
     /** Whether a challenger should be trained now. */
     public boolean due(Instant now, int minHoldout) {
         return window.due(now, minHoldout);
     }
 
     /** The window as it stands, ranges ending before {@code positions}. */
-    public TrainingWindow snapshot(Map<Integer, Long> positions) {
-        return window.snapshot(positions);
+    public TrainingWindow snapshot(Map<Integer, Long> positions, Instant now) {
+        return window.snapshot(positions, now);
     }
 
     /** The champion the gate scores; null when there is none or it does not fit the task. */

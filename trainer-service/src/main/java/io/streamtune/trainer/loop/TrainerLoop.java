@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.event.Alert;
 import io.streamtune.common.event.DeadLetter;
 import io.streamtune.common.event.Example;
 import io.streamtune.common.event.ParseResult;
@@ -47,7 +48,9 @@ import io.streamtune.trainer.window.TrainingWindow;
 /**
  * The trainer's loop, on one thread: poll examples (read_committed), route each to its task's window
  * or to the dead-letter topic, train and gate a challenger when a window is due, and commit every
- * decision, dead letter and consumer position in one Kafka transaction.
+ * decision, dead letter and consumer position in one Kafka transaction. The same consumer reads each
+ * task's {@code <task>.alerts}: a DRIFT record of the monitor makes the task retrain without waiting for
+ * {@code retrainEvery} (the services meet only through topics).
  *
  * <p>Transient Kafka failures never end it: polls ride out a broker outage, and a transaction that
  * fails is aborted and retried with the same records and offsets on a new producer until it commits
@@ -73,6 +76,8 @@ public final class TrainerLoop implements AutoCloseable {
     private final TrainerMetrics metrics;
     private final RecordParser parser;
     private final Map<String, TaskState> byTopic = new LinkedHashMap<>();
+    /** Each task by its alerts topic (absent for a task whose alerts topic does not exist). */
+    private final Map<String, TaskState> byAlertsTopic = new HashMap<>();
     private final List<ProducerRecord<byte[], byte[]>> pendingDeadLetters = new ArrayList<>();
     private volatile Consumer<byte[], byte[]> consumer;
     private TransactionalPublisher publisher;
@@ -190,6 +195,19 @@ public final class TrainerLoop implements AutoCloseable {
             partitions.put(t.name(), parts);
             all.addAll(parts);
         }
+        List<TopicPartition> alerts = new ArrayList<>();
+        for (TaskConfig t : tasks) {
+            String topic = t.topics().alerts();
+            List<PartitionInfo> infos = KafkaRetry.until("[" + t.name() + "] looking up " + topic, log, stopped,
+                    () -> consumer.partitionsFor(topic, CLIENT_TIMEOUT));
+            if (infos == null || infos.isEmpty()) {
+                log.warn("[{}] topic {} does not exist: the monitor's drift records cannot trigger retraining (create it with "
+                        + "`streamtune topics create`)", t.name(), topic);
+                continue;
+            }
+            infos.forEach(i -> alerts.add(new TopicPartition(i.topic(), i.partition())));
+        }
+        all.addAll(alerts);
         consumer.assign(all);
         Map<TopicPartition, Long> begin = KafkaRetry.until("[trainer] reading first offsets", log, stopped,
                 () -> consumer.beginningOffsets(all, CLIENT_TIMEOUT));
@@ -214,6 +232,15 @@ public final class TrainerLoop implements AutoCloseable {
             TaskState state = new TaskState(t, plans, h.attemptedEnd(), h.lastVersion(), metrics.task(t.name()), now);
             h.newestFitting(t).ifPresent(a -> state.adopt(a, "newest valid version in the model history"));
             byTopic.put(t.topics().examples(), state);
+        }
+        for (TopicPartition tp : alerts) {
+            OffsetAndMetadata c = committed.get(tp);
+            // A drift record committed past is acted on; one the trainer never saw while it was down is not lost.
+            long from = c != null ? c.offset() : end.get(tp);
+            consumer.seek(tp, from);
+        }
+        for (TaskConfig t : tasks) {
+            byAlertsTopic.put(t.topics().alerts(), byTopic.get(t.topics().examples()));
         }
         lastCommit = now;
     }
@@ -261,6 +288,10 @@ public final class TrainerLoop implements AutoCloseable {
 
     private void handle(ConsumerRecord<byte[], byte[]> r) {
         TaskState t = byTopic.get(r.topic());
+        if (t == null) {
+            handleAlert(byAlertsTopic.get(r.topic()), r);
+            return;
+        }
         int p = r.partition();
         boolean firstTime = t.firstTime(p, r.offset());
         ParseResult<Example> parsed = parser.parseExample(t.name(), r.key(), r.value(), r.headers());
@@ -274,6 +305,28 @@ public final class TrainerLoop implements AutoCloseable {
             pendingDeadLetters.add(dl.toProducerRecord(t.config().topics().dlq()));
             metrics.rejected(t.name(), parsed.reason());
             log.debug("[{}] {}-{}@{} to the dead-letter topic: {}", t.name(), r.topic(), p, r.offset(), parsed.message());
+        }
+    }
+
+    /**
+     * A record of {@code <task>.alerts}: surge alerts are for people; a DRIFT record makes the task retrain
+     * at its next new example. A record that is not an alert is logged and passed over: the topic is the
+     * monitor's, not the trainer's to dead-letter.
+     */
+    private void handleAlert(TaskState t, ConsumerRecord<byte[], byte[]> r) {
+        Alert alert;
+        try {
+            alert = Alert.parse(r.value());
+        } catch (java.io.IOException | RuntimeException e) {
+            log.warn("[{}] {}-{}@{} is not an alert record ({}); passed over", t.name(), r.topic(), r.partition(), r.offset(),
+                    e.getMessage());
+            return;
+        }
+        if (alert.isDriftRecord() && t.name().equals(alert.task())) {
+            t.driftDetected(alert);
+        } else if (alert.isDriftRecord()) {
+            log.warn("[{}] {}-{}@{} is a drift record of task '{}'; passed over", t.name(), r.topic(), r.partition(), r.offset(),
+                    alert.task());
         }
     }
 
@@ -306,12 +359,12 @@ public final class TrainerLoop implements AutoCloseable {
             // that is done would be trained and gated on part of the window. Stays due: asked again after the next poll.
             return;
         }
-        TrainingWindow w = t.snapshot(positions);
+        TrainingWindow w = t.snapshot(positions, settings.clock().instant());
         adoptExternalVersion(t);
         long version = t.nextVersion();
         Long parent = t.lastVersion() == 0 ? null : t.lastVersion();
-        log.info("[{} v{}] training a challenger on {} examples ({} new since the last attempt), holdout {}", t.name(), version,
-                w.training().size(), w.newExamples(), w.holdout().size());
+        log.info("[{} v{}] training a challenger on {} examples ({} new since the last attempt; trigger {}), holdout {}",
+                t.name(), version, w.training().size(), w.newExamples(), w.trigger(), w.holdout().size());
         GateDecision d;
         try {
             d = gate.judge(t.config(), t.champion(), version, parent, w);

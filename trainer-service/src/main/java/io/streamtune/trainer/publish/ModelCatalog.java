@@ -86,7 +86,7 @@ public final class ModelCatalog {
         ModelArtifact rolled = source.withMeta(meta);
         ModelEvent event = new ModelEvent(task, meta.version(), meta.parentVersion(), ModelEvent.Decision.PUBLISHED, m.metrics(),
                 newest.metrics(), "operator rollback to v" + to + " (replaces v" + newest.version() + ")", List.of(), 0, 0, 0,
-                m.encoderId(), meta.createdAtMillis(), rolled.toBytes(), "rollback", null);
+                m.encoderId(), meta.createdAtMillis(), rolled.toBytes(), "rollback", null, "operator");
         try (TransactionalPublisher publisher = new TransactionalPublisher(clients, "streamtune-rollback-" + task)) {
             publisher.init();
             publisher.commit(List.of(ModelRecords.model(rolled), ModelRecords.event(event)), Map.of(), null);

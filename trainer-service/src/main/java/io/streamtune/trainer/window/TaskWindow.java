@@ -44,6 +44,8 @@ public final class TaskWindow {
     private final Map<Integer, Long> rangeCount = new TreeMap<>();
     private long newSinceAttempt;
     private Instant lastAttempt;
+    /** Why a drift detector asked for a retrain, until the next attempt; null when none did. */
+    private String driftSignal;
 
     public TaskWindow(String topic, WindowPolicy policy, Instant now) {
         this.topic = topic;
@@ -85,17 +87,42 @@ public final class TaskWindow {
         }
     }
 
-    /** Whether the trigger fires and the holdout holds at least {@code minHoldout} examples. */
+    /**
+     * A drift detector fired on the task's live stream: the next retrain does not wait for
+     * {@code retrainEvery} or {@code maxWait}, only for one new example since the last attempt (retraining
+     * on exactly the window the last attempt saw would judge the same challenger again). Cleared by the
+     * next attempt.
+     *
+     * @param why for the audit event and the log, e.g. {@code drift (page-hinkley on error-rate)}
+     */
+    public void signalDrift(String why) {
+        driftSignal = why;
+    }
+
+    /**
+     * Why the task retrains now, or null when it does not: {@code retrainEvery}, {@code maxWait} (see
+     * {@link RetrainTrigger}) or the drift signal's text.
+     */
+    public String trigger(Instant now) {
+        if (newSinceAttempt >= policy.retrainEvery()) {
+            return "retrainEvery";
+        }
+        if (RetrainTrigger.due(policy, newSinceAttempt, Duration.between(lastAttempt, now))) {
+            return "maxWait";
+        }
+        return driftSignal != null && newSinceAttempt > 0 ? driftSignal : null;
+    }
+
+    /** Whether a trigger fires ({@link #trigger}) and the holdout holds at least {@code minHoldout} examples. */
     public boolean due(Instant now, int minHoldout) {
-        return !training.isEmpty() && holdout.size() >= minHoldout
-                && RetrainTrigger.due(policy, newSinceAttempt, Duration.between(lastAttempt, now));
+        return !training.isEmpty() && holdout.size() >= minHoldout && trigger(now) != null;
     }
 
     /**
      * The window as it stands, with ranges ending just before {@code positions} (the consumer's
      * next offset per partition). Partitions where nothing was consumed since the start are left out.
      */
-    public TrainingWindow snapshot(Map<Integer, Long> positions) {
+    public TrainingWindow snapshot(Map<Integer, Long> positions, Instant now) {
         List<WindowRange> ranges = new ArrayList<>();
         for (Map.Entry<Integer, Long> e : rangeStart.entrySet()) {
             Long position = positions.get(e.getKey());
@@ -103,7 +130,7 @@ public final class TaskWindow {
                 ranges.add(new WindowRange(topic, e.getKey(), e.getValue(), position - 1, rangeCount.get(e.getKey())));
             }
         }
-        return new TrainingWindow(new ArrayList<>(training), new ArrayList<>(holdout), ranges, newSinceAttempt);
+        return new TrainingWindow(new ArrayList<>(training), new ArrayList<>(holdout), ranges, newSinceAttempt, trigger(now));
     }
 
     /**
@@ -114,6 +141,7 @@ public final class TaskWindow {
     public void attempted(Instant now, boolean published, Map<Integer, Long> positions) {
         newSinceAttempt = 0;
         lastAttempt = now;
+        driftSignal = null;
         if (published) {
             positions.forEach((p, pos) -> {
                 Long start = rangeStart.get(p);

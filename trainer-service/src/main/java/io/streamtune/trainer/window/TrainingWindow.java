@@ -12,8 +12,11 @@ import io.streamtune.common.model.WindowRange;
  * @param holdout     the most recent holdout examples, oldest first; champion and challenger are scored on these
  * @param ranges      per partition, the offsets consumed since the parent version (see {@link TaskWindow})
  * @param newExamples valid examples consumed since the last attempt
+ * @param trigger     why the task retrains now: {@code retrainEvery}, {@code maxWait} or {@code drift (...)}
+ *                    ({@link TaskWindow#trigger}); null when it is not due
  */
-public record TrainingWindow(List<Example> training, List<Example> holdout, List<WindowRange> ranges, long newExamples) {
+public record TrainingWindow(List<Example> training, List<Example> holdout, List<WindowRange> ranges, long newExamples,
+                             String trigger) {
     public TrainingWindow {
         training = List.copyOf(training);
         holdout = List.copyOf(holdout);

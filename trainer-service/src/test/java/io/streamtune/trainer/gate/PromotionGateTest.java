@@ -73,7 +73,7 @@ class PromotionGateTest {
     private static final TrainingWindow WINDOW = new TrainingWindow(
             List.of(new Example("a", "t", "x", null, "positive", 0, Map.of())),
             List.of(new Example("h", "t", "y", null, "negative", 0, Map.of())),
-            List.of(new WindowRange("t.examples", 0, 10, 19, 9)), 9);
+            List.of(new WindowRange("t.examples", 0, 10, 19, 9)), 9, "retrainEvery");
 
     private static ModelArtifact champion() {
         return ModelArtifact.of(new io.streamtune.common.model.ModelVersion(2, "t", 3, 2L, "enc", "sum", LABELS, null,

@@ -84,6 +84,6 @@ class ModelCatalogIT {
     private static ModelEvent published(ModelArtifact a) {
         ModelVersion m = a.meta();
         return new ModelEvent(m.task(), m.version(), m.parentVersion(), ModelEvent.Decision.PUBLISHED, m.metrics(), null, "test",
-                m.window(), 10, 10, 1, m.encoderId(), m.createdAtMillis(), a.toBytes(), "head", "cpu");
+                m.window(), 10, 10, 1, m.encoderId(), m.createdAtMillis(), a.toBytes(), "head", "cpu", "retrainEvery");
     }
 }

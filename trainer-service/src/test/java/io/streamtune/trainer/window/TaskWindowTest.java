@@ -49,6 +49,31 @@ class TaskWindowTest {
     }
 
     @Test
+    void shouldRetrainOnADriftSignalAtTheFirstNewExampleAndOnlyOnce() {
+        TaskWindow w = new TaskWindow("t.examples", POLICY, T0);
+        w.startRange(0, 0);
+        for (int i = 0; i < 30; i++) {
+            w.add(example(id("tr", i, false)), 0, true, true);
+        }
+        for (int i = 0; i < 3; i++) {
+            w.add(example(id("ho", i, true)), 0, true, true);
+        }
+        assertFalse(w.due(T0, 3), "33 new of retrainEvery 100 and no maxWait yet");
+        w.signalDrift("drift (page-hinkley on error-rate)");
+        assertTrue(w.due(T0, 3));
+        assertEquals("drift (page-hinkley on error-rate)", w.snapshot(Map.of(0, 33L), T0).trigger());
+        w.attempted(T0, true, Map.of(0, 33L));
+
+        w.signalDrift("drift (page-hinkley on confidence)");
+        assertFalse(w.due(T0, 3), "nothing new since the last attempt: the same window would be judged again");
+        w.add(example(id("tr", 99, false)), 0, true, true);
+        assertTrue(w.due(T0, 3));
+        w.attempted(T0, false, Map.of(0, 34L));
+        w.add(example(id("tr", 100, false)), 0, true, true);
+        assertFalse(w.due(T0, 3), "the signal is spent by the attempt");
+    }
+
+    @Test
     void shouldKeepHoldoutExamplesOutOfTrainingAndBoundBoth() {
         TaskWindow w = new TaskWindow("t.examples", POLICY, T0);
         w.startRange(0, 0);
@@ -58,7 +83,7 @@ class TaskWindowTest {
         for (int i = 0; i < 12; i++) {
             w.add(example(id("ho", i, true)), 0, true, true);
         }
-        TrainingWindow s = w.snapshot(Map.of(0, 92L));
+        TrainingWindow s = w.snapshot(Map.of(0, 92L), T0);
         assertEquals(50, s.training().size(), "training keeps window.size");
         assertEquals(5, s.holdout().size(), "holdout keeps ceil(50 * 10 / 100)");
         assertTrue(s.training().stream().noneMatch(e -> Holdout.contains(e.id(), 10)));
@@ -101,7 +126,7 @@ class TaskWindowTest {
         for (int i = 0; i < 30; i++) {
             w.add(example(id("a", i, false)), i % 2, true, true);
         }
-        TrainingWindow first = w.snapshot(Map.of(0, 16L, 1, 17L)); // partition 1 also holds a marker or dead letter
+        TrainingWindow first = w.snapshot(Map.of(0, 16L, 1, 17L), T0); // partition 1 also holds a marker or dead letter
         assertEquals(List.of(new WindowRange("t.examples", 0, 0, 15, 15), new WindowRange("t.examples", 1, 0, 16, 15)),
                 first.ranges());
         w.attempted(T0.plusSeconds(1), true, Map.of(0, 16L, 1, 17L));
@@ -109,7 +134,7 @@ class TaskWindowTest {
         for (int i = 0; i < 10; i++) {
             w.add(example(id("b", i, false)), 0, true, true);
         }
-        TrainingWindow rejected = w.snapshot(Map.of(0, 26L, 1, 17L));
+        TrainingWindow rejected = w.snapshot(Map.of(0, 26L, 1, 17L), T0);
         assertEquals(List.of(new WindowRange("t.examples", 0, 16, 25, 10)), rejected.ranges(),
                 "a partition with nothing new is left out");
         w.attempted(T0.plusSeconds(2), false, Map.of(0, 26L, 1, 17L));
@@ -117,7 +142,7 @@ class TaskWindowTest {
         for (int i = 0; i < 5; i++) {
             w.add(example(id("c", i, false)), 1, true, true);
         }
-        TrainingWindow second = w.snapshot(Map.of(0, 26L, 1, 22L));
+        TrainingWindow second = w.snapshot(Map.of(0, 26L, 1, 22L), T0);
         assertEquals(List.of(new WindowRange("t.examples", 0, 16, 25, 10), new WindowRange("t.examples", 1, 17, 21, 5)),
                 second.ranges(), "after a rejection the next version still covers from the parent's end");
         assertEquals(5, second.newExamples());
@@ -136,7 +161,7 @@ class TaskWindowTest {
         for (int i = 0; i < 5; i++) {
             w.add(example(id("p0", i, false)), 0, true, true);
         }
-        assertEquals(List.of(new WindowRange("t.examples", 0, 264, 268, 5)), w.snapshot(Map.of(0, 269L, 1, 10L)).ranges());
+        assertEquals(List.of(new WindowRange("t.examples", 0, 264, 268, 5)), w.snapshot(Map.of(0, 269L, 1, 10L), T0).ranges());
     }
 
     @Test
@@ -149,7 +174,7 @@ class TaskWindowTest {
         for (int i = 0; i < 3; i++) {
             w.add(example(id("new", i, false)), 0, true, true);
         }
-        TrainingWindow s = w.snapshot(Map.of(0, 43L));
+        TrainingWindow s = w.snapshot(Map.of(0, 43L), T0);
         assertEquals(43, s.training().size(), "refilled examples train");
         assertEquals(List.of(new WindowRange("t.examples", 0, 40, 42, 3)), s.ranges(), "but an earlier version covers them");
     }
