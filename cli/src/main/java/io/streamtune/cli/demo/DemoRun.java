@@ -202,10 +202,13 @@ public final class DemoRun {
             // A surge when one fits (else said at start) and the feed is synthetic; it starts when script.start says.
             boolean scripted = monitored && script.fits(options.duration());
             if (scripted) {
+                // Without --duration the run lasts until Ctrl-C (a year): no latest start worth printing.
+                boolean bounded = options.duration().compareTo(Duration.ofDays(1)) < 0;
                 out.printf("** a bearish surge on %s is scripted: %s long, %s after the first finance model serves, not before"
-                                + " %s and not after %s (so that the monitor can clear it before the end)%n", script.entity(),
-                        SurgeScript.text(script.length()), SurgeScript.text(script.afterFirstModel()),
-                        SurgeScript.text(script.earliestStart()), SurgeScript.text(script.latestStart(options.duration())));
+                                + " %s%s%n", script.entity(), SurgeScript.text(script.length()),
+                        SurgeScript.text(script.afterFirstModel()), SurgeScript.text(script.earliestStart()),
+                        bounded ? " and not after " + SurgeScript.text(script.latestStart(options.duration()))
+                                + " (so that the monitor can clear it before the end)" : "");
             }
             long surgeEnd = -1;   // ms from the start, once the surge started
             long surgeStartedAt = -1;
