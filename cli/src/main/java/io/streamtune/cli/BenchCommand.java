@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Benchmarks (see subcommands).",
     subcommands = {BenchCommand.EncoderBench.class, BenchScoringCommand.class, BenchLoopCommand.class,
-        BenchCacheCommand.class, BenchMonitorCommand.class, BenchFaultsCommand.class})
+        BenchCacheCommand.class, BenchMonitorCommand.class, BenchFaultsCommand.class, BenchFinetuneCommand.class})
 public class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -2,10 +2,15 @@ package io.streamtune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamtune.cli.images.ImageEvaluateOptions;
+import io.streamtune.cli.images.ImageEvaluation;
 import io.streamtune.cli.files.JsonlExamples;
 import io.streamtune.cli.files.JsonlExamples.LabelledText;
+import io.streamtune.cli.files.JsonlExamples;
 import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.common.config.Device;
+import io.streamtune.common.config.FinetuneMode;
+import io.streamtune.common.config.FinetuneOptions;
 import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.config.HeadPolicy;
 import io.streamtune.common.model.ArtifactException;
@@ -32,6 +37,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,10 +55,11 @@ import picocli.CommandLine.Option;
     description = "Train a head on labelled JSONL and report accuracy, per-label P/R/F1 and the confusion matrix.")
 public final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--train", required = true, description = "training JSONL ({\"text\",\"label\"} per line)")
+  @Option(names = "--train", required = true, description = "training JSONL ({\"text\",\"label\"} per line), or"
+      + " images: an ImageFolder directory (one sub-folder per label) or an IDX image file (labels file beside it)")
   Path train;
 
-  @Option(names = "--test", description = "test JSONL; when absent, --split divides --train")
+  @Option(names = "--test", description = "test data of the same kind; when absent, --split divides --train")
   Path test;
 
   @Option(names = "--encoder", defaultValue = Encoders.DEFAULT_ID, description = "encoder id (default: ${DEFAULT-VALUE})")
@@ -111,6 +118,17 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
+  @Option(names = "--finetune", description = "fine-tune the encoder too: bitfit, lora or full (tier 2); --epochs, --max-length and --seed apply, --lr sets the encoder rate")
+  String finetune;
+
+  @Option(names = "--head-lr", description = "with --finetune: head learning rate (default: finetune.headLearningRate)")
+  Double headLearningRate;
+
+  @Option(names = "--batch-size", description = "with --finetune: examples per step (default: finetune.batchSize);"
+      + " image data: images per step (default: 64)")
+  Integer batchSize;
+  @Mixin ImageEvaluateOptions image;
+
   public static void main(String[] a) {
     System.exit(new CommandLine(new EvaluateCommand()).execute(a));
   }
@@ -119,6 +137,13 @@ public final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream out = System.out;
     PrintStream err = System.err;
+    if (ImageEvaluation.isImageData(train)) {
+      if (batchSize != null) {
+        image.batchSize(batchSize);
+      }
+      return new ImageEvaluation(new ImageEvaluation.Request(train, test, labels, seed, split, maxTrain, epochs,
+          learningRate, classWeights, device), image).run(out, err);
+    }
     List<LabelledText> trainSet;
     List<LabelledText> testSet;
     List<String> labelSet;
@@ -151,6 +176,30 @@ public final class EvaluateCommand implements Callable<Integer> {
           err.println("label '" + e.label() + "' is not in " + labelSet + " (use --labels)");
           return 2;
         }
+      }
+    }
+    if (finetune != null) {
+      FinetuneMode mode;
+      try {
+        mode = FinetuneMode.valueOf(finetune.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        mode = FinetuneMode.NONE;
+      }
+      if (mode == FinetuneMode.NONE) {
+        err.println("--finetune must be bitfit, lora or full, got '" + finetune + "'");
+        return 2;
+      }
+      FinetuneOptions f = FinetuneOptions.defaults(mode).withMaxLength(maxLength).withSeed(seed);
+      f = f.withEpochs(epochs != null ? epochs : f.epochs())
+          .withLearningRates(learningRate != null ? learningRate : f.learningRate(),
+              headLearningRate != null ? headLearningRate : f.headLearningRate())
+          .withBatchSize(batchSize != null ? batchSize : f.batchSize());
+      try {
+        return FinetuneEvaluation.run(encoderId, labelSet, trainSet, testSet, f,
+            device, out, err);
+      } catch (io.streamtune.common.nlp.EncoderException | ArtifactException | IllegalArgumentException e) {
+        err.println(e.getMessage());
+        return 2;
       }
     }
     HeadPolicy d = HeadPolicy.defaults();
@@ -326,7 +375,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-  private static List<Labelled> labelled(List<LabelledText> set) {
+  /** The learning core's view of examples read from a JSONL file. */
+  static List<Labelled> labelled(List<LabelledText> set) {
     return set.stream().map(e -> Labelled.text(e.text(), e.label())).toList();
   }
 

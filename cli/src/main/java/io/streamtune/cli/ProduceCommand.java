@@ -42,8 +42,12 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--task", required = true, paramLabel = "T", description = "task name (declared in the config)")
     String task;
 
-    @Option(names = "--file", required = true, paramLabel = "F.jsonl", description = "one JSON record per line")
+    @Option(names = "--file", paramLabel = "F.jsonl", description = "one JSON record per line")
     Path file;
+
+    @Option(names = "--images", paramLabel = "DIR", description = {"instead of --file: image files, one record each",
+            "(id = file name, image = base64 of the bytes); examples: one sub-folder per label (ImageFolder)"})
+    Path images;
 
     @Option(names = "--send-invalid", description = "also produce rejected lines, so the services dead-letter them (demos, tests)")
     boolean sendInvalid;
@@ -55,6 +59,13 @@ final class ProduceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         StreamtuneConfig cfg = kafka.load();
         TaskConfig t = cfg.requireTask(task);
+        if ((file == null) == (images == null)) {
+            System.err.println("error: give either --file F.jsonl or --images DIR");
+            return 2;
+        }
+        if (images != null) {
+            return ProduceImages.produce(this, images, kind == Kind.examples);
+        }
         if (!Files.isRegularFile(file)) {
             System.err.println("error: --file " + file.toAbsolutePath() + " does not exist");
             return 2;

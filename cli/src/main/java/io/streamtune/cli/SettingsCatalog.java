@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.streamtune.common.config.Setting;
+import io.streamtune.common.config.FinetuneSettings;
+import io.streamtune.common.config.CnnSettings;
+import io.streamtune.common.config.ImageSettings;
 import io.streamtune.common.config.Limits;
 import io.streamtune.common.config.MonitorPolicy;
 import io.streamtune.monitor.MonitorSettings;
@@ -39,6 +42,10 @@ public final class SettingsCatalog {
                     StreamtuneConfig.TASK_SETTINGS),
             new Section("tasks[].", "a task's monitoring: surge alerts, live accuracy, drift (monitor service)",
                     MonitorPolicy.SETTINGS),
+            new Section("tasks[].", "a task's encoder fine-tuning (trainer; finetune.mode none keeps the encoder frozen)",
+                    FinetuneSettings.ALL),
+            new Section("tasks[].", "an image task's input (modality: image)", ImageSettings.ALL),
+            new Section("tasks[].", "an image task's CNN, trained on each window (modality: image)", CnnSettings.ALL),
             new Section("trainer.", "the trainer service", TrainerSettings.ALL),
             new Section("scoring.", "the scoring service", scoring()),
             new Section("monitoring.", "the monitor service", MonitorSettings.SETTINGS));

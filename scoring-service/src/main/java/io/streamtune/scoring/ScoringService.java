@@ -29,6 +29,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamtune.common.config.ConfigException;
+import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.history.ModelHistory;
@@ -38,6 +39,7 @@ import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.runtime.Backbones;
+import io.streamtune.common.runtime.Classifier;
 import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.scoring.model.ModelRegistry;
 import io.streamtune.scoring.monitor.ScoringHealth;
@@ -135,7 +137,11 @@ public final class ScoringService implements AutoCloseable {
             log.info("[scoring] metrics and health on port {}", http.port());
         }
         probe = KafkaProbe.start(clients, "scoring", Duration.ofSeconds(5), Duration.ofSeconds(30));
+        Classifier.preloadEngine();
         for (TaskConfig t : ScoringTopology.scoredTasks(config)) {
+            if (t.modality() == Modality.IMAGE) {
+                continue; // an image task's backbone is its version's own CNN, opened with the version
+            }
             // Seconds per encoder: before any model record arrives, and a bad encoder id fails the start.
             try (Backbones.Lease lease = backbones.frozenText(t.encoder(), t.maxSequenceLength())) {
                 log.debug("[scoring task={}] backbone {} ready", t.name(), lease.backbone().key());

@@ -32,11 +32,13 @@ import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.runtime.Backbones;
+import io.streamtune.common.runtime.Classifier;
 import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.trainer.gate.PromotionGate;
 import io.streamtune.trainer.loop.TaskState;
 import io.streamtune.trainer.loop.TrainerLoop;
 import io.streamtune.trainer.training.HeadLearner;
+import io.streamtune.trainer.training.image.CnnLearner;
 import io.streamtune.trainer.window.TaskWindow;
 
 /**
@@ -92,7 +94,7 @@ public final class TrainerService implements AutoCloseable {
     /**
      * Validates the configuration and the trainer's settings; opens nothing yet.
      *
-     * @throws ConfigException naming every bad key, an unknown or non-text task
+     * @throws ConfigException naming every bad key or an unknown task
      */
     public TrainerService(StreamtuneConfig config, TrainerOptions options) throws ConfigException {
         this.config = config;
@@ -106,8 +108,6 @@ public final class TrainerService implements AutoCloseable {
             TaskConfig t = config.tasks().get(name);
             if (t == null) {
                 problems.add("task '" + name + "' is not configured (configured: " + config.tasks().keySet() + ")");
-            } else if (t.modality() != Modality.TEXT) {
-                problems.add("tasks (" + name + ").modality: the trainer trains text tasks only, got " + t.modality());
             } else {
                 if (TaskWindow.holdoutCapacity(t.window()) < settings.minHoldout()) {
                     problems.add("tasks (" + name + ").window: size x holdoutPercent keeps at most "
@@ -146,8 +146,15 @@ public final class TrainerService implements AutoCloseable {
             log.info("[trainer] metrics on :{}/metrics, health on /health", metricsServer.port());
         }
         probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
+        Classifier.preloadEngine();
         backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, null);
         for (TaskConfig t : tasks) {
+            if (t.modality() == Modality.IMAGE) {
+                log.info("[{}] image task: a {}-layer cnn on {}x{}x{} images, trained on each window", t.name(),
+                        t.cnn().layers(), t.image().spec().channels(), t.image().spec().size(),
+                        t.image().spec().size());
+                continue;
+            }
             // Seconds per encoder: before any example arrives, and a bad encoder id fails the start.
             try (Backbones.Lease lease = backbones.frozenText(t.encoder(), t.maxSequenceLength())) {
                 log.info("[{}] backbone {} ready", t.name(), lease.backbone().key());
@@ -166,7 +173,9 @@ public final class TrainerService implements AutoCloseable {
                 return null;
             });
         }
-        HeadLearner learner = new HeadLearner(backbones, settings.encoderCacheSize(), settings.validationFraction());
+        ModalityLearner learner = new ModalityLearner(
+                new HeadLearner(backbones, settings.encoderCacheSize(), settings.validationFraction()),
+                new CnnLearner(backbones));
         PromotionGate gate = new PromotionGate(learner, options.clock());
         TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(settings.pollTimeout(), settings.commitInterval(),
                 settings.maxPendingDeadLetters(), settings.minHoldout(), options.clock(), options.beforeCommit());

@@ -14,17 +14,24 @@ import java.util.Random;
  * }</pre>
  */
 public final class DemoFeed {
-    /** The two demo tasks and their label sets (the order of the config file). */
+    /** The two demo tasks, their label sets (the order of the config file) and how often each label comes. */
     public enum Domain {
-        REVIEWS("reviews", List.of("negative", "neutral", "positive")),
-        FINANCE("finance", List.of("bearish", "neutral", "bullish"));
+        REVIEWS("reviews", List.of("negative", "neutral", "positive"), new double[] {1 / 3.0, 1 / 3.0, 1 / 3.0}),
+        /**
+         * Financial news is mostly neutral: 15% bearish, 65% neutral, 20% bullish, rounded from the Twitter financial
+         * news sentiment training set (1,442 bearish, 6,178 neutral, 1,923 bullish of 9,543). A realistic, low share
+         * of bearish news is also what makes a surge of it stand out from each company's normal share.
+         */
+        FINANCE("finance", List.of("bearish", "neutral", "bullish"), new double[] {0.15, 0.65, 0.20});
 
         private final String task;
         private final List<String> labels;
+        private final double[] mix;
 
-        Domain(String task, List<String> labels) {
+        Domain(String task, List<String> labels, double[] mix) {
             this.task = task;
             this.labels = labels;
+            this.mix = mix;
         }
 
         public String task() {
@@ -116,12 +123,12 @@ public final class DemoFeed {
     }
 
     public Sample next(Domain domain) {
-        return next(domain, domain == Domain.REVIEWS ? pick(PRODUCTS) : pick(COMPANIES), random.nextInt(3));
+        return next(domain, domain == Domain.REVIEWS ? pick(PRODUCTS) : pick(COMPANIES), label(domain));
     }
 
     /** A sample about one of {@code entities}, chosen at random (the demo's monitored companies). */
     public Sample next(Domain domain, List<String> entities) {
-        return next(domain, entities.get(random.nextInt(entities.size())), random.nextInt(3));
+        return next(domain, entities.get(random.nextInt(entities.size())), label(domain));
     }
 
     /** A sample about {@code entity} with the label at {@code labelIndex} (0: negative/bearish), e.g. a scripted surge. */
@@ -152,6 +159,18 @@ public final class DemoFeed {
             case 2 -> "{\"id\":\"" + id + "\",\"text\":\"   \",\"label\":\"" + domain.labels().get(0) + "\"}";
             default -> "{\"id\":\"" + id + "\",\"text\":\"label outside the task\",\"label\":\"maybe\"}";
         };
+    }
+
+    /** A label index drawn from the domain's label mix. */
+    private int label(Domain domain) {
+        double r = random.nextDouble();
+        for (int i = 0; i < domain.mix.length - 1; i++) {
+            r -= domain.mix[i];
+            if (r < 0) {
+                return i;
+            }
+        }
+        return domain.mix.length - 1;
     }
 
     private String pick(String[] options) {

@@ -69,6 +69,7 @@ final class DemoMonitor implements AutoCloseable {
     private final List<AlertSeen> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, LiveMetrics> liveMetrics = new ConcurrentHashMap<>();
     private volatile long lastSampleAt;
+    private final Map<String, Long> firstPredictionAt = new ConcurrentHashMap<>();
 
     DemoMonitor(KafkaClients clients, List<String> tasks, Map<String, String> truthById, Map<String, String> textById,
                 Consumer<Notice> notices) {
@@ -151,6 +152,7 @@ final class DemoMonitor implements AutoCloseable {
         if (truth != null && truth.equals(p.label())) {
             correct.incrementAndGet();
         }
+        firstPredictionAt.putIfAbsent(p.task(), System.currentTimeMillis());
         Long live = liveVersion.get(p.task());
         if (live == null || p.modelVersion() > live) {
             liveVersion.put(p.task(), p.modelVersion());
@@ -189,6 +191,26 @@ final class DemoMonitor implements AutoCloseable {
     /** Alerts of this state seen so far (surge alerts of every entity, or DRIFT records). */
     long alertCount(Alert.State state) {
         return alerts.stream().filter(a -> a.alert().state() == state).count();
+    }
+
+    /** When the first prediction of {@code task} was read (wall clock), or -1: its first model serves from then. */
+    long firstPredictionAt(String task) {
+        return firstPredictionAt.getOrDefault(task, -1L);
+    }
+
+    /** True when a RAISED alert for {@code entity} was read and a CLEARED after it. */
+    boolean episodeClosed(String entity) {
+        boolean raised = false;
+        for (AlertSeen a : alerts) {
+            if (entity.equals(a.alert().entity())) {
+                if (a.alert().state() == Alert.State.RAISED) {
+                    raised = true;
+                } else if (raised && a.alert().state() == Alert.State.CLEARED) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** When the first RAISED alert for {@code entity} was read, or -1. */

@@ -36,10 +36,12 @@ import io.streamtune.common.topic.TopicAdmin;
  * The one-command run: an embedded broker (unless one is given), the trainer, the scorer and the
  * monitor in this JVM, a feed of labelled examples, live events and some malformed records, and a
  * live view of what happens. The synthetic finance feed names one of {@link #COMPANIES} per record
- * ({@code attrs.entity}), scripts a negative surge on {@link #SURGE_ENTITY} ({@link #surgeSchedule})
- * and sends the label of 30% of finance events late, for live accuracy. It ends after
- * {@code duration} (or when the replayed file is used up), lets the scorer drain, and returns a
- * report that counts lost and duplicated predictions and the alerts seen.
+ * ({@code attrs.entity}), scripts a negative surge on {@link #SURGE_ENTITY} ({@link SurgeScript}: after
+ * a baseline of live predictions, in time to clear, and only when the run is long enough for that) and
+ * sends the label of 30% of finance events late, for live accuracy. It ends after {@code duration}
+ * (or when the replayed file is used up), lets the scorer drain, waits for the monitor to decide the
+ * surge's last windows, and returns a report that counts lost and duplicated predictions and the
+ * alerts seen.
  */
 public final class DemoRun {
     /** What to run. {@code bootstrap} null starts an embedded broker; {@code fromFile} null uses the synthetic feed. */
@@ -67,23 +69,11 @@ public final class DemoRun {
     /** The finance companies of the demo feed (a few, so each has enough predictions per window). */
     public static final List<String> COMPANIES = List.of("Acme Corp", "Globex", "Initech", "Hooli");
     /** The company whose negative surge the feed scripts. */
-    public static final String SURGE_ENTITY = "Initech";
-    /** Share of finance events that become the surging company's bearish headlines during the surge. */
-    static final double SURGE_SHARE = 0.7;
+    public static final String SURGE_ENTITY = SurgeScript.DEMO.entity();
     /** Share of finance events whose label arrives later on finance.examples, 3 to 8 s after the event. */
     static final double LATE_LABEL_SHARE = 0.3;
-
-    /**
-     * When the scripted surge runs, from the start of the feed: from 30% to 55% of a run of up to ten
-     * minutes (36 s to 66 s of a 2-minute run), else from 60 s to 100 s. The rest of the run before and
-     * after gives the baseline and the windows that clear the alert.
-     */
-    static Duration[] surgeSchedule(Duration duration) {
-        if (duration.compareTo(Duration.ofMinutes(10)) <= 0) {
-            return new Duration[] {duration.multipliedBy(30).dividedBy(100), duration.multipliedBy(55).dividedBy(100)};
-        }
-        return new Duration[] {Duration.ofSeconds(60), Duration.ofSeconds(100)};
-    }
+    /** Longest wait, after the feed drained, for the monitor to decide the surge's last windows. */
+    static final Duration ALERT_WAIT = Duration.ofSeconds(15);
 
     /** Starts the services under test against a config; the demo closes what it returns. */
     @FunctionalInterface
@@ -94,13 +84,20 @@ public final class DemoRun {
     private final Options options;
     private final Services services;
     private final PrintStream out;
+    private final SurgeScript script;
     private volatile boolean stopRequested;
     private Path dataDir;
 
     public DemoRun(Options options, Services services, PrintStream out) {
+        this(options, services, out, SurgeScript.DEMO);
+    }
+
+    /** With another surge script and monitor settings (the simulation explores them). */
+    DemoRun(Options options, Services services, PrintStream out, SurgeScript script) {
         this.options = options;
         this.services = services;
         this.out = out;
+        this.script = script;
     }
 
     /**
@@ -114,6 +111,12 @@ public final class DemoRun {
 
     public Report run() throws Exception {
         List<Feed.Item> replay = options.fromFile() == null ? null : Feed.readLabelled(options.fromFile());
+        if (replay == null && !script.fits(options.duration())) {
+            out.printf("** no scripted surge in this run: --duration %s is shorter than the %s a surge and its clearing need"
+                            + " (it starts %s in at the earliest, lasts %s, and the monitor needs %s of normal news after it"
+                            + " to clear the alert)%n", SurgeScript.text(options.duration()), SurgeScript.text(script.minimumDuration()),
+                    SurgeScript.text(script.earliestStart()), SurgeScript.text(script.length()), SurgeScript.text(script.clearTime()));
+        }
         List<String> replayLabels = replay == null ? null : new ArrayList<>(new LinkedHashSet<>(replay.stream().map(Feed.Item::label).toList()));
         EmbeddedKafkaBroker broker = null;
         try {
@@ -148,6 +151,11 @@ public final class DemoRun {
 
     /** The demo's configuration: its tasks with a small retrain window, so versions go live within seconds. */
     StreamtuneConfig config(String bootstrap, List<String> replayLabels) throws ConfigException {
+        return StreamtuneConfig.parse(configYaml(bootstrap, replayLabels), Map.of(), Map.of());
+    }
+
+    /** The text of {@link #config}: the simulation of the demo's alerts builds the monitor from the same settings. */
+    String configYaml(String bootstrap, List<String> replayLabels) {
         StringBuilder yaml = new StringBuilder();
         yaml.append("kafka: {bootstrap.servers: \"").append(bootstrap).append("\"}\n");
         yaml.append("topics: {partitions: 2}\n");
@@ -163,17 +171,14 @@ public final class DemoRun {
             for (DemoFeed.Domain d : DemoFeed.Domain.values()) {
                 yaml.append("  - name: ").append(d.task()).append("\n    labels: [").append(String.join(", ", d.labels())).append("]\n").append(window);
                 if (d == DemoFeed.Domain.FINANCE) {
-                    // Tuned on a simulation of this feed (docs/drafts/monitor.md): ~1.5 predictions/s per company.
-                    yaml.append("    monitor: {alertLabel: bearish, window: 30s, advance: 5s, grace: 2s, minCount: 20,\n")
-                            .append("              baseline: {alpha: 0.1, warmup: 2}, rule: {margin: 0.35, zScore: 0, clearMargin: 0.2},\n")
-                            .append("              labelJoinWindow: 2m, accuracyWindow: 200}\n");
+                    yaml.append(script.monitorYaml());
                 }
             }
         } else {
             yaml.append("  - name: replay\n    labels: [").append(String.join(", ", replayLabels.stream().map(l -> "\"" + l + "\"").toList()))
                     .append("]\n").append(window);
         }
-        return StreamtuneConfig.parse(yaml.toString(), Map.of(), Map.of());
+        return yaml.toString();
     }
 
     private Report feedAndWatch(StreamtuneConfig config, List<Feed.Item> replay) throws Exception {
@@ -189,29 +194,56 @@ public final class DemoRun {
              KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
                      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5"))) {
             monitor.start();
-            Feed feed = new Feed(options, tasks, replay);
+            Feed feed = new Feed(options, tasks, replay, script);
             long deadline = start + options.duration().toMillis();
             long nextStatus = start + 2_000;
             long sent = 0;
-            Duration[] surge = surgeSchedule(options.duration());
             boolean monitored = replay == null;
+            // A surge when one fits (else said at start) and the feed is synthetic; it starts when script.start says.
+            boolean scripted = monitored && script.fits(options.duration());
+            if (scripted) {
+                // Without --duration the run lasts until Ctrl-C (a year): no latest start worth printing.
+                boolean bounded = options.duration().compareTo(Duration.ofDays(1)) < 0;
+                out.printf("** a bearish surge on %s is scripted: %s long, %s after the first finance model serves, not before"
+                                + " %s%s%n", script.entity(), SurgeScript.text(script.length()),
+                        SurgeScript.text(script.afterFirstModel()), SurgeScript.text(script.earliestStart()),
+                        bounded ? " and not after " + SurgeScript.text(script.latestStart(options.duration()))
+                                + " (so that the monitor can clear it before the end)" : "");
+            }
+            long surgeEnd = -1;   // ms from the start, once the surge started
             long surgeStartedAt = -1;
+            boolean surgeOverShown = false;
             java.util.ArrayDeque<ProducerRecord<byte[], byte[]>> lateLabels = new java.util.ArrayDeque<>();
             java.util.ArrayDeque<Long> lateDue = new java.util.ArrayDeque<>();
             long lateSent = 0;
             Random lateRandom = new Random(options.seed() + 2);
             while (System.currentTimeMillis() < deadline && !stopRequested) {
                 long elapsed = System.currentTimeMillis() - start;
-                boolean surging = monitored && elapsed >= surge[0].toMillis() && elapsed < surge[1].toMillis();
-                Feed.Record r = feed.next(surging);
+                if (scripted && surgeEnd < 0) {
+                    long firstModel = monitor.firstPredictionAt("finance");
+                    Duration at = script.start(options.duration(), firstModel < 0 ? null : Duration.ofMillis(firstModel - start));
+                    if (elapsed >= at.toMillis()) {
+                        surgeEnd = elapsed + script.length().toMillis();
+                    }
+                }
+                boolean surging = surgeEnd >= 0 && elapsed < surgeEnd;
+                if (surgeStartedAt >= 0 && !surging && !surgeOverShown) {
+                    surgeOverShown = true;
+                    out.printf("** scripted surge over: normal news again; the monitor clears the alert once a window without"
+                            + " the surge is decided (%s of feed time from now at most, plus the scorer's lag)%n",
+                            SurgeScript.text(script.clearTime()));
+                }
+                Feed.Record r = feed.next(surging, System.currentTimeMillis());
                 if (r == null) {
                     out.println("the replayed file is used up");
                     break;
                 }
                 if (r.surge() && surgeStartedAt < 0) {
                     surgeStartedAt = System.currentTimeMillis();
-                    out.printf("** scripted surge: from now until %ds, %.0f%% of finance events are bearish news about %s%n",
-                            surge[1].toSeconds(), SURGE_SHARE * 100, SURGE_ENTITY);
+                    out.printf("** scripted surge: from now until %ds, %.0f%% of finance events are bearish news about %s%s%n",
+                            surgeEnd / 1000, script.share() * 100, script.entity(), monitor.firstPredictionAt("finance") < 0
+                                    ? " (no finance model serves yet: the monitor sees the surge, at its events' time, once they"
+                                    + " are scored)" : "");
                 }
                 producer.send(new ProducerRecord<>(r.topic(), r.key(), r.value()));
                 switch (r.kind()) {
@@ -257,19 +289,28 @@ public final class DemoRun {
                 Thread.sleep(250);
             }
             Thread.sleep(1_000);  // a duplicate, if one were coming, would show now
+            if (surgeStartedAt >= 0 && !monitor.episodeClosed(script.entity())) {
+                // The monitor decides a window when later predictions pass its end + grace: under load its last
+                // decisions may still be on their way. Wait for the positive (CLEARED read), bounded.
+                out.println("waiting for the monitor's last windows (no CLEARED for " + script.entity() + " yet) ...");
+                long alertsUntil = System.currentTimeMillis() + ALERT_WAIT.toMillis();
+                while (System.currentTimeMillis() < alertsUntil && !monitor.episodeClosed(script.entity())) {
+                    Thread.sleep(250);
+                }
+            }
             double seconds = (System.currentTimeMillis() - start) / 1000.0;
             status(monitor, examples.get(), events.get(), System.currentTimeMillis() - start);
             long lost = truth.keySet().stream().filter(id -> !monitor.predictionsById.containsKey(id)).count();
             long duplicates = monitor.predictionsById.values().stream().mapToLong(n -> n - 1L).sum();
             long predicted = monitor.predictions.get();
-            long raisedAt = monitor.firstRaisedAt(SURGE_ENTITY);
+            long raisedAt = monitor.firstRaisedAt(script.entity());
             double alertDelay = surgeStartedAt < 0 || raisedAt < 0 ? -1 : round((raisedAt - surgeStartedAt) / 1000.0);
             return new Report(events.get(), examples.get(), malformed.get(), predicted, duplicates, lost, monitor.dlq.get(),
                     List.copyOf(monitor.publishedVersions), monitor.countsByVersion(),
                     predicted == 0 ? 0 : round((double) monitor.correct.get() / predicted),
                     round(monitor.latencyPercentile(0.5)), round(monitor.latencyPercentile(0.99)), round(predicted / seconds), round(seconds),
                     monitor.alertCount(Alert.State.RAISED), monitor.alertCount(Alert.State.CLEARED), alertDelay,
-                    monitor.liveAccuracyByVersion(), monitor.alertSummaries(), monitored ? SURGE_ENTITY : null, lateSent,
+                    monitor.liveAccuracyByVersion(), monitor.alertSummaries(), surgeStartedAt >= 0 ? script.entity() : null, lateSent,
                     monitor.alertCount(Alert.State.DRIFT));
         }
     }
@@ -320,21 +361,26 @@ public final class DemoRun {
         private final Options options;
         private final List<String> tasks;
         private final List<Item> replay;
+        private final SurgeScript script;
         private final DemoFeed synthetic;
         private final Random random;
         private int position;
         private long n;
 
-        Feed(Options options, List<String> tasks, List<Item> replay) {
+        Feed(Options options, List<String> tasks, List<Item> replay, SurgeScript script) {
             this.options = options;
             this.tasks = tasks;
             this.replay = replay;
+            this.script = script;
             this.synthetic = new DemoFeed(options.seed());
             this.random = new Random(options.seed() + 1);
         }
 
-        /** The next record; during the scripted surge a share of finance events are the surging company's bearish news. */
-        Record next(boolean surging) {
+        /**
+         * The next record, stamped {@code ts} (epoch ms); during the scripted surge a share of finance events are the
+         * surging company's bearish news.
+         */
+        Record next(boolean surging, long ts) {
             String task = tasks.get((int) (n % tasks.size()));
             n++;
             TaskTopics topics = TaskTopics.of(task);
@@ -366,8 +412,8 @@ public final class DemoRun {
             }
             boolean example = roll < options.malformedShare() + 0.6 * (1 - options.malformedShare());
             boolean surge = false;
-            if (surging && !example && task.equals("finance") && random.nextDouble() < SURGE_SHARE) {
-                DemoFeed.Sample s = synthetic.next(DemoFeed.Domain.FINANCE, SURGE_ENTITY, 0);
+            if (surging && !example && task.equals("finance") && random.nextDouble() < script.share()) {
+                DemoFeed.Sample s = synthetic.next(DemoFeed.Domain.FINANCE, script.entity(), 0);
                 text = s.text();
                 label = s.label();
                 entity = s.entity();
@@ -379,7 +425,7 @@ public final class DemoRun {
             if (example) {
                 json.put("label", label);
             }
-            json.put("ts", System.currentTimeMillis());
+            json.put("ts", ts);
             json.putObject("attrs").put("entity", entity).put("source", "demo");
             return new Record(example ? topics.examples() : topics.events(), id.getBytes(StandardCharsets.UTF_8),
                     Json.write(json), example ? Kind.EXAMPLE : Kind.EVENT, id, text, label, entity, surge);

@@ -1,6 +1,9 @@
 package io.streamtune.common.config;
 
 import java.time.Duration;
+import java.util.TreeSet;
+import java.util.Set;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
@@ -78,8 +81,73 @@ public final class Setting<T> {
         }, v -> true, "one of " + allowed, doc);
     }
 
+    /**
+     * A non-empty set of constants of an enum, written as a YAML list ({@code [query, value]}) or a comma-separated
+     * string ({@code query,value}), in any case; an unknown or repeated-only-empty value is a problem naming the key.
+     */
+    public static <E extends Enum<E>> Setting<java.util.Set<E>> enumerations(String key, Class<E> type,
+                                                                           java.util.Set<E> def, String doc) {
+        List<String> allowed = java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+        return new Setting<>(key, java.util.Set.copyOf(def), "list of " + allowed, n -> {
+            List<String> items = new java.util.ArrayList<>();
+            if (n.isArray()) {
+                for (JsonNode item : n) {
+                    if (!item.isTextual()) {
+                        return null;
+                    }
+                    items.add(item.asText());
+                }
+            } else if (n.isTextual()) {
+                items.addAll(List.of(n.asText().split(",")));
+            } else {
+                return null;
+            }
+            java.util.Set<E> out = java.util.EnumSet.noneOf(type);
+            for (String item : items) {
+                String v = item.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+                E found = null;
+                for (E c : type.getEnumConstants()) {
+                    if (c.name().equals(v)) {
+                        found = c;
+                    }
+                }
+                if (found == null) {
+                    return null;
+                }
+                out.add(found);
+            }
+            return out.isEmpty() ? null : java.util.Collections.unmodifiableSet(out);
+        }, v -> true, "a non-empty list of " + allowed, doc);
+    }
+
     public static Setting<Boolean> bool(String key, boolean def, String doc) {
         return new Setting<>(key, def, "boolean", n -> n.isBoolean() ? n.booleanValue() : null, v -> true, "true or false", doc);
+    }
+
+    /**
+     * A list of numbers, e.g. {@code [0.485, 0.456, 0.406]}, each between {@code min} and
+     * {@code max}, with {@code minSize} to {@code maxSize} entries; a single number is read as a
+     * list of one.
+     */
+    public static Setting<List<Double>> decimals(String key, List<Double> def, double min, double max, int minSize,
+                                                 int maxSize, String doc) {
+        return new Setting<>(key, List.copyOf(def), "list of numbers", n -> {
+            if (n.isNumber()) {
+                return List.of(n.doubleValue());
+            }
+            if (!n.isArray()) {
+                return null;
+            }
+            List<Double> values = new java.util.ArrayList<>();
+            for (JsonNode v : n) {
+                if (!v.isNumber()) {
+                    return null;
+                }
+                values.add(v.doubleValue());
+            }
+            return List.copyOf(values);
+        }, v -> v.size() >= minSize && v.size() <= maxSize && v.stream().allMatch(d -> d >= min && d <= max),
+                minSize + " to " + maxSize + " numbers, each between " + min + " and " + max, doc);
     }
 
     /** A duration written as {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT5M}). */
@@ -193,5 +261,51 @@ public final class Setting<T> {
             }
         }
         throw new IllegalArgumentException("not a duration: " + text);
+    }
+
+    /**
+     * Records a problem for every key below {@code section} that none of {@code declared} reads, so that a
+     * misspelt key ({@code retrainEvry}) is refused instead of silently leaving its setting at the default. A key
+     * that names a section of declared keys ({@code window}) must hold an object; a declared key's value is not
+     * looked into (its own {@link #read} checks it).
+     *
+     * @param prefix    how problems name the section, e.g. {@code tasks[0] (reviews)}
+     * @param otherKeys keys read without a Setting (e.g. a task's {@code labels})
+     */
+    public static void refuseUnknown(JsonNode section, String prefix, Collection<? extends Setting<?>> declared,
+            Set<String> otherKeys, List<String> problems) {
+        if (section == null || !section.isObject()) {
+            return;
+        }
+        Set<String> keys = new TreeSet<>(otherKeys);
+        declared.forEach(d -> keys.add(d.key()));
+        refuseUnknown(section, "", prefix, keys, problems);
+    }
+
+    private static void refuseUnknown(JsonNode node, String path, String prefix, Set<String> keys,
+            List<String> problems) {
+        node.fields().forEachRemaining(e -> {
+            String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            String fullKey = prefix.isEmpty() ? key : prefix + "." + key;
+            if (keys.contains(key)) {
+                return;
+            }
+            List<String> below = keys.stream().filter(k -> k.startsWith(key + ".")).toList();
+            if (!below.isEmpty()) {
+                if (e.getValue().isObject()) {
+                    refuseUnknown(e.getValue(), key, prefix, keys, problems);
+                } else {
+                    problems.add(fullKey + ": expected a section with the keys " + below + ", got " + e.getValue());
+                }
+                return;
+            }
+            List<String> siblings = keys.stream()
+                    .filter(k -> path.isEmpty() || k.startsWith(path + "."))
+                    .map(k -> path.isEmpty() ? k : k.substring(path.length() + 1))
+                    .map(k -> k.contains(".") ? k.substring(0, k.indexOf('.')) : k)
+                    .distinct().sorted().toList();
+            problems.add(fullKey + ": unknown setting (known " + (path.isEmpty() ? "" : "under " + path + " ")
+                    + "here: " + String.join(", ", siblings) + "; `streamtune config docs` lists them all)");
+        });
     }
 }

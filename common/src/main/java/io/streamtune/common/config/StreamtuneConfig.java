@@ -89,6 +89,10 @@ public final class StreamtuneConfig {
             MAX_TEXT_CHARS, MAX_IMAGE_BYTES, RETRAIN_EVERY, MAX_WAIT, MIN_NEW, WINDOW_SIZE, HOLDOUT_PERCENT, GATE_TOLERANCE,
             GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE, HEAD_CLASS_WEIGHTS);
 
+    /** Every key a task entry may hold (besides {@code labels}): what {@link #parse} refuses others against. */
+    private static final List<Setting<?>> TASK_KEYS = java.util.stream.Stream.of(TASK_SETTINGS, MonitorPolicy.SETTINGS,
+            FinetuneSettings.ALL, ImageSettings.ALL, CnnSettings.ALL).flatMap(List::stream).toList();
+
     private final Map<String, String> kafka;
     private final Limits limits;
     private final Map<String, TaskConfig> tasks;
@@ -221,12 +225,17 @@ public final class StreamtuneConfig {
                 HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems),
                 HEAD_CLASS_WEIGHTS.read(n, where, problems));
         MonitorPolicy monitor = MonitorPolicy.read(n, where, labels, problems);
+        // image.* and cnn.* are read (and checked) for image tasks only; a text task keeps the defaults.
+        ImagePolicy image = modality == Modality.IMAGE ? ImageSettings.read(n, where, problems) : null;
+        CnnPolicy cnn = modality == Modality.IMAGE ? CnnSettings.read(n, where, problems) : null;
+        String encoder = readEncoder(n, where, problems);
+        Setting.refuseUnknown(n, where, TASK_KEYS, Set.of("labels"), problems);
         if (problems.size() > before) {
             return null;
         }
-        return new TaskConfig(name, modality, labels, readEncoder(n, where, problems),
+        return new TaskConfig(name, modality, labels, encoder,
                 MAX_SEQUENCE_LENGTH.read(n, where, problems), MAX_TEXT_CHARS.read(n, where, problems),
-                MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor);
+                MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor, image, cnn);
     }
 
     /**
@@ -243,8 +252,10 @@ public final class StreamtuneConfig {
         }
         node.fieldNames().forEachRemaining(k -> {
             if (!k.equals("id") && !k.equals("precision")) {
-                problems.add(where + ".encoder." + k + ": unknown key (encoder takes id and precision; maxSequenceLength "
-                        + "is the task's own key)");
+                // Setting.refuseUnknown stops at "encoder" (a declared key, the id written alone): the object's
+                // keys are checked here, in the same words.
+                problems.add(where + ".encoder." + k + ": unknown setting (known under encoder here: id, precision;"
+                        + " maxSequenceLength is the task's own key)");
             }
         });
         String id = ENCODER_ID.read(task, where, problems);

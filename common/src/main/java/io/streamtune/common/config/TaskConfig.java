@@ -21,13 +21,25 @@ import io.streamtune.common.topic.TaskTopics;
  *     encoder's {@code -q} export, e.g. {@code all-minilm-l6-v2-q}): what its backbone is opened by and what
  *     its model versions record
  * @param monitor how the monitor service watches the task ({@link MonitorPolicy#defaults()}: not at all)
+ * @param image   an image task's input ({@code image.*}); the defaults for a text task, which ignores it
+ * @param cnn     an image task's CNN training ({@code cnn.*}); the defaults for a text task, which ignores it
  */
 public record TaskConfig(String name, Modality modality, List<String> labels, String encoder, int maxSequenceLength,
                          int maxTextChars, int maxImageBytes, WindowPolicy window, GatePolicy gate, HeadPolicy head,
-                         MonitorPolicy monitor) {
+                         MonitorPolicy monitor, ImagePolicy image, CnnPolicy cnn) {
     public TaskConfig {
         labels = List.copyOf(labels);
         monitor = monitor == null ? MonitorPolicy.defaults() : monitor;
+        image = image == null ? ImageSettings.defaults() : image;
+        cnn = cnn == null ? CnnSettings.defaults() : cnn;
+    }
+
+    /** A task with the default image and CNN settings (the signature from before image tasks were trained). */
+    public TaskConfig(String name, Modality modality, List<String> labels, String encoder, int maxSequenceLength,
+                      int maxTextChars, int maxImageBytes, WindowPolicy window, GatePolicy gate, HeadPolicy head,
+                      MonitorPolicy monitor) {
+        this(name, modality, labels, encoder, maxSequenceLength, maxTextChars, maxImageBytes, window, gate, head,
+                monitor, null, null);
     }
 
     /** A task that is not monitored (the signature from before monitoring existed). */

@@ -1,6 +1,5 @@
 package io.streamtune.common.event;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -8,8 +7,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import javax.imageio.ImageIO;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -24,6 +21,8 @@ import io.streamtune.common.config.Limits;
 import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.image.ImageException;
+import io.streamtune.common.image.ImagePreprocessor;
 import io.streamtune.common.serde.Json;
 
 /**
@@ -363,11 +362,11 @@ public final class RecordParser {
                     + " bytes is over task " + task.name() + "'s maxImageBytes " + task.maxImageBytes());
         }
         try {
-            if (ImageIO.read(new ByteArrayInputStream(bytes)) == null) {
-                return ParseResult.rejected(Reason.IMAGE_UNDECODABLE, "record " + id + ": image bytes are not a PNG, JPEG, GIF or BMP");
-            }
-        } catch (IOException | RuntimeException e) {
-            return ParseResult.rejected(Reason.IMAGE_UNDECODABLE, "record " + id + ": image cannot be decoded: " + e.getMessage());
+            // Header first: a small file declaring huge dimensions is refused before it is decoded,
+            // and a truncated JPEG is refused instead of being read as a grey-filled picture.
+            ImagePreprocessor.decode(bytes, task.image().maxPixels());
+        } catch (ImageException e) {
+            return ParseResult.rejected(Reason.IMAGE_UNDECODABLE, "record " + id + ": " + e.getMessage());
         }
         return ParseResult.ok(b64);
     }

@@ -1,5 +1,10 @@
 package io.streamtune.common.nlp;
 
+import io.streamtune.common.hash.Sha256;
+import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.TensorPack;
+import io.streamtune.common.nlp.BertWeights;
+import io.streamtune.common.nlp.FinetunedWeights;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +126,12 @@ public final class Encoders {
    */
   public static TextEncoder open(String encoderId, int maxSequenceLength, int intraOpThreads)
       throws EncoderException {
+    return OnnxTextEncoder.open(
+        checked(encoderId, maxSequenceLength, intraOpThreads), maxSequenceLength, intraOpThreads);
+  }
+
+  private static EncoderSpec checked(String encoderId, int maxSequenceLength, int intraOpThreads)
+      throws EncoderException {
     EncoderSpec spec =
         spec(encoderId)
             .orElseThrow(
@@ -137,7 +148,63 @@ public final class Encoders {
           "intra-op threads must be 0 (one per core) or more for encoder " + encoderId + ", got "
               + intraOpThreads);
     }
-    return OnnxTextEncoder.open(spec, maxSequenceLength, intraOpThreads);
+    return spec;
+  }
+
+  /**
+   * Opens an encoder whose weights are the base encoder's with a fine-tuning result applied
+   * (tier 2): the same ONNX graph on ONNX Runtime, its initializers replaced by the pack's
+   * tensors (BitFit, full) or by the matrices with the LoRA update merged in ({@code W' = W +
+   * (alpha / rank) A B}). Tokenisation, padding, pooling and normalisation are the frozen
+   * encoder's code. {@link TextEncoder#checksum()} is {@link #tunedChecksum} of the base file and
+   * the pack, so caches and artifact checks never mix it with the frozen encoder.
+   *
+   * <pre>{@code
+   * try (TextEncoder tuned = Encoders.open("all-minilm-l6-v2", 128, 1, TensorPack.decode(bytes))) {
+   *   float[][] v = tuned.encode(List.of("shares jump"));
+   * }
+   * }</pre>
+   *
+   * @param weights a fine-tuning result ({@link FinetunedWeights} describes its contract); null
+   *     opens the frozen encoder
+   * @throws EncoderException if the id is unknown, an argument is out of range, or ONNX Runtime
+   *     cannot load the model
+   * @throws ArtifactException if the weights do not fit this encoder: ENCODER_MISMATCH (another
+   *     encoder or another file of it), MALFORMED (mode or LoRA attributes, a tensor missing or
+   *     unknown), SHAPE_MISMATCH (a tensor of the wrong shape)
+   */
+  public static TextEncoder open(
+      String encoderId, int maxSequenceLength, int intraOpThreads, TensorPack weights)
+      throws EncoderException, ArtifactException {
+    if (weights == null) {
+      return open(encoderId, maxSequenceLength, intraOpThreads);
+    }
+    EncoderSpec spec = checked(encoderId, maxSequenceLength, intraOpThreads);
+    BertWeights base = BertWeights.load(encoderId);
+    Map<String, TensorPack.Tensor> overrides = FinetunedWeights.overrides(weights, encoderId, base);
+    EncoderFiles.OnnxFile file = EncoderFiles.onnx(encoderId);
+    return OnnxTextEncoder.open(
+        spec, maxSequenceLength, intraOpThreads, file, overrides,
+        tunedChecksum(base.sha256(), weights.sha256()));
+  }
+
+  /**
+   * The checksum of a fine-tuned encoder: lower-case hex SHA-256 of {@code "<base sha256>+<pack
+   * sha256>"}. Differs from the base checksum and from every other pack's.
+   */
+  public static String tunedChecksum(String baseSha256, String weightsSha256) {
+    return Sha256.hex(baseSha256 + "+" + weightsSha256);
+  }
+
+  /**
+   * Opens the tokenizer of an encoder: the same code the encoder tokenises with, for callers that
+   * feed a copy of the model themselves (the fine-tuning trainer).
+   *
+   * @throws EncoderException if the id is unknown or the tokenizer cannot be loaded
+   */
+  public static EncoderTokenizer openTokenizer(String encoderId, int maxSequenceLength)
+      throws EncoderException {
+    return EncoderTokenizer.open(checked(encoderId, maxSequenceLength, 0), maxSequenceLength);
   }
 
   private static int intraOpThreadsFromSystem() throws EncoderException {

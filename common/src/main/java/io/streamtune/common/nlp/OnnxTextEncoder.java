@@ -3,8 +3,6 @@ package io.streamtune.common.nlp;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -14,23 +12,21 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import ai.djl.util.PairList;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.streamtune.common.model.TensorPack;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -74,9 +70,9 @@ public final class OnnxTextEncoder implements TextEncoder {
   static final int SUB_BATCH = 64;
 
   /**
-   * The fixed cost of one model call in padded token positions, for {@link #subBatches}: measured
-   * between 8 and 16 on 2 cores (docs/drafts/perf.md); the higher end keeps sub-batches from
-   * splitting for a few positions.
+   * The fixed cost of one model call in padded token positions, for {@link
+   * EncoderTokenizer#leastPaddedBatches}: measured between 8 and 16 on 2 cores (docs/drafts/perf.md);
+   * the higher end keeps sub-batches from splitting for a few positions.
    */
   static final int CALL_OVERHEAD_TOKENS = 16;
 
@@ -84,10 +80,11 @@ public final class OnnxTextEncoder implements TextEncoder {
   private final int maxSequenceLength;
   private final String checksum;
   private final Model model;
-  private final HuggingFaceTokenizer tokenizer;
+  private final EncoderTokenizer tokenizer;
   private final List<String> inputNames;
-  private final Queue<Predictor<Padded, float[][]>> predictors = new ConcurrentLinkedQueue<>();
-  private final List<Predictor<Padded, float[][]>> allPredictors;
+  private final SessionOverrides overrides;
+  private final Queue<Predictor<PaddedBatch, float[][]>> predictors = new ConcurrentLinkedQueue<>();
+  private final List<Predictor<PaddedBatch, float[][]>> allPredictors;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   /** Token positions fed to the model since open: padded, and real (for tests and diagnostics). */
   private final LongAdder paddedPositions = new LongAdder();
@@ -108,77 +105,83 @@ public final class OnnxTextEncoder implements TextEncoder {
       int maxSequenceLength,
       String checksum,
       Model model,
-      HuggingFaceTokenizer tokenizer,
-      List<String> inputNames) {
+      EncoderTokenizer tokenizer,
+      List<String> inputNames,
+      SessionOverrides overrides) {
     this.spec = spec;
     this.maxSequenceLength = maxSequenceLength;
     this.checksum = checksum;
     this.model = model;
     this.tokenizer = tokenizer;
     this.inputNames = inputNames;
+    this.overrides = overrides;
     this.allPredictors = new ArrayList<>();
   }
 
   static OnnxTextEncoder open(EncoderSpec spec, int maxSequenceLength, int intraOpThreads)
       throws EncoderException {
-    long t0 = System.nanoTime();
-    ClassLoader cl = Thread.currentThread().getContextClassLoader();
-    if (cl == null) {
-      cl = OnnxTextEncoder.class.getClassLoader();
-    }
-    Path dir;
-    String checksum;
+    EncoderFiles.OnnxFile file;
     try {
-      String[] res = materialise(cl, spec.onnxResource());
-      checksum = res[0];
-      dir = Paths.get(res[1]);
+      file = EncoderFiles.materialise(spec.onnxResource());
     } catch (IOException e) {
       throw new EncoderException("cannot copy model of encoder " + spec.id() + ": " + e, e);
     }
+    return open(spec, maxSequenceLength, intraOpThreads, file, Map.of(), file.sha256());
+  }
 
-    HuggingFaceTokenizer tokenizer;
-    try (InputStream in = cl.getResourceAsStream(spec.tokenizerResource())) {
-      if (in == null) {
-        throw new EncoderException(
-            "tokenizer resource " + spec.tokenizerResource() + " of encoder " + spec.id()
-                + " is not on the classpath");
-      }
-      // Truncation and padding are set here rather than trusting tokenizer.json: padding is
-      // done per batch below (pad to the longest), truncation to our configured length.
-      tokenizer =
-          HuggingFaceTokenizer.newInstance(
-              in,
-              Map.of(
-                  "maxLength", Integer.toString(maxSequenceLength),
-                  "truncation", "true",
-                  "padding", "false",
-                  "addSpecialTokens", "true"));
-    } catch (IOException | RuntimeException e) {
-      throw new EncoderException("cannot load tokenizer of encoder " + spec.id() + ": " + e, e);
-    }
-
+  /**
+   * Opens the encoder with some of the ONNX file's initializers replaced ({@code
+   * SessionOptions.addInitializer}): the fine-tuned encoder. Everything else (tokenisation,
+   * padding, pooling, normalisation, threads) is the frozen encoder's code.
+   *
+   * @param overrides replacement tensors by ONNX initializer name; empty for the frozen encoder
+   * @param checksum what {@link #checksum()} returns: the file's SHA-256 for the frozen encoder,
+   *     one over base and weights for a fine-tuned one
+   */
+  static OnnxTextEncoder open(
+      EncoderSpec spec,
+      int maxSequenceLength,
+      int intraOpThreads,
+      EncoderFiles.OnnxFile file,
+      Map<String, TensorPack.Tensor> overrides,
+      String checksum)
+      throws EncoderException {
+    long t0 = System.nanoTime();
+    Path dir = file.path().getParent();
+    EncoderTokenizer tokenizer = EncoderTokenizer.open(spec, maxSequenceLength);
     Model model = null;
+    SessionOverrides session = null;
     try {
+      Map<String, Object> options = new HashMap<>(threadOptions(intraOpThreads));
+      if (!overrides.isEmpty()) {
+        // DJL's OrtModel takes a caller's SessionOptions under "sessionOptions" (OrtModel.getSessionOptions).
+        session = SessionOverrides.of(overrides);
+        options.put("sessionOptions", session.options());
+      }
       model = Model.newInstance(spec.id(), Device.cpu(), ENGINE);
-      model.load(dir, spec.resourceName(), threadOptions(intraOpThreads));
+      model.load(dir, spec.resourceName(), options);
       PairList<String, Shape> described = model.getBlock().describeInput();
       List<String> names = described == null ? List.of() : described.keys();
       OnnxTextEncoder enc =
-          new OnnxTextEncoder(spec, maxSequenceLength, checksum, model, tokenizer, names);
+          new OnnxTextEncoder(spec, maxSequenceLength, checksum, model, tokenizer, names, session);
       enc.warmUp();
       LOG.info(
-          "encoder {} open: dimension {}, max length {}, inputs {}, intra-op threads {}, sha256 {}, {} ms",
+          "encoder {} open: dimension {}, max length {}, inputs {}, intra-op threads {}, {} overridden weights, sha256 {}, {} ms",
           spec.id(),
           spec.dimension(),
           maxSequenceLength,
           names,
           intraOpThreads > 0 ? intraOpThreads : "per core",
+          overrides.size(),
           checksum.substring(0, 12),
           (System.nanoTime() - t0) / 1_000_000);
       return enc;
-    } catch (IOException | MalformedModelException | RuntimeException e) {
+    } catch (IOException | MalformedModelException | OrtException | RuntimeException e) {
       if (model != null) {
         model.close();
+      }
+      if (session != null) {
+        session.close();
       }
       tokenizer.close();
       throw new EncoderException("cannot load ONNX model of encoder " + spec.id() + ": " + e, e);
@@ -192,51 +195,40 @@ public final class OnnxTextEncoder implements TextEncoder {
   }
 
   /**
-   * Copies the ONNX resource into {@code ~/.streamtune/encoders/<sha256>/} (ONNX Runtime
-   * through DJL loads from a file) while hashing it. Keyed by checksum so two versions of an
-   * encoder jar never share a file and concurrent processes never see a half-written one
-   * (write to a temp file, then atomic move).
-   *
-   * @return {checksum, directory}
+   * Session options holding replacement initializers. ONNX Runtime requires the tensors to outlive
+   * the session, so they are closed with the encoder, after the model.
    */
-  private static String[] materialise(ClassLoader cl, String resource) throws IOException {
-    Path root =
-        Paths.get(
-            System.getProperty(
-                "streamtune.encoder.cache",
-                Paths.get(System.getProperty("user.home"), ".streamtune", "encoders").toString()));
-    Files.createDirectories(root);
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("JDK without SHA-256", e);
-    }
-    Path tmp = Files.createTempFile(root, "copy-", ".onnx.tmp");
-    try {
-      try (InputStream in = cl.getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IOException("resource " + resource + " is not on the classpath");
-        }
-        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
-          in.transferTo(out);
-        }
-      }
-      String checksum = HexFormat.of().formatHex(sha.digest());
-      Path dir = root.resolve(checksum);
-      Path target = dir.resolve(resource);
-      if (Files.isRegularFile(target)) {
-        return new String[] {checksum, dir.toString()};
-      }
-      Files.createDirectories(dir);
+  private record SessionOverrides(OrtSession.SessionOptions options, List<OnnxTensor> tensors) {
+    static SessionOverrides of(Map<String, TensorPack.Tensor> overrides) throws OrtException {
+      // DJL's engine creates the process's ONNX Runtime environment with its own settings and
+      // fails if one already exists: let it go first, then share it.
+      ai.djl.engine.Engine.getEngine(ENGINE);
+      OrtEnvironment env = OrtEnvironment.getEnvironment();
+      OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+      List<OnnxTensor> tensors = new ArrayList<>();
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        for (Map.Entry<String, TensorPack.Tensor> e : overrides.entrySet()) {
+          float[] v = e.getValue().values();
+          FloatBuffer buf =
+              ByteBuffer.allocateDirect(v.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+          buf.put(v).flip();
+          long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
+          OnnxTensor t = OnnxTensor.createTensor(env, buf, shape);
+          tensors.add(t);
+          options.addInitializer(e.getKey(), t);
+        }
+        return new SessionOverrides(options, tensors);
+      } catch (OrtException | RuntimeException e) {
+        new SessionOverrides(options, tensors).close();
+        throw e;
       }
-      return new String[] {checksum, dir.toString()};
-    } finally {
-      Files.deleteIfExists(tmp);
+    }
+
+    void close() {
+      options.close();
+      for (OnnxTensor t : tensors) {
+        t.close();
+      }
     }
   }
 
@@ -289,11 +281,7 @@ public final class OnnxTextEncoder implements TextEncoder {
    * special tokens and truncation applied). For diagnostics and tests.
    */
   public long[] tokenIds(String text) {
-    return tokenize(new String[] {prepare(text)})[0];
-  }
-
-  private String prepare(String text) {
-    return spec.lowerCase() ? text.toLowerCase(Locale.ROOT) : text;
+    return tokenizer.tokenIds(text);
   }
 
   /**
@@ -304,32 +292,11 @@ public final class OnnxTextEncoder implements TextEncoder {
    */
   @Override
   public int tokenCount(String text) {
-    long[] ids = tokenIds(text);
+    long[] ids = tokenizer.tokenIds(text);
     synchronized (counted) {
       counted.put(text, ids);
     }
     return ids.length;
-  }
-
-  /**
-   * Token ids of a batch of prepared texts. Only the ids are fetched from the native encodings: the
-   * model takes ids, a mask that follows from their length, and type ids that are all 0 for a single
-   * sentence. Fetching DJL's whole {@code Encoding} (tokens as strings, offsets, word ids) cost about
-   * half as much again as tokenising itself (measured 70-130 against 60-80 us per tweet on 2 busy cores).
-   */
-  private long[][] tokenize(String[] prepared) {
-    long[] handles = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), prepared, true);
-    long[][] ids = new long[handles.length][];
-    try {
-      for (int i = 0; i < handles.length; i++) {
-        ids[i] = TokenizersLibrary.LIB.getTokenIds(handles[i]);
-      }
-    } finally {
-      for (long h : handles) {
-        TokenizersLibrary.LIB.deleteEncoding(h);
-      }
-    }
-    return ids;
   }
 
   @Override
@@ -345,53 +312,35 @@ public final class OnnxTextEncoder implements TextEncoder {
         return out;
       }
       long[][] ids = new long[n][];
-      List<Integer> fresh = new ArrayList<>();
+      List<String> fresh = new ArrayList<>();
+      List<Integer> freshAt = new ArrayList<>();
       synchronized (counted) {
         for (int i = 0; i < n; i++) {
           ids[i] = counted.remove(texts.get(i));
           if (ids[i] == null) {
-            fresh.add(i);
+            fresh.add(texts.get(i));
+            freshAt.add(i);
           }
         }
       }
       if (!fresh.isEmpty()) {
-        String[] prepared = new String[fresh.size()];
-        for (int j = 0; j < prepared.length; j++) {
-          prepared[j] = prepare(texts.get(fresh.get(j)));
-        }
-        long[][] tokenised = tokenize(prepared);
-        for (int j = 0; j < prepared.length; j++) {
-          ids[fresh.get(j)] = tokenised[j];
+        long[][] tokenised = tokenizer.tokenIds(fresh);
+        for (int j = 0; j < tokenised.length; j++) {
+          ids[freshAt.get(j)] = tokenised[j];
         }
       }
-      // Sorted by length, then cut into the sub-batches that pad least (subBatches): each is padded to
-      // its own longest member, so short texts are not padded to the batch's longest. Same results
-      // for fp32 models: padding is masked out.
-      Integer[] order = new Integer[n];
-      for (int i = 0; i < n; i++) {
-        order[i] = i;
-      }
-      Arrays.sort(order, (a, b) -> Integer.compare(ids[a].length, ids[b].length));
-      int[] lengths = new int[n];
-      for (int i = 0; i < n; i++) {
-        lengths[i] = ids[order[i]].length;
-      }
-      int start = 0;
-      for (int end : subBatches(lengths, SUB_BATCH, CALL_OVERHEAD_TOKENS)) {
-        long[][] chunk = new long[end - start][];
-        for (int i = start; i < end; i++) {
-          chunk[i - start] = ids[order[i]];
+      // Sorted by length and cut into the sub-batches that pad least, each padded to its own longest
+      // member. Same results for fp32 models: padding is masked out.
+      for (PaddedBatch batch :
+          EncoderTokenizer.leastPaddedBatches(ids, SUB_BATCH, CALL_OVERHEAD_TOKENS)) {
+        paddedPositions.add((long) batch.size() * batch.length());
+        for (int row : batch.rows()) {
+          tokenPositions.add(ids[row].length);
         }
-        Padded padded = Padded.of(chunk);
-        paddedPositions.add((long) chunk.length * padded.length());
-        for (long[] c : chunk) {
-          tokenPositions.add(c.length);
+        float[][] vectors = run(batch);
+        for (int i = 0; i < vectors.length; i++) {
+          out[batch.rows()[i]] = vectors[i];
         }
-        float[][] vectors = run(padded);
-        for (int i = start; i < end; i++) {
-          out[order[i]] = vectors[i - start];
-        }
-        start = end;
       }
       return out;
     } finally {
@@ -399,50 +348,8 @@ public final class OnnxTextEncoder implements TextEncoder {
     }
   }
 
-  /**
-   * Cuts texts sorted by token count into contiguous sub-batches so that the model's work is least:
-   * the cost of a sub-batch is what it is padded to ({@code count x longest} token positions) plus a
-   * fixed cost per model call, {@code callOverheadTokens} positions. Dynamic programming over the cut
-   * points, O(n x maxBatch).
-   *
-   * <p>The cost model is measured, not assumed: on 2 cores with one ONNX Runtime thread, MiniLM's time
-   * per call grew in proportion to the padded positions from 1 x 8 to 32 x 128, with a fixed part per
-   * call of roughly 8 to 16 positions (docs/drafts/perf.md). Attention is quadratic in the length but
-   * a few percent of the work at these lengths (L / 6h: 128 / 2304 for hidden size 384).
-   *
-   * @param sortedLengths token counts in ascending order
-   * @param maxBatch most texts in one sub-batch (bounds the padded tensor)
-   * @param callOverheadTokens fixed cost of one model call, in padded token positions
-   * @return the exclusive end index of each sub-batch, ascending; the last is {@code sortedLengths.length}
-   */
-  static int[] subBatches(int[] sortedLengths, int maxBatch, int callOverheadTokens) {
-    int n = sortedLengths.length;
-    long[] best = new long[n + 1];
-    int[] cut = new int[n + 1];
-    for (int end = 1; end <= n; end++) {
-      best[end] = Long.MAX_VALUE;
-      long longest = sortedLengths[end - 1];
-      for (int begin = end - 1; begin >= Math.max(0, end - maxBatch); begin--) {
-        long cost = best[begin] + callOverheadTokens + (end - begin) * longest;
-        if (cost < best[end]) {
-          best[end] = cost;
-          cut[end] = begin;
-        }
-      }
-    }
-    int count = 0;
-    for (int end = n; end > 0; end = cut[end]) {
-      count++;
-    }
-    int[] ends = new int[count];
-    for (int end = n, k = count - 1; end > 0; end = cut[end], k--) {
-      ends[k] = end;
-    }
-    return ends;
-  }
-
-  private float[][] run(Padded batch) {
-    Predictor<Padded, float[][]> p = predictors.poll();
+  private float[][] run(PaddedBatch batch) {
+    Predictor<PaddedBatch, float[][]> p = predictors.poll();
     if (p == null) {
       p = newPredictor();
     }
@@ -456,8 +363,8 @@ public final class OnnxTextEncoder implements TextEncoder {
   }
 
   /** A predictor for one more concurrent caller (called under the read lock, never after close). */
-  private Predictor<Padded, float[][]> newPredictor() {
-    Predictor<Padded, float[][]> p = model.newPredictor(new PoolingTranslator());
+  private Predictor<PaddedBatch, float[][]> newPredictor() {
+    Predictor<PaddedBatch, float[][]> p = model.newPredictor(new PoolingTranslator());
     synchronized (allPredictors) {
       allPredictors.add(p);
     }
@@ -472,10 +379,13 @@ public final class OnnxTextEncoder implements TextEncoder {
         return;
       }
       closed = true;
-      for (Predictor<Padded, float[][]> p : allPredictors) {
+      for (Predictor<PaddedBatch, float[][]> p : allPredictors) {
         p.close();
       }
       model.close();
+      if (overrides != null) {
+        overrides.close();
+      }
       tokenizer.close();
       LOG.debug("encoder {} closed", spec.id());
     } finally {
@@ -483,28 +393,8 @@ public final class OnnxTextEncoder implements TextEncoder {
     }
   }
 
-  /** A batch of token ids padded to its longest member. */
-  record Padded(long[][] ids, long[][] mask, long[][] types, int length) {
-    static Padded of(long[][] chunk) {
-      int len = 1;
-      for (long[] id : chunk) {
-        len = Math.max(len, id.length);
-      }
-      long[][] ids = new long[chunk.length][len];
-      long[][] mask = new long[chunk.length][len];
-      // One sentence per input: every type id is 0 (segment A).
-      long[][] types = new long[chunk.length][len];
-      for (int i = 0; i < chunk.length; i++) {
-        // Pad id 0 is [PAD] in every BERT vocabulary we ship; masked out anyway.
-        System.arraycopy(chunk[i], 0, ids[i], 0, chunk[i].length);
-        Arrays.fill(mask[i], 0, chunk[i].length, 1L);
-      }
-      return new Padded(ids, mask, types, len);
-    }
-  }
-
   /** Feeds the model by input name and pools + normalises its last hidden state. */
-  private final class PoolingTranslator implements Translator<Padded, float[][]> {
+  private final class PoolingTranslator implements Translator<PaddedBatch, float[][]> {
 
     /** Inputs are already batched; ORT arrays cannot be stacked by DJL's default batchifier. */
     @Override
@@ -512,7 +402,7 @@ public final class OnnxTextEncoder implements TextEncoder {
       return null;
     }
     @Override
-    public NDList processInput(TranslatorContext ctx, Padded in) {
+    public NDList processInput(TranslatorContext ctx, PaddedBatch in) {
       ctx.setAttachment("batch", in);
       NDManager m = ctx.getNDManager();
       NDList list = new NDList();
@@ -551,7 +441,7 @@ public final class OnnxTextEncoder implements TextEncoder {
       int t = (int) s.get(1);
       int h = (int) s.get(2);
       float[] flat = hidden.toFloatArray();
-      Padded in = (Padded) ctx.getAttachment("batch");
+      PaddedBatch in = (PaddedBatch) ctx.getAttachment("batch");
       float[][] out = new float[b][h];
       for (int i = 0; i < b; i++) {
         float[] v = out[i];

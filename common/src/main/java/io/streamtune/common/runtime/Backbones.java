@@ -8,14 +8,17 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.streamtune.common.image.ImagePreprocessor;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ArtifactStore;
 import io.streamtune.common.model.BackboneKind;
 import io.streamtune.common.model.BackboneRef;
+import io.streamtune.common.model.CnnBackbone;
 import io.streamtune.common.model.TensorPack;
 import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.nlp.EncoderException;
 import io.streamtune.common.nlp.Encoders;
+import io.streamtune.common.nlp.FinetunedWeights;
 import io.streamtune.common.nlp.TextEncoder;
 
 /**
@@ -48,7 +51,18 @@ public final class Backbones implements AutoCloseable {
         TextEncoder open(String encoderId, int maxSequenceLength) throws EncoderException;
     }
 
+    /**
+     * Opens a text encoder with fine-tuned weights applied: {@link Encoders#open(String, int, int, TensorPack)} in
+     * production.
+     */
+    @FunctionalInterface
+    public interface TunedTextEncoderSource {
+        TextEncoder open(String encoderId, int maxSequenceLength, TensorPack weights)
+                throws EncoderException, ArtifactException;
+    }
+
     private final TextEncoderSource frozenText;
+    private final TunedTextEncoderSource tunedText;
     private final ArtifactStore store;
     private final Map<BackboneRef.Key, Entry> entries = new HashMap<>();
     private boolean closed;
@@ -66,8 +80,9 @@ public final class Backbones implements AutoCloseable {
         }
     }
 
-    private Backbones(TextEncoderSource frozenText, ArtifactStore store) {
+    private Backbones(TextEncoderSource frozenText, TunedTextEncoderSource tunedText, ArtifactStore store) {
         this.frozenText = frozenText;
+        this.tunedText = tunedText;
         this.store = store;
     }
 
@@ -78,7 +93,8 @@ public final class Backbones implements AutoCloseable {
      * @param store where stored weights are read; null when this process reads none (inline only)
      */
     public static Backbones opening(int intraOpThreads, ArtifactStore store) {
-        return new Backbones((id, length) -> Encoders.open(id, length, intraOpThreads), store);
+        return new Backbones((id, length) -> Encoders.open(id, length, intraOpThreads),
+                (id, length, weights) -> Encoders.open(id, length, intraOpThreads, weights), store);
     }
 
     /**
@@ -88,7 +104,8 @@ public final class Backbones implements AutoCloseable {
      */
     public static Backbones sharing(TextEncoder encoder, int maxSequenceLength, ArtifactStore store) {
         return new Backbones((id, length) -> id.equals(encoder.id()) && length == maxSequenceLength
-                ? new NotClosing(encoder) : Encoders.open(id, length, 0), store);
+                ? new NotClosing(encoder) : Encoders.open(id, length, 0),
+                (id, length, weights) -> Encoders.open(id, length, 0, weights), store);
     }
 
     /** A view of an encoder that someone else closes. */
@@ -124,9 +141,12 @@ public final class Backbones implements AutoCloseable {
         }
     }
 
-    /** A pool whose frozen text encoders come from {@code source} (tests share one encoder across runs). */
+    /**
+     * A pool whose frozen text encoders come from {@code source} (tests share one encoder across runs); fine-tuned
+     * encoders are opened from the shipped files on one ONNX Runtime thread.
+     */
     public static Backbones create(TextEncoderSource source, ArtifactStore store) {
-        return new Backbones(source, store);
+        return new Backbones(source, (id, length, weights) -> Encoders.open(id, length, 1, weights), store);
     }
 
     /**
@@ -175,20 +195,71 @@ public final class Backbones implements AutoCloseable {
                 if (ref.weights() == null) {
                     return lease(base, ref);
                 }
-                TensorPack pack = weights(ref.weights());
-                throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE, "text encoder " + ref.id()
-                        + " with " + ref.weights().format().wireName() + " weights (" + pack.tensors().size()
-                        + " tensors) cannot be served by this build");
+                return lease(openTunedText(ref, key), ref);
             }
-            case IMAGE_CNN -> throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE,
-                    "image backbone " + ref.id() + " cannot be served by this build");
+            case IMAGE_CNN -> {
+                return lease(openImage(ref), ref);
+            }
             default -> throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE,
                     "unknown backbone kind " + ref.kind());
         }
     }
 
-    /** Reads a version's weights, inline or from the store, and checks them. */
-    TensorPack weights(WeightsRef w) throws ArtifactException {
+    private Entry openTunedText(BackboneRef ref, BackboneRef.Key key) throws ArtifactException {
+        TensorPack pack = weights(ref.weights());
+        String packMode = pack.attribute(FinetunedWeights.MODE);
+        if (packMode == null || !packMode.equalsIgnoreCase(ref.weights().format().wireName())) {
+            throw new ArtifactException(ArtifactException.Reason.MALFORMED, "the record says "
+                    + ref.weights().format().wireName() + " weights but the pack's " + FinetunedWeights.MODE
+                    + " attribute is " + packMode);
+        }
+        long t0 = System.nanoTime();
+        TextEncoder tuned;
+        try {
+            tuned = tunedText.open(ref.id(), ref.maxSequenceLength(), pack);
+        } catch (EncoderException | RuntimeException e) {
+            throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE, "fine-tuned encoder " + ref.id()
+                    + " (max " + ref.maxSequenceLength() + " tokens) cannot be opened: " + e.getMessage(), e);
+        }
+        // Closed with its last lease: a fine-tuned encoder serves one version (or a few around a swap).
+        Entry e = new Entry(new TextEncoderBackbone(key, tuned), tuned, false);
+        entries.put(key, e);
+        log.info("[backbones] opened {} ({} weights, {} bytes) in {} ms", key, ref.weights().format().wireName(),
+                ref.weights().sizeBytes(), (System.nanoTime() - t0) / 1_000_000);
+        return e;
+    }
+
+    /**
+     * Opens a CNN backbone from its version's weights (format {@code cnn}: the whole backbone, rebuilt
+     * from the pack's attributes with the model-zoo builder) on CPU. Closed with its last lease.
+     */
+    private Entry openImage(BackboneRef ref) throws ArtifactException {
+        if (ref.weights() == null || ref.weights().format() != WeightsRef.Format.CNN) {
+            throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE, "image backbone " + ref.id()
+                    + " needs cnn weights, the version has " + (ref.weights() == null ? "none" : ref.weights()));
+        }
+        long t0 = System.nanoTime();
+        TensorPack pack = weights(ref.weights());
+        CnnBackbone cnn = CnnBackbone.load(pack, ai.djl.Device.cpu());
+        if (!cnn.architecture().id().equals(ref.id())) {
+            cnn.close();
+            throw new ArtifactException(ArtifactException.Reason.ENCODER_MISMATCH, "image backbone " + ref.id()
+                    + " has weights of " + cnn.architecture().id() + " (" + cnn.architecture() + ")");
+        }
+        Entry e = new Entry(new ImageCnnBackbone(ref.key(), cnn, ImagePreprocessor.DEFAULT_MAX_PIXELS), cnn, false);
+        entries.put(ref.key(), e);
+        log.info("[backbones] opened {} ({}) in {} ms", ref.key(), cnn.architecture(),
+                (System.nanoTime() - t0) / 1_000_000);
+        return e;
+    }
+
+    /**
+     * Reads a version's backbone weights, inline or from the artifact store, checked against the record's SHA-256.
+     *
+     * @throws ArtifactException CHECKSUM_MISMATCH when the bytes do not match, MISSING_WEIGHTS when they are stored
+     *     and this pool has no store or the store lacks them, MALFORMED when they are no tensor pack
+     */
+    public TensorPack weights(WeightsRef w) throws ArtifactException {
         byte[] bytes;
         if (w.isInline()) {
             bytes = w.inline();

@@ -60,6 +60,28 @@ class StreamtuneConfigTest {
     }
 
     @Test
+    void shouldRefuseATaskKeyNoSettingReadsInsteadOfIgnoringIt() {
+        ConfigException e = assertThrows(ConfigException.class, () -> StreamtuneConfig.parse("""
+                tasks:
+                  - name: ok
+                    labels: [a, b]
+                    retrainEvery: 50
+                    window: {retrainEvry: 50, size: 500}
+                    head: 3
+                    finetune: {mode: lora, lora: {rank: 8, alfa: 16}}
+                    monitor: {alertLabel: a, windw: 5m}
+                """, Map.of(), Map.of()));
+        String m = e.getMessage();
+        assertTrue(m.contains("tasks[0] (ok).retrainEvery: unknown setting"), m);
+        assertTrue(m.contains("tasks[0] (ok).window.retrainEvry: unknown setting") && m.contains("retrainEvery, size"),
+                m);
+        assertTrue(m.contains("tasks[0] (ok).head: expected a section"), m);
+        assertTrue(m.contains("tasks[0] (ok).finetune.lora.alfa: unknown setting") && m.contains("alpha"), m);
+        assertTrue(m.contains("tasks[0] (ok).monitor.windw: unknown setting"), m);
+        assertEquals(5, e.problems().size(), m);
+    }
+
+    @Test
     void shouldLayerEnvironmentAndFlagsOverTheFile() throws Exception {
         String yaml = "kafka: {bootstrap.servers: file:1, linger.ms: 5}\ntasks: [{name: t, labels: [a, b]}]";
         StreamtuneConfig env = StreamtuneConfig.parse(yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2",
@@ -168,12 +190,16 @@ class StreamtuneConfigTest {
                   - {name: a, labels: [x, y], encoder: {id: all-minilm-l6-v2, precision: fp16}}
                   - {name: b, labels: [x, y], encoder: {id: all-minilm-l6-v2-q, precision: fp32}}
                   - {name: c, labels: [x, y], encoder: {id: all-minilm-l6-v2, maxSequenceLength: 64}}
+                  - {name: d, labels: [x, y], encoder: {id: all-minilm-l6-v2, precison: int8}}
                 """, Map.of(), Map.of()));
         String m = e.getMessage();
         assertTrue(m.contains("tasks[0] (a).encoder.precision: expected one of [fp32, int8]"), m);
         assertTrue(m.contains("tasks[1] (b).encoder.precision: fp32 contradicts encoder.id all-minilm-l6-v2-q"), m);
-        assertTrue(m.contains("tasks[2] (c).encoder.maxSequenceLength: unknown key"), m);
-        assertEquals(3, e.problems().size(), m);
+        assertTrue(m.contains("tasks[2] (c).encoder.maxSequenceLength: unknown setting (known under encoder here: id,"
+                + " precision; maxSequenceLength is the task's own key"), m);
+        assertTrue(m.contains("tasks[3] (d).encoder.precison: unknown setting (known under encoder here: id, precision"),
+                m);
+        assertEquals(4, e.problems().size(), m);
     }
 
     @Test

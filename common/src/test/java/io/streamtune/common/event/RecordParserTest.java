@@ -97,6 +97,40 @@ class RecordParserTest {
         assertEquals(Reason.IMAGE_TOO_LARGE, parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"" + big + "\"}")).reason());
     }
 
+    @Test
+    void shouldRejectATruncatedJpegAndAHugeDeclaredSizeWithoutDecodingIt() throws Exception {
+        BufferedImage img = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        java.util.Random r = new java.util.Random(3);
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 64; x++) {
+                img.setRGB(x, y, r.nextInt());
+            }
+        }
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        ImageIO.write(img, "jpg", jpeg);
+        byte[] half = java.util.Arrays.copyOf(jpeg.toByteArray(), jpeg.size() / 2);
+        // ImageIO.read returns a grey-filled picture for this, with only a warning.
+        assertTrue(ImageIO.read(new java.io.ByteArrayInputStream(half)) != null);
+        ParseResult<Event> truncated = parser.parseEvent("pics",
+                b("{\"id\":\"t\",\"image\":\"" + Base64.getEncoder().encodeToString(half) + "\"}"));
+        assertEquals(Reason.IMAGE_UNDECODABLE, truncated.reason());
+        assertTrue(truncated.message().contains("record t: JPEG image of 64 x 48 is truncated"), truncated.message());
+
+        // 30000 x 30000 declared in the header of a 100-byte PNG: 2.7 GB if decoded.
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", png);
+        byte[] bomb = png.toByteArray();
+        java.nio.ByteBuffer.wrap(bomb).putInt(16, 30_000).putInt(20, 30_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(bomb, 12, 17);
+        java.nio.ByteBuffer.wrap(bomb).putInt(29, (int) crc.getValue());
+        ParseResult<Event> huge = parser.parseEvent("pics",
+                b("{\"id\":\"h\",\"image\":\"" + Base64.getEncoder().encodeToString(bomb) + "\"}"));
+        assertEquals(Reason.IMAGE_UNDECODABLE, huge.reason());
+        assertTrue(huge.message().contains("30000 x 30000") && huge.message().contains("refused before decoding"),
+                huge.message());
+    }
+
     // ---- issue 9, faults 1 (size), 6 and 7 ----
 
     private static Reason reason(ParseResult<?> r, String what) {

@@ -1,5 +1,9 @@
 package io.streamtune.scoring.model;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,9 +16,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import javax.imageio.ImageIO;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
@@ -293,9 +300,39 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
         return true;
     }
 
-    /** An input of the task's kind that every model of it can classify. */
+    /**
+     * An input of the task's kind that every model of it can classify: a fixed text, or for an image
+     * task a PNG of the task's size and channel count (a diagonal gradient), which goes through the
+     * same decoding and resizing as an event's image.
+     */
     static ModelInput warmUpInput(TaskConfig task) {
+        if (task.modality() == Modality.IMAGE) {
+            return new ModelInput.Image(warmUpPng(task.image().spec().size(), task.image().spec().channels()));
+        }
         return new ModelInput.Text(WARM_UP_TEXT);
+    }
+
+    /** A {@code size} x {@code size} PNG, grey or RGB, with a gradient (no flat image: BatchNorm sees variance). */
+    static byte[] warmUpPng(int size, int channels) {
+        BufferedImage image = new BufferedImage(size, size,
+                channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int v = (x + y) * 255 / Math.max(1, 2 * size - 2);
+                image.getRaster().setSample(x, y, 0, v);
+                if (channels == 3) {
+                    image.getRaster().setSample(x, y, 1, 255 - v);
+                    image.getRaster().setSample(x, y, 2, v / 2);
+                }
+            }
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(image, "png", png);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the JDK's PNG writer failed on an in-memory image", e);
+        }
+        return png.toByteArray();
     }
 
     private void reject(String task, long version, String reason, String message) {

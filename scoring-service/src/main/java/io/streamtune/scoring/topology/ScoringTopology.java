@@ -9,7 +9,6 @@ import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.event.RecordParser;
@@ -24,7 +23,7 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
  * <pre>
  * streamtune.models --> models-source --> models-processor --> [global store streamtune-models]
  *                                                      '--> ModelRegistry.offer (loads off-thread)
- * per text task T:
+ * per task T (text or image):
  * T.events --> events-T --> scorer-T [stores scorer-T-buffer, scorer-T-served-version] --> predictions-T --> T.predictions
  *                                    '--> dlq-T --> T.dlq
  * </pre>
@@ -112,9 +111,9 @@ public final class ScoringTopology {
     private ScoringTopology() {
     }
 
-    /** The tasks this scorer scores: text tasks (image tasks are skipped with a warning). */
+    /** The tasks this scorer scores: every configured task, text or image. */
     public static java.util.List<TaskConfig> scoredTasks(StreamtuneConfig config) {
-        return config.tasks().values().stream().filter(t -> t.modality() == Modality.TEXT).toList();
+        return java.util.List.copyOf(config.tasks().values());
     }
 
     public static Topology build(StreamtuneConfig config, BatchPolicy batch, ModelRegistry models, ScoringMetrics metrics,
@@ -137,10 +136,6 @@ public final class ScoringTopology {
         RecordParser parser = RecordParser.of(config);
         ScoreCache cache = new ScoreCache(batch.cacheEntries());
         for (TaskConfig task : config.tasks().values()) {
-            if (task.modality() != Modality.TEXT) {
-                log.warn("[scoring task={}] not scored: this scorer classifies text, the task is {}", task.name(), task.modality());
-                continue;
-            }
             Names n = new Names(task.name());
             TaskTopics topics = task.topics();
             t.addSource(n.source(), new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());

@@ -177,4 +177,23 @@ class ModelRegistryTest {
             h.release();
         }
     }
+
+    @Test
+    void shouldWarmUpAnImageTaskWithAnImageOfItsSizeThatDecodes() throws Exception {
+        io.streamtune.common.config.TaskConfig t = StreamtuneConfig.parse("""
+                tasks:
+                  - name: pics
+                    modality: image
+                    labels: [a, b]
+                    image: {size: 24, channels: 3}
+                """, Map.of(), Map.of()).tasks().get("pics");
+        io.streamtune.common.model.ModelInput in = ModelRegistry.warmUpInput(t);
+        byte[] png = ((io.streamtune.common.model.ModelInput.Image) in).encoded();
+        io.streamtune.common.image.ImagePreprocessor.Header h =
+                io.streamtune.common.image.ImagePreprocessor.probe(png, 1_000);
+        assertEquals(24, h.width());
+        assertEquals(24, h.height());
+        float[] tensor = new io.streamtune.common.image.ImagePreprocessor(t.image().spec(), 1_000).tensor(png);
+        assertEquals(3 * 24 * 24, tensor.length);
+    }
 }

@@ -255,7 +255,7 @@ public final class HeadTrainer {
   }
 
   /** Inverse frequency ("balanced"): n / (k * count); absent classes weigh 1. */
-  static float[] classWeights(int[] y, int[] idx, int k) {
+  public static float[] classWeights(int[] y, int[] idx, int k) {
     long[] counts = new long[k];
     for (int i : idx) {
       counts[y[i]]++;

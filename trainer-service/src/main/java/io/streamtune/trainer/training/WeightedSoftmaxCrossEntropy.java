@@ -8,11 +8,11 @@ import ai.djl.training.loss.Loss;
  * Softmax cross-entropy with a weight per class, so a rare label costs as much in total as a
  * common one. DJL's built-in loss takes one scalar weight only.
  */
-final class WeightedSoftmaxCrossEntropy extends Loss {
+public final class WeightedSoftmaxCrossEntropy extends Loss {
 
   private final float[] classWeights;
 
-  WeightedSoftmaxCrossEntropy(float[] classWeights) {
+  public WeightedSoftmaxCrossEntropy(float[] classWeights) {
     super("WeightedSoftmaxCrossEntropy");
     this.classWeights = classWeights.clone();
   }
