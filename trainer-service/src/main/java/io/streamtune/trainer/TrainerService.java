@@ -31,9 +31,11 @@ import io.streamtune.common.kafka.KafkaProbe;
 import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.ArtifactStore;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.trainer.gate.PromotionGate;
+import io.streamtune.trainer.loop.BackgroundFinetuner;
 import io.streamtune.trainer.loop.TaskState;
 import io.streamtune.trainer.loop.TrainerLoop;
 import io.streamtune.trainer.training.HeadLearner;
@@ -58,7 +60,8 @@ import io.streamtune.trainer.window.TaskWindow;
  * credentials or ACLs) stop the service, with a message that says what to do.
  *
  * <h2>Threads</h2>
- * One loop thread polls, trains and publishes; {@link #close()} (also from a shutdown hook) wakes it,
+ * One loop thread polls, trains heads, gates and publishes; one background thread trains fine-tuning challengers
+ * ({@link BackgroundFinetuner}) when a task sets {@code finetune.mode}, and is cancelled on close; {@link #close()} (also from a shutdown hook) wakes it,
  * lets a training in progress finish and abandons its result, aborts an open transaction and closes
  * the clients.
  */
@@ -78,8 +81,11 @@ public final class TrainerService implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TrainerMetrics metrics = new TrainerMetrics(registry);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** At most one fine-tuning progress line per task this often. */
+    private static final Duration FINETUNE_PROGRESS_EVERY = Duration.ofSeconds(5);
 
     private Backbones backbones;
+    private BackgroundFinetuner finetuner;
     private KafkaProbe probe;
     private volatile TrainerLoop loop;
     private MetricsServer metricsServer;
@@ -146,7 +152,10 @@ public final class TrainerService implements AutoCloseable {
             log.info("[trainer] metrics on :{}/metrics, health on /health", metricsServer.port());
         }
         probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
-        backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, null);
+        boolean finetunes = tasks.stream().anyMatch(t -> t.finetune().enabled());
+        // The scorers read what this store holds; the directory is created only where something may be written.
+        ArtifactStore store = finetunes ? config.artifacts().openStore() : null;
+        backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, store);
         for (TaskConfig t : tasks) {
             // Seconds per encoder: before any example arrives, and a bad encoder id fails the start.
             try (Backbones.Lease lease = backbones.frozenText(t.encoder(), t.maxSequenceLength())) {
@@ -170,12 +179,20 @@ public final class TrainerService implements AutoCloseable {
         PromotionGate gate = new PromotionGate(learner, options.clock());
         TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(settings.pollTimeout(), settings.commitInterval(),
                 settings.maxPendingDeadLetters(), settings.minHoldout(), options.clock(), options.beforeCommit());
+        if (finetunes) {
+            finetuner = new BackgroundFinetuner(backbones, store, config.artifacts().inlineMaxBytes(), FINETUNE_PROGRESS_EVERY,
+                    config.artifacts().gcMinAge());
+            log.info("[trainer] fine-tuning challengers for {}; large weights go to {}", tasks.stream()
+                    .filter(t -> t.finetune().enabled()).map(t -> t.name() + " (" + t.finetune().mode().name()
+                            .toLowerCase(java.util.Locale.ROOT) + " every " + t.finetune().every() + ")").toList(), store);
+        }
         TrainerLoop l = new TrainerLoop(TrainerLoop.Kafka.of(clients), loopSettings, tasks, RecordParser.of(config),
-                transactionalId, gate, metrics);
+                transactionalId, gate, metrics, finetuner);
         try {
             l.bootstrap(() -> closing);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             l.close();
+            closeFinetuner();
             throw e;
         }
         loop = l;
@@ -196,8 +213,17 @@ public final class TrainerService implements AutoCloseable {
                     transactionalId, e.getMessage(), e);
         } finally {
             running = false;
+            closeFinetuner();
             l.close();
             stopped.countDown();
+        }
+    }
+
+    /** Cancels a fine-tune in progress (it stops after its current step) and ends its thread. */
+    private void closeFinetuner() {
+        BackgroundFinetuner f = finetuner;
+        if (f != null) {
+            f.close();
         }
     }
 
@@ -235,6 +261,15 @@ public final class TrainerService implements AutoCloseable {
             l.tasks().forEach((name, t) -> tasksHealth.put(name, t.describe()));
         }
         h.put("tasks", tasksHealth);
+        List<String> finetuning = new ArrayList<>();
+        if (l != null) {
+            l.tasks().forEach((name, t) -> {
+                if (t.finetune() != null) {
+                    finetuning.add(name);
+                }
+            });
+        }
+        h.put("finetuning", finetuning);
         return h;
     }
 
