@@ -154,7 +154,7 @@ public final class TrainerService implements AutoCloseable {
         probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
         boolean finetunes = tasks.stream().anyMatch(t -> t.finetune().enabled());
         // The scorers read what this store holds; the directory is created only where something may be written.
-        ArtifactStore store = finetunes ? config.artifacts().openStore() : null;
+        ArtifactStore store = finetunes ? new io.streamtune.common.model.DirectoryArtifactStore(config.artifacts().dir()) : null;
         backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, store);
         for (TaskConfig t : tasks) {
             // Seconds per encoder: before any example arrives, and a bad encoder id fails the start.

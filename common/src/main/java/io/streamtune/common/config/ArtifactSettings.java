@@ -4,9 +4,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import io.streamtune.common.model.ArtifactStore;
-import io.streamtune.common.model.DirectoryArtifactStore;
-
 /**
  * Where weights too large for a model record are kept: section {@code artifacts} of the configuration, the same for
  * the trainer (writes) and the scorers (read). Fine-tuned weights up to {@code inlineMaxBytes} travel inside the model
@@ -20,6 +17,8 @@ import io.streamtune.common.model.DirectoryArtifactStore;
  * }</pre>
  *
  * <p>{@code STREAMTUNE_ARTIFACTS_DIR} overrides {@code dir} (one configuration file for compose and a local run).
+ * Services open it as {@code new DirectoryArtifactStore(config.artifacts().dir())} (common.model; this package stays
+ * free of it, no package cycle).
  *
  * @param dir the artifact store's directory; relative paths are resolved against the working directory
  * @param inlineMaxBytes encoded weight packs up to this many bytes travel in the model record
@@ -63,14 +62,5 @@ public record ArtifactSettings(Path dir, int inlineMaxBytes, Duration gcMinAge) 
     /** A copy with another directory. */
     public ArtifactSettings withDir(Path d) {
         return new ArtifactSettings(d, inlineMaxBytes, gcMinAge);
-    }
-
-    /**
-     * The store in {@link #dir()} (created when missing).
-     *
-     * @throws java.io.UncheckedIOException naming {@code artifacts.dir} when the directory cannot be created
-     */
-    public ArtifactStore openStore() {
-        return new DirectoryArtifactStore(dir);
     }
 }
