@@ -54,6 +54,17 @@ public final class BackgroundFinetuner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundFinetuner.class);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
+    /**
+     * Prepares one run on the loop thread and returns the work the background thread does. Production: the
+     * {@link FineTuner} recipe of this class; tests give one that trains nothing (or fails).
+     */
+    @FunctionalInterface
+    interface Recipe {
+        java.util.concurrent.Callable<Challenger> prepare(TaskConfig task, ModelArtifact champion, List<Labelled> training,
+                                                          Run run) throws ArtifactException;
+    }
+
+    private final Recipe recipe;
     private final Backbones backbones;
     private final ArtifactStore store;
     private final long inlineMaxBytes;
@@ -81,6 +92,17 @@ public final class BackgroundFinetuner implements AutoCloseable {
         this.inlineMaxBytes = inlineMaxBytes;
         this.progressEvery = progressEvery;
         this.gcMinAge = gcMinAge;
+        this.recipe = this::prepare;
+    }
+
+    /** Tests: runs {@code recipe} instead of the fine-tuner. */
+    BackgroundFinetuner(Recipe recipe, ArtifactStore store, Duration gcMinAge) {
+        this.backbones = null;
+        this.store = store;
+        this.inlineMaxBytes = 0;
+        this.progressEvery = Duration.ofSeconds(5);
+        this.gcMinAge = gcMinAge;
+        this.recipe = recipe;
     }
 
     /** How old an unreferenced blob must be before it is deleted. */
@@ -112,7 +134,17 @@ public final class BackgroundFinetuner implements AutoCloseable {
         if (previous != null && !previous.isDone()) {
             throw new IllegalStateException("a fine-tuning run for " + previous.task.name() + " is still going");
         }
-        List<Labelled> training = Labelled.of(examples);
+        Run run = new Run(task, examples, System.nanoTime(), Instant.now(Clock.systemUTC()));
+        java.util.concurrent.Callable<Challenger> work = recipe.prepare(task, champion, Labelled.of(examples), run);
+        run.future = executor.submit(work);
+        current = run;
+        return run;
+    }
+
+    /** The fine-tuner recipe: base checksum and warm start here, training on the background thread. */
+    private java.util.concurrent.Callable<Challenger> prepare(TaskConfig task, ModelArtifact champion,
+                                                               List<Labelled> training, Run run)
+            throws ArtifactException {
         String baseSha256;
         try (Backbones.Lease lease = backbones.frozenText(task.encoder(), task.maxSequenceLength())) {
             baseSha256 = lease.ref().baseSha256();
@@ -134,15 +166,12 @@ public final class BackgroundFinetuner implements AutoCloseable {
                 }
             }
         }
-        Run run = new Run(task, examples, System.nanoTime(), Instant.now(Clock.systemUTC()));
         log.info("[{}] fine-tuning challenger started: finetune.mode {} on {} examples, {} epochs, from {}{}",
                 task.name(), wire(task), training.size(), task.finetune().options().epochs(), from,
                 warmHead == null ? ", new head" : ", head of v" + champion.meta().version());
         TensorPack ws = warmStart;
         HeadWeights wh = warmHead;
-        run.future = executor.submit(() -> train(run, task, baseSha256, ws, wh, training));
-        current = run;
-        return run;
+        return () -> train(run, task, baseSha256, ws, wh, training);
     }
 
     private Challenger train(Run run, TaskConfig task, String baseSha256, TensorPack warmStart, HeadWeights warmHead,
@@ -151,12 +180,7 @@ public final class BackgroundFinetuner implements AutoCloseable {
         long[] lastLog = {System.nanoTime()};
         FinetuneResult r = tuner.tune(task.encoder(), warmStart, warmHead, task.labels(), training,
                 task.finetune().options(), device, (step, total, loss) -> {
-                    run.step = step;
-                    run.totalSteps = total;
-                    run.loss = loss;
-                    if (run.cancelled) {
-                        throw new CancellationException("fine-tuning of " + task.name() + " cancelled at step " + step);
-                    }
+                    run.stepped(step, total, loss);
                     long now = System.nanoTime();
                     if (now - lastLog[0] >= progressEvery.toNanos() || step == total) {
                         lastLog[0] = now;
@@ -235,6 +259,20 @@ public final class BackgroundFinetuner implements AutoCloseable {
         public boolean isDone() {
             Future<Challenger> f = future;
             return f != null && f.isDone();
+        }
+
+        /**
+         * Progress after a step, on the training thread.
+         *
+         * @throws CancellationException when the run was cancelled: ends the training
+         */
+        void stepped(int done, int total, double stepLoss) {
+            step = done;
+            totalSteps = total;
+            loss = stepLoss;
+            if (cancelled) {
+                throw new CancellationException("fine-tuning of " + task.name() + " cancelled at step " + done);
+            }
         }
 
         /** Asks the run to stop after its current step. */
