@@ -55,6 +55,15 @@ import io.streamtune.trainer.window.TrainingWindow;
  * task's {@code <task>.alerts}: a DRIFT record of the monitor makes the task retrain without waiting for
  * {@code retrainEvery} (the services meet only through topics).
  *
+ * <p>Two speeds. The head-only challenger is the fast path, trained on this thread when a window is due. A task
+ * with {@code finetune.mode} other than none also gets a fine-tuning challenger after every
+ * {@code finetune.every}-th head-only attempt ({@link FinetuneCadence}), trained on the single background thread of
+ * a {@link BackgroundFinetuner} over the window of that moment while this loop keeps polling and training heads.
+ * When it is done, this thread gates it through the same {@link PromotionGate} on the holdout of that moment and
+ * publishes it like a head challenger ({@code challengerKind} {@code finetune-<mode>}). A failure is logged and
+ * counted; the head path is not affected. After a fine-tune whose weights went to the artifact store, and at start,
+ * blobs no retained version references are deleted ({@link ArtifactCollector}).
+ *
  * <p>Transient Kafka failures never end it: polls ride out a broker outage, and a transaction that
  * fails is aborted and retried with the same records and offsets on a new producer until it commits
  * ({@link KafkaRetry}). Only fatal failures (fenced by a newer trainer, refused credentials or ACLs)
