@@ -24,16 +24,27 @@ import org.apache.kafka.common.resource.ResourceType;
  * The minimum ACLs of streamtune's principals, from the resource {@code acls.txt} (one rule a line:
  * role, resource type, pattern type, name, operations), expanded for a configuration.
  *
+ * <p>A name may hold the placeholders {@value #TASK} (each configured task), {@value #SCORING_APP}
+ * ({@code scoring.applicationId}) and {@value #MONITOR_APP} ({@code monitoring.applicationId}); any other
+ * {@code {...}} is refused when the file is parsed (Kafka resource names never hold braces).
+ *
  * <pre>{@code
- * List<AclBinding> acls = AclRules.load().bindings(List.of("reviews"), "streamtune-scoring",
- *         Map.of("trainer", "User:trainer", "scoring", "User:scoring", "cli", "User:cli"));
+ * List<AclBinding> acls = AclRules.load().bindings(List.of("reviews"), "streamtune-scoring", "streamtune-monitor",
+ *         AclRules.DEFAULT_PRINCIPALS);
  * }</pre>
  */
 public final class AclRules {
     /** The roles the file names, with the principal each gets unless told otherwise. */
     public static final Map<String, String> DEFAULT_PRINCIPALS = Map.of("trainer", "User:trainer", "scoring",
-            "User:scoring",
-            "cli", "User:cli");
+            "User:scoring", "monitor", "User:monitor", "cli", "User:cli");
+
+    /** Placeholder for each configured task. */
+    public static final String TASK = "{task}";
+    /** Placeholder for the scorer's Kafka Streams application id ({@code scoring.applicationId}). */
+    public static final String SCORING_APP = "{app}";
+    /** Placeholder for the monitor's Kafka Streams application id ({@code monitoring.applicationId}). */
+    public static final String MONITOR_APP = "{monitorApp}";
+    private static final List<String> PLACEHOLDERS = List.of(TASK, SCORING_APP, MONITOR_APP);
 
     /** One line of the file. */
     public record Rule(String role, ResourceType resource, PatternType pattern, String name,
@@ -79,6 +90,14 @@ public final class AclRules {
                 for (String op : f[4].split(",")) {
                     ops.add(AclOperation.valueOf(op.trim().toUpperCase(Locale.ROOT)));
                 }
+                String rest = f[3];
+                for (String placeholder : PLACEHOLDERS) {
+                    rest = rest.replace(placeholder, "");
+                }
+                if (rest.contains("{") || rest.contains("}")) {
+                    throw new IllegalArgumentException("unknown placeholder in " + f[3] + " (known: " + PLACEHOLDERS
+                            + ")");
+                }
                 rules.add(new Rule(f[0], ResourceType.valueOf(f[1].toUpperCase(Locale.ROOT).replace('-', '_')),
                         PatternType.valueOf(f[2].toUpperCase(Locale.ROOT)), f[3], ops));
             }
@@ -95,11 +114,18 @@ public final class AclRules {
     }
 
     /**
-     * The ACL bindings for these tasks and this scoring application id; {@code principals} maps each
-     * role ({@code trainer}, {@code scoring}, {@code cli}) to a principal such as {@code User:trainer}.
-     * A rule naming {@code {task}} yields one binding per task.
+     * The ACL bindings for these tasks and application ids, one per rule, expanded name and operation, in file
+     * order without duplicates. A rule naming {@code {task}} yields one binding per task.
+     *
+     * @param tasks                the configured task names
+     * @param scoringApplicationId replaces {@code {app}}: {@code scoring.applicationId}
+     * @param monitorApplicationId replaces {@code {monitorApp}}: {@code monitoring.applicationId}
+     * @param principals           each role the file names ({@code trainer}, {@code scoring}, {@code monitor},
+     *                             {@code cli}) to a principal such as {@code User:trainer}
+     * @throws IllegalArgumentException when a role of the file has no principal
      */
-    public List<AclBinding> bindings(List<String> tasks, String applicationId, Map<String, String> principals) {
+    public List<AclBinding> bindings(List<String> tasks, String scoringApplicationId, String monitorApplicationId,
+            Map<String, String> principals) {
         Map<String, AclBinding> out = new LinkedHashMap<>();
         for (Rule rule : rules) {
             String principal = principals.get(rule.role());
@@ -107,10 +133,11 @@ public final class AclRules {
                 throw new IllegalArgumentException("no principal for role " + rule.role() + " (given: "
                         + principals.keySet() + ")");
             }
-            List<String> names = rule.name().contains("{task}")
-                    ? tasks.stream().map(t -> rule.name().replace("{task}", t)).toList() : List.of(rule.name());
+            List<String> names = rule.name().contains(TASK)
+                    ? tasks.stream().map(t -> rule.name().replace(TASK, t)).toList() : List.of(rule.name());
             for (String name : names) {
-                String resolved = name.replace("{app}", applicationId);
+                String resolved = name.replace(SCORING_APP, scoringApplicationId)
+                        .replace(MONITOR_APP, monitorApplicationId);
                 for (AclOperation op : rule.operations()) {
                     AclBinding b = new AclBinding(new ResourcePattern(rule.resource(), resolved, rule.pattern()),
                             new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));

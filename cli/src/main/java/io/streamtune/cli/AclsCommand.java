@@ -11,13 +11,14 @@ import org.apache.kafka.common.acl.AclBinding;
 
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.monitor.MonitorSettings;
 import io.streamtune.scoring.ScoringSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "acls", mixinStandardHelpOptions = true,
-        description = {"The minimum Kafka ACLs of the trainer, the scorer and the operator's commands,",
+        description = {"The minimum Kafka ACLs of the trainer, the scorer, the monitor and the operator's commands,",
                 "for the configured tasks (rules: io/streamtune/cli/acls.txt in the cli jar)."},
         subcommands = {AclsCommand.Print.class, AclsCommand.Create.class})
 final class AclsCommand {
@@ -28,15 +29,15 @@ final class AclsCommand {
         KafkaOptions kafka;
 
         @Option(names = "--principal", paramLabel = "ROLE=PRINCIPAL",
-                description = "principal of a role: trainer, scoring or cli"
-                        + " (default: User:trainer, User:scoring, User:cli)")
+                description = "principal of a role: trainer, scoring, monitor or cli"
+                        + " (default: User:trainer, User:scoring, User:monitor, User:cli)")
         Map<String, String> principals = new LinkedHashMap<>();
 
         List<AclBinding> bindings(StreamtuneConfig cfg) throws Exception {
             Map<String, String> p = new LinkedHashMap<>(AclRules.DEFAULT_PRINCIPALS);
             p.putAll(principals);
             return AclRules.load().bindings(List.copyOf(cfg.tasks().keySet()),
-                    ScoringSettings.from(cfg).applicationId(), p);
+                    ScoringSettings.from(cfg).applicationId(), MonitorSettings.from(cfg).applicationId(), p);
         }
     }
 

@@ -301,7 +301,10 @@ class DeploymentFilesTest {
         Map<String, String> users = plainUsers(brokerJaas);
         List<String> superUsers = List.of(kafka.path("KAFKA_SUPER_USERS").asText().split(";"));
         Map<String, String> roleOf = Map.of("acl-init", "admin", "topic-init", "cli", "trainer", "trainer", "scoring",
-                "scoring");
+                "scoring", "monitor", "monitor");
+        base.fields().forEachRemaining(service -> assertTrue(!service.getValue().at("/environment")
+                .has("STREAMTUNE_BOOTSTRAP_SERVERS") || roleOf.containsKey(service.getKey()),
+                () -> service.getKey() + " talks to Kafka, so the secure override must log it in"));
         Set<String> mechanisms = Set.of(kafka.path("KAFKA_SASL_ENABLED_MECHANISMS").asText().split(","));
         roleOf.forEach((service, user) -> {
             JsonNode env = secure.at("/" + service + "/environment");

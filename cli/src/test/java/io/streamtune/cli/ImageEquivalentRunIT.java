@@ -71,7 +71,7 @@ class ImageEquivalentRunIT {
 
     @Test
     @Timeout(420)
-    void shouldRunTrainerAndScoringImagesThatLogServeTheVersionPredictAndStopOnSigterm(@TempDir Path dir)
+    void shouldRunTrainerScoringAndMonitorImagesThatLogServePredictMonitorAndStopOnSigterm(@TempDir Path dir)
             throws Exception {
         String suffix = EmbeddedKafkaBroker.uniqueSuffix();
         String task = "img" + suffix;
@@ -81,22 +81,27 @@ class ImageEquivalentRunIT {
                 topics: {partitions: 2}
                 trainer: {minHoldout: 5, instanceId: "%s"}
                 scoring: {applicationId: "img-%s", encoder: {workers: 1}, batch: {maxWait: 10ms}}
+                monitoring: {applicationId: "imgmon-%s", liveMetricsInterval: 1s}
                 tasks:
                   - name: %s
                     labels: [negative, neutral, positive]
                     window: {retrainEvery: 60, maxWait: 30s, minNew: 30, size: 1000, holdoutPercent: 20}
                     head: {maxEpochs: 30}
-                """.formatted(dir.resolve("streams"), suffix, suffix, task));
+                    monitor: {alertLabel: negative}
+                """.formatted(dir.resolve("streams"), suffix, suffix, suffix, task));
         Map<String, String> trainerEnv = composeEnvironment("trainer");
         Map<String, String> scoringEnv = new java.util.HashMap<>(composeEnvironment("scoring"));
         scoringEnv.put("STREAMTUNE_LOG_FORMAT", "json");  // the layout for log shippers, switched by the environment
 
         ImageRun trainerImage = ImageRun.of("trainer-service", "cpu");
         ImageRun scoringImage = ImageRun.of("scoring-service", null);
+        ImageRun monitorImage = ImageRun.of("monitor-service", null);
         int trainerPort = EmbeddedKafkaBroker.freePort();
         int scoringPort = EmbeddedKafkaBroker.freePort();
+        int monitorPort = EmbeddedKafkaBroker.freePort();
         Path trainerLog = logFile("trainer");
         Path scoringLog = logFile("scoring");
+        Path monitorLog = logFile("monitor");
         Process trainer = start(trainerImage, Map.of("/config/streamtune.yaml", config.toString(), "9400",
                 Integer.toString(trainerPort)),
                 trainerEnv, trainerLog);
@@ -116,6 +121,8 @@ class ImageEquivalentRunIT {
             Process scoring = start(scoringImage, Map.of("/config/streamtune.yaml", config.toString(), "9401",
                     Integer.toString(scoringPort)),
                     scoringEnv, scoringLog);
+            Process monitor = start(monitorImage, Map.of("/config/streamtune.yaml", config.toString(), "9402",
+                    Integer.toString(monitorPort)), composeEnvironment("monitor"), monitorLog);
 
             awaitTrue(Duration.ofSeconds(150), () -> servedVersion(scoringPort, task) == 1,
                     () -> "the scorer serves v1 on /health\n--- trainer\n" + tail(trainerLog) + "\n--- scoring\n"
@@ -141,6 +148,25 @@ class ImageEquivalentRunIT {
             Set<String> predicted = predictions(topics.predictions(), eventIds.size(), Duration.ofSeconds(90));
             assertEquals(eventIds, predicted, () -> "every event has a prediction by v1\n" + tail(scoringLog));
 
+            // Late labels for the scored events: the monitor joins them to the predictions, live accuracy of v1.
+            for (int i = 0; i < 20; i++) {
+                DemoFeed.Sample s = feed.next(DemoFeed.Domain.REVIEWS);
+                send(producer, topics.examples(), "e-" + i, "{\"id\":\"e-" + i + "\",\"text\":" + quote(s.text())
+                        + ",\"label\":\"" + s.label() + "\"}");
+            }
+            producer.flush();
+            awaitTrue(Duration.ofSeconds(90), () -> liveLabelPairs(monitorPort, task) > 0,
+                    () -> "the monitor reports v1's live accuracy from the late labels on /health\n" + tail(monitorLog));
+            HttpResponse<String> monitorHealth = get(monitorPort, "/health");
+            assertEquals(200, monitorHealth.statusCode(), monitorHealth.body());
+            assertEquals("UP", JSON.readTree(monitorHealth.body()).path("status").asText(), monitorHealth.body());
+            assertEquals(0, composeHealthCheck("monitor", "9402", monitorPort),
+                    "compose's health check passes on the running monitor");
+            monitor.destroy();
+            assertTrue(monitor.waitFor(60, TimeUnit.SECONDS), () -> "the monitor stops within 60 s of SIGTERM\n"
+                    + tail(monitorLog));
+            assertEquals(SIGTERM_EXIT, monitor.exitValue(), () -> tail(monitorLog));
+
             scoring.destroy();   // SIGTERM, as `docker stop` sends
             trainer.destroy();
             assertTrue(scoring.waitFor(60, TimeUnit.SECONDS), () -> "the scorer stops within 60 s of SIGTERM\n"
@@ -153,7 +179,9 @@ class ImageEquivalentRunIT {
 
         String trainerOut = ImageRun.read(trainerLog);
         String scoringOut = ImageRun.read(scoringLog);
-        for (String out : List.of(trainerOut, scoringOut)) {
+        String monitorOut = ImageRun.read(monitorLog);
+        assertTrue(monitorOut.contains("[monitor] stopped"), () -> "the monitor says it stopped\n" + monitorOut);
+        for (String out : List.of(trainerOut, scoringOut, monitorOut)) {
             assertFalse(out.contains("No SLF4J providers"), () -> "one SLF4J provider on the image's classpath\n"
                     + out);
             assertFalse(out.contains("ProducerConfig values") || out.contains("ConsumerConfig values"),
@@ -215,6 +243,16 @@ class ImageEquivalentRunIT {
         try {
             HttpResponse<String> r = get(port, "/health");
             return JSON.readTree(r.body()).at("/tasks/" + task + "/version").asLong(0);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** The label pairs behind v1's live accuracy on the monitor's /health, 0 while there are none. */
+    private static long liveLabelPairs(int port, String task) {
+        try {
+            HttpResponse<String> r = get(port, "/health");
+            return JSON.readTree(r.body()).at("/tasks/" + task + "/liveAccuracy/v1/pairs").asLong(0);
         } catch (Exception e) {
             return -1;
         }

@@ -38,6 +38,7 @@ import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.runtime.Backbones;
+import io.streamtune.common.runtime.Classifier;
 import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.scoring.model.ModelRegistry;
 import io.streamtune.scoring.monitor.ScoringHealth;
@@ -136,6 +137,7 @@ public final class ScoringService implements AutoCloseable {
             log.info("[scoring] metrics and health on port {}", http.port());
         }
         probe = KafkaProbe.start(clients, "scoring", Duration.ofSeconds(5), Duration.ofSeconds(30));
+        Classifier.preloadEngine();
         for (TaskConfig t : ScoringTopology.scoredTasks(config)) {
             // Seconds per encoder: before any model record arrives, and a bad encoder id fails the start.
             try (Backbones.Lease lease = backbones.frozenText(t.encoder(), t.maxSequenceLength())) {

@@ -33,6 +33,7 @@ import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ArtifactStore;
 import io.streamtune.common.runtime.Backbones;
+import io.streamtune.common.runtime.Classifier;
 import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.trainer.gate.PromotionGate;
 import io.streamtune.trainer.loop.BackgroundFinetuner;
@@ -152,9 +153,10 @@ public final class TrainerService implements AutoCloseable {
             log.info("[trainer] metrics on :{}/metrics, health on /health", metricsServer.port());
         }
         probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
+        Classifier.preloadEngine();
         boolean finetunes = tasks.stream().anyMatch(t -> t.finetune().enabled());
-        // The scorers read what this store holds; the directory is created only where something may be written.
-        ArtifactStore store = finetunes ? new io.streamtune.common.model.DirectoryArtifactStore(config.artifacts().dir()) : null;
+        // Always: a champion may stand on stored weights (published while a task fine-tuned, or rolled back to).
+        ArtifactStore store = new io.streamtune.common.model.DirectoryArtifactStore(config.artifacts().dir());
         backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, store);
         for (TaskConfig t : tasks) {
             // Seconds per encoder: before any example arrives, and a bad encoder id fails the start.

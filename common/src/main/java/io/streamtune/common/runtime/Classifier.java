@@ -69,6 +69,26 @@ public final class Classifier implements AutoCloseable {
   }
 
   /**
+   * Starts loading the heads' engine (PyTorch's native library: seconds on a cold start) on a daemon thread
+   * and returns at once, so a service's start overlaps it with opening its encoders on ONNX Runtime instead
+   * of paying for both in turn before its first version serves. A failure here is only logged at DEBUG: the
+   * first {@link #open} meets it again and reports it.
+   */
+  public static void preloadEngine() {
+    Thread t = new Thread(() -> {
+      long t0 = System.nanoTime();
+      try {
+        Engine.getEngine(ENGINE);
+        LOG.debug("{} engine loaded in {} ms", ENGINE, (System.nanoTime() - t0) / 1_000_000);
+      } catch (RuntimeException | Error e) {
+        LOG.debug("{} engine preload failed: {}", ENGINE, e.toString());
+      }
+    }, "engine-preload");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
    * Opens a model version for serving on CPU: acquires its backbone and checks that the head fits it.
    *
    * @param defaultSequenceLength the task's configured length, used for a text backbone whose

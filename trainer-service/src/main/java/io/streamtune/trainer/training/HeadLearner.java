@@ -1,7 +1,6 @@
 package io.streamtune.trainer.training;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +108,7 @@ public final class HeadLearner implements Learner {
      */
     public HeadWeights trainHead(Backbone backbone, HeadPolicy policy, List<String> labels, List<Labelled> examples,
                                  LongConsumer progress) {
-        int[] y = indices(labels, examples);
+        int[] y = Labelled.labelIndices(labels, examples);
         long t0 = System.nanoTime();
         float[][] x = features(backbone, inputs(examples), progress);
         log.debug("features of {} examples from {} in {} ms", examples.size(), backbone.key(), (System.nanoTime() - t0) / 1_000_000);
@@ -143,7 +142,7 @@ public final class HeadLearner implements Learner {
         if (!c.artifact().meta().labels().equals(labels)) {
             throw new IllegalArgumentException("labels " + labels + " differ from the model's " + c.artifact().meta().labels());
         }
-        int[] truth = indices(labels, holdout);
+        int[] truth = Labelled.labelIndices(labels, holdout);
         float[][] x = features(c.backbone(), inputs(holdout), n -> { });
         int[] predicted = new int[holdout.size()];
         for (int start = 0; start < x.length; start += CHUNK) {
@@ -172,21 +171,5 @@ public final class HeadLearner implements Learner {
             out.add(e.input());
         }
         return out;
-    }
-
-    static int[] indices(List<String> labels, List<Labelled> examples) {
-        Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < labels.size(); i++) {
-            index.put(labels.get(i), i);
-        }
-        int[] y = new int[examples.size()];
-        for (int i = 0; i < y.length; i++) {
-            Integer k = index.get(examples.get(i).label());
-            if (k == null) {
-                throw new IllegalArgumentException("example " + i + " has label '" + examples.get(i).label() + "' not in " + labels);
-            }
-            y[i] = k;
-        }
-        return y;
     }
 }

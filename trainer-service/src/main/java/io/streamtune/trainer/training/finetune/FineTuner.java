@@ -103,7 +103,7 @@ public final class FineTuner {
             throw new IllegalArgumentException("fine-tuning needs examples and at least 2 labels, got "
                     + examples.size() + " examples and labels " + labels);
         }
-        int[] y = indices(labels, examples);
+        int[] y = Labelled.labelIndices(labels, examples);
         EncoderSpec spec = Encoders.spec(encoderId).orElseThrow(() -> new EncoderException(
                 "unknown encoder id '" + encoderId + "'; known ids: " + Encoders.knownIds()));
         BertWeights base = base(encoderId);
@@ -270,23 +270,6 @@ public final class FineTuner {
             n += p.value().size();
         }
         return n;
-    }
-
-    private static int[] indices(List<String> labels, List<Labelled> examples) {
-        Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < labels.size(); i++) {
-            index.put(labels.get(i), i);
-        }
-        int[] y = new int[examples.size()];
-        for (int i = 0; i < y.length; i++) {
-            Integer k = index.get(examples.get(i).label());
-            if (k == null) {
-                throw new IllegalArgumentException("example " + i + " has label '" + examples.get(i).label()
-                        + "' not in " + labels);
-            }
-            y[i] = k;
-        }
-        return y;
     }
 
     /** Batches that group texts of similar length, in random order. */
