@@ -3,8 +3,8 @@ package io.streamtune.cli;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.ArtifactSettings;
+import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.FinetuneSettings;
 import io.streamtune.common.config.Limits;
 import io.streamtune.common.config.MonitorPolicy;
@@ -37,7 +37,8 @@ public final class SettingsCatalog {
     public static final List<Section> SECTIONS = List.of(
             new Section("topics.", "layout of the topics streamtune creates", StreamtuneConfig.TOPIC_SETTINGS),
             new Section("limits.", "record size limits, the same for produce, the trainer and the scorer", Limits.SETTINGS),
-            new Section("artifacts.", "weights too large for a model record (full fine-tuning), shared by trainer and scorers",
+            new Section("artifacts.",
+                    "weights too large for a model record (full fine-tuning), shared by trainer and scorers",
                     ArtifactSettings.SETTINGS),
             new Section("tasks[].", "one entry per task; only name and labels are required",
                     StreamtuneConfig.TASK_SETTINGS),

@@ -32,6 +32,7 @@ import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ArtifactStore;
+import io.streamtune.common.model.DirectoryArtifactStore;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.runtime.Classifier;
 import io.streamtune.common.topic.TopicAdmin;
@@ -62,9 +63,9 @@ import io.streamtune.trainer.window.TaskWindow;
  *
  * <h2>Threads</h2>
  * One loop thread polls, trains heads, gates and publishes; one background thread trains fine-tuning challengers
- * ({@link BackgroundFinetuner}) when a task sets {@code finetune.mode}, and is cancelled on close; {@link #close()} (also from a shutdown hook) wakes it,
- * lets a training in progress finish and abandons its result, aborts an open transaction and closes
- * the clients.
+ * ({@link BackgroundFinetuner}) when a task sets {@code finetune.mode}, and is cancelled on close. {@link #close()}
+ * (also from a shutdown hook) wakes the loop, lets a head training in progress finish and abandons its result,
+ * cancels a fine-tune, aborts an open transaction and closes the clients.
  */
 public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
@@ -156,7 +157,7 @@ public final class TrainerService implements AutoCloseable {
         Classifier.preloadEngine();
         boolean finetunes = tasks.stream().anyMatch(t -> t.finetune().enabled());
         // Always: a champion may stand on stored weights (published while a task fine-tuned, or rolled back to).
-        ArtifactStore store = new io.streamtune.common.model.DirectoryArtifactStore(config.artifacts().dir());
+        ArtifactStore store = new DirectoryArtifactStore(config.artifacts().dir());
         backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, store);
         for (TaskConfig t : tasks) {
             // Seconds per encoder: before any example arrives, and a bad encoder id fails the start.
@@ -182,11 +183,12 @@ public final class TrainerService implements AutoCloseable {
         TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(settings.pollTimeout(), settings.commitInterval(),
                 settings.maxPendingDeadLetters(), settings.minHoldout(), options.clock(), options.beforeCommit());
         if (finetunes) {
-            finetuner = new BackgroundFinetuner(backbones, store, config.artifacts().inlineMaxBytes(), FINETUNE_PROGRESS_EVERY,
-                    config.artifacts().gcMinAge());
-            log.info("[trainer] fine-tuning challengers for {}; large weights go to {}", tasks.stream()
-                    .filter(t -> t.finetune().enabled()).map(t -> t.name() + " (" + t.finetune().mode().name()
-                            .toLowerCase(java.util.Locale.ROOT) + " every " + t.finetune().every() + ")").toList(), store);
+            finetuner = new BackgroundFinetuner(backbones, store, config.artifacts().inlineMaxBytes(),
+                    FINETUNE_PROGRESS_EVERY, config.artifacts().gcMinAge());
+            List<String> which = tasks.stream().filter(t -> t.finetune().enabled())
+                    .map(t -> t.name() + " (" + t.finetune().mode().name().toLowerCase(java.util.Locale.ROOT)
+                            + " every " + t.finetune().every() + ")").toList();
+            log.info("[trainer] fine-tuning challengers for {}; large weights go to {}", which, store);
         }
         TrainerLoop l = new TrainerLoop(TrainerLoop.Kafka.of(clients), loopSettings, tasks, RecordParser.of(config),
                 transactionalId, gate, metrics, finetuner);

@@ -127,7 +127,8 @@ public final class StreamtuneConfig {
             root = MissingNode.getInstance();
         }
         List<String> problems = new ArrayList<>();
-        Set<String> known = Set.of("kafka", "limits", "artifacts", "topics", "tasks", "trainer", "scoring", "monitoring", "metrics", "demo");
+        Set<String> known = Set.of("kafka", "limits", "artifacts", "topics", "tasks", "trainer", "scoring",
+                "monitoring", "metrics", "demo");
         root.fieldNames().forEachRemaining(k -> {
             if (!known.contains(k)) {
                 problems.add(k + ": unknown section (known: " + known + ")");
@@ -193,7 +194,8 @@ public final class StreamtuneConfig {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StreamtuneConfig(kafka, limits, artifacts, java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks)), partitions,
+        return new StreamtuneConfig(kafka, limits, artifacts,
+                java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks)), partitions,
                 (short) replication, root);
     }
 
@@ -231,8 +233,8 @@ public final class StreamtuneConfig {
         MonitorPolicy monitor = MonitorPolicy.read(n, where, labels, problems);
         FinetunePolicy finetune = FinetuneSettings.readPolicy(n, where, problems);
         if (finetune.enabled() && modality != Modality.TEXT) {
-            problems.add(where + "." + FinetuneSettings.MODE.key() + ": " + finetune.mode().name().toLowerCase(Locale.ROOT)
-                    + " fine-tunes a text encoder; a " + modality.name().toLowerCase(Locale.ROOT)
+            problems.add(where + "." + FinetuneSettings.MODE.key() + ": "
+                    + finetune.mode().name().toLowerCase(Locale.ROOT) + " fine-tunes a text encoder; a " + modality.name().toLowerCase(Locale.ROOT)
                     + " task takes none");
         }
         String encoder = ENCODER.read(n, where, new ArrayList<>());
@@ -245,7 +247,8 @@ public final class StreamtuneConfig {
             return null;
         }
         return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
-                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor, finetune);
+                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor,
+                finetune);
     }
 
     /**

@@ -40,7 +40,8 @@ import io.streamtune.trainer.training.finetune.FinetuneResult;
  * poll ({@link Run#isDone}) and gates its result on its own thread; nothing here touches Kafka or the gate.
  *
  * <pre>{@code
- * try (BackgroundFinetuner f = new BackgroundFinetuner(backbones, store, 4 << 20, Duration.ofSeconds(5), Duration.ofHours(1))) {
+ * try (BackgroundFinetuner f = new BackgroundFinetuner(backbones, store, 4 << 20, Duration.ofSeconds(5),
+ *         Duration.ofHours(1))) {
  *     BackgroundFinetuner.Run run = f.start(task, champion, window.training());
  *     ... if (run.isDone()) { Challenger c = run.challenger(); gate it }
  * }
@@ -60,8 +61,8 @@ public final class BackgroundFinetuner implements AutoCloseable {
      */
     @FunctionalInterface
     interface Recipe {
-        java.util.concurrent.Callable<Challenger> prepare(TaskConfig task, ModelArtifact champion, List<Labelled> training,
-                                                          Run run) throws ArtifactException;
+        java.util.concurrent.Callable<Challenger> prepare(TaskConfig task, ModelArtifact champion,
+                                                          List<Labelled> training, Run run) throws ArtifactException;
     }
 
     private final Recipe recipe;

@@ -489,8 +489,8 @@ public final class TrainerLoop implements AutoCloseable {
         try {
             t.finetuneStarted(finetuner.start(t.config(), t.champion(), w.training()));
         } catch (ArtifactException | RuntimeException e) {
-            log.error("[{}] cannot start a fine-tuning challenger (tasks ({}).finetune.mode {}): {}; the head-only path "
-                    + "carries on", t.name(), t.name(), wire(t), e.toString(), e);
+            log.error("[{}] cannot start a fine-tuning challenger (tasks ({}).finetune.mode {}): {}; the head-only "
+                    + "path carries on", t.name(), t.name(), wire(t), e.toString(), e);
             metrics.trained(t.name(), TrainerMetrics.FAILED, 0);
             t.finetuneNotStarted();
         }
@@ -513,16 +513,16 @@ public final class TrainerLoop implements AutoCloseable {
                 log.info("[{}] fine-tuning challenger cancelled", t.name());
                 return;
             }
-            log.error("[{}] fine-tuning challenger failed after {} ms (tasks ({}).finetune.mode {}, encoder {}): {}; the "
-                    + "head-only path carries on", t.name(), elapsedMillis, t.name(), wire(t), t.config().encoder(),
+            log.error("[{}] fine-tuning challenger failed after {} ms (tasks ({}).finetune.mode {}, encoder {}): {}; "
+                    + "the head-only path carries on", t.name(), elapsedMillis, t.name(), wire(t), t.config().encoder(),
                     cause.toString(), cause);
             metrics.trained(t.name(), TrainerMetrics.FAILED, elapsedMillis);
             return;
         }
         Map<Integer, Long> positions = KafkaRetry.until("[" + t.name() + "] reading positions", log, stopped, () -> positions(t));
         TrainingWindow current = t.snapshot(positions, settings.clock().instant());
-        TrainingWindow w = new TrainingWindow(run.examples(), current.holdout(), current.ranges(), current.newExamples(),
-                "finetune (every " + t.config().finetune().every() + " head-only attempts)");
+        TrainingWindow w = new TrainingWindow(run.examples(), current.holdout(), current.ranges(),
+                current.newExamples(), "finetune (every " + t.config().finetune().every() + " head-only attempts)");
         adoptExternalVersion(t);
         long version = t.nextVersion();
         Long parent = t.lastVersion() == 0 ? null : t.lastVersion();

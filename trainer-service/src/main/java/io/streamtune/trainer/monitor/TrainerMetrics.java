@@ -128,8 +128,8 @@ public final class TrainerMetrics {
 
     /** Blobs the artifact garbage collection deleted. */
     public void artifactsDeleted(int n) {
-        Counter.builder(ARTIFACTS_DELETED).description("blobs no retained version referenced, deleted").register(registry)
-                .increment(n);
+        Counter.builder(ARTIFACTS_DELETED).description("blobs no retained version referenced, deleted")
+                .register(registry).increment(n);
     }
 
     public double count(String name, String task, String outcome) {
