@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -58,8 +59,9 @@ class TrainerLoopFinetuneTest {
     private static final String TOPIC = TaskTopics.of(TASK).examples();
     private static final List<String> LABELS = List.of("negative", "positive");
     private static final BackboneRef FROZEN = BackboneRef.text("enc", "sum", 64, null);
-    private static final BackboneRef TUNED = BackboneRef.text("enc", "sum", 64, WeightsRef.inline(WeightsRef.Format.LORA,
-            TensorPack.builder().attribute("mode", "lora").tensor("a", new int[] {1}, new float[] {1}).build().encode()));
+    private static final BackboneRef TUNED = BackboneRef.text("enc", "sum", 64,
+            WeightsRef.inline(WeightsRef.Format.LORA, TensorPack.builder().attribute("mode", "lora")
+                    .tensor("a", new int[] {1}, new float[] {1}).build().encode()));
     private static final HeadWeights HEAD = new HeadWeights(HeadKind.LINEAR,
             List.of(new HeadWeights.Layer(2, 2, new float[4], new float[2])));
 
@@ -130,8 +132,9 @@ class TrainerLoopFinetuneTest {
     private void examples(int n) {
         for (int i = 0; i < n; i++) {
             long offset = nextOffset++;
-            String json = Json.writeString(new Example("e-" + offset, TASK, offset % 2 == 0 ? "great stay" : "awful stay",
-                    null, LABELS.get((int) (1 - offset % 2)), 0, Map.of()));
+            String text = offset % 2 == 0 ? "great stay" : "awful stay";
+            String label = LABELS.get((int) (1 - offset % 2));
+            String json = Json.writeString(new Example("e-" + offset, TASK, text, null, label, 0, Map.of()));
             consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, offset, ("e-" + offset).getBytes(StandardCharsets.UTF_8),
                     json.getBytes(StandardCharsets.UTF_8)));
         }
@@ -150,13 +153,19 @@ class TrainerLoopFinetuneTest {
                 return new Challenger(TUNED, HEAD, "finetune-lora", "cpu");
             };
         }, null, Duration.ofHours(1));
+        AtomicReference<TrainerLoop> self = new AtomicReference<>();
+        AtomicReference<Map<String, Object>> healthMeanwhile = new AtomicReference<>();
+        AtomicReference<Double> gaugeMeanwhile = new AtomicReference<>();
         TrainerLoop loop = loop(finetuner, e -> {
             if (e.version() == 1) {
                 examples(40);   // the next head window arrives while the fine-tune runs
             } else if (e.version() == 2 && "head".equals(e.challengerKind())) {
+                healthMeanwhile.set(self.get().tasks().get(TASK).describe());
+                gaugeMeanwhile.set(runningGauge());
                 secondHeadCommitted.countDown();
             }
         });
+        self.set(loop);
         loop.bootstrap(() -> false);
         examples(60);
         try (finetuner) {
@@ -165,7 +174,14 @@ class TrainerLoopFinetuneTest {
             loop.close();
         }
 
-        assertEquals(List.of("head", "head", "finetune-lora"), committed.stream().map(ModelEvent::challengerKind).toList());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> running = (Map<String, Object>) healthMeanwhile.get().get("finetune");
+        assertEquals(true, running.get("running"), "health says a fine-tune runs: " + healthMeanwhile.get());
+        assertEquals("lora", running.get("mode"));
+        assertEquals(1.0, gaugeMeanwhile.get(), "the gauge says a fine-tune runs");
+        assertEquals(0.0, runningGauge(), "and no more once it was gated");
+        assertEquals(List.of("head", "head", "finetune-lora"),
+                committed.stream().map(ModelEvent::challengerKind).toList());
         assertEquals(List.of(1L, 2L, 3L), committed.stream().map(ModelEvent::version).toList());
         ModelEvent tuned = committed.get(2);
         assertEquals(ModelEvent.Decision.PUBLISHED, tuned.decision());
@@ -177,6 +193,10 @@ class TrainerLoopFinetuneTest {
         assertEquals(1, trainedOn.size(), "one fine-tune at a time");
         assertEquals(tuned.trainingExamples(), trainedOn.get(0), "the event counts the examples it trained on");
         assertEquals(committed.get(0).trainingExamples(), trainedOn.get(0), "the window of the head attempt before it");
+    }
+
+    private double runningGauge() {
+        return metrics.registry().find(TrainerMetrics.FINETUNE_RUNNING).tag("task", TASK).gauge().value();
     }
 
     @Test
