@@ -150,10 +150,19 @@ public final class ChildProcess {
     }
 
     /**
-     * When a log line was written (epoch ms), from the {@code HH:mm:ss.SSS} it starts with (the services' log
-     * format), taken on the day that puts it closest to {@code nearMillis}; empty for a line without one.
+     * When a log line was written (epoch ms, this machine's time zone): from the {@code yyyy-MM-dd HH:mm:ss.SSS} it
+     * starts with (the services' Logback text format), or from a bare {@code HH:mm:ss.SSS} taken on the day that puts
+     * it closest to {@code nearMillis}; empty for a line without either.
      */
     public static OptionalLong lineTime(String line, long nearMillis) {
+        if (line.length() >= 23 && line.charAt(4) == '-' && line.charAt(10) == ' ' && line.charAt(19) == '.') {
+            try {
+                return OptionalLong.of(java.time.LocalDateTime.parse(line.substring(0, 23).replace(' ', 'T'))
+                        .atZone(ZoneId.systemDefault()).toInstant().toEpochMilli());
+            } catch (java.time.format.DateTimeParseException e) {
+                return OptionalLong.empty();
+            }
+        }
         if (line.length() < 12 || line.charAt(2) != ':' || line.charAt(5) != ':' || line.charAt(8) != '.') {
             return OptionalLong.empty();
         }

@@ -43,5 +43,9 @@ class ChildProcessTest {
         assertEquals(OptionalLong.of(justAfterMidnight - 6_000),
                 ChildProcess.lineTime("23:59:59.000 INFO x", justAfterMidnight), "written yesterday");
         assertEquals(OptionalLong.empty(), ChildProcess.lineTime("\tat org.apache.kafka.Foo(Foo.java:1)", afternoon));
+        // The services' Logback text lines carry the date: no guessing of the day.
+        assertEquals(OptionalLong.of(afternoon - 4_830), ChildProcess.lineTime("2026-11-29 15:41:25.170 INFO  scoring"
+                + " [main] i.s.scoring.ScoringService {service=scoring} - [scoring] Kafka Streams CREATED -> REBALANCING",
+                justAfterMidnight));
     }
 }

@@ -89,7 +89,7 @@ public record FinetuneOptions(FinetuneMode mode, int loraRank, double loraAlpha,
     /**
      * The encoder learning rate a mode uses when {@code learningRate} is 0: full 5e-5 (the top of the 2e-5..5e-5 range
      * of Devlin et al., 2019), LoRA 1e-3 (Hu et al., 2021, used 4e-4..5e-4 over 30-80 epochs of GLUE; a window here
-     * gets a few epochs), BitFit 1e-3 (Ben Zaken et al., 2022, searched 1e-4..1e-3); see docs/drafts/finetune.md for
+     * gets a few epochs), BitFit 1e-3 (Ben Zaken et al., 2022, searched 1e-4..1e-3); see docs/BENCHMARKS.md for
      * what was measured here.
      */
     public static double defaultLearningRate(FinetuneMode mode) {

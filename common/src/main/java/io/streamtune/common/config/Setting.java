@@ -1,6 +1,9 @@
 package io.streamtune.common.config;
 
 import java.time.Duration;
+import java.util.TreeSet;
+import java.util.Set;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
@@ -232,5 +235,51 @@ public final class Setting<T> {
             }
         }
         throw new IllegalArgumentException("not a duration: " + text);
+    }
+
+    /**
+     * Records a problem for every key below {@code section} that none of {@code declared} reads, so that a
+     * misspelt key ({@code retrainEvry}) is refused instead of silently leaving its setting at the default. A key
+     * that names a section of declared keys ({@code window}) must hold an object; a declared key's value is not
+     * looked into (its own {@link #read} checks it).
+     *
+     * @param prefix    how problems name the section, e.g. {@code tasks[0] (reviews)}
+     * @param otherKeys keys read without a Setting (e.g. a task's {@code labels})
+     */
+    public static void refuseUnknown(JsonNode section, String prefix, Collection<? extends Setting<?>> declared,
+            Set<String> otherKeys, List<String> problems) {
+        if (section == null || !section.isObject()) {
+            return;
+        }
+        Set<String> keys = new TreeSet<>(otherKeys);
+        declared.forEach(d -> keys.add(d.key()));
+        refuseUnknown(section, "", prefix, keys, problems);
+    }
+
+    private static void refuseUnknown(JsonNode node, String path, String prefix, Set<String> keys,
+            List<String> problems) {
+        node.fields().forEachRemaining(e -> {
+            String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            String fullKey = prefix.isEmpty() ? key : prefix + "." + key;
+            if (keys.contains(key)) {
+                return;
+            }
+            List<String> below = keys.stream().filter(k -> k.startsWith(key + ".")).toList();
+            if (!below.isEmpty()) {
+                if (e.getValue().isObject()) {
+                    refuseUnknown(e.getValue(), key, prefix, keys, problems);
+                } else {
+                    problems.add(fullKey + ": expected a section with the keys " + below + ", got " + e.getValue());
+                }
+                return;
+            }
+            List<String> siblings = keys.stream()
+                    .filter(k -> path.isEmpty() || k.startsWith(path + "."))
+                    .map(k -> path.isEmpty() ? k : k.substring(path.length() + 1))
+                    .map(k -> k.contains(".") ? k.substring(0, k.indexOf('.')) : k)
+                    .distinct().sorted().toList();
+            problems.add(fullKey + ": unknown setting (known " + (path.isEmpty() ? "" : "under " + path + " ")
+                    + "here: " + String.join(", ", siblings) + "; `streamtune config docs` lists them all)");
+        });
     }
 }

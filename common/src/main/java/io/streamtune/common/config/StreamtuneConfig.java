@@ -84,6 +84,10 @@ public final class StreamtuneConfig {
             MAX_TEXT_CHARS, MAX_IMAGE_BYTES, RETRAIN_EVERY, MAX_WAIT, MIN_NEW, WINDOW_SIZE, HOLDOUT_PERCENT, GATE_TOLERANCE,
             GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE, HEAD_CLASS_WEIGHTS);
 
+    /** Every key a task entry may hold (besides {@code labels}): what {@link #parse} refuses others against. */
+    private static final List<Setting<?>> TASK_KEYS = java.util.stream.Stream.of(TASK_SETTINGS, MonitorPolicy.SETTINGS,
+            FinetuneSettings.ALL).flatMap(List::stream).toList();
+
     private final Map<String, String> kafka;
     private final Limits limits;
     private final ArtifactSettings artifacts;
@@ -157,6 +161,7 @@ public final class StreamtuneConfig {
         Limits limits = new Limits(Limits.RECORD_BYTES.read(root.path(Limits.SECTION), Limits.SECTION, problems));
 
         JsonNode artifactsNode = root.path(ArtifactSettings.SECTION);
+        Setting.refuseUnknown(artifactsNode, ArtifactSettings.SECTION, ArtifactSettings.SETTINGS, Set.of(), problems);
         String artifactsDir = env.containsKey(ArtifactSettings.DIR_ENV) ? env.get(ArtifactSettings.DIR_ENV)
                 : ArtifactSettings.DIR.read(artifactsNode, ArtifactSettings.SECTION, problems);
         if (artifactsDir == null || artifactsDir.isBlank()) {
@@ -234,8 +239,8 @@ public final class StreamtuneConfig {
         FinetunePolicy finetune = FinetuneSettings.readPolicy(n, where, problems);
         if (finetune.enabled() && modality != Modality.TEXT) {
             problems.add(where + "." + FinetuneSettings.MODE.key() + ": "
-                    + finetune.mode().name().toLowerCase(Locale.ROOT) + " fine-tunes a text encoder; a " + modality.name().toLowerCase(Locale.ROOT)
-                    + " task takes none");
+                    + finetune.mode().name().toLowerCase(Locale.ROOT) + " fine-tunes a text encoder; a "
+                    + modality.name().toLowerCase(Locale.ROOT) + " task takes none");
         }
         String encoder = ENCODER.read(n, where, new ArrayList<>());
         if (finetune.enabled() && encoder != null && encoder.endsWith(QUANTIZED_SUFFIX)) {
@@ -243,6 +248,7 @@ public final class StreamtuneConfig {
                     + " cannot be fine-tuned; use its float32 twin "
                     + encoder.substring(0, encoder.length() - QUANTIZED_SUFFIX.length()));
         }
+        Setting.refuseUnknown(n, where, TASK_KEYS, Set.of("labels"), problems);
         if (problems.size() > before) {
             return null;
         }

@@ -117,6 +117,17 @@ class FinetuneTaskConfigTest {
     }
 
     @Test
+    void shouldRefuseAMisspeltArtifactsKeyAndAcceptFinetuneEvery() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("""
+                artifacts: {directory: /srv/blobs}
+                tasks: [{name: t, labels: [a, b]}]
+                """));
+        assertTrue(e.getMessage().contains("artifacts.directory"), e.getMessage());
+        assertEquals(2, parse("tasks: [{name: t, labels: [a, b], finetune: {every: 2}}]").tasks().get("t").finetune()
+                .every(), "finetune.every is a known task key");
+    }
+
+    @Test
     void shouldKeepTheOldConstructorsCompilingWithoutFineTuning() {
         TaskConfig t = new TaskConfig("t", Modality.TEXT, List.of("a", "b"), "e", 128, 100, 100,
                 new WindowPolicy(10, Duration.ofMinutes(1), 1, 100, 10), new GatePolicy(0, 0), HeadPolicy.defaults());

@@ -59,6 +59,28 @@ class StreamtuneConfigTest {
     }
 
     @Test
+    void shouldRefuseATaskKeyNoSettingReadsInsteadOfIgnoringIt() {
+        ConfigException e = assertThrows(ConfigException.class, () -> StreamtuneConfig.parse("""
+                tasks:
+                  - name: ok
+                    labels: [a, b]
+                    retrainEvery: 50
+                    window: {retrainEvry: 50, size: 500}
+                    head: 3
+                    finetune: {mode: lora, lora: {rank: 8, alfa: 16}}
+                    monitor: {alertLabel: a, windw: 5m}
+                """, Map.of(), Map.of()));
+        String m = e.getMessage();
+        assertTrue(m.contains("tasks[0] (ok).retrainEvery: unknown setting"), m);
+        assertTrue(m.contains("tasks[0] (ok).window.retrainEvry: unknown setting") && m.contains("retrainEvery, size"),
+                m);
+        assertTrue(m.contains("tasks[0] (ok).head: expected a section"), m);
+        assertTrue(m.contains("tasks[0] (ok).finetune.lora.alfa: unknown setting") && m.contains("alpha"), m);
+        assertTrue(m.contains("tasks[0] (ok).monitor.windw: unknown setting"), m);
+        assertEquals(5, e.problems().size(), m);
+    }
+
+    @Test
     void shouldLayerEnvironmentAndFlagsOverTheFile() throws Exception {
         String yaml = "kafka: {bootstrap.servers: file:1, linger.ms: 5}\ntasks: [{name: t, labels: [a, b]}]";
         StreamtuneConfig env = StreamtuneConfig.parse(yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2",
