@@ -212,7 +212,9 @@ class TrainerLoopFinetuneTest {
         loop.bootstrap(() -> false);
         examples(60);
         try (finetuner) {
-            loop.run(() -> committed.size() >= 3);
+            // Until three heads are committed and the failure was noticed (whichever comes last).
+            loop.run(() -> committed.size() >= 3
+                    && metrics.count(TrainerMetrics.VERSIONS, TASK, TrainerMetrics.FAILED) >= 1);
         } finally {
             loop.close();
         }
