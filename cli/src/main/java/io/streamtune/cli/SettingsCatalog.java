@@ -3,6 +3,7 @@ package io.streamtune.cli;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.streamtune.common.config.ArtifactSettings;
 import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.FinetuneSettings;
 import io.streamtune.common.config.CnnSettings;
@@ -38,6 +39,9 @@ public final class SettingsCatalog {
     public static final List<Section> SECTIONS = List.of(
             new Section("topics.", "layout of the topics streamtune creates", StreamtuneConfig.TOPIC_SETTINGS),
             new Section("limits.", "record size limits, the same for produce, the trainer and the scorer", Limits.SETTINGS),
+            new Section("artifacts.",
+                    "weights too large for a model record (full fine-tuning), shared by trainer and scorers",
+                    ArtifactSettings.SETTINGS),
             new Section("tasks[].", "one entry per task; only name and labels are required",
                     StreamtuneConfig.TASK_SETTINGS),
             new Section("tasks[].", "a task's monitoring: surge alerts, live accuracy, drift (monitor service)",
@@ -55,6 +59,7 @@ public final class SettingsCatalog {
             new Variable("STREAMTUNE_KAFKA_<KEY>",
                     "kafka.<key> for every Kafka client: _ is '.', __ is '_', ___ is '-' "
                     + "(STREAMTUNE_KAFKA_SASL_JAAS_CONFIG is sasl.jaas.config)"),
+            new Variable(ArtifactSettings.DIR_ENV, "artifacts.dir (the shared directory of large fine-tuned weights)"),
             new Variable(ServiceLogging.FORMAT_ENV,
                     "text (default): human log lines; json: one JSON object per line, for log shippers"),
             new Variable(ServiceLogging.LEVEL_ENV, "level of streamtune's own loggers (default INFO)"),

@@ -193,6 +193,21 @@ class DeploymentFilesTest {
         if (image.startsWith("grafana/grafana:")) {
             return "/var/lib/grafana";
         }
+        if (image.startsWith("streamtune/trainer") || image.startsWith("streamtune/scoring")) {
+            // artifacts.dir, which the service reads from STREAMTUNE_ARTIFACTS_DIR; the Dockerfile makes it the
+            // service user's, or the user could not write an empty named volume mounted there.
+            String dir = s.at("/environment/STREAMTUNE_ARTIFACTS_DIR").asText();
+            assertFalse(dir.isEmpty(), service + ": set STREAMTUNE_ARTIFACTS_DIR to the mounted artifact store");
+            String module = image.startsWith("streamtune/trainer") ? "trainer-service" : "scoring-service";
+            try {
+                String dockerfile = Files.readString(ROOT.resolve(module + "/Dockerfile"));
+                assertTrue(dockerfile.contains("mkdir -p " + dir + " && chown -R streamtune"), module
+                        + "/Dockerfile must create " + dir + " owned by the service's user");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return dir;
+        }
         throw new AssertionError(service + " (" + image + ") mounts a named volume: say here where its image writes");
     }
 

@@ -110,13 +110,16 @@ class MonitorServiceIT {
                     for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                         (r.topic().equals(topics.alerts()) ? alerts : modelEvents).add(r);
                     }
-                    return alerts.size() >= 2 && modelEvents.stream().anyMatch(r -> task.equals(key(r)));
+                    return surgeAlerts(alerts).size() >= 2 && modelEvents.stream().anyMatch(r -> task.equals(key(r)));
                 });
             }
-            List<Alert> parsed = alerts.stream().map(MonitorServiceIT::alert).toList();
+            // The surge also shifts the label mix, so a DRIFT record may come between (the drift detector's own
+            // test covers it); this test is about the surge alert's episode.
+            List<Alert> parsed = surgeAlerts(alerts);
             assertEquals(List.of(Alert.State.RAISED, Alert.State.CLEARED), parsed.stream().map(Alert::state).toList(), parsed::toString);
             assertTrue(parsed.stream().allMatch(a -> a.entity().equals("Initech")), parsed::toString);
-            assertEquals("Initech", key(alerts.get(0)), "alerts are keyed by entity");
+            assertTrue(alerts.stream().filter(r -> alert(r).state() != Alert.State.DRIFT)
+                    .allMatch(r -> "Initech".equals(key(r))), "alerts are keyed by entity");
             ConsumerRecord<byte[], byte[]> live = modelEvents.stream().filter(r -> task.equals(key(r))).findFirst().orElseThrow();
             assertEquals(RecordType.LIVE_METRICS, RecordType.of(live.headers()));
             LiveMetrics m = Json.read(live.value(), LiveMetrics.class);
@@ -124,6 +127,10 @@ class MonitorServiceIT {
             assertEquals(1.0, m.accuracy(), 1e-9, "every labelled event above was predicted right: " + m);
             assertEquals("UP", monitor.health().get("status"));
         }
+    }
+
+    private static List<Alert> surgeAlerts(List<ConsumerRecord<byte[], byte[]>> records) {
+        return records.stream().map(MonitorServiceIT::alert).filter(a -> a.state() != Alert.State.DRIFT).toList();
     }
 
     private static String key(ConsumerRecord<byte[], byte[]> r) {

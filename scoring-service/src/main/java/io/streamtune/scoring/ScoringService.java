@@ -99,7 +99,9 @@ public final class ScoringService implements AutoCloseable {
     }
 
     private ScoringService(StreamtuneConfig config, ScoringSettings settings) {
-        this(config, settings, Backbones.opening(settings.encoderIntraOpThreads(), null), true);
+        // The artifact store holds weights too large for a model record (full fine-tuning); the trainer writes it.
+        this(config, settings, Backbones.opening(settings.encoderIntraOpThreads(),
+                new io.streamtune.common.model.DirectoryArtifactStore(config.artifacts().dir())), true);
     }
 
     /** With these settings (e.g. flags applied); the service opens and closes its backbones. */

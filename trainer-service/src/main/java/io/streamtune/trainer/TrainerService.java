@@ -31,10 +31,13 @@ import io.streamtune.common.kafka.KafkaProbe;
 import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.ArtifactStore;
+import io.streamtune.common.model.DirectoryArtifactStore;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.runtime.Classifier;
 import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.trainer.gate.PromotionGate;
+import io.streamtune.trainer.loop.BackgroundFinetuner;
 import io.streamtune.trainer.loop.TaskState;
 import io.streamtune.trainer.loop.TrainerLoop;
 import io.streamtune.trainer.training.HeadLearner;
@@ -60,9 +63,10 @@ import io.streamtune.trainer.window.TaskWindow;
  * credentials or ACLs) stop the service, with a message that says what to do.
  *
  * <h2>Threads</h2>
- * One loop thread polls, trains and publishes; {@link #close()} (also from a shutdown hook) wakes it,
- * lets a training in progress finish and abandons its result, aborts an open transaction and closes
- * the clients.
+ * One loop thread polls, trains heads, gates and publishes; one background thread trains fine-tuning challengers
+ * ({@link BackgroundFinetuner}) when a task sets {@code finetune.mode}, and is cancelled on close. {@link #close()}
+ * (also from a shutdown hook) wakes the loop, lets a head training in progress finish and abandons its result,
+ * cancels a fine-tune, aborts an open transaction and closes the clients.
  */
 public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
@@ -80,8 +84,11 @@ public final class TrainerService implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TrainerMetrics metrics = new TrainerMetrics(registry);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** At most one fine-tuning progress line per task this often. */
+    private static final Duration FINETUNE_PROGRESS_EVERY = Duration.ofSeconds(5);
 
     private Backbones backbones;
+    private BackgroundFinetuner finetuner;
     private KafkaProbe probe;
     private volatile TrainerLoop loop;
     private MetricsServer metricsServer;
@@ -147,7 +154,10 @@ public final class TrainerService implements AutoCloseable {
         }
         probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
         Classifier.preloadEngine();
-        backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, null);
+        boolean finetunes = tasks.stream().anyMatch(t -> t.finetune().enabled());
+        // Always: a champion may stand on stored weights (published while a task fine-tuned, or rolled back to).
+        ArtifactStore store = new DirectoryArtifactStore(config.artifacts().dir());
+        backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, store);
         for (TaskConfig t : tasks) {
             if (t.modality() == Modality.IMAGE) {
                 log.info("[{}] image task: a {}-layer cnn on {}x{}x{} images, trained on each window", t.name(),
@@ -179,12 +189,21 @@ public final class TrainerService implements AutoCloseable {
         PromotionGate gate = new PromotionGate(learner, options.clock());
         TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(settings.pollTimeout(), settings.commitInterval(),
                 settings.maxPendingDeadLetters(), settings.minHoldout(), options.clock(), options.beforeCommit());
+        if (finetunes) {
+            finetuner = new BackgroundFinetuner(backbones, store, config.artifacts().inlineMaxBytes(),
+                    FINETUNE_PROGRESS_EVERY, config.artifacts().gcMinAge());
+            List<String> which = tasks.stream().filter(t -> t.finetune().enabled())
+                    .map(t -> t.name() + " (" + t.finetune().mode().name().toLowerCase(java.util.Locale.ROOT)
+                            + " every " + t.finetune().every() + ")").toList();
+            log.info("[trainer] fine-tuning challengers for {}; large weights go to {}", which, store);
+        }
         TrainerLoop l = new TrainerLoop(TrainerLoop.Kafka.of(clients), loopSettings, tasks, RecordParser.of(config),
-                transactionalId, gate, metrics);
+                transactionalId, gate, metrics, finetuner);
         try {
             l.bootstrap(() -> closing);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             l.close();
+            closeFinetuner();
             throw e;
         }
         loop = l;
@@ -205,8 +224,17 @@ public final class TrainerService implements AutoCloseable {
                     transactionalId, e.getMessage(), e);
         } finally {
             running = false;
+            closeFinetuner();
             l.close();
             stopped.countDown();
+        }
+    }
+
+    /** Cancels a fine-tune in progress (it stops after its current step) and ends its thread. */
+    private void closeFinetuner() {
+        BackgroundFinetuner f = finetuner;
+        if (f != null) {
+            f.close();
         }
     }
 
@@ -244,6 +272,15 @@ public final class TrainerService implements AutoCloseable {
             l.tasks().forEach((name, t) -> tasksHealth.put(name, t.describe()));
         }
         h.put("tasks", tasksHealth);
+        List<String> finetuning = new ArrayList<>();
+        if (l != null) {
+            l.tasks().forEach((name, t) -> {
+                if (t.finetune() != null) {
+                    finetuning.add(name);
+                }
+            });
+        }
+        h.put("finetuning", finetuning);
         return h;
     }
 

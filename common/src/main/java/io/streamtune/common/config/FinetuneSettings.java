@@ -51,8 +51,11 @@ public final class FinetuneSettings {
     public static final Setting<Boolean> MIXED_PRECISION = Setting.bool("finetune.mixedPrecision", true,
             "float16 matrix products with loss scaling on a GPU (never on CPU); untested: no GPU machine runs Java");
 
+    public static final Setting<Integer> EVERY = Setting.integer("finetune.every", 5, 1, 1_000_000,
+            "start a fine-tuning challenger after every this many head-only attempts (when none is running)");
+
     /** Every setting, in documentation order. */
-    public static final List<Setting<?>> ALL = List.of(MODE, LORA_RANK, LORA_ALPHA, LORA_TARGETS, LEARNING_RATE,
+    public static final List<Setting<?>> ALL = List.of(MODE, EVERY, LORA_RANK, LORA_ALPHA, LORA_TARGETS, LEARNING_RATE,
             HEAD_LEARNING_RATE, WARMUP, EPOCHS, MAX_LENGTH, BATCH_SIZE, GRADIENT_CLIP, WEIGHT_DECAY, SEED,
             MIXED_PRECISION);
 
@@ -74,6 +77,14 @@ public final class FinetuneSettings {
                 MAX_LENGTH.read(task, where, problems), BATCH_SIZE.read(task, where, problems),
                 GRADIENT_CLIP.read(task, where, problems), WEIGHT_DECAY.read(task, where, problems),
                 SEED.read(task, where, problems), MIXED_PRECISION.read(task, where, problems));
+    }
+
+    /**
+     * Reads the {@code finetune} section of a task with its cadence ({@code finetune.every}); a wrong value adds a
+     * problem naming {@code where.finetune.<key>}.
+     */
+    public static FinetunePolicy readPolicy(JsonNode task, String where, List<String> problems) {
+        return new FinetunePolicy(read(task, where, problems), EVERY.read(task, where, problems));
     }
 
     /** Every default, with the given mode. */

@@ -95,15 +95,17 @@ public final class StreamtuneConfig {
 
     private final Map<String, String> kafka;
     private final Limits limits;
+    private final ArtifactSettings artifacts;
     private final Map<String, TaskConfig> tasks;
     private final int partitions;
     private final short replicationFactor;
     private final JsonNode root;
 
-    private StreamtuneConfig(Map<String, String> kafka, Limits limits, Map<String, TaskConfig> tasks, int partitions,
-                             short replicationFactor, JsonNode root) {
+    private StreamtuneConfig(Map<String, String> kafka, Limits limits, ArtifactSettings artifacts,
+                             Map<String, TaskConfig> tasks, int partitions, short replicationFactor, JsonNode root) {
         this.kafka = Map.copyOf(kafka);
         this.limits = limits;
+        this.artifacts = artifacts;
         this.tasks = tasks;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
@@ -134,7 +136,8 @@ public final class StreamtuneConfig {
             root = MissingNode.getInstance();
         }
         List<String> problems = new ArrayList<>();
-        Set<String> known = Set.of("kafka", "limits", "topics", "tasks", "trainer", "scoring", "monitoring", "metrics", "demo");
+        Set<String> known = Set.of("kafka", "limits", "artifacts", "topics", "tasks", "trainer", "scoring",
+                "monitoring", "metrics", "demo");
         root.fieldNames().forEachRemaining(k -> {
             if (!known.contains(k)) {
                 problems.add(k + ": unknown section (known: " + known + ")");
@@ -161,6 +164,18 @@ public final class StreamtuneConfig {
         kafka.putIfAbsent("bootstrap.servers", "localhost:9092");
 
         Limits limits = new Limits(Limits.RECORD_BYTES.read(root.path(Limits.SECTION), Limits.SECTION, problems));
+
+        JsonNode artifactsNode = root.path(ArtifactSettings.SECTION);
+        Setting.refuseUnknown(artifactsNode, ArtifactSettings.SECTION, ArtifactSettings.SETTINGS, Set.of(), problems);
+        String artifactsDir = env.containsKey(ArtifactSettings.DIR_ENV) ? env.get(ArtifactSettings.DIR_ENV)
+                : ArtifactSettings.DIR.read(artifactsNode, ArtifactSettings.SECTION, problems);
+        if (artifactsDir == null || artifactsDir.isBlank()) {
+            problems.add(ArtifactSettings.SECTION + "." + ArtifactSettings.DIR.key() + ": give a directory");
+            artifactsDir = ArtifactSettings.DIR.defaultValue();
+        }
+        ArtifactSettings artifacts = new ArtifactSettings(Path.of(artifactsDir),
+                ArtifactSettings.INLINE_MAX_BYTES.read(artifactsNode, ArtifactSettings.SECTION, problems),
+                ArtifactSettings.GC_MIN_AGE.read(artifactsNode, ArtifactSettings.SECTION, problems));
 
         JsonNode topicsNode = root.path("topics");
         int partitions = TOPIC_PARTITIONS.read(topicsNode, "topics", problems);
@@ -189,7 +204,8 @@ public final class StreamtuneConfig {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StreamtuneConfig(kafka, limits, java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks)), partitions,
+        return new StreamtuneConfig(kafka, limits, artifacts,
+                java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks)), partitions,
                 (short) replication, root);
     }
 
@@ -228,14 +244,25 @@ public final class StreamtuneConfig {
         // image.* and cnn.* are read (and checked) for image tasks only; a text task keeps the defaults.
         ImagePolicy image = modality == Modality.IMAGE ? ImageSettings.read(n, where, problems) : null;
         CnnPolicy cnn = modality == Modality.IMAGE ? CnnSettings.read(n, where, problems) : null;
+        FinetunePolicy finetune = FinetuneSettings.readPolicy(n, where, problems);
+        if (finetune.enabled() && modality != Modality.TEXT) {
+            problems.add(where + "." + FinetuneSettings.MODE.key() + ": "
+                    + finetune.mode().name().toLowerCase(Locale.ROOT) + " fine-tunes a text encoder; a "
+                    + modality.name().toLowerCase(Locale.ROOT) + " task takes none");
+        }
         String encoder = readEncoder(n, where, problems);
+        if (finetune.enabled() && encoder != null && Encoders.precisionOf(encoder) == Precision.INT8) {
+            problems.add(where + "." + FinetuneSettings.MODE.key() + ": encoder " + encoder + " is int8-quantized and"
+                    + " cannot be fine-tuned; use precision fp32 (encoder "
+                    + Encoders.atPrecision(encoder, Precision.FP32).orElse("?") + ")");
+        }
         Setting.refuseUnknown(n, where, TASK_KEYS, Set.of("labels"), problems);
         if (problems.size() > before) {
             return null;
         }
         return new TaskConfig(name, modality, labels, encoder,
                 MAX_SEQUENCE_LENGTH.read(n, where, problems), MAX_TEXT_CHARS.read(n, where, problems),
-                MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor, image, cnn);
+                MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head, monitor, image, cnn, finetune);
     }
 
     /**
@@ -325,6 +352,11 @@ public final class StreamtuneConfig {
 
     public String bootstrapServers() {
         return kafka.get("bootstrap.servers");
+    }
+
+    /** Where large weights are kept (section {@code artifacts}). */
+    public ArtifactSettings artifacts() {
+        return artifacts;
     }
 
     /** The record size limits (section {@code limits}). */

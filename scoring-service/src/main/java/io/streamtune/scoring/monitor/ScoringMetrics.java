@@ -40,6 +40,7 @@ public final class ScoringMetrics {
     public static final String HANDLER_ERRORS = "streamtune.scoring.handler.errors";
     public static final String EVENTS_HELD = "streamtune.scoring.events.held";
     public static final String CACHE = "streamtune.scoring.cache";
+    public static final String ALREADY_SCORED = "streamtune.scoring.events.already.scored";
 
     public static final String TAG_TASK = "task";
     public static final String TAG_VERSION = "model.version";
@@ -109,6 +110,15 @@ public final class ScoringMetrics {
         // Strong reference: the supplier is a lambda nobody else holds, and gauges hold weak ones by default.
         Gauge.builder(ENCODER_PENDING, pending, IntSupplier::getAsInt).strongReference(true)
                 .description("batches submitted to the encoder workers and not finished (at most 2 per worker)").register(registry);
+    }
+
+    /**
+     * Events read again below the offset their partition's committed state had reached (the group's committed
+     * offset was behind its committed outputs), skipped instead of being scored twice.
+     */
+    public void alreadyScored(String task) {
+        counter(ALREADY_SCORED, "events read again below their partition's committed progress and skipped (not scored"
+                + " twice)", TAG_TASK, task).increment();
     }
 
     public void deadLetter(String task, Reason reason) {

@@ -57,10 +57,20 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
  *
  * <p>The last version used is kept in a second changelogged store, so that after a restart or a
  * rebalance a partition never goes back to an older version (unless the task is pinned).
+ *
+ * <p>The same store keeps the partition's progress: the offset after the last input record taken
+ * (buffered or dead-lettered), written in the transaction that takes it. A record read again below
+ * that offset was already taken by a committed transaction, so it is skipped (counted in
+ * {@code streamtune.scoring.events.already.scored}, logged) instead of being scored twice. This happens
+ * when the group's committed offset is behind the partition's committed outputs, as the group
+ * coordinator answered after a broker crash on Kafka 4.3.1 (docs/drafts/eos-restart.md); the changelog,
+ * an ordinary transactional topic, still holds the true progress.
  */
 final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private static final Logger log = LoggerFactory.getLogger(ScoringProcessor.class);
     static final String SERVED_VERSION_KEY = "version";
+    /** Key, in the served-version store, of the offset after the last input record this partition took. */
+    static final String NEXT_OFFSET_KEY = "next-input-offset";
     /** Batches of one partition submitted and not yet forwarded; one more waits for the oldest. */
     static final int MAX_IN_FLIGHT = 4;
 
@@ -89,6 +99,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private String partitionKey;
     /** Kafka Streams' changelog topic of the buffer store. */
     private String bufferChangelog;
+    /** The offset after the last input record taken, as committed with it; -1 when none was taken yet. */
+    private long nextOffset;
+    /** Records skipped since init because they were taken before, and the first of them (-1: none). */
+    private long skipped;
+    private long firstSkipped = -1;
 
     /** One submitted batch: its buffered events, the model scoring it, and the outcome to come. */
     private record Batch(List<Long> seqs, List<BufferedEvent> buffered, List<Event> events, ModelHandle model,
@@ -134,6 +149,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         Long v = served.get(SERVED_VERSION_KEY);
         lastUsed = v == null ? 0 : v;
         lastForwarded = lastUsed;
+        Long next = served.get(NEXT_OFFSET_KEY);
+        nextOffset = next == null ? -1 : next;
+        skipped = 0;
+        firstSkipped = -1;
         if (restored > 0) {
             log.info("[scoring task={} {}] resuming with {} buffered events, last version used v{}", task.name(),
                     context.taskId(), restored, lastUsed);
@@ -149,6 +168,44 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         String topic = m == null ? task.topics().events() : m.topic();
         int partition = m == null ? -1 : m.partition();
         long offset = m == null ? -1 : m.offset();
+        if (offset >= 0 && offset < nextOffset) {
+            alreadyTaken(topic, partition, offset);
+            return;
+        }
+        if (skipped > 0) {
+            log.warn("[scoring task={} {}] skipped {} records of {}-{} at offsets {}..{}, taken before by"
+                            + " committed transactions; scoring resumes at offset {}", task.name(), context.taskId(),
+                    skipped, topic, partition, firstSkipped, nextOffset - 1, offset);
+            skipped = 0;
+        }
+        take(record, topic, partition, offset);
+        if (offset >= 0) {
+            // Same transaction as the buffer write or the dead letter: the progress commits with what it records.
+            nextOffset = offset + 1;
+            served.put(NEXT_OFFSET_KEY, nextOffset);
+        }
+    }
+
+    /**
+     * A record below this partition's committed progress: the consumer was positioned behind it (the group's
+     * committed offset is older than the outputs committed with later offsets). Skipped, not scored twice.
+     */
+    private void alreadyTaken(String topic, int partition, long offset) {
+        if (skipped == 0) {
+            firstSkipped = offset;
+            log.warn("[scoring task={} {}] read {}-{} from offset {}, but this partition's committed state has"
+                            + " taken every record below {}: the group's committed offset is behind its committed"
+                            + " outputs (a stale answer of the group coordinator after a broker restart, or offsets"
+                            + " moved back by hand); skipping those records instead of scoring them twice",
+                    task.name(), context.taskId(), topic, partition, offset, nextOffset);
+        }
+        skipped++;
+        metrics.alreadyScored(task.name());
+        forwardDone();
+    }
+
+    /** Parses a new record and buffers it, or sends it to the DLQ. */
+    private void take(Record<byte[], byte[]> record, String topic, int partition, long offset) {
         ParseResult<Event> parsed = parser.parseEvent(task.name(), record.key(), record.value(), record.headers());
         long size = RecordParser.recordSize(record.key(), record.value(), record.headers());
         if (parsed.isOk() && !capacity.fits(bufferChangelog, size)) {

@@ -144,8 +144,10 @@ public final class ScoringTopology {
             // In memory with a changelog: the buffer is small and bounded, and restores from its changelog.
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.bufferStore()), Serdes.Long(),
                     BufferedEvent.serde()), n.scorer());
+            // The last version used and the input progress (ScoringProcessor); cached, so the progress, written per
+            // record, reaches the changelog once per commit, in the commit's transaction.
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.servedVersionStore()), Serdes.String(),
-                    Serdes.Long()), n.scorer());
+                    Serdes.Long()).withCachingEnabled(), n.scorer());
             t.addSink(n.predictionsSink(), topics.predictions(), new ByteArraySerializer(), new ByteArraySerializer(), n.scorer());
             t.addSink(n.dlqSink(), topics.dlq(), new ByteArraySerializer(), new ByteArraySerializer(), n.scorer());
         }

@@ -23,5 +23,14 @@
  * versions of a partition's batches never decrease; the last version used per partition is kept
  * in a changelogged store, so a partition never goes back to an older version, not even after a
  * restart, unless an operator pins one.
+ *
+ * <h2>Records read twice</h2>
+ * The same store keeps each partition's progress, the offset after the last record taken, committed
+ * in the transaction that takes the record. A record read again below it (the group's committed
+ * offset is behind the committed outputs: after a broker crash, Kafka 4.3.1's group coordinator was
+ * seen to answer an offset 150 s old) is skipped with a warning and counted in
+ * {@code streamtune.scoring.events.already.scored}, not scored twice. To score a topic again on
+ * purpose, reset the application (its changelogs go too) or use a new {@code scoring.applicationId};
+ * moving only the group's offsets back is treated as such a stale offset.
  */
 package io.streamtune.scoring.topology;

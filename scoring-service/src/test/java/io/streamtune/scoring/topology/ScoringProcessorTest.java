@@ -186,6 +186,12 @@ class ScoringProcessorTest {
         processor.process(new Record<>(id.getBytes(StandardCharsets.UTF_8), value, 1_000L));
     }
 
+    private void malformed() {
+        context.setRecordMetadata(TASK + ".events", 0, offset++);
+        processor.process(new Record<>("m".getBytes(StandardCharsets.UTF_8), "not json".getBytes(StandardCharsets.UTF_8),
+                1_000L));
+    }
+
     private void tick(long advanceMs) {
         context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + advanceMs);
         context.scheduledPunctuators().forEach(p -> p.getPunctuator().punctuate(context.currentSystemTimeMs()));
@@ -277,6 +283,34 @@ class ScoringProcessorTest {
         tick(MAX_WAIT_MS);
         assertEquals(List.of("d"), predictions().stream().map(Prediction::id).toList(), "a pin moves a partition back on purpose");
         assertEquals(3, predictions().get(0).modelVersion());
+    }
+
+    @Test
+    void shouldSkipRecordsReadAgainBelowThePartitionsCommittedProgress() throws Exception {
+        KeyValueStore<Long, BufferedEvent> buffer = bufferStore();
+        KeyValueStore<String, Long> served = servedStore();
+        start(buffer, served);
+        models.serve(1);
+        event("a", "good");
+        event("b", "good");
+        malformed(); // a dead letter is taken too
+        tick(MAX_WAIT_MS);
+        assertEquals(List.of("a", "b"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(1, deadLetters().size());
+        assertEquals(3L, served.get(ScoringProcessor.NEXT_OFFSET_KEY), "the offset after the last record taken");
+        processor.close();
+        // The stores as their changelogs restore them, and the consumer placed back at offset 1 (a stale committed offset).
+        start(buffer, served);
+        offset = 1;
+        event("b", "good");
+        malformed();
+        event("c", "good");
+        tick(MAX_WAIT_MS);
+        assertEquals(List.of("c"), predictions().stream().map(Prediction::id).toList(), "b is not scored twice");
+        assertEquals(List.of(), deadLetters(), "nor dead-lettered twice");
+        assertEquals(2.0, metrics.registry().find(io.streamtune.scoring.monitor.ScoringMetrics.ALREADY_SCORED).counter()
+                .count());
+        assertEquals(4L, served.get(ScoringProcessor.NEXT_OFFSET_KEY));
     }
 
     @Test

@@ -41,6 +41,9 @@ public final class TaskState {
     /** Written by the loop thread, read by health and tests. */
     private volatile long lastVersion;
     private boolean refilled;
+    private final FinetuneCadence cadence;
+    /** The fine-tuning run in progress, or null; written by the loop thread, read by health. */
+    private volatile BackgroundFinetuner.Run finetune;
 
     /**
      * @param plans where each partition is read from ({@link OffsetRecovery#plan})
@@ -55,6 +58,7 @@ public final class TaskState {
         this.gauges = gauges;
         this.attemptedEnd = new TreeMap<>(attemptedEnd);
         this.lastVersion = lastVersion;
+        this.cadence = new FinetuneCadence(config.finetune());
         for (OffsetRecovery.PartitionPlan p : plans) {
             int partition = p.partition().partition();
             window.startRange(partition, p.rangeStart());
@@ -178,14 +182,69 @@ public final class TaskState {
         window.attempted(now, false, positions);
     }
 
+    /** A head-only challenger was trained (or failed): counts towards the fine-tuning cadence. */
+    public void headAttempted() {
+        cadence.headAttempted();
+    }
+
+    /** Whether a fine-tuning challenger should start now ({@link FinetuneCadence}). */
+    public boolean finetuneDue() {
+        return cadence.due();
+    }
+
+    /** A fine-tuning run started for this task. */
+    public void finetuneStarted(BackgroundFinetuner.Run run) {
+        cadence.started();
+        finetune = run;
+        gauges.finetune(true, 0);
+    }
+
+    /** A fine-tuning run could not start: the cadence counts again from here, so it is not retried at every poll. */
+    public void finetuneNotStarted() {
+        cadence.started();
+        cadence.finished();
+    }
+
+    /** The fine-tuning run in progress, or null. */
+    public BackgroundFinetuner.Run finetune() {
+        return finetune;
+    }
+
+    /** The fine-tuning run ended (gated, failed or cancelled). */
+    public void finetuneEnded() {
+        cadence.finished();
+        finetune = null;
+        gauges.finetune(false, 0);
+    }
+
+    /**
+     * A fine-tuning challenger was gated and its decision committed. Published: as a head challenger
+     * ({@link #decided}). Rejected: only the gauges and the attempted range move; the head path's trigger keeps
+     * counting, so a rejected slow challenger does not delay the next head-only one.
+     */
+    public void finetuneDecided(Instant now, GateDecision d, TrainingWindow w, Map<Integer, Long> positions) {
+        if (d.admitted()) {
+            decided(now, d, w, positions);
+        } else {
+            w.ranges().forEach(r -> attemptedEnd.merge(r.partition(), r.toOffset(), Math::max));
+            gauges.gated(d.championMetrics() == null ? Double.NaN : d.championMetrics().macroF1(),
+                    d.challengerMetrics().macroF1());
+        }
+    }
+
     /** Refreshes the window gauges. */
     public void updateGauges() {
         gauges.window(window.trainingSize(), window.holdoutSize(), window.fill());
+        BackgroundFinetuner.Run f = finetune;
+        if (f != null) {
+            gauges.finetune(true, f.progress());
+        }
     }
 
     /**
      * For /health: the version in service ({@code championVersion}), the one the gate scores challengers
-     * against ({@code gatedAgainst}; null when none fits the task), and what the window holds.
+     * against ({@code gatedAgainst}; null when none fits the task), what the window holds, and for a task that
+     * fine-tunes ({@code finetune}) whether a run is going, its step, total steps and last loss.
      */
     public Map<String, Object> describe() {
         Map<String, Object> d = new java.util.LinkedHashMap<>();
@@ -194,6 +253,16 @@ public final class TaskState {
         d.put("gatedAgainst", c == null ? null : c.meta().version());
         d.put("windowExamples", gauges.windowExamples());
         d.put("holdoutExamples", gauges.holdoutExamples());
+        if (config.finetune().enabled()) {
+            Map<String, Object> f = new java.util.LinkedHashMap<>();
+            BackgroundFinetuner.Run run = finetune;
+            f.put("mode", config.finetune().mode().name().toLowerCase(java.util.Locale.ROOT));
+            f.put("running", run != null);
+            if (run != null) {
+                f.putAll(run.describe());
+            }
+            d.put("finetune", f);
+        }
         return d;
     }
 }

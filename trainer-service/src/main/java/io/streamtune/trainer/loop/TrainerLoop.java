@@ -34,6 +34,7 @@ import io.streamtune.common.event.RecordParser;
 import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.ArtifactStore;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.config.Limits;
@@ -41,8 +42,10 @@ import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.gate.GateDecision;
 import io.streamtune.trainer.gate.PromotionGate;
 import io.streamtune.common.history.ModelHistory;
+import io.streamtune.trainer.publish.ArtifactCollector;
 import io.streamtune.trainer.publish.ModelRecords;
 import io.streamtune.trainer.publish.TransactionalPublisher;
+import io.streamtune.trainer.training.Challenger;
 import io.streamtune.trainer.window.TrainingWindow;
 
 /**
@@ -51,6 +54,15 @@ import io.streamtune.trainer.window.TrainingWindow;
  * decision, dead letter and consumer position in one Kafka transaction. The same consumer reads each
  * task's {@code <task>.alerts}: a DRIFT record of the monitor makes the task retrain without waiting for
  * {@code retrainEvery} (the services meet only through topics).
+ *
+ * <p>Two speeds. The head-only challenger is the fast path, trained on this thread when a window is due. A task
+ * with {@code finetune.mode} other than none also gets a fine-tuning challenger after every
+ * {@code finetune.every}-th head-only attempt ({@link FinetuneCadence}), trained on the single background thread of
+ * a {@link BackgroundFinetuner} over the window of that moment while this loop keeps polling and training heads.
+ * When it is done, this thread gates it through the same {@link PromotionGate} on the holdout of that moment and
+ * publishes it like a head challenger ({@code challengerKind} {@code finetune-<mode>}). A failure is logged and
+ * counted; the head path is not affected. After a fine-tune whose weights went to the artifact store, and at start,
+ * blobs no retained version references are deleted ({@link ArtifactCollector}).
  *
  * <p>Transient Kafka failures never end it: polls ride out a broker outage, and a transaction that
  * fails is aborted and retried with the same records and offsets on a new producer until it commits
@@ -75,6 +87,8 @@ public final class TrainerLoop implements AutoCloseable {
     private final PromotionGate gate;
     private final TrainerMetrics metrics;
     private final RecordParser parser;
+    /** The slow path (fine-tuning challengers); null when no task fine-tunes. Not owned. */
+    private final BackgroundFinetuner finetuner;
     private final Map<String, TaskState> byTopic = new LinkedHashMap<>();
     /** Each task by its alerts topic (absent for a task whose alerts topic does not exist). */
     private final Map<String, TaskState> byAlertsTopic = new HashMap<>();
@@ -141,7 +155,20 @@ public final class TrainerLoop implements AutoCloseable {
                 public boolean hasClientId() {
                     return clients.properties().containsKey(ConsumerConfig.CLIENT_ID_CONFIG);
                 }
+
+                @Override
+                public Set<String> referencedWeights() {
+                    return ArtifactCollector.referenced(clients, CLIENT_TIMEOUT);
+                }
             };
+        }
+
+        /**
+         * The artifact-store URIs every retained version references ({@link ArtifactCollector#referenced}); null when
+         * unknown (then nothing is collected).
+         */
+        default Set<String> referencedWeights() {
+            return null;
         }
 
         /** Whether the client settings name a client id already. */
@@ -155,6 +182,17 @@ public final class TrainerLoop implements AutoCloseable {
      */
     public TrainerLoop(Kafka kafka, Settings settings, List<TaskConfig> tasks, RecordParser parser, String transactionalId,
                        PromotionGate gate, TrainerMetrics metrics) {
+        this(kafka, settings, tasks, parser, transactionalId, gate, metrics, null);
+    }
+
+    /**
+     * @param parser validates examples against every configured task (the topic names the task)
+     * @param finetuner runs the tasks' fine-tuning challengers in the background (not owned; closed after {@link #run}
+     *     returned); null when no task fine-tunes
+     */
+    public TrainerLoop(Kafka kafka, Settings settings, List<TaskConfig> tasks, RecordParser parser, String transactionalId,
+                       PromotionGate gate, TrainerMetrics metrics, BackgroundFinetuner finetuner) {
+        this.finetuner = finetuner;
         this.kafka = kafka;
         this.settings = settings;
         this.tasks = List.copyOf(tasks);
@@ -243,6 +281,7 @@ public final class TrainerLoop implements AutoCloseable {
             byAlertsTopic.put(t.topics().alerts(), byTopic.get(t.topics().examples()));
         }
         lastCommit = now;
+        collectGarbage();
     }
 
     /**
@@ -275,6 +314,9 @@ public final class TrainerLoop implements AutoCloseable {
                 t.updateGauges();
                 if (!stopped.getAsBoolean() && t.due(now, settings.minHoldout())) {
                     attempt(t, stopped);
+                }
+                if (!stopped.getAsBoolean() && finetuner != null) {
+                    finetuneStep(t, stopped);
                 }
             }
             now = settings.clock().instant();
@@ -373,18 +415,35 @@ public final class TrainerLoop implements AutoCloseable {
             log.error("[{} v{}] training failed; retrying after the next window: {}", t.name(), version, e.toString(), e);
             metrics.trained(t.name(), TrainerMetrics.FAILED, 0);
             t.failed(settings.clock().instant(), positions);
+            t.headAttempted();
             return;
         }
         if (stopped.getAsBoolean()) {
             log.info("[{} v{}] shutting down: the challenger is abandoned, its examples stay uncommitted", t.name(), version);
             return;
         }
-        if (d.admitted() && d.challenger().sizeBytes() > Limits.MODEL_BYTES) {
-            log.error("[{} v{}] the artifact has {} bytes, over the {} a model record may have; not published (weights this "
-                    + "large belong in the artifact store)", t.name(), version, d.challenger().sizeBytes(), Limits.MODEL_BYTES);
-            metrics.trained(t.name(), TrainerMetrics.FAILED, d.trainingMillis());
+        t.headAttempted();
+        if (!commitDecision(t, d, w, stopped)) {
             t.failed(settings.clock().instant(), positions);
             return;
+        }
+        t.decided(settings.clock().instant(), d, w, positions);
+        logDecision(t, d, w, parent);
+    }
+
+    /**
+     * Publishes a gated decision: the artifact (when admitted) and its audit event, with pending dead letters and every
+     * position, in one transaction. Returns false (and counts a failure) when the artifact is too large for a record.
+     */
+    private boolean commitDecision(TaskState t, GateDecision d, TrainingWindow w, BooleanSupplier stopped)
+            throws InterruptedException {
+        long version = d.challenger().meta().version();
+        if (d.admitted() && d.challenger().sizeBytes() > Limits.MODEL_BYTES) {
+            log.error("[{} v{}] the artifact has {} bytes, over the {} a model record may have; not published (weights this "
+                    + "large belong in the artifact store: lower artifacts.inlineMaxBytes)", t.name(), version,
+                    d.challenger().sizeBytes(), Limits.MODEL_BYTES);
+            metrics.trained(t.name(), TrainerMetrics.FAILED, d.trainingMillis());
+            return false;
         }
         ModelEvent event = d.toEvent(w, settings.clock().millis());
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
@@ -393,14 +452,129 @@ public final class TrainerLoop implements AutoCloseable {
         }
         records.add(ModelRecords.event(event));
         commit(records, "v" + version + " " + event.decision(), () -> settings.beforeCommit().accept(event), stopped);
-        t.decided(settings.clock().instant(), d, w, positions);
+        return true;
+    }
+
+    private void logDecision(TaskState t, GateDecision d, TrainingWindow w, Long parent) {
+        long version = d.challenger().meta().version();
         if (d.admitted()) {
             metrics.trained(t.name(), TrainerMetrics.PUBLISHED, d.trainingMillis());
             log.info("[{} v{}] published (parent {}, {} challenger on {}): {}; covers {} examples in {}", t.name(), version, parent,
                     d.challengerKind(), d.device(), d.reason(), w.coveredExamples(), w.ranges());
         } else {
             metrics.trained(t.name(), TrainerMetrics.REJECTED, d.trainingMillis());
-            log.warn("[{} v{}] rejected, champion v{} stays: {}", t.name(), version, parent, d.reason());
+            log.warn("[{} v{}] rejected ({} challenger), champion v{} stays: {}", t.name(), version, d.challengerKind(),
+                    parent, d.reason());
+        }
+    }
+
+    /**
+     * The slow path of one task, after every poll: gates a finished fine-tuning challenger, or starts one when the
+     * cadence says so and the background thread is free (one run at a time across tasks; a task that must wait
+     * stays due).
+     */
+    private void finetuneStep(TaskState t, BooleanSupplier stopped) throws InterruptedException {
+        BackgroundFinetuner.Run run = t.finetune();
+        if (run != null) {
+            if (run.isDone()) {
+                finishFinetune(t, run, stopped);
+            }
+            return;
+        }
+        if (!t.finetuneDue() || finetuner.busy()) {
+            return;
+        }
+        Map<Integer, Long> positions = KafkaRetry.until("[" + t.name() + "] reading positions", log, stopped, () -> positions(t));
+        TrainingWindow w = t.snapshot(positions, settings.clock().instant());
+        try {
+            t.finetuneStarted(finetuner.start(t.config(), t.champion(), w.training()));
+        } catch (ArtifactException | RuntimeException e) {
+            log.error("[{}] cannot start a fine-tuning challenger (tasks ({}).finetune.mode {}): {}; the head-only "
+                    + "path carries on", t.name(), t.name(), wire(t), e.toString(), e);
+            metrics.trained(t.name(), TrainerMetrics.FAILED, 0);
+            t.finetuneNotStarted();
+        }
+    }
+
+    /**
+     * Gates a finished fine-tuning challenger on the loop thread, on the holdout of this moment, through the same gate
+     * as a head challenger, and publishes it like one ({@code challengerKind} {@code finetune-<mode>}).
+     */
+    private void finishFinetune(TaskState t, BackgroundFinetuner.Run run, BooleanSupplier stopped)
+            throws InterruptedException {
+        t.finetuneEnded();
+        long elapsedMillis = (System.nanoTime() - run.startNanos()) / 1_000_000;
+        Challenger c;
+        try {
+            c = run.challenger();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            if (cause instanceof java.util.concurrent.CancellationException) {
+                log.info("[{}] fine-tuning challenger cancelled", t.name());
+                return;
+            }
+            log.error("[{}] fine-tuning challenger failed after {} ms (tasks ({}).finetune.mode {}, encoder {}): {}; "
+                    + "the head-only path carries on", t.name(), elapsedMillis, t.name(), wire(t), t.config().encoder(),
+                    cause.toString(), cause);
+            metrics.trained(t.name(), TrainerMetrics.FAILED, elapsedMillis);
+            return;
+        }
+        Map<Integer, Long> positions = KafkaRetry.until("[" + t.name() + "] reading positions", log, stopped, () -> positions(t));
+        TrainingWindow current = t.snapshot(positions, settings.clock().instant());
+        TrainingWindow w = new TrainingWindow(run.examples(), current.holdout(), current.ranges(),
+                current.newExamples(), "finetune (every " + t.config().finetune().every() + " head-only attempts)");
+        adoptExternalVersion(t);
+        long version = t.nextVersion();
+        Long parent = t.lastVersion() == 0 ? null : t.lastVersion();
+        GateDecision d;
+        try {
+            d = gate.judge(t.config(), t.champion(), version, parent, w, c, run.startNanos());
+        } catch (RuntimeException | ArtifactException e) {
+            log.error("[{} v{}] the fine-tuning challenger cannot be gated (tasks ({}).finetune.mode {}): {}", t.name(),
+                    version, t.name(), wire(t), e.toString(), e);
+            metrics.trained(t.name(), TrainerMetrics.FAILED, elapsedMillis);
+            return;
+        }
+        if (stopped.getAsBoolean()) {
+            log.info("[{} v{}] shutting down: the fine-tuning challenger is abandoned", t.name(), version);
+            return;
+        }
+        if (commitDecision(t, d, w, stopped)) {
+            t.finetuneDecided(settings.clock().instant(), d, w, positions);
+            logDecision(t, d, w, parent);
+        }
+        if (c.backbone().weights() != null && !c.backbone().weights().isInline()) {
+            collectGarbage();
+        }
+    }
+
+    private static String wire(TaskState t) {
+        return t.config().finetune().mode().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Deletes artifact-store blobs no retained version references ({@link ArtifactCollector}); at start and after a
+     * fine-tuning challenger whose weights went to the store. A failure only postpones it.
+     */
+    private void collectGarbage() {
+        ArtifactStore store = finetuner == null ? null : finetuner.store();
+        if (store == null) {
+            return;
+        }
+        try {
+            Set<String> referenced = kafka.referencedWeights();
+            if (referenced == null) {
+                return;
+            }
+            int deleted = ArtifactCollector.collect(store, referenced, finetuner.gcMinAge());
+            metrics.artifactsDeleted(deleted);
+            log.info("[trainer] artifact store {}: {} blobs referenced by retained versions, {} unreferenced deleted",
+                    store, referenced.size(), deleted);
+        } catch (java.io.IOException | RuntimeException e) {
+            if (e instanceof RuntimeException re && KafkaRetry.classify(re) == KafkaRetry.Kind.FATAL) {
+                throw re;
+            }
+            log.warn("[trainer] artifact store {} not collected this time: {}", store, e.toString());
         }
     }
 
