@@ -12,6 +12,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import io.streamtune.cli.files.JsonlExamples;
 import io.streamtune.common.model.Classification;
 import io.streamtune.common.model.ModelInput;
@@ -19,8 +22,6 @@ import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.serde.Json;
 import io.streamtune.scoring.model.ModelHandle;
 import io.streamtune.scoring.model.ScoreCache;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code streamtune bench cache}: the hit rate {@code scoring.cache.entries} would have on a stream of
@@ -29,17 +30,28 @@ import picocli.CommandLine.Option;
  * runs. Also counts the texts that repeat only once links are removed (tweets that share a headline
  * but carry different short links), which an exact cache cannot serve. The last stdout line is JSON.
  */
-@Command(name = "cache", mixinStandardHelpOptions = true,
-        description = "Hit rate of the scorer's score cache (scoring.cache.entries) on the texts of JSONL files, in order.")
+@Command(
+        name = "cache",
+        mixinStandardHelpOptions = true,
+        description =
+                "Hit rate of the scorer's score cache (scoring.cache.entries) on the texts of JSONL files, in order.")
 public final class BenchCacheCommand implements Callable<Integer> {
     private static final Pattern LINK = Pattern.compile("https?://\\S+");
 
-    @Option(names = "--texts", split = ",", required = true, paramLabel = "FILE",
-            description = "JSONL files whose \"text\" fields are the stream, in file order, e.g. "
-                    + "../shared/data/twitter_financial_news_sentiment/train.jsonl,../shared/data/twitter_financial_news_sentiment/validation.jsonl")
+    @Option(
+            names = "--texts",
+            split = ",",
+            required = true,
+            paramLabel = "FILE",
+            description =
+                    "JSONL files whose \"text\" fields are the stream, in file order, e.g. "
+                            + "../shared/data/twitter_financial_news_sentiment/train.jsonl,../shared/data/twitter_financial_news_sentiment/validation.jsonl")
     List<Path> files;
 
-    @Option(names = "--entries", split = ",", defaultValue = "1000,10000,100000",
+    @Option(
+            names = "--entries",
+            split = ",",
+            defaultValue = "1000,10000,100000",
             description = "cache sizes to try (default: ${DEFAULT-VALUE})")
     List<Integer> sizes;
 
@@ -51,7 +63,8 @@ public final class BenchCacheCommand implements Callable<Integer> {
         List<String> texts = new ArrayList<>();
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
-                System.out.println("skipped: " + f + " is not there (the public data sets are read by path, see ../shared/data/README.md)");
+                System.out.println("skipped: " + f
+                        + " is not there (the public data sets are read by path, see ../shared/data/README.md)");
                 System.out.println(Json.writeString(Map.of("skipped", "missing " + f)));
                 return 0;
             }
@@ -69,22 +82,38 @@ public final class BenchCacheCommand implements Callable<Integer> {
                 linkOnlyRepeats++;
             }
         }
-        ModelHandle version = new ModelHandle(new ModelVersion(ModelVersion.FORMAT_VERSION, "bench", 1, null, "none", "00",
-                List.of("a", "b"), null, List.of(), 0, null), new ModelHandle.Model() {
+        ModelHandle version = new ModelHandle(
+                new ModelVersion(
+                        ModelVersion.FORMAT_VERSION,
+                        "bench",
+                        1,
+                        null,
+                        "none",
+                        "00",
+                        List.of("a", "b"),
+                        null,
+                        List.of(),
+                        0,
+                        null),
+                new ModelHandle.Model() {
                     @Override
                     public List<Classification> classify(List<ModelInput> inputs) {
                         throw new UnsupportedOperationException("no model runs in bench cache");
                     }
 
                     @Override
-                    public void close() {
-                    }
-                }, 0);
+                    public void close() {}
+                },
+                0);
         Classification any = new Classification("a", 0, Map.of("a", 1.0, "b", 0.0));
         Map<String, Object> rates = new LinkedHashMap<>();
-        System.out.printf("%d texts (%s, %s), %d distinct; %d more repeat once links are removed%n", texts.size(),
-                files.stream().map(p -> p.getFileName().toString()).toList(), shuffleSeed == null ? "file order" : "shuffled",
-                exact.size(), linkOnlyRepeats);
+        System.out.printf(
+                "%d texts (%s, %s), %d distinct; %d more repeat once links are removed%n",
+                texts.size(),
+                files.stream().map(p -> p.getFileName().toString()).toList(),
+                shuffleSeed == null ? "file order" : "shuffled",
+                exact.size(),
+                linkOnlyRepeats);
         for (int size : sizes) {
             ScoreCache cache = new ScoreCache(size);
             for (String t : texts) {
@@ -94,7 +123,8 @@ public final class BenchCacheCommand implements Callable<Integer> {
                 }
             }
             double rate = (double) cache.hits() / texts.size();
-            System.out.printf("  %,d entries: %d hits in %d lookups (%.3f%%)%n", size, cache.hits(), texts.size(), 100 * rate);
+            System.out.printf(
+                    "  %,d entries: %d hits in %d lookups (%.3f%%)%n", size, cache.hits(), texts.size(), 100 * rate);
             rates.put(Integer.toString(size), Math.round(rate * 1_000_000) / 1_000_000.0);
         }
         Map<String, Object> json = new LinkedHashMap<>();

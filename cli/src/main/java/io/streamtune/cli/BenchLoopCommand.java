@@ -14,13 +14,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.micrometer.core.instrument.Counter;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-import io.micrometer.core.instrument.Counter;
 import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.cli.demo.DemoFeed;
 import io.streamtune.cli.files.JsonlExamples;
@@ -39,9 +42,6 @@ import io.streamtune.scoring.ScoringSettings;
 import io.streamtune.trainer.TrainerOptions;
 import io.streamtune.trainer.TrainerService;
 import io.streamtune.trainer.monitor.TrainerMetrics;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code streamtune bench loop}: how long a new example takes to change live predictions. On an
@@ -58,45 +58,72 @@ import picocli.CommandLine.Option;
  * The last stdout line is JSON with {@code headPathSeconds} and {@code finetunePathSeconds} (the median
  * over the windows; null when not measured).
  */
-@Command(name = "loop", mixinStandardHelpOptions = true,
-        description = "Example-to-live time: from the produce of the example that completes a window to the first prediction "
-                + "by the version trained on it (head-only and fine-tuning paths).")
+@Command(
+        name = "loop",
+        mixinStandardHelpOptions = true,
+        description =
+                "Example-to-live time: from the produce of the example that completes a window to the first prediction "
+                        + "by the version trained on it (head-only and fine-tuning paths).")
 public final class BenchLoopCommand implements Callable<Integer> {
     /** Which challenger path to measure. */
     enum LoopPath {
-        HEAD, FINETUNE, BOTH
+        HEAD,
+        FINETUNE,
+        BOTH
     }
 
     @Option(names = "--path", defaultValue = "both", description = "head, finetune or both (default: ${DEFAULT-VALUE})")
     LoopPath path;
 
-    @Option(names = "--windows", defaultValue = "3", description = "windows measured per path (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--windows",
+            defaultValue = "3",
+            description = "windows measured per path (default: ${DEFAULT-VALUE})")
     int windows;
 
-    @Option(names = "--retrain-every", defaultValue = "500",
+    @Option(
+            names = "--retrain-every",
+            defaultValue = "500",
             description = "window.retrainEvery: examples per window (default: ${DEFAULT-VALUE}, the task default)")
     int retrainEvery;
 
-    @Option(names = "--rate", defaultValue = "20", description = "events per second flowing meanwhile (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--rate",
+            defaultValue = "20",
+            description = "events per second flowing meanwhile (default: ${DEFAULT-VALUE})")
     double rate;
 
-    @Option(names = "--encoder", defaultValue = Encoders.DEFAULT_ID, description = "task encoder (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--encoder",
+            defaultValue = Encoders.DEFAULT_ID,
+            description = "task encoder (default: ${DEFAULT-VALUE})")
     String encoderId;
 
-    @Option(names = "--data", paramLabel = "FILE",
-            description = "labelled JSONL ({\"text\",\"label\"}) for examples and events, e.g. "
-                    + "../shared/data/twitter_financial_news_sentiment/train.jsonl (default: generated finance headlines)")
+    @Option(
+            names = "--data",
+            paramLabel = "FILE",
+            description =
+                    "labelled JSONL ({\"text\",\"label\"}) for examples and events, e.g. "
+                            + "../shared/data/twitter_financial_news_sentiment/train.jsonl (default: generated finance headlines)")
     Path data;
 
-    @Option(names = "--finetune-mode", defaultValue = "lora",
+    @Option(
+            names = "--finetune-mode",
+            defaultValue = "lora",
             description = "finetune.mode of the task on the fine-tuning path (default: ${DEFAULT-VALUE})")
     String finetuneMode;
 
-    @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS",
+    @Option(
+            names = "--timeout",
+            defaultValue = "600",
+            paramLabel = "SECONDS",
             description = "longest wait for one window's version to predict (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
-    @Option(names = "--seed", defaultValue = "5", description = "seed of the generated data and of its order (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seed",
+            defaultValue = "5",
+            description = "seed of the generated data and of its order (default: ${DEFAULT-VALUE})")
     long seed;
 
     private static final String TASK = "loop";
@@ -104,8 +131,7 @@ public final class BenchLoopCommand implements Callable<Integer> {
     static final String FINETUNE_KEY = "finetune.mode";
 
     /** A labelled text. */
-    private record Item(String text, String label) {
-    }
+    private record Item(String text, String label) {}
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchLoopCommand()).execute(args));
@@ -119,7 +145,8 @@ public final class BenchLoopCommand implements Callable<Integer> {
         List<String> labels;
         if (data != null) {
             if (!Files.isRegularFile(data)) {
-                System.out.println("skipped: " + data + " is not there (the public data sets are read by path, see ../shared/data/README.md)");
+                System.out.println("skipped: " + data
+                        + " is not there (the public data sets are read by path, see ../shared/data/README.md)");
                 System.out.println(Json.writeString(Map.of("skipped", "missing " + data)));
                 return 0;
             }
@@ -151,7 +178,8 @@ public final class BenchLoopCommand implements Callable<Integer> {
                     System.out.println("fine-tuning path: not available on this branch (no " + FINETUNE_KEY
                             + " task setting in this build)");
                 } else {
-                    tuned = measure(broker, "finetune", "    finetune: {mode: " + finetuneMode + "}\n", items, labels, true);
+                    tuned = measure(
+                            broker, "finetune", "    finetune: {mode: " + finetuneMode + "}\n", items, labels, true);
                 }
             }
             result.put("headPathWindowsSeconds", head);
@@ -190,11 +218,18 @@ public final class BenchLoopCommand implements Callable<Integer> {
      * @param untilTuned stop each window at a version with its own encoder weights (the fine-tuning path)
      * @return seconds per window, example produce to first prediction
      */
-    private List<Double> measure(EmbeddedKafkaBroker broker, String name, String taskYaml, List<Item> items, List<String> labels,
-                                 boolean untilTuned) throws Exception {
+    private List<Double> measure(
+            EmbeddedKafkaBroker broker,
+            String name,
+            String taskYaml,
+            List<Item> items,
+            List<String> labels,
+            boolean untilTuned)
+            throws Exception {
         String task = TASK + "-" + name;
         Path state = Files.createTempDirectory("bench-loop");
-        StreamtuneConfig config = StreamtuneConfig.parse("""
+        StreamtuneConfig config = StreamtuneConfig.parse(
+                """
                 kafka: {bootstrap.servers: "%s", state.dir: "%s"}
                 trainer: {metricsPort: -1}
                 scoring: {metricsPort: -1, applicationId: bench-loop-%s}
@@ -204,21 +239,34 @@ public final class BenchLoopCommand implements Callable<Integer> {
                     encoder: %s
                     window: {retrainEvery: %d, maxWait: 1h, minNew: %d}
                     gate: {tolerance: 1.0, floor: 0.0}
-                %s""".formatted(broker.bootstrapServers(), state, name, task,
-                String.join(", ", labels.stream().map(l -> "\"" + l + "\"").toList()), encoderId, retrainEvery, retrainEvery,
-                taskYaml), Map.of(), Map.of());
+                %s""".formatted(
+                        broker.bootstrapServers(),
+                        state,
+                        name,
+                        task,
+                        String.join(
+                                ", ", labels.stream().map(l -> "\"" + l + "\"").toList()),
+                        encoderId,
+                        retrainEvery,
+                        retrainEvery,
+                        taskYaml),
+                Map.of(),
+                Map.of());
         KafkaClients clients = KafkaClients.of(config);
         try (Admin admin = clients.admin()) {
             TopicAdmin.ensure(admin, config.topicLayout());
         }
         TaskTopics topics = TaskTopics.of(task);
-        System.out.printf("%s path: task %s, %d examples per window, events at %.0f/s; starting the trainer and the scorer ...%n",
+        System.out.printf(
+                "%s path: task %s, %d examples per window, events at %.0f/s; starting the trainer and the scorer ...%n",
                 name, task, retrainEvery, rate);
         List<Double> seconds = new ArrayList<>();
-        try (TrainerService trainer = new TrainerService(config, TrainerOptions.defaults().withMetricsPort(-1));
-             ScoringService scoring = ScoringService.owningBackbones(config, ScoringSettings.from(config));
-             KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of("enable.idempotence", "true", "linger.ms", "0"));
-             Watcher watcher = new Watcher(clients, topics.predictions(), task)) {
+        try (TrainerService trainer =
+                        new TrainerService(config, TrainerOptions.defaults().withMetricsPort(-1));
+                ScoringService scoring = ScoringService.owningBackbones(config, ScoringSettings.from(config));
+                KafkaProducer<byte[], byte[]> producer =
+                        clients.producer(Map.of("enable.idempotence", "true", "linger.ms", "0"));
+                Watcher watcher = new Watcher(clients, topics.predictions(), task)) {
             trainer.start();
             scoring.start();
             if (!scoring.awaitRunning(Duration.ofSeconds(120))) {
@@ -226,7 +274,8 @@ public final class BenchLoopCommand implements Callable<Integer> {
             }
             watcher.watch(scoring);
             AtomicBoolean feeding = new AtomicBoolean(true);
-            Thread events = new Thread(() -> feedEvents(producer, topics.events(), items, feeding), "bench-loop-events");
+            Thread events =
+                    new Thread(() -> feedEvents(producer, topics.events(), items, feeding), "bench-loop-events");
             events.setDaemon(true);
             events.start();
             try {
@@ -246,17 +295,24 @@ public final class BenchLoopCommand implements Callable<Integer> {
                     Watcher.Version v;
                     while ((v = watcher.firstAfter(lastVersion, untilTuned)) == null || v.firstPredictionNanos() == 0) {
                         if (System.nanoTime() > deadline || !trainer.isRunning()) {
-                            throw new IllegalStateException(name + " path, window " + w + ": no prediction by a new version within "
-                                    + timeoutSeconds + " s (trainer running: " + trainer.isRunning() + ")");
+                            throw new IllegalStateException(
+                                    name + " path, window " + w + ": no prediction by a new version within "
+                                            + timeoutSeconds + " s (trainer running: " + trainer.isRunning() + ")");
                         }
                         Thread.sleep(2);
                     }
                     lastVersion = v.version();
                     double s = (v.firstPredictionNanos() - t0) / 1e9;
                     seconds.add(Math.round(s * 1000) / 1000.0);
-                    System.out.printf("  window %d: v%d%s on the models topic after %.2f s, in service after %.2f s, first prediction "
-                                    + "after %.2f s (load average %.2f)%n", w, v.version(), v.tuned() ? " (own encoder weights)" : "",
-                            (v.publishedNanos() - t0) / 1e9, v.servedNanos() == 0 ? Double.NaN : (v.servedNanos() - t0) / 1e9, s,
+                    System.out.printf(
+                            "  window %d: v%d%s on the models topic after %.2f s, in service after %.2f s, first prediction "
+                                    + "after %.2f s (load average %.2f)%n",
+                            w,
+                            v.version(),
+                            v.tuned() ? " (own encoder weights)" : "",
+                            (v.publishedNanos() - t0) / 1e9,
+                            v.servedNanos() == 0 ? Double.NaN : (v.servedNanos() - t0) / 1e9,
+                            s,
                             loadAverage());
                 }
             } finally {
@@ -271,18 +327,23 @@ public final class BenchLoopCommand implements Callable<Integer> {
     private void awaitConsumed(TrainerService trainer, String task, long n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (true) {
-            Counter c = trainer.registry().find(TrainerMetrics.EXAMPLES_CONSUMED).tag("task", task).counter();
+            Counter c = trainer.registry()
+                    .find(TrainerMetrics.EXAMPLES_CONSUMED)
+                    .tag("task", task)
+                    .counter();
             if (c != null && c.count() >= n) {
                 return;
             }
             if (System.nanoTime() > deadline || !trainer.isRunning()) {
-                throw new IllegalStateException("the trainer took in " + (c == null ? 0 : (long) c.count()) + " of " + n + " examples");
+                throw new IllegalStateException(
+                        "the trainer took in " + (c == null ? 0 : (long) c.count()) + " of " + n + " examples");
             }
             Thread.sleep(5);
         }
     }
 
-    private void feedEvents(KafkaProducer<byte[], byte[]> producer, String topic, List<Item> items, AtomicBoolean feeding) {
+    private void feedEvents(
+            KafkaProducer<byte[], byte[]> producer, String topic, List<Item> items, AtomicBoolean feeding) {
         long start = System.nanoTime();
         for (long i = 0; feeding.get(); i++) {
             long due = start + (long) (i / rate * 1e9);
@@ -296,14 +357,20 @@ public final class BenchLoopCommand implements Callable<Integer> {
                 return;
             }
             Item item = items.get((int) ((items.size() - 1 - i % items.size())));
-            producer.send(new ProducerRecord<>(topic, ("e-" + i).getBytes(StandardCharsets.UTF_8), Json.writeString(Map.of("id", "e-" + i,
-                    "text", item.text(), "ts", System.currentTimeMillis())).getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(
+                    topic,
+                    ("e-" + i).getBytes(StandardCharsets.UTF_8),
+                    Json.writeString(Map.of("id", "e-" + i, "text", item.text(), "ts", System.currentTimeMillis()))
+                            .getBytes(StandardCharsets.UTF_8)));
         }
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String id, Item item) {
-        producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), Json.writeString(Map.of("id", id,
-                "text", item.text(), "label", item.label())).getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(
+                topic,
+                id.getBytes(StandardCharsets.UTF_8),
+                Json.writeString(Map.of("id", id, "text", item.text(), "label", item.label()))
+                        .getBytes(StandardCharsets.UTF_8)));
     }
 
     private static Double median(List<Double> values) {
@@ -313,7 +380,9 @@ public final class BenchLoopCommand implements Callable<Integer> {
         List<Double> sorted = new ArrayList<>(values);
         sorted.sort(null);
         int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : Math.round((sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2 * 1000) / 1000.0;
+        return n % 2 == 1
+                ? sorted.get(n / 2)
+                : Math.round((sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2 * 1000) / 1000.0;
     }
 
     private static double loadAverage() {
@@ -326,10 +395,10 @@ public final class BenchLoopCommand implements Callable<Integer> {
      * first saw a prediction made by it.
      */
     private static final class Watcher implements AutoCloseable {
-        record Version(long version, boolean tuned, long publishedNanos, long servedNanos, long firstPredictionNanos) {
-        }
+        record Version(long version, boolean tuned, long publishedNanos, long servedNanos, long firstPredictionNanos) {}
 
-        private final Map<Long, long[]> times = new ConcurrentHashMap<>(); // version -> {published, served, first prediction}
+        private final Map<Long, long[]> times =
+                new ConcurrentHashMap<>(); // version -> {published, served, first prediction}
         private final Map<Long, Boolean> tuned = new ConcurrentHashMap<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread;
@@ -338,24 +407,31 @@ public final class BenchLoopCommand implements Callable<Integer> {
 
         Watcher(KafkaClients clients, String predictions, String task) {
             this.task = task;
-            KafkaConsumer<byte[], byte[]> consumer = clients.consumer(Map.of("group.id", "bench-loop-" + System.nanoTime(),
-                    "isolation.level", "read_committed", "auto.offset.reset", "earliest"));
+            KafkaConsumer<byte[], byte[]> consumer = clients.consumer(Map.of(
+                    "group.id",
+                    "bench-loop-" + System.nanoTime(),
+                    "isolation.level",
+                    "read_committed",
+                    "auto.offset.reset",
+                    "earliest"));
             consumer.subscribe(List.of(predictions, TaskTopics.MODELS));
-            thread = new Thread(() -> {
-                try (consumer) {
-                    while (running.get()) {
-                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
-                            long now = System.nanoTime();
-                            if (r.topic().equals(TaskTopics.MODELS)) {
-                                model(r, now);
-                            } else {
-                                prediction(r, now);
+            thread = new Thread(
+                    () -> {
+                        try (consumer) {
+                            while (running.get()) {
+                                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                                    long now = System.nanoTime();
+                                    if (r.topic().equals(TaskTopics.MODELS)) {
+                                        model(r, now);
+                                    } else {
+                                        prediction(r, now);
+                                    }
+                                }
+                                served();
                             }
                         }
-                        served();
-                    }
-                }
-            }, "bench-loop-watcher");
+                    },
+                    "bench-loop-watcher");
             thread.setDaemon(true);
             thread.start();
         }
@@ -409,10 +485,14 @@ public final class BenchLoopCommand implements Callable<Integer> {
 
         /** The lowest version above {@code after} (with its own encoder weights, if asked) that a reader has seen predict. */
         Version firstAfter(long after, boolean mustBeTuned) {
-            return times.keySet().stream().sorted().filter(v -> v > after)
+            return times.keySet().stream()
+                    .sorted()
+                    .filter(v -> v > after)
                     .filter(v -> !mustBeTuned || Boolean.TRUE.equals(tuned.get(v)))
-                    .filter(v -> times.get(v)[2] != 0).findFirst()
-                    .map(v -> new Version(v, Boolean.TRUE.equals(tuned.get(v)), times.get(v)[0], times.get(v)[1], times.get(v)[2]))
+                    .filter(v -> times.get(v)[2] != 0)
+                    .findFirst()
+                    .map(v -> new Version(
+                            v, Boolean.TRUE.equals(tuned.get(v)), times.get(v)[0], times.get(v)[1], times.get(v)[2]))
                     .orElse(null);
         }
 

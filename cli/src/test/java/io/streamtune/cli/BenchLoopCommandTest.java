@@ -1,17 +1,16 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.streamtune.common.serde.Json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchLoopCommandTest {
 
@@ -24,7 +23,9 @@ class BenchLoopCommandTest {
         result.put("finetunePathSeconds", null);
         JsonNode line = Json.mapper().readTree(BenchLoopCommand.lastLine(result));
         assertEquals(8.8, line.get("headPathSeconds").asDouble());
-        assertTrue(line.has("finetunePathSeconds") && line.get("finetunePathSeconds").isNull(),
+        assertTrue(
+                line.has("finetunePathSeconds")
+                        && line.get("finetunePathSeconds").isNull(),
                 "present and null, so a reader can tell 'not measured' from a missing field: " + line);
     }
 }

@@ -1,9 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +34,10 @@ import io.streamtune.testing.SharedKafka;
 import io.streamtune.trainer.TrainerOptions;
 import io.streamtune.trainer.TrainerService;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * Issue 11's "must show": on a real broker, the trainer fine-tunes the encoder (LoRA) beside its head-only path,
  * gates and publishes the result as {@code finetune-lora}, and a scorer that was running all along serves it without
@@ -57,7 +57,8 @@ class FinetuneGoesLiveIT {
     void shouldServeAFineTunedLoraVersionInTheRunningScorerWithoutARestart() throws Exception {
         String task = SharedKafka.uniqueName("ftlive");
         TaskTopics topics = TaskTopics.of(task);
-        StreamtuneConfig config = StreamtuneConfig.parse("""
+        StreamtuneConfig config = StreamtuneConfig.parse(
+                """
                 kafka: {bootstrap.servers: "%s", state.dir: "%s"}
                 topics: {partitions: 1}
                 artifacts: {dir: "%s"}
@@ -71,13 +72,19 @@ class FinetuneGoesLiveIT {
                     gate: {tolerance: 1.0}
                     head: {device: cpu, maxEpochs: 20}
                     finetune: {mode: lora, every: 1, epochs: 1, maxLength: 16, batchSize: 16}
-                """.formatted(SharedKafka.bootstrapServers(), tmp.resolve("state"), tmp.resolve("artifacts"),
-                SharedKafka.uniqueName("ftlive-app"), task), Map.of(), Map.of());
+                """.formatted(
+                                SharedKafka.bootstrapServers(),
+                                tmp.resolve("state"),
+                                tmp.resolve("artifacts"),
+                                SharedKafka.uniqueName("ftlive-app"),
+                                task),
+                Map.of(),
+                Map.of());
         KafkaClients clients = KafkaClients.of(config);
 
         try (TrainerService trainer = new TrainerService(config, TrainerOptions.defaults());
-             ScoringService scoring = new ScoringService(config);
-             KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of())) {
+                ScoringService scoring = new ScoringService(config);
+                KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of())) {
             trainer.start();
             scoring.start();
             assertTrue(scoring.awaitRunning(Duration.ofSeconds(120)), () -> "scorer running: " + scoring.state());
@@ -85,14 +92,20 @@ class FinetuneGoesLiveIT {
             for (int i = 0; i < 80; i++) {
                 boolean positive = i % 2 == 0;
                 String text = sentence(i, positive);
-                producer.send(new ProducerRecord<>(topics.examples(), bytes("{\"id\":\"x-" + i + "\",\"text\":\""
-                        + text + "\",\"label\":\"" + (positive ? "positive" : "negative") + "\"}")));
+                producer.send(new ProducerRecord<>(
+                        topics.examples(),
+                        bytes("{\"id\":\"x-" + i + "\",\"text\":\"" + text + "\",\"label\":\""
+                                + (positive ? "positive" : "negative") + "\"}")));
             }
             producer.flush();
 
-            ModelEvent tuned = awaitValue("a published finetune-lora version", () -> events(clients, task).stream()
-                    .filter(e -> "finetune-lora".equals(e.challengerKind()))
-                    .filter(e -> e.decision() == ModelEvent.Decision.PUBLISHED).findFirst(), trainer);
+            ModelEvent tuned = awaitValue(
+                    "a published finetune-lora version",
+                    () -> events(clients, task).stream()
+                            .filter(e -> "finetune-lora".equals(e.challengerKind()))
+                            .filter(e -> e.decision() == ModelEvent.Decision.PUBLISHED)
+                            .findFirst(),
+                    trainer);
             List<ModelEvent> all = events(clients, task);
             assertEquals("head", all.get(0).challengerKind(), "the fast path published first: " + all);
             assertTrue(tuned.version() > all.get(0).version());
@@ -105,16 +118,25 @@ class FinetuneGoesLiveIT {
 
             // Events until the running scorer names the fine-tuned version: it swapped without a restart.
             Prediction named = null;
-            try (KafkaConsumer<byte[], byte[]> predictions = new KafkaConsumer<>(Map.of("bootstrap.servers",
-                    SharedKafka.bootstrapServers(), "group.id", SharedKafka.uniqueName("ftlive-reader"),
-                    "isolation.level", "read_committed", "auto.offset.reset", "earliest"),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaConsumer<byte[], byte[]> predictions = new KafkaConsumer<>(
+                    Map.of(
+                            "bootstrap.servers",
+                            SharedKafka.bootstrapServers(),
+                            "group.id",
+                            SharedKafka.uniqueName("ftlive-reader"),
+                            "isolation.level",
+                            "read_committed",
+                            "auto.offset.reset",
+                            "earliest"),
+                    new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
                 predictions.subscribe(List.of(topics.predictions()));
                 long deadline = System.nanoTime() + WAIT.toNanos();
                 int sent = 0;
                 while (named == null && System.nanoTime() < deadline) {
-                    producer.send(new ProducerRecord<>(topics.events(), bytes("{\"id\":\"e-" + sent + "\",\"text\":\""
-                            + sentence(sent, sent % 2 == 0) + "\"}")));
+                    producer.send(new ProducerRecord<>(
+                            topics.events(),
+                            bytes("{\"id\":\"e-" + sent + "\",\"text\":\"" + sentence(sent, sent % 2 == 0) + "\"}")));
                     producer.flush();
                     sent++;
                     for (ConsumerRecord<byte[], byte[]> r : predictions.poll(Duration.ofMillis(500))) {
@@ -127,7 +149,9 @@ class FinetuneGoesLiveIT {
             }
             assertNotNull(named, "a prediction of the running scorer names v" + tuned.version());
             assertEquals(task, named.task());
-            assertEquals(org.apache.kafka.streams.KafkaStreams.State.RUNNING, scoring.state(),
+            assertEquals(
+                    org.apache.kafka.streams.KafkaStreams.State.RUNNING,
+                    scoring.state(),
                     "the same scorer instance, never restarted");
         }
     }
@@ -144,8 +168,8 @@ class FinetuneGoesLiveIT {
 
     private static List<ModelEvent> events(KafkaClients clients, String task) {
         List<ModelEvent> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(clients, List.of(TaskTopics.MODEL_EVENTS),
-                Duration.ofSeconds(30))) {
+        for (ConsumerRecord<byte[], byte[]> r :
+                TopicReader.readAll(clients, List.of(TaskTopics.MODEL_EVENTS), Duration.ofSeconds(30))) {
             ModelEvent e = ModelHistory.decision(r);
             if (e != null && task.equals(e.task())) {
                 out.add(e);

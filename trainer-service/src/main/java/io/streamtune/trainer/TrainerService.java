@@ -1,6 +1,5 @@
 package io.streamtune.trainer;
 
-import io.streamtune.trainer.monitor.TrainerMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,13 +13,13 @@ import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.StreamtuneConfig;
@@ -40,6 +39,7 @@ import io.streamtune.trainer.gate.PromotionGate;
 import io.streamtune.trainer.loop.BackgroundFinetuner;
 import io.streamtune.trainer.loop.TaskState;
 import io.streamtune.trainer.loop.TrainerLoop;
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.training.HeadLearner;
 import io.streamtune.trainer.training.image.CnnLearner;
 import io.streamtune.trainer.window.TaskWindow;
@@ -72,8 +72,13 @@ public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
 
     /** Settings the trainer's transactions depend on; an override in {@code kafka.*} is ignored with a warning. */
-    private static final List<String> ENFORCED = List.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.GROUP_ID_CONFIG, "transactional.id", "enable.idempotence", "acks");
+    private static final List<String> ENFORCED = List.of(
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "transactional.id",
+            "enable.idempotence",
+            "acks");
 
     private final StreamtuneConfig config;
     private final TrainerOptions options;
@@ -110,11 +115,14 @@ public final class TrainerService implements AutoCloseable {
         this.clients = KafkaClients.of(config);
         List<String> problems = new ArrayList<>();
         List<TaskConfig> selected = new ArrayList<>();
-        Set<String> wanted = options.tasks() == null || options.tasks().isEmpty() ? config.tasks().keySet() : options.tasks();
+        Set<String> wanted = options.tasks() == null || options.tasks().isEmpty()
+                ? config.tasks().keySet()
+                : options.tasks();
         for (String name : new TreeSet<>(wanted)) {
             TaskConfig t = config.tasks().get(name);
             if (t == null) {
-                problems.add("task '" + name + "' is not configured (configured: " + config.tasks().keySet() + ")");
+                problems.add("task '" + name + "' is not configured (configured: "
+                        + config.tasks().keySet() + ")");
             } else {
                 if (TaskWindow.holdoutCapacity(t.window()) < settings.minHoldout()) {
                     problems.add("tasks (" + name + ").window: size x holdoutPercent keeps at most "
@@ -129,7 +137,8 @@ public final class TrainerService implements AutoCloseable {
         }
         this.tasks = List.copyOf(selected);
         String names = String.join("+", tasks.stream().map(TaskConfig::name).toList());
-        this.transactionalId = "streamtune-trainer-" + (settings.instanceId().isEmpty() ? "" : settings.instanceId() + "-") + names;
+        this.transactionalId =
+                "streamtune-trainer-" + (settings.instanceId().isEmpty() ? "" : settings.instanceId() + "-") + names;
     }
 
     /**
@@ -160,8 +169,12 @@ public final class TrainerService implements AutoCloseable {
         backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, store);
         for (TaskConfig t : tasks) {
             if (t.modality() == Modality.IMAGE) {
-                log.info("[{}] image task: a {}-layer cnn on {}x{}x{} images, trained on each window", t.name(),
-                        t.cnn().layers(), t.image().spec().channels(), t.image().spec().size(),
+                log.info(
+                        "[{}] image task: a {}-layer cnn on {}x{}x{} images, trained on each window",
+                        t.name(),
+                        t.cnn().layers(),
+                        t.image().spec().channels(),
+                        t.image().spec().size(),
                         t.image().spec().size());
                 continue;
             }
@@ -187,18 +200,36 @@ public final class TrainerService implements AutoCloseable {
                 new HeadLearner(backbones, settings.encoderCacheSize(), settings.validationFraction()),
                 new CnnLearner(backbones));
         PromotionGate gate = new PromotionGate(learner, options.clock());
-        TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(settings.pollTimeout(), settings.commitInterval(),
-                settings.maxPendingDeadLetters(), settings.minHoldout(), options.clock(), options.beforeCommit());
+        TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(
+                settings.pollTimeout(),
+                settings.commitInterval(),
+                settings.maxPendingDeadLetters(),
+                settings.minHoldout(),
+                options.clock(),
+                options.beforeCommit());
         if (finetunes) {
-            finetuner = new BackgroundFinetuner(backbones, store, config.artifacts().inlineMaxBytes(),
-                    FINETUNE_PROGRESS_EVERY, config.artifacts().gcMinAge());
-            List<String> which = tasks.stream().filter(t -> t.finetune().enabled())
+            finetuner = new BackgroundFinetuner(
+                    backbones,
+                    store,
+                    config.artifacts().inlineMaxBytes(),
+                    FINETUNE_PROGRESS_EVERY,
+                    config.artifacts().gcMinAge());
+            List<String> which = tasks.stream()
+                    .filter(t -> t.finetune().enabled())
                     .map(t -> t.name() + " (" + t.finetune().mode().name().toLowerCase(java.util.Locale.ROOT)
-                            + " every " + t.finetune().every() + ")").toList();
+                            + " every " + t.finetune().every() + ")")
+                    .toList();
             log.info("[trainer] fine-tuning challengers for {}; large weights go to {}", which, store);
         }
-        TrainerLoop l = new TrainerLoop(TrainerLoop.Kafka.of(clients), loopSettings, tasks, RecordParser.of(config),
-                transactionalId, gate, metrics, finetuner);
+        TrainerLoop l = new TrainerLoop(
+                TrainerLoop.Kafka.of(clients),
+                loopSettings,
+                tasks,
+                RecordParser.of(config),
+                transactionalId,
+                gate,
+                metrics,
+                finetuner);
         try {
             l.bootstrap(() -> closing);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
@@ -210,7 +241,10 @@ public final class TrainerService implements AutoCloseable {
         running = true;
         thread = new Thread(() -> run(l), "streamtune-trainer");
         thread.start();
-        log.info("[trainer] {} started for tasks {}", transactionalId, tasks.stream().map(TaskConfig::name).toList());
+        log.info(
+                "[trainer] {} started for tasks {}",
+                transactionalId,
+                tasks.stream().map(TaskConfig::name).toList());
     }
 
     private void run(TrainerLoop l) {
@@ -220,8 +254,11 @@ public final class TrainerService implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Throwable e) {
             failure = e;
-            log.error("[trainer] {} stops: {}. Restart it: it rebuilds its windows from the topics, nothing committed is lost",
-                    transactionalId, e.getMessage(), e);
+            log.error(
+                    "[trainer] {} stops: {}. Restart it: it rebuilds its windows from the topics, nothing committed is lost",
+                    transactionalId,
+                    e.getMessage(),
+                    e);
         } finally {
             running = false;
             closeFinetuner();
@@ -256,7 +293,8 @@ public final class TrainerService implements AutoCloseable {
             reason = unreachable != null ? "waiting for Kafka: " + p.reason() : "reading the model history";
         } else if (unreachable != null) {
             status = "DEGRADED";
-            reason = "cannot reach Kafka at " + clients.bootstrapServers() + " since " + unreachable + ": " + p.reason();
+            reason =
+                    "cannot reach Kafka at " + clients.bootstrapServers() + " since " + unreachable + ": " + p.reason();
         } else {
             status = "UP";
         }
@@ -287,7 +325,9 @@ public final class TrainerService implements AutoCloseable {
     private void warnOverrides() {
         for (String key : ENFORCED) {
             if (config.kafka().containsKey(key)) {
-                log.warn("[trainer] kafka.{} = {} is ignored: the trainer sets it itself (read_committed, transactions)", key,
+                log.warn(
+                        "[trainer] kafka.{} = {} is ignored: the trainer sets it itself (read_committed, transactions)",
+                        key,
                         config.kafka().get(key));
             }
         }
@@ -320,7 +360,8 @@ public final class TrainerService implements AutoCloseable {
             }
             try {
                 if (!stopped.await(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("[trainer] the loop did not stop within {}; leaving it (its transaction is aborted when a restart fences it)",
+                    log.warn(
+                            "[trainer] the loop did not stop within {}; leaving it (its transaction is aborted when a restart fences it)",
                             settings.closeTimeout());
                 }
             } catch (InterruptedException e) {

@@ -35,18 +35,29 @@ public record ArtifactSettings(Path dir, int inlineMaxBytes, Duration gcMinAge) 
      */
     public static final int MAX_INLINE_BYTES = 6 << 20;
 
-    public static final Setting<String> DIR = Setting.string("dir", ".streamtune/artifacts",
-            "directory of weights too large for a model record, shared by trainer and scorers (env "
-                    + DIR_ENV + ")");
-    public static final Setting<Integer> INLINE_MAX_BYTES = Setting.integer("inlineMaxBytes", 4 << 20, 0,
-            MAX_INLINE_BYTES, "fine-tuned weights up to this size travel in the model record; larger ones in dir");
-    public static final Setting<Duration> GC_MIN_AGE = Setting.duration("gcMinAge", Duration.ofHours(1),
-            Duration.ZERO, "blobs no retained version references are deleted once older than this");
+    public static final Setting<String> DIR = Setting.string(
+            "dir",
+            ".streamtune/artifacts",
+            "directory of weights too large for a model record, shared by trainer and scorers (env " + DIR_ENV + ")");
+    public static final Setting<Integer> INLINE_MAX_BYTES = Setting.integer(
+            "inlineMaxBytes",
+            4 << 20,
+            0,
+            MAX_INLINE_BYTES,
+            "fine-tuned weights up to this size travel in the model record; larger ones in dir");
+    public static final Setting<Duration> GC_MIN_AGE = Setting.duration(
+            "gcMinAge",
+            Duration.ofHours(1),
+            Duration.ZERO,
+            "blobs no retained version references are deleted once older than this");
     /** Every declared setting of the section. */
     public static final List<Setting<?>> SETTINGS = List.of(DIR, INLINE_MAX_BYTES, GC_MIN_AGE);
 
     public ArtifactSettings {
-        if (dir == null || inlineMaxBytes < 0 || inlineMaxBytes > MAX_INLINE_BYTES || gcMinAge == null
+        if (dir == null
+                || inlineMaxBytes < 0
+                || inlineMaxBytes > MAX_INLINE_BYTES
+                || gcMinAge == null
                 || gcMinAge.isNegative()) {
             throw new IllegalArgumentException("artifacts: dir, inlineMaxBytes in [0, " + MAX_INLINE_BYTES
                     + "] and a gcMinAge >= 0 are required, got " + dir + ", " + inlineMaxBytes + ", " + gcMinAge);
@@ -55,8 +66,8 @@ public record ArtifactSettings(Path dir, int inlineMaxBytes, Duration gcMinAge) 
 
     /** The defaults ({@code .streamtune/artifacts}, 4 MiB inline, 1 h). */
     public static ArtifactSettings defaults() {
-        return new ArtifactSettings(Path.of(DIR.defaultValue()), INLINE_MAX_BYTES.defaultValue(),
-                GC_MIN_AGE.defaultValue());
+        return new ArtifactSettings(
+                Path.of(DIR.defaultValue()), INLINE_MAX_BYTES.defaultValue(), GC_MIN_AGE.defaultValue());
     }
 
     /** A copy with another directory. */

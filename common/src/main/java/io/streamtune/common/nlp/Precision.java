@@ -14,5 +14,6 @@ package io.streamtune.common.nlp;
  * </ul>
  */
 public enum Precision {
-    FP32, INT8
+    FP32,
+    INT8
 }

@@ -18,40 +18,40 @@ import java.util.List;
  */
 public interface TextEncoder extends AutoCloseable {
 
-  /** Stable encoder id, e.g. {@code all-minilm-l6-v2}; recorded in every model version. */
-  String id();
+    /** Stable encoder id, e.g. {@code all-minilm-l6-v2}; recorded in every model version. */
+    String id();
 
-  /** Length of each embedding. */
-  int dimension();
+    /** Length of each embedding. */
+    int dimension();
 
-  /** Lower-case hex SHA-256 of the ONNX model bytes; pins the exact weights a head was trained on. */
-  String checksum();
+    /** Lower-case hex SHA-256 of the ONNX model bytes; pins the exact weights a head was trained on. */
+    String checksum();
 
-  /**
-   * Tokens the model sees for one text (special tokens included, after truncation): what a batch of
-   * texts costs the encoder, for cutting batches by a token budget. Encoders with a tokenizer give
-   * the exact count; this default estimates it as the whitespace-separated words plus two special
-   * tokens, for encoders that have none.
-   *
-   * @param text not null
-   * @return at least 1
-   */
-  default int tokenCount(String text) {
-    String t = text.strip();
-    return (t.isEmpty() ? 0 : t.split("\\s+").length) + 2;
-  }
+    /**
+     * Tokens the model sees for one text (special tokens included, after truncation): what a batch of
+     * texts costs the encoder, for cutting batches by a token budget. Encoders with a tokenizer give
+     * the exact count; this default estimates it as the whitespace-separated words plus two special
+     * tokens, for encoders that have none.
+     *
+     * @param text not null
+     * @return at least 1
+     */
+    default int tokenCount(String text) {
+        String t = text.strip();
+        return (t.isEmpty() ? 0 : t.split("\\s+").length) + 2;
+    }
 
-  /**
-   * Encodes a batch. Texts are truncated to the encoder's maximum sequence length; an encoder that
-   * pads does so per sub-batch of similar lengths, never to the longest text of a mixed batch.
-   *
-   * @param texts texts to encode, not null, no null elements
-   * @return one L2-normalised vector per text, in input order
-   * @throws IllegalStateException if the encoder is closed
-   * @throws EncoderRuntimeException if inference fails
-   */
-  float[][] encode(List<String> texts);
+    /**
+     * Encodes a batch. Texts are truncated to the encoder's maximum sequence length; an encoder that
+     * pads does so per sub-batch of similar lengths, never to the longest text of a mixed batch.
+     *
+     * @param texts texts to encode, not null, no null elements
+     * @return one L2-normalised vector per text, in input order
+     * @throws IllegalStateException if the encoder is closed
+     * @throws EncoderRuntimeException if inference fails
+     */
+    float[][] encode(List<String> texts);
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

@@ -1,10 +1,5 @@
 package io.streamtune.common.config;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +7,11 @@ import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A task's {@code finetune} section and the {@code artifacts} section, as {@link StreamtuneConfig} reads them. */
 class FinetuneTaskConfigTest {
@@ -22,7 +22,8 @@ class FinetuneTaskConfigTest {
 
     @Test
     void shouldKeepTheEncoderFrozenWhenATaskSaysNothing() throws Exception {
-        TaskConfig t = parse("tasks: [{name: reviews, labels: [neg, pos]}]").tasks().get("reviews");
+        TaskConfig t =
+                parse("tasks: [{name: reviews, labels: [neg, pos]}]").tasks().get("reviews");
         assertEquals(FinetuneMode.NONE, t.finetune().mode());
         assertFalse(t.finetune().enabled());
         assertEquals(5, t.finetune().every());
@@ -85,7 +86,9 @@ class FinetuneTaskConfigTest {
 
     @Test
     void shouldAcceptAQuantizedEncoderThatIsNotFineTuned() throws Exception {
-        TaskConfig t = parse("tasks: [{name: q, labels: [a, b], encoder: all-minilm-l6-v2-q}]").tasks().get("q");
+        TaskConfig t = parse("tasks: [{name: q, labels: [a, b], encoder: all-minilm-l6-v2-q}]")
+                .tasks()
+                .get("q");
         assertEquals("all-minilm-l6-v2-q", t.encoder());
     }
 
@@ -100,8 +103,11 @@ class FinetuneTaskConfigTest {
         ArtifactSettings env = StreamtuneConfig.parse(yaml, Map.of(ArtifactSettings.DIR_ENV, "/mnt/shared"), Map.of())
                 .artifacts();
         assertEquals(Path.of("/mnt/shared"), env.dir());
-        assertEquals(ArtifactSettings.defaults(), parse("tasks: [{name: t, labels: [a, b]}]").artifacts());
-        assertEquals(Path.of(".streamtune/artifacts"), ArtifactSettings.defaults().dir());
+        assertEquals(
+                ArtifactSettings.defaults(),
+                parse("tasks: [{name: t, labels: [a, b]}]").artifacts());
+        assertEquals(
+                Path.of(".streamtune/artifacts"), ArtifactSettings.defaults().dir());
         assertEquals(4 << 20, ArtifactSettings.defaults().inlineMaxBytes());
     }
 
@@ -123,14 +129,29 @@ class FinetuneTaskConfigTest {
                 tasks: [{name: t, labels: [a, b]}]
                 """));
         assertTrue(e.getMessage().contains("artifacts.directory"), e.getMessage());
-        assertEquals(2, parse("tasks: [{name: t, labels: [a, b], finetune: {every: 2}}]").tasks().get("t").finetune()
-                .every(), "finetune.every is a known task key");
+        assertEquals(
+                2,
+                parse("tasks: [{name: t, labels: [a, b], finetune: {every: 2}}]")
+                        .tasks()
+                        .get("t")
+                        .finetune()
+                        .every(),
+                "finetune.every is a known task key");
     }
 
     @Test
     void shouldKeepTheOldConstructorsCompilingWithoutFineTuning() {
-        TaskConfig t = new TaskConfig("t", Modality.TEXT, List.of("a", "b"), "e", 128, 100, 100,
-                new WindowPolicy(10, Duration.ofMinutes(1), 1, 100, 10), new GatePolicy(0, 0), HeadPolicy.defaults());
+        TaskConfig t = new TaskConfig(
+                "t",
+                Modality.TEXT,
+                List.of("a", "b"),
+                "e",
+                128,
+                100,
+                100,
+                new WindowPolicy(10, Duration.ofMinutes(1), 1, 100, 10),
+                new GatePolicy(0, 0),
+                HeadPolicy.defaults());
         assertEquals(FinetunePolicy.none(), t.finetune());
         FinetunePolicy lora = new FinetunePolicy(FinetuneOptions.defaults(FinetuneMode.LORA), 2);
         assertEquals(lora, t.withFinetune(lora).finetune());

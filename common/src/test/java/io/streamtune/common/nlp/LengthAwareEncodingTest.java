@@ -1,9 +1,5 @@
 package io.streamtune.common.nlp;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +8,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Sub-batches of similar lengths inside one encode call: a mixed batch is not padded to its longest
@@ -48,7 +48,8 @@ class LengthAwareEncodingTest {
     void shouldNotSplitForLessThanTheCostOfAModelCall() {
         int[] lengths = fill(8, 10);
         lengths[7] = 11;
-        assertArrayEquals(new int[] {8}, EncoderTokenizer.subBatches(lengths, 64, 16), "one position each is not worth a call");
+        assertArrayEquals(
+                new int[] {8}, EncoderTokenizer.subBatches(lengths, 64, 16), "one position each is not worth a call");
     }
 
     @Test
@@ -64,8 +65,10 @@ class LengthAwareEncodingTest {
         float[][] batch = encoder.encode(texts);
         long padded = encoder.paddedPositions() - padded0;
         long tokens = encoder.tokenPositions() - tokens0;
-        assertTrue(padded < 1.2 * tokens, "padded " + padded + " positions for " + tokens + " tokens (one padded call: "
-                + 32 * encoder.tokenIds(texts.get(31)).length + ")");
+        assertTrue(
+                padded < 1.2 * tokens,
+                "padded " + padded + " positions for " + tokens + " tokens (one padded call: "
+                        + 32 * encoder.tokenIds(texts.get(31)).length + ")");
         for (int i : new int[] {0, 17, 31}) {
             float[] alone = encoder.encode(List.of(texts.get(i)))[0];
             assertEquals(1.0, EncodersTest.cosine(alone, batch[i]), 1e-5, "text " + i + " in input order");
@@ -87,9 +90,10 @@ class LengthAwareEncodingTest {
     @Test
     void shouldCutAndCountTheSameWayForATunedEncoder() throws Exception {
         List<String> texts = mixed();
-        try (OnnxTextEncoder tuned = (OnnxTextEncoder) Encoders.open(Encoders.DEFAULT_ID, 128, 1,
-                TunedEncoderTest.bitfit(BertWeights.load(Encoders.DEFAULT_ID), 0.5f))) {
-            assertEquals(encoder.tokenIds(texts.get(31)).length, tuned.tokenCount(texts.get(31)), "the frozen tokenizer");
+        try (OnnxTextEncoder tuned = (OnnxTextEncoder) Encoders.open(
+                Encoders.DEFAULT_ID, 128, 1, TunedEncoderTest.bitfit(BertWeights.load(Encoders.DEFAULT_ID), 0.5f))) {
+            assertEquals(
+                    encoder.tokenIds(texts.get(31)).length, tuned.tokenCount(texts.get(31)), "the frozen tokenizer");
             long padded0 = tuned.paddedPositions();
             long tokens0 = tuned.tokenPositions();
             float[][] batch = tuned.encode(texts);
@@ -101,7 +105,8 @@ class LengthAwareEncodingTest {
                 assertEquals(1.0, EncodersTest.cosine(alone, batch[i]), 1e-5, "text " + i + " in input order");
             }
             float[] frozen = encoder.encode(List.of(texts.get(31)))[0];
-            assertTrue(EncodersTest.cosine(frozen, batch[31]) < 1 - 1e-6, "the tuned weights served, not the frozen ones");
+            assertTrue(
+                    EncodersTest.cosine(frozen, batch[31]) < 1 - 1e-6, "the tuned weights served, not the frozen ones");
         }
     }
 

@@ -60,22 +60,26 @@ public final class ModelHandle {
 
     /** A handle around a loaded classifier. */
     public static ModelHandle of(Classifier classifier, long servedSinceMillis) {
-        return new ModelHandle(classifier.artifact().meta(), new Model() {
-            @Override
-            public List<Classification> classify(List<ModelInput> inputs) {
-                return classifier.classify(inputs);
-            }
+        return new ModelHandle(
+                classifier.artifact().meta(),
+                new Model() {
+                    @Override
+                    public List<Classification> classify(List<ModelInput> inputs) {
+                        return classifier.classify(inputs);
+                    }
 
-            @Override
-            public int tokens(ModelInput input) {
-                return classifier.backbone().tokens(input);
-            }
+                    @Override
+                    public int tokens(ModelInput input) {
+                        return classifier.backbone().tokens(input);
+                    }
 
-            @Override
-            public void close() {
-                classifier.close();
-            }
-        }, servedSinceMillis, classifier.artifact().payloadSha256());
+                    @Override
+                    public void close() {
+                        classifier.close();
+                    }
+                },
+                servedSinceMillis,
+                classifier.artifact().payloadSha256());
     }
 
     /** Classifies a batch with this version (the caller holds a reference). */
@@ -115,7 +119,7 @@ public final class ModelHandle {
 
     /** Adds a reference unless the handle is already released for good. */
     public boolean tryRetain() {
-        for (;;) {
+        for (; ; ) {
             int n = refs.get();
             if (n <= 0) {
                 return false;
@@ -132,7 +136,8 @@ public final class ModelHandle {
         if (n == 0) {
             model.close();
         } else if (n < 0) {
-            throw new IllegalStateException("model " + meta.task() + " v" + meta.version() + " released more often than acquired");
+            throw new IllegalStateException(
+                    "model " + meta.task() + " v" + meta.version() + " released more often than acquired");
         }
     }
 

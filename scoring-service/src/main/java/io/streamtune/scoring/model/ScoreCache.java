@@ -63,7 +63,8 @@ public final class ScoreCache {
 
     /** The key of an input's scores under a model version. */
     public String key(ModelHandle model, ModelInput input) {
-        String content = input instanceof ModelInput.Text t ? "t:" + Sha256.hex(t.text())
+        String content = input instanceof ModelInput.Text t
+                ? "t:" + Sha256.hex(t.text())
                 : "i:" + Sha256.hex(((ModelInput.Image) input).encoded());
         return model.identity() + '|' + content;
     }

@@ -44,7 +44,8 @@ final class BatchRunner {
      *
      * @throws InterruptedException when interrupted while waiting for a slot
      */
-    CompletableFuture<List<BatchOutcome>> submit(ModelHandle model, List<ModelInput> inputs) throws InterruptedException {
+    CompletableFuture<List<BatchOutcome>> submit(ModelHandle model, List<ModelInput> inputs)
+            throws InterruptedException {
         return workers.submit(() -> run(model, inputs));
     }
 
@@ -108,8 +109,12 @@ final class BatchRunner {
             }
             return out;
         } catch (RuntimeException e) {
-            log.warn("[scoring task={} version={}] a batch of {} failed ({}); scoring its events one by one", task, model.version(),
-                    inputs.size(), e.toString());
+            log.warn(
+                    "[scoring task={} version={}] a batch of {} failed ({}); scoring its events one by one",
+                    task,
+                    model.version(),
+                    inputs.size(),
+                    e.toString());
         }
         for (int i = 0; i < out.length; i++) {
             out[i] = runOne(model, inputs.get(i));
@@ -121,9 +126,12 @@ final class BatchRunner {
         try {
             return new BatchOutcome.Scored(model.classify(List.of(input)).get(0));
         } catch (InputRejectedException e) {
-            return new BatchOutcome.Failed(e.reason(), e.getMessage(), e.getClass().getName());
+            return new BatchOutcome.Failed(
+                    e.reason(), e.getMessage(), e.getClass().getName());
         } catch (RuntimeException e) {
-            return new BatchOutcome.Failed(Reason.SCORING_FAILED, "model v" + model.version() + " of task " + task + " failed: " + e,
+            return new BatchOutcome.Failed(
+                    Reason.SCORING_FAILED,
+                    "model v" + model.version() + " of task " + task + " failed: " + e,
                     e.getClass().getName());
         }
     }
@@ -132,7 +140,9 @@ final class BatchRunner {
     static List<BatchOutcome> allFailed(int n, Throwable cause) {
         List<BatchOutcome> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(new BatchOutcome.Failed(Reason.SCORING_FAILED, "the encoder worker failed: " + cause,
+            out.add(new BatchOutcome.Failed(
+                    Reason.SCORING_FAILED,
+                    "the encoder worker failed: " + cause,
                     cause == null ? null : cause.getClass().getName()));
         }
         return out;

@@ -14,5 +14,6 @@ package io.streamtune.scoring.topology;
  * </ul>
  */
 public enum BatchWait {
-    ADAPTIVE, FIXED
+    ADAPTIVE,
+    FIXED
 }

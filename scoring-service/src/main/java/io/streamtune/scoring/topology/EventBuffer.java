@@ -112,14 +112,16 @@ final class EventBuffer {
             }
             view.add(w);
         }
-        int n = policy.cut(i -> {
-            Waiting w = view.get(i);
-            if (w.tokens == UNKNOWN) {
-                w.tokens = Math.max(0, counter.tokens(w.seq));
-                waitingTokens += w.tokens;
-            }
-            return w.tokens;
-        }, view.size());
+        int n = policy.cut(
+                i -> {
+                    Waiting w = view.get(i);
+                    if (w.tokens == UNKNOWN) {
+                        w.tokens = Math.max(0, counter.tokens(w.seq));
+                        waitingTokens += w.tokens;
+                    }
+                    return w.tokens;
+                },
+                view.size());
         List<Long> seqs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Waiting w = waiting.removeFirst();

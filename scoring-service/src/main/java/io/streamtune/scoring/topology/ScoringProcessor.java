@@ -96,6 +96,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private long lastUsed;
     /** The version in the served-version store. */
     private long lastForwarded;
+
     private String partitionKey;
     /** Kafka Streams' changelog topic of the buffer store. */
     private String bufferChangelog;
@@ -103,12 +104,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private long nextOffset;
     /** Records skipped since init because they were taken before, and the first of them (-1: none). */
     private long skipped;
+
     private long firstSkipped = -1;
 
     /** One submitted batch: its buffered events, the model scoring it, and the outcome to come. */
-    private record Batch(List<Long> seqs, List<BufferedEvent> buffered, List<Event> events, ModelHandle model,
-                         CompletableFuture<List<BatchOutcome>> outcome) {
-    }
+    private record Batch(
+            List<Long> seqs,
+            List<BufferedEvent> buffered,
+            List<Event> events,
+            ModelHandle model,
+            CompletableFuture<List<BatchOutcome>> outcome) {}
 
     /** Which waiting events a call of {@link #submit(Cut)} sends. */
     private enum Cut {
@@ -120,8 +125,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         ALL
     }
 
-    ScoringProcessor(TaskConfig task, RecordParser parser, ServedModels models, ScoringMetrics metrics, ScoringWorkers workers,
-                     ScoringTopology.BatchPolicy policy, ScoreCache cache, ScoringTopology.Names names, SinkCapacity capacity) {
+    ScoringProcessor(
+            TaskConfig task,
+            RecordParser parser,
+            ServedModels models,
+            ScoringMetrics metrics,
+            ScoringWorkers workers,
+            ScoringTopology.BatchPolicy policy,
+            ScoreCache cache,
+            ScoringTopology.Names names,
+            SinkCapacity capacity) {
         this.task = task;
         this.parser = parser;
         this.models = models;
@@ -154,8 +167,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         skipped = 0;
         firstSkipped = -1;
         if (restored > 0) {
-            log.info("[scoring task={} {}] resuming with {} buffered events, last version used v{}", task.name(),
-                    context.taskId(), restored, lastUsed);
+            log.info(
+                    "[scoring task={} {}] resuming with {} buffered events, last version used v{}",
+                    task.name(),
+                    context.taskId(),
+                    restored,
+                    lastUsed);
         }
         long tick = Math.max(1, Math.min(maxWaitMs / 2, 50));
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
@@ -173,9 +190,17 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         if (skipped > 0) {
-            log.warn("[scoring task={} {}] skipped {} records of {}-{} at offsets {}..{}, taken before by"
-                            + " committed transactions; scoring resumes at offset {}", task.name(), context.taskId(),
-                    skipped, topic, partition, firstSkipped, nextOffset - 1, offset);
+            log.warn(
+                    "[scoring task={} {}] skipped {} records of {}-{} at offsets {}..{}, taken before by"
+                            + " committed transactions; scoring resumes at offset {}",
+                    task.name(),
+                    context.taskId(),
+                    skipped,
+                    topic,
+                    partition,
+                    firstSkipped,
+                    nextOffset - 1,
+                    offset);
             skipped = 0;
         }
         take(record, topic, partition, offset);
@@ -193,11 +218,17 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private void alreadyTaken(String topic, int partition, long offset) {
         if (skipped == 0) {
             firstSkipped = offset;
-            log.warn("[scoring task={} {}] read {}-{} from offset {}, but this partition's committed state has"
+            log.warn(
+                    "[scoring task={} {}] read {}-{} from offset {}, but this partition's committed state has"
                             + " taken every record below {}: the group's committed offset is behind its committed"
                             + " outputs (a stale answer of the group coordinator after a broker restart, or offsets"
                             + " moved back by hand); skipping those records instead of scoring them twice",
-                    task.name(), context.taskId(), topic, partition, offset, nextOffset);
+                    task.name(),
+                    context.taskId(),
+                    topic,
+                    partition,
+                    offset,
+                    nextOffset);
         }
         skipped++;
         metrics.alreadyScored(task.name());
@@ -209,24 +240,57 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         ParseResult<Event> parsed = parser.parseEvent(task.name(), record.key(), record.value(), record.headers());
         long size = RecordParser.recordSize(record.key(), record.value(), record.headers());
         if (parsed.isOk() && !capacity.fits(bufferChangelog, size)) {
-            parsed = ParseResult.rejected(Reason.RECORD_TOO_LARGE, "record of " + size + " bytes is over the "
-                    + capacity.budget(bufferChangelog) + " bytes that " + bufferChangelog
-                    + " was found to take (raise its max.message.bytes)");
+            parsed = ParseResult.rejected(
+                    Reason.RECORD_TOO_LARGE,
+                    "record of " + size + " bytes is over the "
+                            + capacity.budget(bufferChangelog) + " bytes that " + bufferChangelog
+                            + " was found to take (raise its max.message.bytes)");
         }
         if (!parsed.isOk()) {
-            deadLetter(new DeadLetter(topic, partition, offset, record.key(), record.value(), record.headers(),
-                    parsed.reason(), parsed.message(), null, dlqBudget()), record.timestamp());
+            deadLetter(
+                    new DeadLetter(
+                            topic,
+                            partition,
+                            offset,
+                            record.key(),
+                            record.value(),
+                            record.headers(),
+                            parsed.reason(),
+                            parsed.message(),
+                            null,
+                            dlqBudget()),
+                    record.timestamp());
             forwardDone();
             return;
         }
         if (buffer.size() >= holdMax && !canScore()) {
-            deadLetter(new DeadLetter(topic, partition, offset, record.key(), record.value(), record.headers(), Reason.NO_MODEL,
-                    "no model version of task " + task.name() + " can serve this partition yet and " + buffer.size()
-                            + " events are already held (scoring.hold.maxEvents)", null, dlqBudget()), record.timestamp());
+            deadLetter(
+                    new DeadLetter(
+                            topic,
+                            partition,
+                            offset,
+                            record.key(),
+                            record.value(),
+                            record.headers(),
+                            Reason.NO_MODEL,
+                            "no model version of task " + task.name() + " can serve this partition yet and "
+                                    + buffer.size() + " events are already held (scoring.hold.maxEvents)",
+                            null,
+                            dlqBudget()),
+                    record.timestamp());
             return;
         }
-        buffer.append(new BufferedEvent(topic, partition, offset, record.timestamp(), context.currentSystemTimeMs(),
-                record.key(), record.value(), new RecordHeaders(record.headers().toArray())), tokensOnArrival(parsed.value()));
+        buffer.append(
+                new BufferedEvent(
+                        topic,
+                        partition,
+                        offset,
+                        record.timestamp(),
+                        context.currentSystemTimeMs(),
+                        record.key(),
+                        record.value(),
+                        new RecordHeaders(record.headers().toArray())),
+                tokensOnArrival(parsed.value()));
         submit(policy.waitPolicy() == BatchWait.ADAPTIVE ? Cut.IDLE : Cut.FULL);
         forwardDone();
     }
@@ -268,7 +332,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /** Whether the waiting events make a full batch: by count, or by tokens. */
     private boolean full() {
-        return buffer.waiting() >= policy.size() || (policy.maxTokens() > 0 && buffer.waitingTokens() >= policy.maxTokens());
+        return buffer.waiting() >= policy.size()
+                || (policy.maxTokens() > 0 && buffer.waitingTokens() >= policy.maxTokens());
     }
 
     /** True when a model version may serve this partition now. */
@@ -279,11 +344,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     /** Cuts waiting events into batches and submits them, as many as {@code cut} says. */
     private void submit(Cut cut) {
-        while (buffer.waiting() > 0 && switch (cut) {
-            case FULL -> full();
-            case IDLE -> full() || workers.idle();
-            case ALL -> true;
-        }) {
+        while (buffer.waiting() > 0
+                && switch (cut) {
+                    case FULL -> full();
+                    case IDLE -> full() || workers.idle();
+                    case ALL -> true;
+                }) {
             ModelHandle model = models.acquire(task.name());
             if (model == null) {
                 return; // held until a version arrives
@@ -306,7 +372,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             return 0;
         }
         ParseResult<Event> p = parser.parseEvent(task.name(), b.key(), b.value(), b.headers());
-        return p.isOk() && p.value().text() != null ? model.tokens(new ModelInput.Text(p.value().text())) : 0;
+        return p.isOk() && p.value().text() != null
+                ? model.tokens(new ModelInput.Text(p.value().text()))
+                : 0;
     }
 
     /**
@@ -321,7 +389,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         for (long seq : candidates) {
             BufferedEvent b = buffer.get(seq);
             if (b == null) {
-                log.warn("[scoring task={} {}] buffered event {} is missing from {}; skipped", task.name(), context.taskId(), seq,
+                log.warn(
+                        "[scoring task={} {}] buffered event {} is missing from {}; skipped",
+                        task.name(),
+                        context.taskId(),
+                        seq,
                         names.bufferStore());
                 buffer.remove(seq);
                 continue;
@@ -333,8 +405,19 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 buffered.add(b);
                 events.add(p.value());
             } else {
-                deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(), p.reason(),
-                        p.message(), null, dlqBudget()), b.timestamp());
+                deadLetter(
+                        new DeadLetter(
+                                b.topic(),
+                                b.partition(),
+                                b.offset(),
+                                b.key(),
+                                b.value(),
+                                b.headers(),
+                                p.reason(),
+                                p.message(),
+                                null,
+                                dlqBudget()),
+                        b.timestamp());
                 buffer.remove(seq);
             }
         }
@@ -385,26 +468,56 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 if (result instanceof BatchOutcome.Scored s) {
                     long eventTime = e.ts() > 0 ? e.ts() : b.timestamp();
                     long latency = System.currentTimeMillis() - eventTime;
-                    Prediction prediction = new Prediction(e.id(), task.name(), s.classification().label(),
-                            s.classification().scores(), version, eventTime, latency, e.attrs());
+                    Prediction prediction = new Prediction(
+                            e.id(),
+                            task.name(),
+                            s.classification().label(),
+                            s.classification().scores(),
+                            version,
+                            eventTime,
+                            latency,
+                            e.attrs());
                     byte[] value = Json.write(prediction);
                     long size = RecordParser.recordSize(b.key(), value, null);
                     if (capacity.fits(task.topics().predictions(), size)) {
-                        context.forward(new Record<>(b.key(), value, b.timestamp(), new RecordHeaders()),
+                        context.forward(
+                                new Record<>(b.key(), value, b.timestamp(), new RecordHeaders()),
                                 names.predictionsSink());
                         metrics.latency(task.name(), latency);
                         predicted++;
                     } else {
                         String sink = task.topics().predictions();
-                        deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(),
-                                Reason.RECORD_TOO_LARGE, "its prediction of " + size + " bytes is over the "
-                                + capacity.budget(sink) + " bytes that " + sink + " was found to take"
-                                + " (raise its max.message.bytes)", null, dlqBudget()), b.timestamp());
+                        deadLetter(
+                                new DeadLetter(
+                                        b.topic(),
+                                        b.partition(),
+                                        b.offset(),
+                                        b.key(),
+                                        b.value(),
+                                        b.headers(),
+                                        Reason.RECORD_TOO_LARGE,
+                                        "its prediction of " + size + " bytes is over the "
+                                                + capacity.budget(sink) + " bytes that " + sink + " was found to take"
+                                                + " (raise its max.message.bytes)",
+                                        null,
+                                        dlqBudget()),
+                                b.timestamp());
                     }
                 } else {
                     BatchOutcome.Failed f = (BatchOutcome.Failed) result;
-                    deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(), f.reason(),
-                            f.message(), f.exceptionClass(), dlqBudget()), b.timestamp());
+                    deadLetter(
+                            new DeadLetter(
+                                    b.topic(),
+                                    b.partition(),
+                                    b.offset(),
+                                    b.key(),
+                                    b.value(),
+                                    b.headers(),
+                                    f.reason(),
+                                    f.message(),
+                                    f.exceptionClass(),
+                                    dlqBudget()),
+                            b.timestamp());
                 }
                 buffer.remove(batch.seqs().get(i));
             }
@@ -443,7 +556,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     /** The one place a record leaves for the DLQ: one log level per reason, one metric. */
     private void deadLetter(DeadLetter dl, long timestamp) {
         metrics.deadLetter(task.name(), dl.reason());
-        if (dl.reason() == Reason.NO_MODEL || dl.reason() == Reason.SCORING_FAILED || dl.reason() == Reason.RECORD_TOO_LARGE) {
+        if (dl.reason() == Reason.NO_MODEL
+                || dl.reason() == Reason.SCORING_FAILED
+                || dl.reason() == Reason.RECORD_TOO_LARGE) {
             log.warn("[scoring task={}] to {}: {}", task.name(), task.topics().dlq(), dl);
         } else {
             log.debug("[scoring task={}] to {}: {}", task.name(), task.topics().dlq(), dl);

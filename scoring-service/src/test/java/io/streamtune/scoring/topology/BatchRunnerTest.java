@@ -1,8 +1,5 @@
 package io.streamtune.scoring.topology;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +15,9 @@ import io.streamtune.common.runtime.InputRejectedException;
 import io.streamtune.scoring.model.ModelHandle;
 import io.streamtune.scoring.model.ScoreCache;
 import io.streamtune.scoring.monitor.ScoringMetrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 /** The batch runner with the score cache: what reaches the model, and what comes back. */
 class BatchRunnerTest {
@@ -50,13 +50,25 @@ class BatchRunnerTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     private static ModelHandle version(long v, CountingModel model) {
-        return new ModelHandle(new ModelVersion(ModelVersion.FORMAT_VERSION, "reviews", v, null, "fake", "00", LABELS, null,
-                List.of(), 0, null), model, 0);
+        return new ModelHandle(
+                new ModelVersion(
+                        ModelVersion.FORMAT_VERSION,
+                        "reviews",
+                        v,
+                        null,
+                        "fake",
+                        "00",
+                        LABELS,
+                        null,
+                        List.of(),
+                        0,
+                        null),
+                model,
+                0);
     }
 
     private static List<ModelInput> texts(String... t) {
@@ -75,10 +87,14 @@ class BatchRunnerTest {
         ModelHandle v1 = version(1, model);
         List<BatchOutcome> first = runner.run(v1, texts("great hotel", "noisy room"));
         List<BatchOutcome> second = runner.run(v1, texts("noisy room", "clean pool"));
-        assertEquals(List.of(List.of("great hotel", "noisy room"), List.of("clean pool")), model.calls,
+        assertEquals(
+                List.of(List.of("great hotel", "noisy room"), List.of("clean pool")),
+                model.calls,
                 "the repeated text did not reach the model again");
         assertSame(scored(first.get(1)), scored(second.get(0)), "the cached classification itself");
-        assertEquals(Map.of("negative", 1 - 0.8, "positive", 0.8), scored(second.get(1)).scores());
+        assertEquals(
+                Map.of("negative", 1 - 0.8, "positive", 0.8),
+                scored(second.get(1)).scores());
         assertEquals(1, cache.hits());
         assertEquals(3, cache.misses());
     }
@@ -89,8 +105,12 @@ class BatchRunnerTest {
         BatchRunner runner = new BatchRunner("reviews", ScoringWorkers.inline(), ScoringMetrics.noop(), cache);
         CountingModel older = new CountingModel(0.9);
         CountingModel newer = new CountingModel(0.2);
-        assertEquals("positive", scored(runner.run(version(1, older), texts("great hotel")).get(0)).label());
-        Classification after = scored(runner.run(version(2, newer), texts("great hotel")).get(0));
+        assertEquals(
+                "positive",
+                scored(runner.run(version(1, older), texts("great hotel")).get(0))
+                        .label());
+        Classification after =
+                scored(runner.run(version(2, newer), texts("great hotel")).get(0));
         assertEquals("negative", after.label(), "scored by v2, not v1's cached scores");
         assertEquals(0.2, after.scores().get("positive"), 1e-12);
         assertEquals(List.of(List.of("great hotel")), newer.calls);
@@ -98,7 +118,8 @@ class BatchRunnerTest {
 
     @Test
     void shouldSendEachDistinctTextOfABatchToTheModelOnceAndAnswerEveryEvent() {
-        BatchRunner runner = new BatchRunner("reviews", ScoringWorkers.inline(), ScoringMetrics.noop(), new ScoreCache(100));
+        BatchRunner runner =
+                new BatchRunner("reviews", ScoringWorkers.inline(), ScoringMetrics.noop(), new ScoreCache(100));
         CountingModel model = new CountingModel(0.7);
         List<BatchOutcome> out = runner.run(version(1, model), texts("retweet", "other", "retweet"));
         assertEquals(List.of(List.of("retweet", "other")), model.calls);
@@ -108,7 +129,8 @@ class BatchRunnerTest {
 
     @Test
     void shouldSendEveryTextToTheModelWhenTheCacheIsOff() {
-        BatchRunner runner = new BatchRunner("reviews", ScoringWorkers.inline(), ScoringMetrics.noop(), ScoreCache.off());
+        BatchRunner runner =
+                new BatchRunner("reviews", ScoringWorkers.inline(), ScoringMetrics.noop(), ScoreCache.off());
         CountingModel model = new CountingModel(0.7);
         ModelHandle v1 = version(1, model);
         runner.run(v1, texts("retweet", "retweet"));
@@ -127,6 +149,7 @@ class BatchRunnerTest {
         assertEquals(Reason.SCORING_FAILED, ((BatchOutcome.Failed) out.get(1)).reason());
         assertEquals(1, cache.size(), "only the scored text is kept");
         runner.run(v1, texts("unreadable"));
-        assertEquals(List.of("unreadable"), model.calls.get(model.calls.size() - 1), "a failure is tried again, not cached");
+        assertEquals(
+                List.of("unreadable"), model.calls.get(model.calls.size() - 1), "a failure is tried again, not cached");
     }
 }

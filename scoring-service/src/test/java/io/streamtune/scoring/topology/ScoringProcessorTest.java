@@ -1,8 +1,5 @@
 package io.streamtune.scoring.topology;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +35,9 @@ import io.streamtune.scoring.model.ScoreCache;
 import io.streamtune.scoring.model.ServedModels;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * The scoring processor alone, Kafka Streams' {@code MockProcessorContext} pattern: a fake model at the
  * {@link ServedModels} seam, stores in memory, punctuation driven by hand on the mock's wall clock.
@@ -64,47 +64,56 @@ class ScoringProcessorTest {
         volatile String gatedWord;
 
         void serve(long version) {
-            ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, TASK, version, null, "fake", "00", LABELS, null,
-                    List.of(), 0, null);
+            ModelVersion meta = new ModelVersion(
+                    ModelVersion.FORMAT_VERSION, TASK, version, null, "fake", "00", LABELS, null, List.of(), 0, null);
             ModelHandle previous = current;
-            current = new ModelHandle(meta, new ModelHandle.Model() {
-                @Override
-                public List<Classification> classify(List<ModelInput> inputs) {
-                    try {
-                        String word = gatedWord;
-                        if (word == null || inputs.stream().anyMatch(in -> ((ModelInput.Text) in).text().contains(word))) {
-                            gate.await();
+            current = new ModelHandle(
+                    meta,
+                    new ModelHandle.Model() {
+                        @Override
+                        public List<Classification> classify(List<ModelInput> inputs) {
+                            try {
+                                String word = gatedWord;
+                                if (word == null
+                                        || inputs.stream()
+                                                .anyMatch(in -> ((ModelInput.Text) in)
+                                                        .text()
+                                                        .contains(word))) {
+                                    gate.await();
+                                }
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new IllegalStateException(e);
+                            }
+                            batches.add(inputs.size());
+                            batchTexts.add(inputs.stream()
+                                    .map(in -> ((ModelInput.Text) in).text())
+                                    .toList());
+                            List<Classification> out = new ArrayList<>();
+                            for (int i = 0; i < inputs.size(); i++) {
+                                String text = ((ModelInput.Text) inputs.get(i)).text();
+                                if (text.contains("unreadable")) {
+                                    throw new InputRejectedException(
+                                            i, Reason.IMAGE_UNDECODABLE, "cannot read input " + i, null);
+                                }
+                                int label = text.contains("good") ? 1 : 0;
+                                Map<String, Double> scores = new LinkedHashMap<>();
+                                scores.put(LABELS.get(0), label == 0 ? 0.9 : 0.1);
+                                scores.put(LABELS.get(1), label == 1 ? 0.9 : 0.1);
+                                out.add(new Classification(LABELS.get(label), label, scores));
+                            }
+                            return out;
                         }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException(e);
-                    }
-                    batches.add(inputs.size());
-                    batchTexts.add(inputs.stream().map(in -> ((ModelInput.Text) in).text()).toList());
-                    List<Classification> out = new ArrayList<>();
-                    for (int i = 0; i < inputs.size(); i++) {
-                        String text = ((ModelInput.Text) inputs.get(i)).text();
-                        if (text.contains("unreadable")) {
-                            throw new InputRejectedException(i, Reason.IMAGE_UNDECODABLE, "cannot read input " + i, null);
+
+                        @Override
+                        public int tokens(ModelInput input) {
+                            return ((ModelInput.Text) input).text().split(" ").length;
                         }
-                        int label = text.contains("good") ? 1 : 0;
-                        Map<String, Double> scores = new LinkedHashMap<>();
-                        scores.put(LABELS.get(0), label == 0 ? 0.9 : 0.1);
-                        scores.put(LABELS.get(1), label == 1 ? 0.9 : 0.1);
-                        out.add(new Classification(LABELS.get(label), label, scores));
-                    }
-                    return out;
-                }
 
-                @Override
-                public int tokens(ModelInput input) {
-                    return ((ModelInput.Text) input).text().split(" ").length;
-                }
-
-                @Override
-                public void close() {
-                }
-            }, 0);
+                        @Override
+                        public void close() {}
+                    },
+                    0);
             if (previous != null) {
                 previous.release();
             }
@@ -152,10 +161,13 @@ class ScoringProcessorTest {
     }
 
     /** A fresh processor with this batch policy. */
-    private void start(KeyValueStore<Long, BufferedEvent> buffer, KeyValueStore<String, Long> served,
-                       ScoringTopology.BatchPolicy policy) throws Exception {
-        StreamtuneConfig config = StreamtuneConfig.parse("tasks: [{name: reviews, labels: [negative, positive]}]", Map.of(),
-                Map.of());
+    private void start(
+            KeyValueStore<Long, BufferedEvent> buffer,
+            KeyValueStore<String, Long> served,
+            ScoringTopology.BatchPolicy policy)
+            throws Exception {
+        StreamtuneConfig config =
+                StreamtuneConfig.parse("tasks: [{name: reviews, labels: [negative, positive]}]", Map.of(), Map.of());
         ScoringTopology.Names names = new ScoringTopology.Names(TASK);
         long now = context == null ? 1_000_000L : context.currentSystemTimeMs();
         context = new MockProcessorContext<>();
@@ -164,20 +176,35 @@ class ScoringProcessorTest {
         served.init(context.getStateStoreContext(), served);
         context.addStateStore(buffer);
         context.addStateStore(served);
-        processor = new ScoringProcessor(config.tasks().get(TASK), RecordParser.of(config), models, metrics, workers,
-                policy, ScoreCache.off(), names,
+        processor = new ScoringProcessor(
+                config.tasks().get(TASK),
+                RecordParser.of(config),
+                models,
+                metrics,
+                workers,
+                policy,
+                ScoreCache.off(),
+                names,
                 new SinkCapacity(config.limits()));
         processor.init(context);
     }
 
     private static KeyValueStore<Long, BufferedEvent> bufferStore() {
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(new ScoringTopology.Names(TASK).bufferStore()),
-                Serdes.Long(), BufferedEvent.serde()).withLoggingDisabled().build();
+        return Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(new ScoringTopology.Names(TASK).bufferStore()),
+                        Serdes.Long(),
+                        BufferedEvent.serde())
+                .withLoggingDisabled()
+                .build();
     }
 
     private static KeyValueStore<String, Long> servedStore() {
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(new ScoringTopology.Names(TASK).servedVersionStore()),
-                Serdes.String(), Serdes.Long()).withLoggingDisabled().build();
+        return Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(new ScoringTopology.Names(TASK).servedVersionStore()),
+                        Serdes.String(),
+                        Serdes.Long())
+                .withLoggingDisabled()
+                .build();
     }
 
     private void event(String id, String text) {
@@ -188,8 +215,8 @@ class ScoringProcessorTest {
 
     private void malformed() {
         context.setRecordMetadata(TASK + ".events", 0, offset++);
-        processor.process(new Record<>("m".getBytes(StandardCharsets.UTF_8), "not json".getBytes(StandardCharsets.UTF_8),
-                1_000L));
+        processor.process(new Record<>(
+                "m".getBytes(StandardCharsets.UTF_8), "not json".getBytes(StandardCharsets.UTF_8), 1_000L));
     }
 
     private void tick(long advanceMs) {
@@ -225,8 +252,12 @@ class ScoringProcessorTest {
         event("b", "bad room");
         event("c", "good food");
         assertEquals(List.of(3), models.batches, "one model call for the full batch");
-        assertEquals(List.of("a", "b", "c"), predictions().stream().map(Prediction::id).toList());
-        assertEquals(List.of("positive", "negative", "positive"), predictions().stream().map(Prediction::label).toList());
+        assertEquals(
+                List.of("a", "b", "c"),
+                predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("positive", "negative", "positive"),
+                predictions().stream().map(Prediction::label).toList());
         assertTrue(predictions().stream().allMatch(p -> p.modelVersion() == 1), "each prediction names its version");
     }
 
@@ -240,7 +271,8 @@ class ScoringProcessorTest {
         assertEquals(List.of(), models.batches, "younger than batch.maxWait: still waiting for a full batch");
         tick(1);
         assertEquals(List.of(2), models.batches);
-        assertEquals(List.of("a", "b"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("a", "b"), predictions().stream().map(Prediction::id).toList());
     }
 
     @Test
@@ -252,11 +284,17 @@ class ScoringProcessorTest {
         tick(MAX_WAIT_MS);
         assertEquals(HOLD, metrics.heldEvents(TASK), "held, and counted for /health");
         event("over", "one too many");
-        assertEquals(List.of(Reason.NO_MODEL.name()), deadLetters().stream()
-                .map(r -> DeadLetter.header(r.headers(), DeadLetter.REASON)).toList());
+        assertEquals(
+                List.of(Reason.NO_MODEL.name()),
+                deadLetters().stream()
+                        .map(r -> DeadLetter.header(r.headers(), DeadLetter.REASON))
+                        .toList());
         models.serve(1);
         tick(MAX_WAIT_MS);
-        assertEquals(List.of("h0", "h1", "h2", "h3"), predictions().stream().map(Prediction::id).toList(), "held events, in order");
+        assertEquals(
+                List.of("h0", "h1", "h2", "h3"),
+                predictions().stream().map(Prediction::id).toList(),
+                "held events, in order");
         assertEquals(0, metrics.heldEvents(TASK));
     }
 
@@ -281,7 +319,10 @@ class ScoringProcessorTest {
         processor.close();
         start(buffer, served);
         tick(MAX_WAIT_MS);
-        assertEquals(List.of("d"), predictions().stream().map(Prediction::id).toList(), "a pin moves a partition back on purpose");
+        assertEquals(
+                List.of("d"),
+                predictions().stream().map(Prediction::id).toList(),
+                "a pin moves a partition back on purpose");
         assertEquals(3, predictions().get(0).modelVersion());
     }
 
@@ -295,11 +336,13 @@ class ScoringProcessorTest {
         event("b", "good");
         malformed(); // a dead letter is taken too
         tick(MAX_WAIT_MS);
-        assertEquals(List.of("a", "b"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("a", "b"), predictions().stream().map(Prediction::id).toList());
         assertEquals(1, deadLetters().size());
         assertEquals(3L, served.get(ScoringProcessor.NEXT_OFFSET_KEY), "the offset after the last record taken");
         processor.close();
-        // The stores as their changelogs restore them, and the consumer placed back at offset 1 (a stale committed offset).
+        // The stores as their changelogs restore them, and the consumer placed back at offset 1 (a stale committed
+        // offset).
         start(buffer, served);
         offset = 1;
         event("b", "good");
@@ -308,8 +351,12 @@ class ScoringProcessorTest {
         tick(MAX_WAIT_MS);
         assertEquals(List.of("c"), predictions().stream().map(Prediction::id).toList(), "b is not scored twice");
         assertEquals(List.of(), deadLetters(), "nor dead-lettered twice");
-        assertEquals(2.0, metrics.registry().find(io.streamtune.scoring.monitor.ScoringMetrics.ALREADY_SCORED).counter()
-                .count());
+        assertEquals(
+                2.0,
+                metrics.registry()
+                        .find(io.streamtune.scoring.monitor.ScoringMetrics.ALREADY_SCORED)
+                        .counter()
+                        .count());
         assertEquals(4L, served.get(ScoringProcessor.NEXT_OFFSET_KEY));
     }
 
@@ -320,10 +367,12 @@ class ScoringProcessorTest {
         event("a", "good");
         event("x", "unreadable");
         event("c", "bad");
-        assertEquals(List.of("a", "c"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("a", "c"), predictions().stream().map(Prediction::id).toList());
         List<Record<? extends byte[], ? extends byte[]>> dl = deadLetters();
         assertEquals(1, dl.size());
-        assertEquals(Reason.IMAGE_UNDECODABLE.name(), DeadLetter.header(dl.get(0).headers(), DeadLetter.REASON));
+        assertEquals(
+                Reason.IMAGE_UNDECODABLE.name(), DeadLetter.header(dl.get(0).headers(), DeadLetter.REASON));
         assertEquals("x", new String(dl.get(0).key(), StandardCharsets.UTF_8));
         assertEquals(List.of(3, 1, 1, 1), models.batches, "the batch failed, then each event alone");
     }
@@ -334,8 +383,10 @@ class ScoringProcessorTest {
 
     @Test
     void shouldCutBatchesByTheTokenBudgetAndForwardPredictionsInPartitionOrder() throws Exception {
-        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10,
-                BatchWait.FIXED, 0));
+        start(
+                bufferStore(),
+                servedStore(),
+                new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10, BatchWait.FIXED, 0));
         models.serve(1);
         // Tokens 6, 2, 1, 6, 1, 1, 1 with a budget of 10: [6 2 1] is cut when the next 6 arrives, [6 1 1 1] waits.
         event("a", words("good", 6));
@@ -349,7 +400,9 @@ class ScoringProcessorTest {
         event("g", "good");
         tick(MAX_WAIT_MS);
         assertEquals(List.of(3, 4), models.batches);
-        assertEquals(List.of("a", "b", "c", "d", "e", "f", "g"), predictions().stream().map(Prediction::id).toList(),
+        assertEquals(
+                List.of("a", "b", "c", "d", "e", "f", "g"),
+                predictions().stream().map(Prediction::id).toList(),
                 "predictions in the partition's order");
     }
 
@@ -358,8 +411,10 @@ class ScoringProcessorTest {
     void shouldForwardInPartitionOrderWhenALaterBatchCutByTokensFinishesFirst() throws Exception {
         workers.close();
         workers = ScoringWorkers.start(2);
-        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10,
-                BatchWait.FIXED, 0));
+        start(
+                bufferStore(),
+                servedStore(),
+                new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10, BatchWait.FIXED, 0));
         models.serve(1);
         models.gatedWord = "slow";
         models.gate = new CountDownLatch(1); // the first batch blocks on its worker until opened
@@ -377,13 +432,17 @@ class ScoringProcessorTest {
         assertEquals(List.of(), predictions(), "c and d wait for a and b, which came first in the partition");
         models.gate.countDown();
         awaitForwarded(4);
-        assertEquals(List.of("a", "b", "c", "d"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("a", "b", "c", "d"),
+                predictions().stream().map(Prediction::id).toList());
     }
 
     @Test
     void shouldCountTokensOfHeldEventsWhenTheirBatchIsCut() throws Exception {
-        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10,
-                BatchWait.FIXED, 0));
+        start(
+                bufferStore(),
+                servedStore(),
+                new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10, BatchWait.FIXED, 0));
         // No version yet: arriving events cannot be counted; the batches are cut by tokens once one serves.
         for (String id : List.of("a", "b", "c", "d")) {
             event(id, words("good", 4));
@@ -391,19 +450,25 @@ class ScoringProcessorTest {
         models.serve(1);
         tick(MAX_WAIT_MS);
         assertEquals(List.of(2, 2), models.batches, "4 + 4 tokens per batch; a third event would go over 10");
-        assertEquals(List.of("a", "b", "c", "d"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("a", "b", "c", "d"),
+                predictions().stream().map(Prediction::id).toList());
     }
 
     @Test
     void shouldTakeOneEventOverTheTokenBudgetAsABatchOfItsOwn() throws Exception {
-        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10,
-                BatchWait.FIXED, 0));
+        start(
+                bufferStore(),
+                servedStore(),
+                new ScoringTopology.BatchPolicy(8, Duration.ofMillis(MAX_WAIT_MS), 100, 10, BatchWait.FIXED, 0));
         models.serve(1);
         event("long", words("good", 30));
         event("short", "bad");
         tick(MAX_WAIT_MS);
         assertEquals(List.of(1, 1), models.batches);
-        assertEquals(List.of("long", "short"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("long", "short"),
+                predictions().stream().map(Prediction::id).toList());
     }
 
     @Test
@@ -411,8 +476,10 @@ class ScoringProcessorTest {
     void shouldSendAShortQueueAtOnceWhenAnEncoderWorkerIsIdle() throws Exception {
         workers.close();
         workers = ScoringWorkers.start(1);
-        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD, 0,
-                BatchWait.ADAPTIVE, 0));
+        start(
+                bufferStore(),
+                servedStore(),
+                new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD, 0, BatchWait.ADAPTIVE, 0));
         models.serve(1);
         event("a", "good room");
         awaitForwarded(1);
@@ -425,8 +492,10 @@ class ScoringProcessorTest {
     void shouldLetEventsFillABatchWhileEveryEncoderWorkerIsBusy() throws Exception {
         workers.close();
         workers = ScoringWorkers.start(1);
-        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD, 0,
-                BatchWait.ADAPTIVE, 0));
+        start(
+                bufferStore(),
+                servedStore(),
+                new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD, 0, BatchWait.ADAPTIVE, 0));
         models.serve(1);
         models.gate = new CountDownLatch(1); // the worker's first batch blocks until opened
         event("a", "good");
@@ -435,16 +504,23 @@ class ScoringProcessorTest {
         event("d", "bad");
         models.gate.countDown();
         awaitForwarded(4);
-        assertEquals(List.of(1, 3), models.batches, "[a] went at once; b, c, d waited for the busy worker and filled a batch");
-        assertEquals(List.of("a", "b", "c", "d"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of(1, 3),
+                models.batches,
+                "[a] went at once; b, c, d waited for the busy worker and filled a batch");
+        assertEquals(
+                List.of("a", "b", "c", "d"),
+                predictions().stream().map(Prediction::id).toList());
     }
 
     @Test
     void shouldWaitForMaxWaitWithAFixedBatchWaitEvenWhenAWorkerIsIdle() throws Exception {
         workers.close();
         workers = ScoringWorkers.start(1);
-        start(bufferStore(), servedStore(), new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD, 0,
-                BatchWait.FIXED, 0));
+        start(
+                bufferStore(),
+                servedStore(),
+                new ScoringTopology.BatchPolicy(BATCH, Duration.ofMillis(MAX_WAIT_MS), HOLD, 0, BatchWait.FIXED, 0));
         models.serve(1);
         event("a", "good room");
         tick(MAX_WAIT_MS - 1);

@@ -61,8 +61,8 @@ public final class BackgroundFinetuner implements AutoCloseable {
      */
     @FunctionalInterface
     interface Recipe {
-        java.util.concurrent.Callable<Challenger> prepare(TaskConfig task, ModelArtifact champion,
-                                                          List<Labelled> training, Run run) throws ArtifactException;
+        java.util.concurrent.Callable<Challenger> prepare(
+                TaskConfig task, ModelArtifact champion, List<Labelled> training, Run run) throws ArtifactException;
     }
 
     private final Recipe recipe;
@@ -86,8 +86,8 @@ public final class BackgroundFinetuner implements AutoCloseable {
      * @param progressEvery at most one progress line per this interval
      * @param gcMinAge blobs younger than this are never collected ({@code artifacts.gcMinAge})
      */
-    public BackgroundFinetuner(Backbones backbones, ArtifactStore store, long inlineMaxBytes, Duration progressEvery,
-                               Duration gcMinAge) {
+    public BackgroundFinetuner(
+            Backbones backbones, ArtifactStore store, long inlineMaxBytes, Duration progressEvery, Duration gcMinAge) {
         this.backbones = backbones;
         this.store = store;
         this.inlineMaxBytes = inlineMaxBytes;
@@ -143,9 +143,8 @@ public final class BackgroundFinetuner implements AutoCloseable {
     }
 
     /** The fine-tuner recipe: base checksum and warm start here, training on the background thread. */
-    private java.util.concurrent.Callable<Challenger> prepare(TaskConfig task, ModelArtifact champion,
-                                                               List<Labelled> training, Run run)
-            throws ArtifactException {
+    private java.util.concurrent.Callable<Challenger> prepare(
+            TaskConfig task, ModelArtifact champion, List<Labelled> training, Run run) throws ArtifactException {
         String baseSha256;
         try (Backbones.Lease lease = backbones.frozenText(task.encoder(), task.maxSequenceLength())) {
             baseSha256 = lease.ref().baseSha256();
@@ -153,7 +152,8 @@ public final class BackgroundFinetuner implements AutoCloseable {
         TensorPack warmStart = null;
         HeadWeights warmHead = null;
         String from = "the base encoder";
-        if (champion != null && champion.backbone().kind() == BackboneKind.TEXT_ENCODER
+        if (champion != null
+                && champion.backbone().kind() == BackboneKind.TEXT_ENCODER
                 && champion.backbone().id().equals(task.encoder())) {
             warmHead = champion.head();
             BackboneRef ref = champion.backbone();
@@ -162,30 +162,58 @@ public final class BackgroundFinetuner implements AutoCloseable {
                     warmStart = backbones.weights(ref.weights());
                     from = "v" + champion.meta().version() + "'s " + wire(task) + " weights";
                 } catch (ArtifactException e) {
-                    log.warn("[{}] cannot read the weights of champion v{} ({}); fine-tuning from the base encoder",
-                            task.name(), champion.meta().version(), e.getMessage());
+                    log.warn(
+                            "[{}] cannot read the weights of champion v{} ({}); fine-tuning from the base encoder",
+                            task.name(),
+                            champion.meta().version(),
+                            e.getMessage());
                 }
             }
         }
-        log.info("[{}] fine-tuning challenger started: finetune.mode {} on {} examples, {} epochs, from {}{}",
-                task.name(), wire(task), training.size(), task.finetune().options().epochs(), from,
-                warmHead == null ? ", new head" : ", head of v" + champion.meta().version());
+        log.info(
+                "[{}] fine-tuning challenger started: finetune.mode {} on {} examples, {} epochs, from {}{}",
+                task.name(),
+                wire(task),
+                training.size(),
+                task.finetune().options().epochs(),
+                from,
+                warmHead == null
+                        ? ", new head"
+                        : ", head of v" + champion.meta().version());
         TensorPack ws = warmStart;
         HeadWeights wh = warmHead;
         return () -> train(run, task, baseSha256, ws, wh, training);
     }
 
-    private Challenger train(Run run, TaskConfig task, String baseSha256, TensorPack warmStart, HeadWeights warmHead,
-                             List<Labelled> training) throws Exception {
+    private Challenger train(
+            Run run,
+            TaskConfig task,
+            String baseSha256,
+            TensorPack warmStart,
+            HeadWeights warmHead,
+            List<Labelled> training)
+            throws Exception {
         io.streamtune.common.config.Device device = task.head().device();
         long[] lastLog = {System.nanoTime()};
-        FinetuneResult r = tuner.tune(task.encoder(), warmStart, warmHead, task.labels(), training,
-                task.finetune().options(), device, (step, total, loss) -> {
+        FinetuneResult r = tuner.tune(
+                task.encoder(),
+                warmStart,
+                warmHead,
+                task.labels(),
+                training,
+                task.finetune().options(),
+                device,
+                (step, total, loss) -> {
                     run.stepped(step, total, loss);
                     long now = System.nanoTime();
                     if (now - lastLog[0] >= progressEvery.toNanos() || step == total) {
                         lastLog[0] = now;
-                        log.info("[{}] fine-tuning ({}): step {}/{}, loss {}", task.name(), wire(task), step, total,
+                        log.info(
+                                "[{}] fine-tuning ({}): step {}/{}, loss {}",
+                                task.name(),
+                                wire(task),
+                                step,
+                                total,
                                 String.format(Locale.ROOT, "%.4f", loss));
                     }
                 });
@@ -193,14 +221,22 @@ public final class BackgroundFinetuner implements AutoCloseable {
         try {
             backbone = r.backbone(task.encoder(), baseSha256, task.maxSequenceLength(), inlineMaxBytes, store);
         } catch (IOException e) {
-            throw new IOException("cannot store the " + wire(task) + " weights in the artifact store " + store
-                    + " (artifacts.dir): " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot store the " + wire(task) + " weights in the artifact store " + store + " (artifacts.dir): "
+                            + e.getMessage(),
+                    e);
         }
-        log.info("[{}] fine-tuning ({}) done: {} steps in {} s on {}, last epoch loss {}, weights {}", task.name(),
-                wire(task), r.steps(), String.format(Locale.ROOT, "%.1f", r.trainSeconds()), r.device(),
-                String.format(Locale.ROOT, "%.4f", r.lastLoss()), backbone.weights());
-        return new Challenger(backbone, r.head(), "finetune-" + wire(task),
-                HeadTrainer.name(HeadTrainer.device(device)));
+        log.info(
+                "[{}] fine-tuning ({}) done: {} steps in {} s on {}, last epoch loss {}, weights {}",
+                task.name(),
+                wire(task),
+                r.steps(),
+                String.format(Locale.ROOT, "%.1f", r.trainSeconds()),
+                r.device(),
+                String.format(Locale.ROOT, "%.4f", r.lastLoss()),
+                backbone.weights());
+        return new Challenger(
+                backbone, r.head(), "finetune-" + wire(task), HeadTrainer.name(HeadTrainer.device(device)));
     }
 
     private static String wire(TaskConfig task) {

@@ -15,8 +15,8 @@ import io.streamtune.common.event.Example;
 import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
-import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.gate.GateDecision;
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.window.TaskWindow;
 import io.streamtune.trainer.window.TrainingWindow;
 
@@ -40,6 +40,7 @@ public final class TaskState {
     private volatile ModelArtifact champion;
     /** Written by the loop thread, read by health and tests. */
     private volatile long lastVersion;
+
     private boolean refilled;
     private final FinetuneCadence cadence;
     /** The fine-tuning run in progress, or null; written by the loop thread, read by health. */
@@ -50,10 +51,16 @@ public final class TaskState {
      * @param attemptedEnd per partition, where the last decision's window ended (published or rejected)
      * @param lastVersion highest version number published so far (0: none)
      */
-    public TaskState(TaskConfig config, List<OffsetRecovery.PartitionPlan> plans, Map<Integer, Long> attemptedEnd, long lastVersion,
-                     TrainerMetrics.TaskGauges gauges, Instant now) {
+    public TaskState(
+            TaskConfig config,
+            List<OffsetRecovery.PartitionPlan> plans,
+            Map<Integer, Long> attemptedEnd,
+            long lastVersion,
+            TrainerMetrics.TaskGauges gauges,
+            Instant now) {
         this.config = config;
-        this.partitions = plans.stream().map(OffsetRecovery.PartitionPlan::partition).toList();
+        this.partitions =
+                plans.stream().map(OffsetRecovery.PartitionPlan::partition).toList();
         this.window = new TaskWindow(config.topics().examples(), config.window(), now);
         this.gauges = gauges;
         this.attemptedEnd = new TreeMap<>(attemptedEnd);
@@ -99,10 +106,14 @@ public final class TaskState {
      */
     public boolean refilled(Map<Integer, Long> positions) {
         if (!refilled) {
-            refilled = rangeStart.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
+            refilled = rangeStart.entrySet().stream()
+                    .allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
             if (refilled) {
-                log.info("[{}] window refilled after the start: {} training and {} holdout examples", name(),
-                        window.trainingSize(), window.holdoutSize());
+                log.info(
+                        "[{}] window refilled after the start: {} training and {} holdout examples",
+                        name(),
+                        window.trainingSize(),
+                        window.holdoutSize());
             }
         }
         return refilled;
@@ -114,10 +125,14 @@ public final class TaskState {
      */
     public void driftDetected(Alert drift) {
         Alert.Drift d = drift.drift();
-        String why = d == null ? "drift" : "drift (" + d.detector() + " on " + d.watched().wire() + ")";
+        String why = d == null
+                ? "drift"
+                : "drift (" + d.detector() + " on " + d.watched().wire() + ")";
         window.signalDrift(why);
-        log.info("[{}] {} reported by the monitor: retraining at the next new example instead of waiting for retrainEvery",
-                name(), why);
+        log.info(
+                "[{}] {} reported by the monitor: retraining at the next new example instead of waiting for retrainEvery",
+                name(),
+                why);
     }
 
     /** Whether a challenger should be trained now. */
@@ -156,12 +171,20 @@ public final class TaskState {
         try {
             ArtifactChecks.checkFitsTask(a, config.name(), config.labels(), config.modality());
             champion = a;
-            log.info("[{} v{}] champion ({}), holdout macro-F1 {}", name(), a.meta().version(), why,
+            log.info(
+                    "[{} v{}] champion ({}), holdout macro-F1 {}",
+                    name(),
+                    a.meta().version(),
+                    why,
                     a.meta().metrics() == null ? "n/a" : a.meta().metrics().macroF1());
         } catch (ArtifactException e) {
             champion = null;
-            log.warn("[{} v{}] ({}) does not fit the configured task: {}; challengers are gated on the floor only", name(),
-                    a.meta().version(), why, e.getMessage());
+            log.warn(
+                    "[{} v{}] ({}) does not fit the configured task: {}; challengers are gated on the floor only",
+                    name(),
+                    a.meta().version(),
+                    why,
+                    e.getMessage());
         }
     }
 
@@ -169,7 +192,9 @@ public final class TaskState {
     public void decided(Instant now, GateDecision d, TrainingWindow w, Map<Integer, Long> positions) {
         window.attempted(now, d.admitted(), positions);
         w.ranges().forEach(r -> attemptedEnd.merge(r.partition(), r.toOffset(), Math::max));
-        gauges.gated(d.championMetrics() == null ? Double.NaN : d.championMetrics().macroF1(), d.challengerMetrics().macroF1());
+        gauges.gated(
+                d.championMetrics() == null ? Double.NaN : d.championMetrics().macroF1(),
+                d.challengerMetrics().macroF1());
         if (d.admitted()) {
             champion = d.challenger();
             lastVersion = d.challenger().meta().version();
@@ -227,7 +252,10 @@ public final class TaskState {
             decided(now, d, w, positions);
         } else {
             w.ranges().forEach(r -> attemptedEnd.merge(r.partition(), r.toOffset(), Math::max));
-            gauges.gated(d.championMetrics() == null ? Double.NaN : d.championMetrics().macroF1(),
+            gauges.gated(
+                    d.championMetrics() == null
+                            ? Double.NaN
+                            : d.championMetrics().macroF1(),
                     d.challengerMetrics().macroF1());
         }
     }

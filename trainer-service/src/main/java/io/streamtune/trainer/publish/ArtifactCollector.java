@@ -40,8 +40,7 @@ import io.streamtune.common.topic.TaskTopics;
 public final class ArtifactCollector {
     private static final Pattern BLOB_URI = Pattern.compile("blob:[0-9a-f]{64}");
 
-    private ArtifactCollector() {
-    }
+    private ArtifactCollector() {}
 
     /**
      * The URIs every retained version references, read from both model topics to their end.
@@ -50,8 +49,8 @@ public final class ArtifactCollector {
      */
     public static Set<String> referenced(KafkaClients clients, Duration timeout) {
         Set<String> uris = new TreeSet<>();
-        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.readAll(clients,
-                List.of(TaskTopics.MODELS, TaskTopics.MODEL_EVENTS), timeout);
+        List<ConsumerRecord<byte[], byte[]>> records =
+                TopicReader.readAll(clients, List.of(TaskTopics.MODELS, TaskTopics.MODEL_EVENTS), timeout);
         for (ConsumerRecord<byte[], byte[]> r : records) {
             if (r.value() == null) {
                 continue;

@@ -1,9 +1,5 @@
 package io.streamtune.trainer.loop;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +8,10 @@ import org.junit.jupiter.api.Test;
 import io.streamtune.common.config.FinetuneMode;
 import io.streamtune.common.config.FinetuneOptions;
 import io.streamtune.common.config.FinetunePolicy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FinetuneCadenceTest {
 
@@ -28,7 +28,7 @@ class FinetuneCadenceTest {
             if (c.due()) {
                 startedAt.add(attempt);
                 c.started();
-                c.finished();   // finished before the next head attempt
+                c.finished(); // finished before the next head attempt
             }
         }
         assertEquals(List.of(3, 6, 9), startedAt);

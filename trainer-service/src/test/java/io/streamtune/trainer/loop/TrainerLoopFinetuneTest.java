@@ -1,8 +1,5 @@
 package io.streamtune.trainer.loop;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -26,7 +24,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
@@ -48,6 +45,9 @@ import io.streamtune.trainer.publish.TransactionalPublisher;
 import io.streamtune.trainer.training.Challenger;
 import io.streamtune.trainer.training.Learner;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * The two speeds of the trainer loop, against {@link MockConsumer}/{@link MockProducer}, with learners that train
  * nothing: a fine-tuning challenger runs in the background while head challengers keep being published, is gated and
@@ -59,11 +59,19 @@ class TrainerLoopFinetuneTest {
     private static final String TOPIC = TaskTopics.of(TASK).examples();
     private static final List<String> LABELS = List.of("negative", "positive");
     private static final BackboneRef FROZEN = BackboneRef.text("enc", "sum", 64, null);
-    private static final BackboneRef TUNED = BackboneRef.text("enc", "sum", 64,
-            WeightsRef.inline(WeightsRef.Format.LORA, TensorPack.builder().attribute("mode", "lora")
-                    .tensor("a", new int[] {1}, new float[] {1}).build().encode()));
-    private static final HeadWeights HEAD = new HeadWeights(HeadKind.LINEAR,
-            List.of(new HeadWeights.Layer(2, 2, new float[4], new float[2])));
+    private static final BackboneRef TUNED = BackboneRef.text(
+            "enc",
+            "sum",
+            64,
+            WeightsRef.inline(
+                    WeightsRef.Format.LORA,
+                    TensorPack.builder()
+                            .attribute("mode", "lora")
+                            .tensor("a", new int[] {1}, new float[] {1})
+                            .build()
+                            .encode()));
+    private static final HeadWeights HEAD =
+            new HeadWeights(HeadKind.LINEAR, List.of(new HeadWeights.Layer(2, 2, new float[4], new float[2])));
 
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     private final MockProducer<byte[], byte[]> producer =
@@ -120,13 +128,20 @@ class TrainerLoopFinetuneTest {
                 return null;
             }
         };
-        TrainerLoop.Settings settings = new TrainerLoop.Settings(Duration.ofMillis(10), Duration.ofHours(1), 1_000, 2,
-                Clock.systemUTC(), e -> {
+        TrainerLoop.Settings settings =
+                new TrainerLoop.Settings(Duration.ofMillis(10), Duration.ofHours(1), 1_000, 2, Clock.systemUTC(), e -> {
                     committed.add(e);
                     beforeCommit.accept(e);
                 });
-        return new TrainerLoop(kafka, settings, List.copyOf(config.tasks().values()), RecordParser.of(config), "tx-ft",
-                new PromotionGate(heads, Clock.systemUTC()), metrics, finetuner);
+        return new TrainerLoop(
+                kafka,
+                settings,
+                List.copyOf(config.tasks().values()),
+                RecordParser.of(config),
+                "tx-ft",
+                new PromotionGate(heads, Clock.systemUTC()),
+                metrics,
+                finetuner);
     }
 
     private void examples(int n) {
@@ -135,7 +150,11 @@ class TrainerLoopFinetuneTest {
             String text = offset % 2 == 0 ? "great stay" : "awful stay";
             String label = LABELS.get((int) (1 - offset % 2));
             String json = Json.writeString(new Example("e-" + offset, TASK, text, null, label, 0, Map.of()));
-            consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, offset, ("e-" + offset).getBytes(StandardCharsets.UTF_8),
+            consumer.addRecord(new ConsumerRecord<>(
+                    TOPIC,
+                    0,
+                    offset,
+                    ("e-" + offset).getBytes(StandardCharsets.UTF_8),
                     json.getBytes(StandardCharsets.UTF_8)));
         }
     }
@@ -144,21 +163,24 @@ class TrainerLoopFinetuneTest {
     void shouldPublishHeadsWhileAFinetuneRunsThenGateAndPublishItAsFinetuneLora() throws Exception {
         CountDownLatch secondHeadCommitted = new CountDownLatch(1);
         List<Integer> trainedOn = new CopyOnWriteArrayList<>();
-        BackgroundFinetuner finetuner = new BackgroundFinetuner((task, champion, training, run) -> {
-            trainedOn.add(training.size());
-            return () -> {
-                // Holds the fine-tune until the loop has published another head: the slow path blocks nothing.
-                assertTrue(secondHeadCommitted.await(20, TimeUnit.SECONDS));
-                run.stepped(1, 1, 0.5);
-                return new Challenger(TUNED, HEAD, "finetune-lora", "cpu");
-            };
-        }, null, Duration.ofHours(1));
+        BackgroundFinetuner finetuner = new BackgroundFinetuner(
+                (task, champion, training, run) -> {
+                    trainedOn.add(training.size());
+                    return () -> {
+                        // Holds the fine-tune until the loop has published another head: the slow path blocks nothing.
+                        assertTrue(secondHeadCommitted.await(20, TimeUnit.SECONDS));
+                        run.stepped(1, 1, 0.5);
+                        return new Challenger(TUNED, HEAD, "finetune-lora", "cpu");
+                    };
+                },
+                null,
+                Duration.ofHours(1));
         AtomicReference<TrainerLoop> self = new AtomicReference<>();
         AtomicReference<Map<String, Object>> healthMeanwhile = new AtomicReference<>();
         AtomicReference<Double> gaugeMeanwhile = new AtomicReference<>();
         TrainerLoop loop = loop(finetuner, e -> {
             if (e.version() == 1) {
-                examples(40);   // the next head window arrives while the fine-tune runs
+                examples(40); // the next head window arrives while the fine-tune runs
             } else if (e.version() == 2 && "head".equals(e.challengerKind())) {
                 healthMeanwhile.set(self.get().tasks().get(TASK).describe());
                 gaugeMeanwhile.set(runningGauge());
@@ -175,14 +197,17 @@ class TrainerLoopFinetuneTest {
         }
 
         @SuppressWarnings("unchecked")
-        Map<String, Object> running = (Map<String, Object>) healthMeanwhile.get().get("finetune");
+        Map<String, Object> running =
+                (Map<String, Object>) healthMeanwhile.get().get("finetune");
         assertEquals(true, running.get("running"), "health says a fine-tune runs: " + healthMeanwhile.get());
         assertEquals("lora", running.get("mode"));
         assertEquals(1.0, gaugeMeanwhile.get(), "the gauge says a fine-tune runs");
         assertEquals(0.0, runningGauge(), "and no more once it was gated");
-        assertEquals(List.of("head", "head", "finetune-lora"),
+        assertEquals(
+                List.of("head", "head", "finetune-lora"),
                 committed.stream().map(ModelEvent::challengerKind).toList());
-        assertEquals(List.of(1L, 2L, 3L), committed.stream().map(ModelEvent::version).toList());
+        assertEquals(
+                List.of(1L, 2L, 3L), committed.stream().map(ModelEvent::version).toList());
         ModelEvent tuned = committed.get(2);
         assertEquals(ModelEvent.Decision.PUBLISHED, tuned.decision());
         assertEquals(2L, tuned.parentVersion(), "gated against the champion of that moment");
@@ -196,14 +221,21 @@ class TrainerLoopFinetuneTest {
     }
 
     private double runningGauge() {
-        return metrics.registry().find(TrainerMetrics.FINETUNE_RUNNING).tag("task", TASK).gauge().value();
+        return metrics.registry()
+                .find(TrainerMetrics.FINETUNE_RUNNING)
+                .tag("task", TASK)
+                .gauge()
+                .value();
     }
 
     @Test
     void shouldKeepPublishingHeadsWhenAFinetuneFails() throws Exception {
-        BackgroundFinetuner finetuner = new BackgroundFinetuner((task, champion, training, run) -> () -> {
-            throw new IllegalStateException("out of memory, say");
-        }, null, Duration.ofHours(1));
+        BackgroundFinetuner finetuner = new BackgroundFinetuner(
+                (task, champion, training, run) -> () -> {
+                    throw new IllegalStateException("out of memory, say");
+                },
+                null,
+                Duration.ofHours(1));
         TrainerLoop loop = loop(finetuner, e -> {
             if (e.version() < 3) {
                 examples(40);
@@ -213,14 +245,16 @@ class TrainerLoopFinetuneTest {
         examples(60);
         try (finetuner) {
             // Until three heads are committed and the failure was noticed (whichever comes last).
-            loop.run(() -> committed.size() >= 3
-                    && metrics.count(TrainerMetrics.VERSIONS, TASK, TrainerMetrics.FAILED) >= 1);
+            loop.run(() ->
+                    committed.size() >= 3 && metrics.count(TrainerMetrics.VERSIONS, TASK, TrainerMetrics.FAILED) >= 1);
         } finally {
             loop.close();
         }
         assertTrue(committed.stream().allMatch(e -> "head".equals(e.challengerKind())), committed.toString());
-        assertTrue(metrics.count(TrainerMetrics.VERSIONS, TASK, TrainerMetrics.FAILED) >= 1,
+        assertTrue(
+                metrics.count(TrainerMetrics.VERSIONS, TASK, TrainerMetrics.FAILED) >= 1,
                 "the failed fine-tune is counted");
-        assertEquals(List.of(1L, 2L, 3L), committed.stream().map(ModelEvent::version).toList());
+        assertEquals(
+                List.of(1L, 2L, 3L), committed.stream().map(ModelEvent::version).toList());
     }
 }
