@@ -3,7 +3,6 @@ package io.streamtune.cli;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,8 +34,8 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class AclRules {
     /** The roles the file names, with the principal each gets unless told otherwise. */
-    public static final Map<String, String> DEFAULT_PRINCIPALS = Map.of("trainer", "User:trainer", "scoring",
-            "User:scoring", "monitor", "User:monitor", "cli", "User:cli");
+    public static final Map<String, String> DEFAULT_PRINCIPALS =
+            Map.of("trainer", "User:trainer", "scoring", "User:scoring", "monitor", "User:monitor", "cli", "User:cli");
 
     /** Placeholder for each configured task. */
     public static final String TASK = "{task}";
@@ -44,12 +43,12 @@ public final class AclRules {
     public static final String SCORING_APP = "{app}";
     /** Placeholder for the monitor's Kafka Streams application id ({@code monitoring.applicationId}). */
     public static final String MONITOR_APP = "{monitorApp}";
+
     private static final List<String> PLACEHOLDERS = List.of(TASK, SCORING_APP, MONITOR_APP);
 
     /** One line of the file. */
-    public record Rule(String role, ResourceType resource, PatternType pattern, String name,
-            List<AclOperation> operations) {
-    }
+    public record Rule(
+            String role, ResourceType resource, PatternType pattern, String name, List<AclOperation> operations) {}
 
     private final List<Rule> rules;
 
@@ -77,14 +76,16 @@ public final class AclRules {
             String line;
             while ((line = r.readLine()) != null) {
                 n++;
-                String l = line.contains("#") ? line.substring(0, line.indexOf('#')).trim() : line.trim();
+                String l = line.contains("#")
+                        ? line.substring(0, line.indexOf('#')).trim()
+                        : line.trim();
                 if (l.isEmpty()) {
                     continue;
                 }
                 String[] f = l.split("\\s+");
                 if (f.length != 5) {
-                    throw new IllegalArgumentException("acls.txt line " + n
-                            + ": expected role, resource, pattern, name, operations: " + line);
+                    throw new IllegalArgumentException(
+                            "acls.txt line " + n + ": expected role, resource, pattern, name, operations: " + line);
                 }
                 List<AclOperation> ops = new ArrayList<>();
                 for (String op : f[4].split(",")) {
@@ -95,11 +96,15 @@ public final class AclRules {
                     rest = rest.replace(placeholder, "");
                 }
                 if (rest.contains("{") || rest.contains("}")) {
-                    throw new IllegalArgumentException("unknown placeholder in " + f[3] + " (known: " + PLACEHOLDERS
-                            + ")");
+                    throw new IllegalArgumentException(
+                            "unknown placeholder in " + f[3] + " (known: " + PLACEHOLDERS + ")");
                 }
-                rules.add(new Rule(f[0], ResourceType.valueOf(f[1].toUpperCase(Locale.ROOT).replace('-', '_')),
-                        PatternType.valueOf(f[2].toUpperCase(Locale.ROOT)), f[3], ops));
+                rules.add(new Rule(
+                        f[0],
+                        ResourceType.valueOf(f[1].toUpperCase(Locale.ROOT).replace('-', '_')),
+                        PatternType.valueOf(f[2].toUpperCase(Locale.ROOT)),
+                        f[3],
+                        ops));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -124,22 +129,27 @@ public final class AclRules {
      *                             {@code cli}) to a principal such as {@code User:trainer}
      * @throws IllegalArgumentException when a role of the file has no principal
      */
-    public List<AclBinding> bindings(List<String> tasks, String scoringApplicationId, String monitorApplicationId,
+    public List<AclBinding> bindings(
+            List<String> tasks,
+            String scoringApplicationId,
+            String monitorApplicationId,
             Map<String, String> principals) {
         Map<String, AclBinding> out = new LinkedHashMap<>();
         for (Rule rule : rules) {
             String principal = principals.get(rule.role());
             if (principal == null) {
-                throw new IllegalArgumentException("no principal for role " + rule.role() + " (given: "
-                        + principals.keySet() + ")");
+                throw new IllegalArgumentException(
+                        "no principal for role " + rule.role() + " (given: " + principals.keySet() + ")");
             }
             List<String> names = rule.name().contains(TASK)
-                    ? tasks.stream().map(t -> rule.name().replace(TASK, t)).toList() : List.of(rule.name());
+                    ? tasks.stream().map(t -> rule.name().replace(TASK, t)).toList()
+                    : List.of(rule.name());
             for (String name : names) {
-                String resolved = name.replace(SCORING_APP, scoringApplicationId)
-                        .replace(MONITOR_APP, monitorApplicationId);
+                String resolved =
+                        name.replace(SCORING_APP, scoringApplicationId).replace(MONITOR_APP, monitorApplicationId);
                 for (AclOperation op : rule.operations()) {
-                    AclBinding b = new AclBinding(new ResourcePattern(rule.resource(), resolved, rule.pattern()),
+                    AclBinding b = new AclBinding(
+                            new ResourcePattern(rule.resource(), resolved, rule.pattern()),
                             new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
                     out.putIfAbsent(b.toString(), b);
                 }
@@ -160,7 +170,8 @@ public final class AclRules {
         List<String> lines = new ArrayList<>();
         byTarget.forEach((key, ops) -> {
             AclBinding b = first.get(key);
-            StringBuilder s = new StringBuilder("kafka-acls.sh --bootstrap-server ").append(bootstrap)
+            StringBuilder s = new StringBuilder("kafka-acls.sh --bootstrap-server ")
+                    .append(bootstrap)
                     .append(" --command-config admin.properties --add --allow-principal ")
                     .append(b.entry().principal());
             ops.forEach(op -> s.append(" --operation ").append(camel(op.name())));
@@ -169,7 +180,13 @@ public final class AclRules {
                 case GROUP -> "--group";
                 case TRANSACTIONAL_ID -> "--transactional-id";
                 case CLUSTER -> "--cluster";
-                default -> "--" + b.pattern().resourceType().name().toLowerCase(Locale.ROOT).replace('_', '-');
+                default ->
+                    "--"
+                            + b.pattern()
+                                    .resourceType()
+                                    .name()
+                                    .toLowerCase(Locale.ROOT)
+                                    .replace('_', '-');
             };
             s.append(' ').append(option);
             if (b.pattern().resourceType() != ResourceType.CLUSTER) {

@@ -11,6 +11,11 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import io.streamtune.cli.files.JsonlExamples;
+import io.streamtune.cli.files.JsonlExamples.LabelledText;
 import io.streamtune.common.config.Device;
 import io.streamtune.common.config.FinetuneMode;
 import io.streamtune.common.config.FinetuneOptions;
@@ -19,26 +24,27 @@ import io.streamtune.common.model.TensorPack;
 import io.streamtune.common.nlp.Encoders;
 import io.streamtune.common.nlp.TextEncoder;
 import io.streamtune.common.serde.Json;
-import io.streamtune.cli.files.JsonlExamples;
-import io.streamtune.cli.files.JsonlExamples.LabelledText;
 import io.streamtune.trainer.training.finetune.FineTuner;
 import io.streamtune.trainer.training.finetune.FinetuneResult;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code streamtune bench finetune}: consecutive fine-tuning windows as the trainer would run them (each continues
  * from the previous window's weights and head), with the process's resident memory after each; then the throughput
  * of the last tuned encoder against the frozen one, served on ONNX Runtime with the same batches, back to back.
  */
-@Command(name = "finetune", mixinStandardHelpOptions = true,
+@Command(
+        name = "finetune",
+        mixinStandardHelpOptions = true,
         description = "Fine-tuning windows (RSS per window), then tuned vs frozen encoder throughput.")
 public final class BenchFinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--train", required = true, description = "labelled JSONL the windows are cut from")
     Path train;
 
-    @Option(names = "--encoder", defaultValue = Encoders.DEFAULT_ID, description = "encoder id (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--encoder",
+            defaultValue = Encoders.DEFAULT_ID,
+            description = "encoder id (default: ${DEFAULT-VALUE})")
     String encoderId;
 
     @Option(names = "--mode", defaultValue = "lora", description = "bitfit, lora or full (default: ${DEFAULT-VALUE})")
@@ -47,7 +53,10 @@ public final class BenchFinetuneCommand implements Callable<Integer> {
     @Option(names = "--windows", defaultValue = "20", description = "fine-tuning windows (default: ${DEFAULT-VALUE})")
     int windows;
 
-    @Option(names = "--window-size", defaultValue = "200", description = "examples per window (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--window-size",
+            defaultValue = "200",
+            description = "examples per window (default: ${DEFAULT-VALUE})")
     int windowSize;
 
     @Option(names = "--epochs", defaultValue = "1", description = "epochs per window (default: ${DEFAULT-VALUE})")
@@ -56,13 +65,23 @@ public final class BenchFinetuneCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "64", description = "tokens per text (default: ${DEFAULT-VALUE})")
     int maxLength;
 
-    @Option(names = "--batch", defaultValue = "32", description = "serving batch for the throughput part (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--batch",
+            defaultValue = "32",
+            description = "serving batch for the throughput part (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--seconds", defaultValue = "10", description = "seconds per throughput measurement; each encoder is measured twice, alternating (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seconds",
+            defaultValue = "10",
+            description =
+                    "seconds per throughput measurement; each encoder is measured twice, alternating (default: ${DEFAULT-VALUE})")
     double seconds;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads of both encoders, 0: one per core (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--threads",
+            defaultValue = "0",
+            description = "ONNX Runtime intra-op threads of both encoders, 0: one per core (default: ${DEFAULT-VALUE})")
     int threads;
 
     @Override
@@ -82,8 +101,15 @@ public final class BenchFinetuneCommand implements Callable<Integer> {
             for (int i = 0; i < windowSize; i++) {
                 window.add(all.get((w * windowSize + i) % all.size()));
             }
-            FinetuneResult r = tuner.tune(encoderId, weights, head, labels, EvaluateCommand.labelled(window), options.withSeed(w), Device.CPU,
-                    (s, t, l) -> { });
+            FinetuneResult r = tuner.tune(
+                    encoderId,
+                    weights,
+                    head,
+                    labels,
+                    EvaluateCommand.labelled(window),
+                    options.withSeed(w),
+                    Device.CPU,
+                    (s, t, l) -> {});
             weights = r.weights();
             head = r.head();
             long rss = rssMb("VmRSS:");
@@ -97,7 +123,7 @@ public final class BenchFinetuneCommand implements Callable<Integer> {
         double[] frozen = new double[2];
         double[] tuned = new double[2];
         try (TextEncoder f = Encoders.open(encoderId, maxLength, threads);
-             TextEncoder t = Encoders.open(encoderId, maxLength, threads, weights)) {
+                TextEncoder t = Encoders.open(encoderId, maxLength, threads, weights)) {
             rate(f, sentences, 3); // warm-up of both
             rate(t, sentences, 3);
             for (int round = 0; round < 2; round++) {
@@ -105,7 +131,8 @@ public final class BenchFinetuneCommand implements Callable<Integer> {
                 tuned[round] = rate(t, sentences, seconds);
             }
         }
-        out.printf("throughput (batch %d, max length %d): frozen %.1f / %.1f, tuned %.1f / %.1f sentences/s%n",
+        out.printf(
+                "throughput (batch %d, max length %d): frozen %.1f / %.1f, tuned %.1f / %.1f sentences/s%n",
                 batch, maxLength, frozen[0], frozen[1], tuned[0], tuned[1]);
         ObjectNode json = Json.mapper().createObjectNode();
         json.put("bench", "finetune");

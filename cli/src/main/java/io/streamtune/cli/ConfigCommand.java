@@ -4,13 +4,20 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 
-@Command(name = "config", mixinStandardHelpOptions = true, description = "About the configuration file.",
+@Command(
+        name = "config",
+        mixinStandardHelpOptions = true,
+        description = "About the configuration file.",
         subcommands = ConfigCommand.Docs.class)
 final class ConfigCommand {
 
-    @Command(name = "docs", mixinStandardHelpOptions = true,
-            description = {"Every setting of the configuration file with its type, default, valid values and meaning,",
-                    "and the environment variables."})
+    @Command(
+            name = "docs",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Every setting of the configuration file with its type, default, valid values and meaning,",
+                "and the environment variables."
+            })
     static final class Docs implements Callable<Integer> {
         @Override
         public Integer call() {

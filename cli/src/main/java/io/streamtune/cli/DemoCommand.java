@@ -7,6 +7,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import io.streamtune.cli.demo.DemoRun;
 import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.StreamtuneConfig;
@@ -17,41 +20,62 @@ import io.streamtune.monitor.topology.MonitorTopology;
 import io.streamtune.scoring.ScoringService;
 import io.streamtune.trainer.TrainerOptions;
 import io.streamtune.trainer.TrainerService;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The one-command run: an embedded Kafka broker, the trainer, the scorer, the monitor and a demo feed in this process.",
-                "Shows labelled examples flowing, each model version going live with its holdout metrics, live predictions",
-                "with their versions, throughput and dead letters. Ends after --duration (or on Ctrl-C) and prints as its",
-                "last line one JSON object: eventsProduced, predictions, modelVersions, dlq, lost, duplicates,",
-                "alertsRaised, alertsCleared, alertDelaySeconds, liveAccuracyByVersion, ...",
-                "The finance feed scripts a negative surge on one company; the monitor raises and clears its alert."})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The one-command run: an embedded Kafka broker, the trainer, the scorer, the monitor and a demo feed in this process.",
+            "Shows labelled examples flowing, each model version going live with its holdout metrics, live predictions",
+            "with their versions, throughput and dead letters. Ends after --duration (or on Ctrl-C) and prints as its",
+            "last line one JSON object: eventsProduced, predictions, modelVersions, dlq, lost, duplicates,",
+            "alertsRaised, alertsCleared, alertDelaySeconds, liveAccuracyByVersion, ...",
+            "The finance feed scripts a negative surge on one company; the monitor raises and clears its alert."
+        })
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--duration", paramLabel = "D", description = "run this long, e.g. 90s or 5m (default: until Ctrl-C)")
+    @Option(
+            names = "--duration",
+            paramLabel = "D",
+            description = "run this long, e.g. 90s or 5m (default: until Ctrl-C)")
     String duration;
 
-    @Option(names = "--from-file", paramLabel = "F.jsonl",
-            description = "replay a labelled {text, label} file as a mix of examples (60%%) and live events, instead of the synthetic feed")
+    @Option(
+            names = "--from-file",
+            paramLabel = "F.jsonl",
+            description =
+                    "replay a labelled {text, label} file as a mix of examples (60%%) and live events, instead of the synthetic feed")
     Path fromFile;
 
     @Option(names = "--rate", defaultValue = "30", description = "records per second (default: ${DEFAULT-VALUE})")
     double rate;
 
-    @Option(names = "--retrain-every", defaultValue = "150", description = "new examples per task that trigger a retrain (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--retrain-every",
+            defaultValue = "150",
+            description = "new examples per task that trigger a retrain (default: ${DEFAULT-VALUE})")
     int retrainEvery;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "use this broker instead of starting an embedded one")
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
+            description = "use this broker instead of starting an embedded one")
     String bootstrap;
 
-    @Option(names = "--seed", defaultValue = "7", description = "seed of the synthetic feed (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seed",
+            defaultValue = "7",
+            description = "seed of the synthetic feed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--verbose",
+    @Option(
+            names = "--verbose",
             description = "show the services' own INFO logs and Kafka's log here instead of in DIR/kafka.log")
     boolean verbose;
 
-    @Option(names = "--data", paramLabel = "DIR", defaultValue = ".streamtune/demo",
+    @Option(
+            names = "--data",
+            paramLabel = "DIR",
+            defaultValue = ".streamtune/demo",
             description = "where the demo writes Kafka's log (kafka.log) and, while it runs, the embedded broker's data"
                     + " (default: ${DEFAULT-VALUE})")
     Path data;
@@ -71,23 +95,32 @@ final class DemoCommand implements Callable<Integer> {
             for (String kafkaLogger : kafkaLoggers) {
                 ServiceLogging.setLevel(kafkaLogger, "info");
             }
-            System.out.println("Kafka's log (embedded broker and clients) goes to " + kafkaLog
-                    + " (--verbose shows it here)");
+            System.out.println(
+                    "Kafka's log (embedded broker and clients) goes to " + kafkaLog + " (--verbose shows it here)");
         }
         Duration d = duration == null ? Duration.ofDays(365) : parse(duration);
         DemoRun.Options defaults = DemoRun.Options.defaults(d);
-        DemoRun.Options options = new DemoRun.Options(d, rate, fromFile, bootstrap, retrainEvery, seed, defaults.malformedShare(),
+        DemoRun.Options options = new DemoRun.Options(
+                d,
+                rate,
+                fromFile,
+                bootstrap,
+                retrainEvery,
+                seed,
+                defaults.malformedShare(),
                 duration == null ? Duration.ofSeconds(20) : defaults.drainTimeout());
         DemoRun run = new DemoRun(options, DemoCommand::startServices, System.out).withDataDir(data);
         CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            run.stop();
-            try {
-                finished.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "demo-stop");
+        Thread hook = new Thread(
+                () -> {
+                    run.stop();
+                    try {
+                        finished.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "demo-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             DemoRun.Report report = run.run();

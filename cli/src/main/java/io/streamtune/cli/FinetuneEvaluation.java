@@ -8,6 +8,11 @@ import java.util.List;
 import java.util.Locale;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+import io.streamtune.cli.files.JsonlExamples.LabelledText;
 import io.streamtune.common.config.Device;
 import io.streamtune.common.config.FinetuneOptions;
 import io.streamtune.common.model.ArtifactException;
@@ -20,12 +25,8 @@ import io.streamtune.common.runtime.Classifier;
 import io.streamtune.common.serde.Json;
 import io.streamtune.trainer.training.Evaluation;
 import io.streamtune.trainer.training.HeadLearner;
-import io.streamtune.cli.files.JsonlExamples.LabelledText;
 import io.streamtune.trainer.training.finetune.FineTuner;
 import io.streamtune.trainer.training.finetune.FinetuneResult;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
  * {@code evaluate --finetune MODE}: fine-tunes the encoder and a linear head with {@link FineTuner} (the trainer's
@@ -34,16 +35,22 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  */
 final class FinetuneEvaluation {
 
-    private FinetuneEvaluation() {
-    }
+    private FinetuneEvaluation() {}
 
     /**
      * Runs and prints the report, then the JSON line.
      *
      * @return the exit code
      */
-    static int run(String encoderId, List<String> labels, List<LabelledText> train, List<LabelledText> test,
-                   FinetuneOptions options, Device device, PrintStream out, PrintStream err)
+    static int run(
+            String encoderId,
+            List<String> labels,
+            List<LabelledText> train,
+            List<LabelledText> test,
+            FinetuneOptions options,
+            Device device,
+            PrintStream out,
+            PrintStream err)
             throws EncoderException, ArtifactException {
         FinetuneResult r;
         try (ProgressBar pb = new ProgressBarBuilder()
@@ -52,11 +59,20 @@ final class FinetuneEvaluation {
                 .setConsumer(new ConsoleProgressBarConsumer(err))
                 .setUpdateIntervalMillis(1000)
                 .build()) {
-            r = new FineTuner().tune(encoderId, null, null, labels, EvaluateCommand.labelled(train), options, device, (step, total, loss) -> {
-                pb.maxHint(total);
-                pb.stepTo(step);
-                pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
-            });
+            r = new FineTuner()
+                    .tune(
+                            encoderId,
+                            null,
+                            null,
+                            labels,
+                            EvaluateCommand.labelled(train),
+                            options,
+                            device,
+                            (step, total, loss) -> {
+                                pb.maxHint(total);
+                                pb.stepTo(step);
+                                pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
+                            });
         }
         long tEval = System.nanoTime();
         Evaluation ev;
@@ -73,8 +89,17 @@ final class FinetuneEvaluation {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, "evaluate", 1, null, encoderId,
-                    base.baseSha256(), labels, null, List.of(), System.currentTimeMillis(),
+            ModelVersion meta = new ModelVersion(
+                    ModelVersion.FORMAT_VERSION,
+                    "evaluate",
+                    1,
+                    null,
+                    encoderId,
+                    base.baseSha256(),
+                    labels,
+                    null,
+                    List.of(),
+                    System.currentTimeMillis(),
                     "streamtune evaluate --finetune");
             HeadLearner learner = new HeadLearner(pool, 1, 0.1);
             try (Classifier c = Classifier.open(ModelArtifact.of(meta, tuned, r.head()), pool, options.maxLength())) {
@@ -84,8 +109,9 @@ final class FinetuneEvaluation {
         }
         double evalSeconds = (System.nanoTime() - tEval) / 1e9;
         String mode = options.mode().name().toLowerCase(Locale.ROOT);
-        out.printf("encoder %s fine-tuned (%s), head linear, train %d, test %d, labels %s, seed %d%n%n", encoderId,
-                mode, train.size(), test.size(), labels, options.seed());
+        out.printf(
+                "encoder %s fine-tuned (%s), head linear, train %d, test %d, labels %s, seed %d%n%n",
+                encoderId, mode, train.size(), test.size(), labels, options.seed());
         out.print(ev.report());
         out.println();
         ObjectNode json = Json.mapper().createObjectNode();

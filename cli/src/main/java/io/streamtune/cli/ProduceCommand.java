@@ -14,6 +14,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import io.streamtune.cli.files.JsonlLines;
 import io.streamtune.common.config.StreamtuneConfig;
@@ -24,17 +28,20 @@ import io.streamtune.common.event.ParseResult;
 import io.streamtune.common.event.Reason;
 import io.streamtune.common.event.RecordParser;
 import io.streamtune.common.kafka.KafkaClients;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "produce", mixinStandardHelpOptions = true,
-        description = {"Validates a JSONL file line by line and produces the valid lines to <task>.examples or <task>.events.",
-                "Rejected lines are reported by number and reason; the exit code is 3 when any line was rejected,",
-                "1 when the broker cannot be reached."})
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Validates a JSONL file line by line and produces the valid lines to <task>.examples or <task>.events.",
+            "Rejected lines are reported by number and reason; the exit code is 3 when any line was rejected,",
+            "1 when the broker cannot be reached."
+        })
 final class ProduceCommand implements Callable<Integer> {
-    enum Kind { examples, events }
+    enum Kind {
+        examples,
+        events
+    }
 
     @Parameters(index = "0", paramLabel = "examples|events", description = "which topic of the task to produce to")
     Kind kind;
@@ -45,11 +52,18 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "F.jsonl", description = "one JSON record per line")
     Path file;
 
-    @Option(names = "--images", paramLabel = "DIR", description = {"instead of --file: image files, one record each",
-            "(id = file name, image = base64 of the bytes); examples: one sub-folder per label (ImageFolder)"})
+    @Option(
+            names = "--images",
+            paramLabel = "DIR",
+            description = {
+                "instead of --file: image files, one record each",
+                "(id = file name, image = base64 of the bytes); examples: one sub-folder per label (ImageFolder)"
+            })
     Path images;
 
-    @Option(names = "--send-invalid", description = "also produce rejected lines, so the services dead-letter them (demos, tests)")
+    @Option(
+            names = "--send-invalid",
+            description = "also produce rejected lines, so the services dead-letter them (demos, tests)")
     boolean sendInvalid;
 
     @Mixin
@@ -71,35 +85,53 @@ final class ProduceCommand implements Callable<Integer> {
             return 2;
         }
         KafkaClients clients = KafkaOptions.reachableClients(cfg);
-        String topic = kind == Kind.examples ? t.topics().examples() : t.topics().events();
+        String topic =
+                kind == Kind.examples ? t.topics().examples() : t.topics().events();
         RecordParser parser = RecordParser.of(cfg);
         Result r = produce(clients, parser, t.name(), kind == Kind.examples, topic, file, sendInvalid);
-        System.out.printf("%d lines: %d produced to %s, %d rejected%s%n", r.lines, r.produced, topic, r.rejected.size(),
+        System.out.printf(
+                "%d lines: %d produced to %s, %d rejected%s%n",
+                r.lines,
+                r.produced,
+                topic,
+                r.rejected.size(),
                 sendInvalid && !r.rejected.isEmpty() ? " (sent anyway: --send-invalid)" : "");
         r.rejected.forEach(line -> System.out.println("  " + line));
         return r.rejected.isEmpty() ? 0 : 3;
     }
 
-    record Result(int lines, int produced, List<String> rejected) {
-    }
+    record Result(int lines, int produced, List<String> rejected) {}
 
     /**
      * Reads {@code file} line by line as bytes; each line is checked alone (UTF-8, JSON, fields,
      * size) by {@code parser} and, when valid (or with {@code sendInvalid}), produced with its id as
      * the key. A bad line never stops the others.
      */
-    static Result produce(KafkaClients clients, RecordParser parser, String task, boolean examples, String topic, Path file,
-                          boolean sendInvalid) throws IOException, InterruptedException {
+    static Result produce(
+            KafkaClients clients,
+            RecordParser parser,
+            String task,
+            boolean examples,
+            String topic,
+            Path file,
+            boolean sendInvalid)
+            throws IOException, InterruptedException {
         int limit = parser.limits().recordBytes();
         List<String> rejected = new ArrayList<>();
         int lines = 0;
         int produced = 0;
         List<Future<RecordMetadata>> pending = new ArrayList<>();
         // A line of up to limits.recordBytes must go through (Kafka's default request limit is 1 MiB).
-        try (KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5",
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(parser.limits().writeBytes())));
-             JsonlLines in = new JsonlLines(file, limit)) {
+        try (KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        "true",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        "5",
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        Integer.toString(parser.limits().writeBytes())));
+                JsonlLines in = new JsonlLines(file, limit)) {
             for (JsonlLines.Line line = in.next(); line != null; line = in.next()) {
                 lines = line.number();
                 if (line.blank()) {
@@ -133,7 +165,8 @@ final class ProduceCommand implements Callable<Integer> {
                 try {
                     f.get();
                 } catch (java.util.concurrent.ExecutionException e) {
-                    throw new IOException("producing to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
+                    throw new IOException(
+                            "producing to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
                 }
             }
         }

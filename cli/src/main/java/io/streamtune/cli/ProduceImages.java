@@ -13,8 +13,7 @@ import io.streamtune.cli.images.ImageRecords;
  */
 final class ProduceImages {
 
-    private ProduceImages() {
-    }
+    private ProduceImages() {}
 
     static int produce(ProduceCommand command, Path dir, boolean examples) throws Exception {
         Path jsonl = Files.createTempFile("streamtune-images-", ".jsonl");

@@ -4,21 +4,30 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import io.streamtune.scoring.ScoringMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import io.streamtune.scoring.ScoringMain;
+
 /** {@code streamtune scoring}: runs the scoring service until Ctrl-C. */
-@Command(name = "scoring", mixinStandardHelpOptions = true,
-        description = "Score <task>.events into <task>.predictions with hot-swapped model versions (Kafka Streams, exactly once).")
+@Command(
+        name = "scoring",
+        mixinStandardHelpOptions = true,
+        description =
+                "Score <task>.events into <task>.predictions with hot-swapped model versions (Kafka Streams, exactly once).")
 public final class ScoringCommand implements Callable<Integer> {
-    @Option(names = "--config", defaultValue = "config/streamtune.yaml", description = "streamtune YAML configuration (tasks, kafka, scoring; default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--config",
+            defaultValue = "config/streamtune.yaml",
+            description = "streamtune YAML configuration (tasks, kafka, scoring; default: ${DEFAULT-VALUE})")
     Path config;
 
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers (overrides kafka.bootstrap.servers)")
     String bootstrap;
 
-    @Option(names = "--metrics-port", description = "port of /metrics and /health (overrides scoring.metricsPort; -1: off)")
+    @Option(
+            names = "--metrics-port",
+            description = "port of /metrics and /health (overrides scoring.metricsPort; -1: off)")
     Integer metricsPort;
 
     @Override

@@ -2,17 +2,33 @@ package io.streamtune.cli;
 
 import java.util.Set;
 
-import io.streamtune.common.config.ConfigException;
-import io.streamtune.common.logging.ServiceLogging;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import io.streamtune.common.config.ConfigException;
+import io.streamtune.common.logging.ServiceLogging;
+
 /** The top-level {@code streamtune} command. */
-@Command(name = "streamtune", mixinStandardHelpOptions = true, version = "streamtune 0.1.0",
+@Command(
+        name = "streamtune",
+        mixinStandardHelpOptions = true,
+        version = "streamtune 0.1.0",
         description = "Continuous fine-tuning of classifiers on Kafka, with hot-swap scoring.",
-        subcommands = {BrokerCommand.class, TopicsCommand.class, AclsCommand.class, ConfigCommand.class,
-                ProduceCommand.class, TailCommand.class,
-                EvaluateCommand.class, BenchCommand.class, TrainerCommand.class, ScoringCommand.class, MonitorCommand.class, ModelsCommand.class, DemoCommand.class})
+        subcommands = {
+            BrokerCommand.class,
+            TopicsCommand.class,
+            AclsCommand.class,
+            ConfigCommand.class,
+            ProduceCommand.class,
+            TailCommand.class,
+            EvaluateCommand.class,
+            BenchCommand.class,
+            TrainerCommand.class,
+            ScoringCommand.class,
+            MonitorCommand.class,
+            ModelsCommand.class,
+            DemoCommand.class
+        })
 public final class StreamtuneCommand {
 
     /** Subcommands that run a service: their Kafka clients' connection warnings stay visible. */

@@ -10,26 +10,33 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-
-import io.streamtune.common.config.ConfigException;
-import io.streamtune.cli.text.AlertLine;
-import io.streamtune.common.event.Alert;
-import io.streamtune.common.kafka.KafkaClients;
-import io.streamtune.common.topic.TaskTopics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "tail", mixinStandardHelpOptions = true,
-        description = {"Prints the records of a topic (read_committed), with headers for dead letters.",
-                "TOPIC is a topic name, or examples|events|predictions|dlq|alerts together with --task T.",
-                "Alerts print as one readable line each (times in UTC)."})
+import io.streamtune.cli.text.AlertLine;
+import io.streamtune.common.config.ConfigException;
+import io.streamtune.common.event.Alert;
+import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.common.topic.TaskTopics;
+
+@Command(
+        name = "tail",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Prints the records of a topic (read_committed), with headers for dead letters.",
+            "TOPIC is a topic name, or examples|events|predictions|dlq|alerts together with --task T.",
+            "Alerts print as one readable line each (times in UTC)."
+        })
 final class TailCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TOPIC")
     String topic;
 
-    @Option(names = "--task", paramLabel = "T", description = "resolve examples|events|predictions|dlq|alerts for this task")
+    @Option(
+            names = "--task",
+            paramLabel = "T",
+            description = "resolve examples|events|predictions|dlq|alerts for this task")
     String task;
 
     @Option(names = "--from", defaultValue = "beginning", description = "beginning or end (default: ${DEFAULT-VALUE})")
@@ -38,7 +45,10 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = "--max", defaultValue = "0", description = "stop after this many records (0: never)")
     int max;
 
-    @Option(names = "--idle-exit", paramLabel = "SECONDS", defaultValue = "0",
+    @Option(
+            names = "--idle-exit",
+            paramLabel = "SECONDS",
+            defaultValue = "0",
             description = "stop when no record arrived for this long (0: never)")
     int idleExit;
 
@@ -52,10 +62,14 @@ final class TailCommand implements Callable<Integer> {
         int seen = 0;
         long lastRecord = System.currentTimeMillis();
         try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer(Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, "streamtune-tail-" + System.nanoTime(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, from.equals("end") ? "latest" : "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"))) {
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "streamtune-tail-" + System.nanoTime(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                from.equals("end") ? "latest" : "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false"))) {
             consumer.subscribe(List.of(name));
             while (max == 0 || seen < max) {
                 var records = consumer.poll(Duration.ofMillis(500));
@@ -87,7 +101,9 @@ final class TailCommand implements Callable<Integer> {
             case "predictions" -> t.predictions();
             case "dlq" -> t.dlq();
             case "alerts" -> t.alerts();
-            default -> throw new ConfigException("with --task, TOPIC must be examples, events, predictions, dlq or alerts, not '" + topic + "'");
+            default ->
+                throw new ConfigException(
+                        "with --task, TOPIC must be examples, events, predictions, dlq or alerts, not '" + topic + "'");
         };
     }
 
@@ -115,7 +131,10 @@ final class TailCommand implements Callable<Integer> {
         sb.append(r.value() == null ? "null" : new String(r.value(), StandardCharsets.UTF_8));
         for (Header h : r.headers()) {
             if (h.key().startsWith("streamtune.")) {
-                sb.append("\n    ").append(h.key()).append(": ").append(h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+                sb.append("\n    ")
+                        .append(h.key())
+                        .append(": ")
+                        .append(h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
             }
         }
         return sb.toString();

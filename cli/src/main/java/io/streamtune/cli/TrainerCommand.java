@@ -3,9 +3,10 @@ package io.streamtune.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import io.streamtune.trainer.TrainerMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+
+import io.streamtune.trainer.TrainerMain;
 
 /**
  * {@code streamtune trainer}: runs the trainer service in this process until SIGTERM or Ctrl-C
@@ -14,16 +15,22 @@ import picocli.CommandLine.Option;
 @Command(
         name = "trainer",
         mixinStandardHelpOptions = true,
-        description = "Consume <task>.examples, retrain per window, gate against the champion and publish model versions.")
+        description =
+                "Consume <task>.examples, retrain per window, gate against the champion and publish model versions.")
 public final class TrainerCommand implements Callable<Integer> {
 
-    @Option(names = "--config", defaultValue = "config/streamtune.yaml", description = "configuration file (YAML; default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--config",
+            defaultValue = "config/streamtune.yaml",
+            description = "configuration file (YAML; default: ${DEFAULT-VALUE})")
     Path config;
 
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers (overrides kafka.bootstrap.servers)")
     String bootstrap;
 
-    @Option(names = "--metrics-port", description = "port of /metrics and /health (overrides trainer.metricsPort; -1: off)")
+    @Option(
+            names = "--metrics-port",
+            description = "port of /metrics and /health (overrides trainer.metricsPort; -1: off)")
     Integer metricsPort;
 
     @Override

@@ -1,9 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +8,10 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code streamtune acls print} names the monitor's application id from the configuration, and its principal. */
 class AclsCommandTest {
@@ -40,8 +40,10 @@ class AclsCommandTest {
                 """);
         String out = print("acls", "print", "--config", config.toString(), "--principal", "monitor=User:ops-monitor");
         assertTrue(out.contains("--allow-principal User:ops-monitor --operation Read --group monitor-prod\n"), out);
-        assertTrue(out.contains("--allow-principal User:ops-monitor --operation Write --transactional-id monitor-prod-"
-                + " --resource-pattern-type prefixed"), out);
+        assertTrue(
+                out.contains("--allow-principal User:ops-monitor --operation Write --transactional-id monitor-prod-"
+                        + " --resource-pattern-type prefixed"),
+                out);
         assertTrue(out.contains("--allow-principal User:ops-monitor --operation Write --topic finance.alerts\n"), out);
         assertTrue(out.contains("--allow-principal User:trainer --operation Read --topic finance.alerts\n"), out);
         assertTrue(out.contains("--allow-principal User:scoring --operation Read --group scorer-prod\n"), out);

@@ -1,9 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,6 +22,10 @@ import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.config.Setting;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * {@code streamtune config docs} lists every setting any module declares: the declarations are
  * found by scanning every {@code io.streamtune} class on the classpath for static {@link Setting}
@@ -38,23 +38,31 @@ class ConfigDocsTest {
         String docs = SettingsCatalog.docs();
         List<String> missing = new ArrayList<>();
         List<Setting<?>> declared = declaredSettings();
-        assertTrue(declared.size() >= 40, () -> "the scan finds the settings of common, trainer and scoring: "
-                + declared.size());
+        assertTrue(
+                declared.size() >= 40,
+                () -> "the scan finds the settings of common, trainer and scoring: " + declared.size());
         for (Setting<?> s : declared) {
             // Keys repeat across sections (scoring.applicationId, monitoring.applicationId): one of the lines
             // naming the key must carry this declaration's type, default, valid values and doc.
-            List<String> named = docs.lines().filter(l -> l.trim().matches("\\S*\\." + java.util.regex.Pattern.quote(
-                    s.key()) + "\\s.*")).toList();
+            List<String> named = docs.lines()
+                    .filter(l -> l.trim().matches("\\S*\\." + java.util.regex.Pattern.quote(s.key()) + "\\s.*"))
+                    .toList();
             if (named.isEmpty()) {
                 missing.add(s.key());
                 continue;
             }
-            assertTrue(named.stream().anyMatch(line -> line.contains(s.type()) && line.contains(s.defaultText())
-                    && line.contains(s.constraint()) && line.contains(s.doc())),
+            assertTrue(
+                    named.stream()
+                            .anyMatch(line -> line.contains(s.type())
+                                    && line.contains(s.defaultText())
+                                    && line.contains(s.constraint())
+                                    && line.contains(s.doc())),
                     () -> "type, default, valid values and doc of " + s.key() + " (" + s.doc() + "): " + named);
         }
-        assertEquals(List.of(), missing, "declared settings missing from SettingsCatalog (add the module's Section):\n"
-                + docs);
+        assertEquals(
+                List.of(),
+                missing,
+                "declared settings missing from SettingsCatalog (add the module's Section):\n" + docs);
     }
 
     @Test
@@ -107,9 +115,11 @@ class ConfigDocsTest {
         List<String> names = new ArrayList<>();
         if (root.getProtocol().equals("jar")) {
             JarURLConnection connection = (JarURLConnection) root.openConnection();
-            connection.setUseCaches(false);  // a private JarFile: closing a cached one would pull it from under others
+            connection.setUseCaches(false); // a private JarFile: closing a cached one would pull it from under others
             try (JarFile jar = connection.getJarFile()) {
-                jar.stream().map(e -> e.getName()).filter(n -> n.startsWith("io/streamtune/") && n.endsWith(".class"))
+                jar.stream()
+                        .map(e -> e.getName())
+                        .filter(n -> n.startsWith("io/streamtune/") && n.endsWith(".class"))
                         .forEach(n -> names.add(n.substring(0, n.length() - 6).replace('/', '.')));
             }
         } else {

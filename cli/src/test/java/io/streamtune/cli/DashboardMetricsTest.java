@@ -1,7 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,18 +9,19 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.junit.jupiter.api.Test;
+
 import io.streamtune.common.event.Alert;
 import io.streamtune.common.event.Reason;
 import io.streamtune.common.serde.Json;
 import io.streamtune.monitor.metrics.MonitorMetrics;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 import io.streamtune.trainer.monitor.TrainerMetrics;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every series the Grafana dashboard queries is one the services really export: the metrics
@@ -61,17 +60,24 @@ class DashboardMetricsTest {
         monitor.drift("t", Alert.Watched.ERROR_RATE, true);
         String scrape = registry.scrape();
 
-        JsonNode dashboard = Json.mapper().readTree(Path.of("../deploy/grafana/dashboards/streamtune.json").toFile());
+        JsonNode dashboard = Json.mapper()
+                .readTree(
+                        Path.of("../deploy/grafana/dashboards/streamtune.json").toFile());
         Set<String> queried = new TreeSet<>();
         Matcher m = Pattern.compile("streamtune_[a-z0-9_]+").matcher(dashboard.toString());
         while (m.find()) {
             queried.add(m.group());
         }
         assertTrue(queried.size() >= 10, () -> "the dashboard queries " + queried);
-        assertTrue(queried.stream().filter(q -> q.startsWith("streamtune_monitor_")).count() >= 6,
+        assertTrue(
+                queried.stream()
+                                .filter(q -> q.startsWith("streamtune_monitor_"))
+                                .count()
+                        >= 6,
                 () -> "the dashboard shows the monitor service: " + queried);
         for (String name : queried) {
-            assertTrue(Pattern.compile("(?m)^" + name + "[{ ]").matcher(scrape).find(),
+            assertTrue(
+                    Pattern.compile("(?m)^" + name + "[{ ]").matcher(scrape).find(),
                     () -> "the dashboard queries " + name + ", which no service exports:\n" + scrape);
         }
     }

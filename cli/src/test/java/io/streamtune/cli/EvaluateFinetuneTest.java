@@ -1,8 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamtune.common.serde.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+
+import io.streamtune.common.serde.Json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code evaluate --finetune}: the trainer's fine-tuning, scored through the served tuned encoder. */
 class EvaluateFinetuneTest {
@@ -29,7 +30,9 @@ class EvaluateFinetuneTest {
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            return new CommandLine(new EvaluateCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+            return new CommandLine(new EvaluateCommand())
+                    .setCaseInsensitiveEnumValuesAllowed(true)
+                    .execute(args);
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
@@ -52,9 +55,25 @@ class EvaluateFinetuneTest {
     void shouldPrintTheReportAndAJsonLineWithTheFineTuningFigures() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = run(out, err, "--train", file("train.jsonl", 16, 0).toString(), "--test",
-                file("test.jsonl", 6, 100).toString(), "--finetune", "LoRA", "--epochs", "1", "--max-length", "16",
-                "--batch-size", "8", "--device", "cpu", "--labels", "negative,positive");
+        int rc = run(
+                out,
+                err,
+                "--train",
+                file("train.jsonl", 16, 0).toString(),
+                "--test",
+                file("test.jsonl", 6, 100).toString(),
+                "--finetune",
+                "LoRA",
+                "--epochs",
+                "1",
+                "--max-length",
+                "16",
+                "--batch-size",
+                "8",
+                "--device",
+                "cpu",
+                "--labels",
+                "negative,positive");
         assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
         String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
         assertTrue(lines[0].contains("fine-tuned (lora)"), lines[0]);

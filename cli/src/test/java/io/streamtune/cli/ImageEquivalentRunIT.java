@@ -1,9 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -35,14 +34,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.cli.demo.DemoFeed;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.testing.SharedKafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The trainer and scoring images, run as their Dockerfiles run them but without Docker: each is a
@@ -91,7 +90,7 @@ class ImageEquivalentRunIT {
                 """.formatted(dir.resolve("streams"), suffix, suffix, suffix, task));
         Map<String, String> trainerEnv = composeEnvironment("trainer");
         Map<String, String> scoringEnv = new java.util.HashMap<>(composeEnvironment("scoring"));
-        scoringEnv.put("STREAMTUNE_LOG_FORMAT", "json");  // the layout for log shippers, switched by the environment
+        scoringEnv.put("STREAMTUNE_LOG_FORMAT", "json"); // the layout for log shippers, switched by the environment
 
         ImageRun trainerImage = ImageRun.of("trainer-service", "cpu");
         ImageRun scoringImage = ImageRun.of("scoring-service", null);
@@ -102,29 +101,43 @@ class ImageEquivalentRunIT {
         Path trainerLog = logFile("trainer");
         Path scoringLog = logFile("scoring");
         Path monitorLog = logFile("monitor");
-        Process trainer = start(trainerImage, Map.of("/config/streamtune.yaml", config.toString(), "9400",
-                Integer.toString(trainerPort)),
-                trainerEnv, trainerLog);
+        Process trainer = start(
+                trainerImage,
+                Map.of("/config/streamtune.yaml", config.toString(), "9400", Integer.toString(trainerPort)),
+                trainerEnv,
+                trainerLog);
 
         TaskTopics topics = TaskTopics.of(task);
-        awaitTrue(Duration.ofSeconds(90), () -> topicExists(topics.examples()), () -> "the trainer created its topics\n"
-                + tail(trainerLog));
+        awaitTrue(
+                Duration.ofSeconds(90),
+                () -> topicExists(topics.examples()),
+                () -> "the trainer created its topics\n" + tail(trainerLog));
         DemoFeed feed = new DemoFeed(3);
         Set<String> eventIds = new HashSet<>();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 0; i < 150; i++) {
                 DemoFeed.Sample s = feed.next(DemoFeed.Domain.REVIEWS);
-                send(producer, topics.examples(), "x-" + i, "{\"id\":\"x-" + i + "\",\"text\":" + quote(s.text())
-                        + ",\"label\":\"" + s.label() + "\"}");
+                send(
+                        producer,
+                        topics.examples(),
+                        "x-" + i,
+                        "{\"id\":\"x-" + i + "\",\"text\":" + quote(s.text()) + ",\"label\":\"" + s.label() + "\"}");
             }
             producer.flush();
-            Process scoring = start(scoringImage, Map.of("/config/streamtune.yaml", config.toString(), "9401",
-                    Integer.toString(scoringPort)),
-                    scoringEnv, scoringLog);
-            Process monitor = start(monitorImage, Map.of("/config/streamtune.yaml", config.toString(), "9402",
-                    Integer.toString(monitorPort)), composeEnvironment("monitor"), monitorLog);
+            Process scoring = start(
+                    scoringImage,
+                    Map.of("/config/streamtune.yaml", config.toString(), "9401", Integer.toString(scoringPort)),
+                    scoringEnv,
+                    scoringLog);
+            Process monitor = start(
+                    monitorImage,
+                    Map.of("/config/streamtune.yaml", config.toString(), "9402", Integer.toString(monitorPort)),
+                    composeEnvironment("monitor"),
+                    monitorLog);
 
-            awaitTrue(Duration.ofSeconds(150), () -> servedVersion(scoringPort, task) == 1,
+            awaitTrue(
+                    Duration.ofSeconds(150),
+                    () -> servedVersion(scoringPort, task) == 1,
                     () -> "the scorer serves v1 on /health\n--- trainer\n" + tail(trainerLog) + "\n--- scoring\n"
                             + tail(scoringLog));
             HttpResponse<String> health = get(scoringPort, "/health");
@@ -132,11 +145,19 @@ class ImageEquivalentRunIT {
             assertEquals("UP", JSON.readTree(health.body()).path("status").asText(), health.body());
             HttpResponse<String> trainerHealth = get(trainerPort, "/health");
             assertEquals(200, trainerHealth.statusCode(), trainerHealth.body());
-            assertEquals(1, JSON.readTree(trainerHealth.body()).at("/tasks/" + task + "/championVersion").asLong(),
+            assertEquals(
+                    1,
+                    JSON.readTree(trainerHealth.body())
+                            .at("/tasks/" + task + "/championVersion")
+                            .asLong(),
                     trainerHealth.body());
-            assertEquals(0, composeHealthCheck("scoring", "9401", scoringPort),
+            assertEquals(
+                    0,
+                    composeHealthCheck("scoring", "9401", scoringPort),
                     "compose's health check passes on the running scorer");
-            assertEquals(0, composeHealthCheck("trainer", "9400", trainerPort),
+            assertEquals(
+                    0,
+                    composeHealthCheck("trainer", "9400", trainerPort),
                     "compose's health check passes on the running trainer");
 
             for (int i = 0; i < 20; i++) {
@@ -151,28 +172,40 @@ class ImageEquivalentRunIT {
             // Late labels for the scored events: the monitor joins them to the predictions, live accuracy of v1.
             for (int i = 0; i < 20; i++) {
                 DemoFeed.Sample s = feed.next(DemoFeed.Domain.REVIEWS);
-                send(producer, topics.examples(), "e-" + i, "{\"id\":\"e-" + i + "\",\"text\":" + quote(s.text())
-                        + ",\"label\":\"" + s.label() + "\"}");
+                send(
+                        producer,
+                        topics.examples(),
+                        "e-" + i,
+                        "{\"id\":\"e-" + i + "\",\"text\":" + quote(s.text()) + ",\"label\":\"" + s.label() + "\"}");
             }
             producer.flush();
-            awaitTrue(Duration.ofSeconds(90), () -> liveLabelPairs(monitorPort, task) > 0,
-                    () -> "the monitor reports v1's live accuracy from the late labels on /health\n" + tail(monitorLog));
+            awaitTrue(
+                    Duration.ofSeconds(90),
+                    () -> liveLabelPairs(monitorPort, task) > 0,
+                    () -> "the monitor reports v1's live accuracy from the late labels on /health\n"
+                            + tail(monitorLog));
             HttpResponse<String> monitorHealth = get(monitorPort, "/health");
             assertEquals(200, monitorHealth.statusCode(), monitorHealth.body());
-            assertEquals("UP", JSON.readTree(monitorHealth.body()).path("status").asText(), monitorHealth.body());
-            assertEquals(0, composeHealthCheck("monitor", "9402", monitorPort),
+            assertEquals(
+                    "UP", JSON.readTree(monitorHealth.body()).path("status").asText(), monitorHealth.body());
+            assertEquals(
+                    0,
+                    composeHealthCheck("monitor", "9402", monitorPort),
                     "compose's health check passes on the running monitor");
             monitor.destroy();
-            assertTrue(monitor.waitFor(60, TimeUnit.SECONDS), () -> "the monitor stops within 60 s of SIGTERM\n"
-                    + tail(monitorLog));
+            assertTrue(
+                    monitor.waitFor(60, TimeUnit.SECONDS),
+                    () -> "the monitor stops within 60 s of SIGTERM\n" + tail(monitorLog));
             assertEquals(SIGTERM_EXIT, monitor.exitValue(), () -> tail(monitorLog));
 
-            scoring.destroy();   // SIGTERM, as `docker stop` sends
+            scoring.destroy(); // SIGTERM, as `docker stop` sends
             trainer.destroy();
-            assertTrue(scoring.waitFor(60, TimeUnit.SECONDS), () -> "the scorer stops within 60 s of SIGTERM\n"
-                    + tail(scoringLog));
-            assertTrue(trainer.waitFor(60, TimeUnit.SECONDS), () -> "the trainer stops within 60 s of SIGTERM\n"
-                    + tail(trainerLog));
+            assertTrue(
+                    scoring.waitFor(60, TimeUnit.SECONDS),
+                    () -> "the scorer stops within 60 s of SIGTERM\n" + tail(scoringLog));
+            assertTrue(
+                    trainer.waitFor(60, TimeUnit.SECONDS),
+                    () -> "the trainer stops within 60 s of SIGTERM\n" + tail(trainerLog));
             assertEquals(SIGTERM_EXIT, scoring.exitValue(), () -> tail(scoringLog));
             assertEquals(SIGTERM_EXIT, trainer.exitValue(), () -> tail(trainerLog));
         }
@@ -182,21 +215,27 @@ class ImageEquivalentRunIT {
         String monitorOut = ImageRun.read(monitorLog);
         assertTrue(monitorOut.contains("[monitor] stopped"), () -> "the monitor says it stopped\n" + monitorOut);
         for (String out : List.of(trainerOut, scoringOut, monitorOut)) {
-            assertFalse(out.contains("No SLF4J providers"), () -> "one SLF4J provider on the image's classpath\n"
-                    + out);
-            assertFalse(out.contains("ProducerConfig values") || out.contains("ConsumerConfig values"),
+            assertFalse(
+                    out.contains("No SLF4J providers"), () -> "one SLF4J provider on the image's classpath\n" + out);
+            assertFalse(
+                    out.contains("ProducerConfig values") || out.contains("ConsumerConfig values"),
                     () -> "Kafka's client configuration dumps are DEBUG, not INFO\n" + out);
         }
-        assertTrue(TEXT_LINE.matcher(trainerOut).find(), () ->
-                "the trainer logs Logback's text lines naming the service\n" + trainerOut);
+        assertTrue(
+                TEXT_LINE.matcher(trainerOut).find(),
+                () -> "the trainer logs Logback's text lines naming the service\n" + trainerOut);
         assertTrue(trainerOut.contains("[trainer] stopped"), () -> "the trainer says it stopped\n" + trainerOut);
         List<JsonNode> scoringLines = jsonLines(scoringOut);
-        assertTrue(scoringLines.stream().anyMatch(l ->
-                l.path("formattedMessage").asText().contains("[scoring] starting application")),
+        assertTrue(
+                scoringLines.stream()
+                        .anyMatch(l -> l.path("formattedMessage").asText().contains("[scoring] starting application")),
                 () -> "the scorer logs JSON lines (STREAMTUNE_LOG_FORMAT=json)\n" + scoringOut);
-        assertTrue(scoringLines.stream().allMatch(l -> l.path("service").asText().equals("scoring")),
+        assertTrue(
+                scoringLines.stream().allMatch(l -> l.path("service").asText().equals("scoring")),
                 () -> "every JSON line names the service\n" + scoringOut);
-        assertTrue(scoringLines.stream().anyMatch(l -> l.path("formattedMessage").asText().equals("[scoring] stopped")),
+        assertTrue(
+                scoringLines.stream()
+                        .anyMatch(l -> l.path("formattedMessage").asText().equals("[scoring] stopped")),
                 () -> "the scorer says it stopped\n" + scoringOut);
     }
 
@@ -205,29 +244,31 @@ class ImageEquivalentRunIT {
         JsonNode compose = new ObjectMapper(new YAMLFactory())
                 .readTree(Files.readString(ImageRun.ROOT.resolve("docker-compose.yml")));
         Map<String, String> env = new java.util.HashMap<>();
-        compose.at("/services/" + service + "/environment").fields().forEachRemaining(e -> env.put(e.getKey(),
-                e.getValue().asText()));
+        compose.at("/services/" + service + "/environment")
+                .fields()
+                .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
         assertTrue(env.containsKey("STREAMTUNE_BOOTSTRAP_SERVERS"), "compose tells " + service + " where Kafka is");
         env.put("STREAMTUNE_BOOTSTRAP_SERVERS", SharedKafka.bootstrapServers());
         return env;
     }
 
     /** Runs the service's docker-compose health check command here, against the local port; returns its exit code. */
-    private static int composeHealthCheck(String service, String imagePort, int port) throws IOException,
-            InterruptedException {
+    private static int composeHealthCheck(String service, String imagePort, int port)
+            throws IOException, InterruptedException {
         JsonNode compose = new ObjectMapper(new YAMLFactory())
                 .readTree(Files.readString(ImageRun.ROOT.resolve("docker-compose.yml")));
         List<String> test = DeploymentFilesTest.toList(compose.at("/services/" + service + "/healthcheck/test"));
         assertEquals("CMD", test.get(0), service + ": exec-form health check");
         List<String> command = test.subList(1, test.size()).stream()
-                .map(a -> a.replace("/dev/tcp/localhost/" + imagePort, "/dev/tcp/localhost/" + port)).toList();
+                .map(a -> a.replace("/dev/tcp/localhost/" + imagePort, "/dev/tcp/localhost/" + port))
+                .toList();
         Process probe = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(probe.waitFor(10, TimeUnit.SECONDS), service + ": the health check answers within its 5 s timeout");
         return probe.exitValue();
     }
 
-    private Process start(ImageRun image, Map<String, String> replace, Map<String, String> env,
-            Path log) throws IOException {
+    private Process start(ImageRun image, Map<String, String> replace, Map<String, String> env, Path log)
+            throws IOException {
         Process p = image.start(replace, env, log);
         started.add(p);
         return p;
@@ -252,15 +293,21 @@ class ImageEquivalentRunIT {
     private static long liveLabelPairs(int port, String task) {
         try {
             HttpResponse<String> r = get(port, "/health");
-            return JSON.readTree(r.body()).at("/tasks/" + task + "/liveAccuracy/v1/pairs").asLong(0);
+            return JSON.readTree(r.body())
+                    .at("/tasks/" + task + "/liveAccuracy/v1/pairs")
+                    .asLong(0);
         } catch (Exception e) {
             return -1;
         }
     }
 
     private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static boolean topicExists(String topic) {
@@ -279,8 +326,8 @@ class ImageEquivalentRunIT {
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, String value) {
-        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
-                value.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(
+                topic, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String quote(String s) throws IOException {
@@ -291,18 +338,19 @@ class ImageEquivalentRunIT {
         Properties p = SharedKafka.clientProperties();
         p.put("isolation.level", "read_committed");
         Set<String> ids = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic,
-                    i.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (ids.size() < expected && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                     JsonNode prediction = JSON.readTree(r.value());
-                    assertEquals(1, prediction.path("modelVersion").asLong(),
-                            "predictions name the version in service");
+                    assertEquals(
+                            1, prediction.path("modelVersion").asLong(), "predictions name the version in service");
                     ids.add(prediction.path("id").asText());
                 }
             }

@@ -50,14 +50,17 @@ final class ImageRun {
      * @param stage the run stage ({@code FROM ... AS stage}); null for the last one
      */
     static ImageRun of(String module, String stage) throws IOException {
-        List<String> lines = joinContinuations(Files.readAllLines(ROOT.resolve(module).resolve("Dockerfile")));
+        List<String> lines =
+                joinContinuations(Files.readAllLines(ROOT.resolve(module).resolve("Dockerfile")));
         int from = -1;
         int to = lines.size();
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i).trim();
             if (l.startsWith("FROM ")) {
-                if (from >= 0 && stage != null && to == lines.size() && lines.get(from).trim().endsWith(" AS "
-                        + stage)) {
+                if (from >= 0
+                        && stage != null
+                        && to == lines.size()
+                        && lines.get(from).trim().endsWith(" AS " + stage)) {
                     to = i;
                 }
                 if (stage == null || l.endsWith(" AS " + stage)) {
@@ -104,8 +107,8 @@ final class ImageRun {
             s.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(jars::add);
         }
         try (Stream<Path> s = Files.list(target)) {
-            Path own = s.filter(p -> p.getFileName().toString().matches(Pattern.quote(module)
-                    + "-[^/]*\\.jar")).findFirst()
+            Path own = s.filter(p -> p.getFileName().toString().matches(Pattern.quote(module) + "-[^/]*\\.jar"))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalStateException("no " + module + " jar in " + target.toAbsolutePath()
                             + ": the jar is built at process-classes, build through the reactor"));
             jars.add(own);
@@ -119,12 +122,16 @@ final class ImageRun {
      * arguments (the config path, the metrics port). Output and errors go to {@code log}.
      */
     Process start(Map<String, String> replace, Map<String, String> extraEnv, Path log) throws IOException {
-        String classpath = String.join(File.pathSeparator, appLib().stream().map(p ->
-                p.toAbsolutePath().normalize().toString()).toList());
+        String classpath = String.join(
+                File.pathSeparator,
+                appLib().stream()
+                        .map(p -> p.toAbsolutePath().normalize().toString())
+                        .toList());
         List<String> command = new ArrayList<>();
         for (String a : entrypoint) {
             if (a.equals("java")) {
-                command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                command.add(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString());
             } else if (a.equals("/app/lib/*")) {
                 command.add(classpath);
             } else {
@@ -132,7 +139,8 @@ final class ImageRun {
             }
         }
         cmd.forEach(a -> command.add(replace.getOrDefault(a, a)));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
         pb.environment().putAll(extraEnv);
         return pb.start();

@@ -1,8 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-
 import javax.imageio.ImageIO;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -29,9 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.streamtune.cli.images.ImageFixtures;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.DeadLetter;
@@ -41,6 +36,9 @@ import io.streamtune.scoring.ScoringService;
 import io.streamtune.testing.SharedKafka;
 import io.streamtune.trainer.TrainerOptions;
 import io.streamtune.trainer.TrainerService;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An image task from end to end on the real broker, as a user runs it: {@code produce examples --images}
@@ -76,7 +74,8 @@ class ImageTaskEndToEndIT {
                     window: {retrainEvery: 120, maxWait: 30s, minNew: 60, size: 1000, holdoutPercent: 20}
                     image: {size: 16, channels: 1}
                     cnn: {layers: 8, epochs: 4, batchSize: 16, learningRate: 0.01, seed: 7}
-                """.formatted(SharedKafka.bootstrapServers(), dir.resolve("state"), task, task));
+                """.formatted(
+                        SharedKafka.bootstrapServers(), dir.resolve("state"), task, task));
         Path examples = dir.resolve("examples");
         ImageFixtures.writeImageFolder(examples, 60, 11);
         Path events = Files.createDirectories(dir.resolve("events"));
@@ -85,41 +84,71 @@ class ImageTaskEndToEndIT {
         for (int i = 0; i < 20; i++) {
             int label = i % 2;
             String id = "ev-" + i;
-            ImageIO.write(ImageFixtures.bar(label, 20, r), "png", events.resolve(id + ".png").toFile());
+            ImageIO.write(
+                    ImageFixtures.bar(label, 20, r),
+                    "png",
+                    events.resolve(id + ".png").toFile());
             truth.put(id, label == 0 ? "horizontal" : "vertical");
         }
 
         long t0 = System.nanoTime();
         assertEquals(0, run("topics", "create", "--config", config.toString()));
-        assertEquals(0, run("produce", "examples", "--task", task, "--images", examples.toString(),
-                "--config", config.toString()));
+        assertEquals(
+                0,
+                run(
+                        "produce",
+                        "examples",
+                        "--task",
+                        task,
+                        "--images",
+                        examples.toString(),
+                        "--config",
+                        config.toString()));
         StreamtuneConfig cfg = StreamtuneConfig.load(config, Map.of(), Map.of());
         try (TrainerService trainer = new TrainerService(cfg, TrainerOptions.defaults());
-             ScoringService scoring = new ScoringService(cfg)) {
+                ScoringService scoring = new ScoringService(cfg)) {
             trainer.start();
             scoring.start();
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (trainer.championVersions().getOrDefault(task, 0L) < 1 && System.nanoTime() < deadline
+            while (trainer.championVersions().getOrDefault(task, 0L) < 1
+                    && System.nanoTime() < deadline
                     && trainer.isRunning()) {
                 Thread.sleep(100);
             }
-            assertEquals(1L, trainer.championVersions().get(task), () -> "the trainer published an image v1: "
-                    + trainer.failure() + " " + trainer.health());
+            assertEquals(
+                    1L,
+                    trainer.championVersions().get(task),
+                    () -> "the trainer published an image v1: " + trainer.failure() + " " + trainer.health());
             assertTrue(scoring.awaitRunning(Duration.ofSeconds(60)), () -> "scorer state " + scoring.state());
 
-            assertEquals(0, run("produce", "events", "--task", task, "--images", events.toString(),
-                    "--config", config.toString()));
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(SharedKafka.clientProperties(),
-                    new ByteArraySerializer(), new ByteArraySerializer())) {
-                String notAnImage = java.util.Base64.getEncoder().encodeToString(
-                        "this is text, not a picture".getBytes(StandardCharsets.UTF_8));
-                producer.send(new ProducerRecord<>(topics.events(), "bad".getBytes(StandardCharsets.UTF_8),
-                        ("{\"id\":\"bad\",\"image\":\"" + notAnImage + "\"}").getBytes(StandardCharsets.UTF_8))).get();
+            assertEquals(
+                    0,
+                    run(
+                            "produce",
+                            "events",
+                            "--task",
+                            task,
+                            "--images",
+                            events.toString(),
+                            "--config",
+                            config.toString()));
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                    SharedKafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                String notAnImage = java.util.Base64.getEncoder()
+                        .encodeToString("this is text, not a picture".getBytes(StandardCharsets.UTF_8));
+                producer.send(new ProducerRecord<>(
+                                topics.events(),
+                                "bad".getBytes(StandardCharsets.UTF_8),
+                                ("{\"id\":\"bad\",\"image\":\"" + notAnImage + "\"}").getBytes(StandardCharsets.UTF_8)))
+                        .get();
             }
 
             List<JsonNode> predictions = read(topics.predictions(), 20, Duration.ofSeconds(60));
-            assertEquals(truth.keySet(), new java.util.HashSet<>(predictions.stream().map(p -> p.path("id").asText())
-                    .toList()), "one prediction per image event");
+            assertEquals(
+                    truth.keySet(),
+                    new java.util.HashSet<>(
+                            predictions.stream().map(p -> p.path("id").asText()).toList()),
+                    "one prediction per image event");
             int right = 0;
             for (JsonNode p : predictions) {
                 assertEquals(1L, p.path("modelVersion").asLong(), () -> "prediction names the version: " + p);
@@ -129,7 +158,8 @@ class ImageTaskEndToEndIT {
             }
             assertTrue(right >= 18, "the CNN learnt the bars: " + right + " of 20 right");
 
-            ConsumerRecord<byte[], byte[]> dead = readRecords(topics.dlq(), 1, Duration.ofSeconds(30)).get(0);
+            ConsumerRecord<byte[], byte[]> dead =
+                    readRecords(topics.dlq(), 1, Duration.ofSeconds(30)).get(0);
             Header reason = dead.headers().lastHeader(DeadLetter.REASON);
             assertEquals(Reason.IMAGE_UNDECODABLE.name(), new String(reason.value(), StandardCharsets.UTF_8));
             Header message = dead.headers().lastHeader(DeadLetter.MESSAGE);
@@ -140,10 +170,20 @@ class ImageTaskEndToEndIT {
             Path more = dir.resolve("examples-2");
             ImageFixtures.writeImageFolder(more, 60, 13);
             renameAll(more, "w2-");
-            assertEquals(0, run("produce", "examples", "--task", task, "--images", more.toString(),
-                    "--config", config.toString()));
+            assertEquals(
+                    0,
+                    run(
+                            "produce",
+                            "examples",
+                            "--task",
+                            task,
+                            "--images",
+                            more.toString(),
+                            "--config",
+                            config.toString()));
             deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (trainer.championVersions().getOrDefault(task, 0L) < 2 && System.nanoTime() < deadline
+            while (trainer.championVersions().getOrDefault(task, 0L) < 2
+                    && System.nanoTime() < deadline
                     && trainer.isRunning()) {
                 Thread.sleep(100);
             }
@@ -156,20 +196,32 @@ class ImageTaskEndToEndIT {
             do {
                 Path batch = Files.createDirectories(dir.resolve("events-2-" + round));
                 for (int i = 0; i < 4; i++) {
-                    ImageIO.write(ImageFixtures.bar(i % 2, 20, r), "png",
+                    ImageIO.write(
+                            ImageFixtures.bar(i % 2, 20, r),
+                            "png",
                             batch.resolve("late-" + round + "-" + i + ".png").toFile());
                 }
-                assertEquals(0, run("produce", "events", "--task", task, "--images", batch.toString(),
-                        "--config", config.toString()));
+                assertEquals(
+                        0,
+                        run(
+                                "produce",
+                                "events",
+                                "--task",
+                                task,
+                                "--images",
+                                batch.toString(),
+                                "--config",
+                                config.toString()));
                 round++;
                 late = read(topics.predictions(), 20 + 4 * round, Duration.ofSeconds(30));
             } while (late.stream().noneMatch(p -> p.path("modelVersion").asLong() == 2)
                     && System.nanoTime() < swapDeadline);
-            assertTrue(late.stream().anyMatch(p -> p.path("modelVersion").asLong() == 2),
+            assertTrue(
+                    late.stream().anyMatch(p -> p.path("modelVersion").asLong() == 2),
                     "an event is scored by the hot-swapped v2");
         }
-        System.out.printf("ImageTaskEndToEndIT: produce, train, publish and score in %.1f s%n",
-                (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+                "ImageTaskEndToEndIT: produce, train, publish and score in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
 
     /** Prefixes every file of an ImageFolder (ids are file names: a second folder must not reuse them). */
@@ -204,10 +256,11 @@ class ImageTaskEndToEndIT {
         Properties p = SharedKafka.clientProperties();
         p.put("isolation.level", "read_committed");
         List<ConsumerRecord<byte[], byte[]>> out = new java.util.ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();

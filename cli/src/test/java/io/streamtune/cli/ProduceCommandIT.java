@@ -1,8 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,11 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.testing.SharedKafka;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** {@code streamtune produce} against the real broker, as a user runs it. */
 class ProduceCommandIT {
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run run(String... args) {
         PrintStream out = System.out;
@@ -53,15 +52,26 @@ class ProduceCommandIT {
         Files.writeString(config, "tasks: [{name: " + task + ", labels: [neg, pos]}]\n");
         SharedKafka.createTopics(1, task + ".examples");
         Path file = dir.resolve("ex.jsonl");
-        Files.write(file, List.of(
-                "{\"id\":\"1\",\"text\":\"good\",\"label\":\"pos\"}",
-                "{\"id\":\"2\",\"text\":\"bad\",\"label\":\"meh\"}",
-                "",
-                "not json",
-                "{\"id\":\"3\",\"text\":\"awful\",\"label\":\"neg\"}"));
+        Files.write(
+                file,
+                List.of(
+                        "{\"id\":\"1\",\"text\":\"good\",\"label\":\"pos\"}",
+                        "{\"id\":\"2\",\"text\":\"bad\",\"label\":\"meh\"}",
+                        "",
+                        "not json",
+                        "{\"id\":\"3\",\"text\":\"awful\",\"label\":\"neg\"}"));
 
-        Run r = run("produce", "examples", "--task", task, "--file", file.toString(), "--config", config.toString(),
-                "--bootstrap", SharedKafka.bootstrapServers());
+        Run r = run(
+                "produce",
+                "examples",
+                "--task",
+                task,
+                "--file",
+                file.toString(),
+                "--config",
+                config.toString(),
+                "--bootstrap",
+                SharedKafka.bootstrapServers());
 
         assertEquals(3, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("2 produced"), r.out());
@@ -79,11 +89,22 @@ class ProduceCommandIT {
         Files.writeString(file, "{\"id\":\"1\",\"text\":\"good\",\"label\":\"pos\"}\n");
         String nowhere = "localhost:" + EmbeddedKafkaBroker.freePort();
 
-        Run r = run("produce", "examples", "--task", "t", "--file", file.toString(), "--config", config.toString(),
-                "--bootstrap", nowhere);
+        Run r = run(
+                "produce",
+                "examples",
+                "--task",
+                "t",
+                "--file",
+                file.toString(),
+                "--config",
+                config.toString(),
+                "--bootstrap",
+                nowhere);
 
         assertEquals(1, r.exit());
-        assertTrue(r.err().contains("cannot reach Kafka at " + nowhere) && r.err().contains("./streamtune broker"), r.err());
+        assertTrue(
+                r.err().contains("cannot reach Kafka at " + nowhere) && r.err().contains("./streamtune broker"),
+                r.err());
     }
 
     private static List<String> keys(String topic, int expected) {
@@ -91,7 +112,8 @@ class ProduceCommandIT {
         c.put(ConsumerConfig.GROUP_ID_CONFIG, SharedKafka.uniqueName("check"));
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long quietSince = System.currentTimeMillis();
             while (System.currentTimeMillis() - quietSince < 3_000 || keys.size() < expected) {

@@ -1,8 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +11,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,17 +20,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.streamtune.cli.images.ImageFixtures;
 import io.streamtune.common.serde.Json;
 import io.streamtune.testing.SharedKafka;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** {@code streamtune produce --images} against the real broker. */
 class ProduceImagesIT {
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run run(String... args) {
         PrintStream out = System.out;
@@ -62,22 +60,45 @@ class ProduceImagesIT {
         ImageFixtures.writeImageFolder(images, 2, 1);
         Files.writeString(images.resolve("vertical/broken.png"), "not a picture");
 
-        Run r = run("produce", "examples", "--task", task, "--images", images.toString(), "--config", config.toString(),
-                "--bootstrap", SharedKafka.bootstrapServers());
+        Run r = run(
+                "produce",
+                "examples",
+                "--task",
+                task,
+                "--images",
+                images.toString(),
+                "--config",
+                config.toString(),
+                "--bootstrap",
+                SharedKafka.bootstrapServers());
 
         assertEquals(3, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("5 image files in"), r.out());
         assertTrue(r.out().contains("4 produced"), r.out());
         assertTrue(r.out().contains("IMAGE_UNDECODABLE: record broken:"), r.out());
         List<ConsumerRecord<String, String>> records = read(task + ".examples", 4);
-        assertEquals(List.of("h-000", "h-001", "v-000", "v-001"), records.stream().map(ConsumerRecord::key).toList());
+        assertEquals(
+                List.of("h-000", "h-001", "v-000", "v-001"),
+                records.stream().map(ConsumerRecord::key).toList());
         JsonNode first = Json.mapper().readTree(records.get(0).value());
         assertEquals("horizontal", first.get("label").asText());
-        assertTrue(java.util.Arrays.equals(Files.readAllBytes(images.resolve("horizontal/h-000.png")),
-                Base64.getDecoder().decode(first.get("image").asText())), "the file's bytes, unchanged");
+        assertTrue(
+                java.util.Arrays.equals(
+                        Files.readAllBytes(images.resolve("horizontal/h-000.png")),
+                        Base64.getDecoder().decode(first.get("image").asText())),
+                "the file's bytes, unchanged");
 
-        Run events = run("produce", "events", "--task", task, "--images", images.resolve("horizontal").toString(),
-                "--config", config.toString(), "--bootstrap", SharedKafka.bootstrapServers());
+        Run events = run(
+                "produce",
+                "events",
+                "--task",
+                task,
+                "--images",
+                images.resolve("horizontal").toString(),
+                "--config",
+                config.toString(),
+                "--bootstrap",
+                SharedKafka.bootstrapServers());
         assertEquals(0, events.exit(), events.out() + events.err());
         List<ConsumerRecord<String, String>> produced = read(task + ".events", 2);
         assertEquals(2, produced.size());
@@ -99,8 +120,8 @@ class ProduceImagesIT {
         c.put(ConsumerConfig.GROUP_ID_CONFIG, SharedKafka.uniqueName("check"));
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 30_000;
             while (out.size() < expected && System.currentTimeMillis() < deadline) {

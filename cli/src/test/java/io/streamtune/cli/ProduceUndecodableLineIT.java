@@ -1,9 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,11 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.streamtune.testing.SharedKafka;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** Issue 9, fault 8: {@code produce} judges each line alone; one bad line never aborts the file. */
 class ProduceUndecodableLineIT {
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run run(String... args) {
         PrintStream out = System.out;
@@ -55,8 +54,17 @@ class ProduceUndecodableLineIT {
         SharedKafka.createTopics(1, task + ".events");
         Path jsonl = dir.resolve("events.jsonl");
         Files.write(jsonl, file);
-        return run("produce", "events", "--task", task, "--file", jsonl.toString(), "--config", config.toString(),
-                "--bootstrap", SharedKafka.bootstrapServers());
+        return run(
+                "produce",
+                "events",
+                "--task",
+                task,
+                "--file",
+                jsonl.toString(),
+                "--config",
+                config.toString(),
+                "--bootstrap",
+                SharedKafka.bootstrapServers());
     }
 
     @Test
@@ -74,8 +82,11 @@ class ProduceUndecodableLineIT {
 
         assertEquals(3, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("3 lines: 2 produced"), r.out());
-        assertTrue(r.out().contains("line 2: MALFORMED_JSON") && r.out().contains("not UTF-8")
-                && r.out().contains("0xE9"), r.out());
+        assertTrue(
+                r.out().contains("line 2: MALFORMED_JSON")
+                        && r.out().contains("not UTF-8")
+                        && r.out().contains("0xE9"),
+                r.out());
         assertFalse(r.out().contains("line 1:") || r.out().contains("line 3:"), r.out());
         assertFalse(r.err().contains("MalformedInputException"), r.err());
         assertEquals(List.of("p-1", "p-3"), keys(task + ".events", 2));
@@ -85,16 +96,19 @@ class ProduceUndecodableLineIT {
     @Timeout(120)
     void shouldReportALineOverTheRecordLimitAndProduceTheOthers(@TempDir Path dir) throws Exception {
         String task = SharedKafka.uniqueName("bigline");
-        String big = "{\"id\":\"big-1\",\"text\":\"Shares rally on upgrade\",\"pad\":\"" + "x".repeat(1_200_000)
-                + "\"}";
+        String big =
+                "{\"id\":\"big-1\",\"text\":\"Shares rally on upgrade\",\"pad\":\"" + "x".repeat(1_200_000) + "\"}";
         byte[] file = utf8("{\"id\":\"q-1\",\"text\":\"ok\"}\r\n" + big + "\n\n{\"id\":\"q-3\",\"text\":\"fine\"}");
 
         Run r = produce(dir, task, file);
 
         assertEquals(3, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("line 2: RECORD_TOO_LARGE") && r.out().contains("limits.recordBytes 1048576"),
+        assertTrue(
+                r.out().contains("line 2: RECORD_TOO_LARGE") && r.out().contains("limits.recordBytes 1048576"),
                 r.out());
-        assertEquals(List.of("q-1", "q-3"), keys(task + ".events", 2),
+        assertEquals(
+                List.of("q-1", "q-3"),
+                keys(task + ".events", 2),
                 "a CRLF line and a last line without newline are produced");
     }
 
@@ -103,8 +117,8 @@ class ProduceUndecodableLineIT {
         c.put(ConsumerConfig.GROUP_ID_CONFIG, SharedKafka.uniqueName("check"));
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 30_000;
             while (keys.size() < expected && System.currentTimeMillis() < deadline) {

@@ -1,9 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +14,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,9 +30,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.cli.demo.DemoFeed;
@@ -52,6 +47,10 @@ import io.streamtune.scoring.ScoringService;
 import io.streamtune.trainer.TrainerOptions;
 import io.streamtune.trainer.TrainerService;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * streamtune against a secured cluster: a real broker whose only client listener is SASL_PLAINTEXT
  * and whose StandardAuthorizer denies whatever no ACL allows. Each part logs in as itself with
@@ -68,8 +67,8 @@ class SecuredKafkaIT {
 
     @BeforeAll
     static void startSaslBroker() {
-        broker = EmbeddedKafkaBroker.startTemporary(new EmbeddedKafkaBroker.Sasl("admin", "admin-secret",
-                Map.of("cli", "cli-secret"), true));
+        broker = EmbeddedKafkaBroker.startTemporary(
+                new EmbeddedKafkaBroker.Sasl("admin", "admin-secret", Map.of("cli", "cli-secret"), true));
         broker.addScramUser("trainer", "trainer-secret");
         broker.addScramUser("scoring", "scoring-secret");
         broker.addScramUser("monitor", "monitor-secret");
@@ -104,39 +103,67 @@ class SecuredKafkaIT {
         StringBuilder examples = new StringBuilder();
         for (int i = 0; i < 150; i++) {
             DemoFeed.Sample s = feed.next(DemoFeed.Domain.REVIEWS);
-            examples.append("{\"id\":\"x-").append(i).append("\",\"text\":").append(JSON.writeValueAsString(s.text()))
-                    .append(",\"label\":\"").append(s.label()).append("\"}\n");
+            examples.append("{\"id\":\"x-")
+                    .append(i)
+                    .append("\",\"text\":")
+                    .append(JSON.writeValueAsString(s.text()))
+                    .append(",\"label\":\"")
+                    .append(s.label())
+                    .append("\"}\n");
         }
         Path examplesFile = Files.writeString(dir.resolve("examples.jsonl"), examples);
-        assertNotEquals(0, run("produce", "examples", "--task", task, "--file", examplesFile.toString(), "--config",
-                trainerFile.toString()),
+        assertNotEquals(
+                0,
+                run(
+                        "produce",
+                        "examples",
+                        "--task",
+                        task,
+                        "--file",
+                        examplesFile.toString(),
+                        "--config",
+                        trainerFile.toString()),
                 "the trainer's principal has no ACL to write examples: the authorizer is on");
-        assertEquals(0, run("produce", "examples", "--task", task, "--file", examplesFile.toString(), "--config",
-                cli.toString()));
+        assertEquals(
+                0,
+                run(
+                        "produce",
+                        "examples",
+                        "--task",
+                        task,
+                        "--file",
+                        examplesFile.toString(),
+                        "--config",
+                        cli.toString()));
 
         StreamtuneConfig trainerConfig = StreamtuneConfig.load(trainerFile, Map.of(), Map.of());
         StreamtuneConfig scoringConfig = StreamtuneConfig.load(scoringFile, Map.of(), Map.of());
         StreamtuneConfig monitorConfig = StreamtuneConfig.load(monitorFile, Map.of(), Map.of());
         try (TrainerService trainer = new TrainerService(trainerConfig, TrainerOptions.defaults());
-             ScoringService scoring = new ScoringService(scoringConfig);
-             MonitorService monitor = new MonitorService(monitorConfig)) {
+                ScoringService scoring = new ScoringService(scoringConfig);
+                MonitorService monitor = new MonitorService(monitorConfig)) {
             // The monitor first: its Kafka Streams start (internal topics, group, transactions) overlaps the others'
             // encoder loading and training.
-            monitor.start();   // creates missing topics first, with its own Admin
+            monitor.start(); // creates missing topics first, with its own Admin
             trainer.start();
-            scoring.start();   // the same: over SASL since issue 9 fault 9
-            assertTrue(monitor.awaitRunning(Duration.ofSeconds(120)), () -> "the monitor runs over SASL_PLAINTEXT: "
-                    + monitor.state());
+            scoring.start(); // the same: over SASL since issue 9 fault 9
+            assertTrue(
+                    monitor.awaitRunning(Duration.ofSeconds(120)),
+                    () -> "the monitor runs over SASL_PLAINTEXT: " + monitor.state());
             writeSurge(scoringConfig, topics.predictions(), task);
-            assertTrue(scoring.awaitRunning(Duration.ofSeconds(120)), () -> "the scorer runs over SASL_PLAINTEXT: "
-                    + scoring.state());
+            assertTrue(
+                    scoring.awaitRunning(Duration.ofSeconds(120)),
+                    () -> "the scorer runs over SASL_PLAINTEXT: " + scoring.state());
             long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
-            while (trainer.championVersions().getOrDefault(task, 0L) < 1 && System.nanoTime() < deadline
+            while (trainer.championVersions().getOrDefault(task, 0L) < 1
+                    && System.nanoTime() < deadline
                     && trainer.isRunning()) {
                 Thread.sleep(250);
             }
-            assertEquals(1L, trainer.championVersions().get(task), () -> "the trainer published v1 over SASL: "
-                    + trainer.failure());
+            assertEquals(
+                    1L,
+                    trainer.championVersions().get(task),
+                    () -> "the trainer published v1 over SASL: " + trainer.failure());
 
             StringBuilder events = new StringBuilder();
             StringBuilder lateLabels = new StringBuilder();
@@ -144,37 +171,67 @@ class SecuredKafkaIT {
             for (int i = 0; i < 20; i++) {
                 ids.add("e-" + i);
                 DemoFeed.Sample s = feed.next(DemoFeed.Domain.REVIEWS);
-                events.append("{\"id\":\"e-").append(i).append("\",\"text\":")
-                        .append(JSON.writeValueAsString(s.text())).append("}\n");
-                lateLabels.append("{\"id\":\"e-").append(i).append("\",\"text\":")
-                        .append(JSON.writeValueAsString(s.text())).append(",\"label\":\"").append(s.label())
+                events.append("{\"id\":\"e-")
+                        .append(i)
+                        .append("\",\"text\":")
+                        .append(JSON.writeValueAsString(s.text()))
+                        .append("}\n");
+                lateLabels
+                        .append("{\"id\":\"e-")
+                        .append(i)
+                        .append("\",\"text\":")
+                        .append(JSON.writeValueAsString(s.text()))
+                        .append(",\"label\":\"")
+                        .append(s.label())
                         .append("\"}\n");
             }
             Path eventsFile = Files.writeString(dir.resolve("events.jsonl"), events);
-            assertEquals(0, run("produce", "events", "--task", task, "--file", eventsFile.toString(), "--config",
-                    cli.toString()));
-            assertEquals(ids, predictions(topics.predictions(), ids, Duration.ofSeconds(120)),
+            assertEquals(
+                    0,
+                    run(
+                            "produce",
+                            "events",
+                            "--task",
+                            task,
+                            "--file",
+                            eventsFile.toString(),
+                            "--config",
+                            cli.toString()));
+            assertEquals(
+                    ids,
+                    predictions(topics.predictions(), ids, Duration.ofSeconds(120)),
                     "every event is scored by the scorer logged in with SCRAM-SHA-512");
 
             // Late labels for the scored events: the monitor joins them to their predictions and writes live metrics.
             Path labelsFile = Files.writeString(dir.resolve("late-labels.jsonl"), lateLabels);
-            assertEquals(0, run("produce", "examples", "--task", task, "--file", labelsFile.toString(), "--config",
-                    cli.toString()));
+            assertEquals(
+                    0,
+                    run(
+                            "produce",
+                            "examples",
+                            "--task",
+                            task,
+                            "--file",
+                            labelsFile.toString(),
+                            "--config",
+                            cli.toString()));
             LiveMetrics live = liveMetrics(task, Duration.ofSeconds(60));
             assertEquals(1L, live.modelVersion(), live::toString);
             assertTrue(live.pairs() > 0, live::toString);
 
             // The trainer's principal reads the monitor's alert as its drift reader will: read_committed, manual
             // assignment, its own group (committed offsets need the group ACL, the records the topic's READ).
-            Alert raised = alertAsTrainer(trainerConfig, topics.alerts(), "streamtune-trainer-" + task + "-alerts",
-                    Duration.ofSeconds(60));
+            Alert raised = alertAsTrainer(
+                    trainerConfig, topics.alerts(), "streamtune-trainer-" + task + "-alerts", Duration.ofSeconds(60));
             assertEquals(Alert.State.RAISED, raised.state(), raised::toString);
             assertEquals(SURGING_ENTITY, raised.entity(), raised::toString);
 
-            String repartition = "sec-mon-" + suffix + "-" + new MonitorTopology.Names(task).predictionsByTask()
-                    + "-repartition";
-            assertTrue(purged(repartition, Duration.ofSeconds(30)), () -> repartition + " is purged by the monitor"
-                    + " (DeleteRecords needs DELETE on its application id's topics)");
+            String repartition =
+                    "sec-mon-" + suffix + "-" + new MonitorTopology.Names(task).predictionsByTask() + "-repartition";
+            assertTrue(
+                    purged(repartition, Duration.ofSeconds(30)),
+                    () -> repartition + " is purged by the monitor"
+                            + " (DeleteRecords needs DELETE on its application id's topics)");
             assertEquals(KafkaStreams.State.RUNNING, monitor.state());
             assertEquals("UP", monitor.health().get("status"), () -> "monitor health: " + monitor.health());
         }
@@ -182,7 +239,8 @@ class SecuredKafkaIT {
         Output list = capture(() -> run("models", "list", "--task", task, "--config", cli.toString()));
         assertEquals(0, list.code(), list.text());
         assertTrue(list.text().contains("v1") && list.text().contains("PUBLISHED"), list.text());
-        assertTrue(list.text().lines().anyMatch(l -> l.startsWith("v1 ") && l.matches(".* \\d\\.\\d{4} \\(\\d+\\).*")),
+        assertTrue(
+                list.text().lines().anyMatch(l -> l.startsWith("v1 ") && l.matches(".* \\d\\.\\d{4} \\(\\d+\\).*")),
                 () -> "models list shows the monitor's live accuracy beside v1: " + list.text());
     }
 
@@ -203,13 +261,14 @@ class SecuredKafkaIT {
                 continue;
             }
             long ts = t0 + s * 1_000L + 500;
-            Prediction p = new Prediction("surge-" + s, task, label, Map.of(label, 0.9), 1, ts, 1.0,
-                    Map.of("entity", SURGING_ENTITY));
+            Prediction p = new Prediction(
+                    "surge-" + s, task, label, Map.of(label, 0.9), 1, ts, 1.0, Map.of("entity", SURGING_ENTITY));
             // One key: one partition, so the monitor sees them in this order.
-            records.add(new ProducerRecord<>(topic, null, ts, SURGING_ENTITY.getBytes(StandardCharsets.UTF_8),
-                    Json.write(p)));
+            records.add(new ProducerRecord<>(
+                    topic, null, ts, SURGING_ENTITY.getBytes(StandardCharsets.UTF_8), Json.write(p)));
         }
-        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.of(scoringConfig).producer(Map.of())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaClients.of(scoringConfig).producer(Map.of())) {
             for (ProducerRecord<byte[], byte[]> r : records) {
                 producer.send(r).get(30, TimeUnit.SECONDS);
             }
@@ -220,23 +279,24 @@ class SecuredKafkaIT {
     private static LiveMetrics liveMetrics(String task, Duration timeout) throws Exception {
         Properties p = broker.adminClientProperties();
         p.put("isolation.level", "read_committed");
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(TaskTopics.MODEL_EVENTS, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    if (RecordType.of(r.headers()) == RecordType.LIVE_METRICS && r.key() != null
+                    if (RecordType.of(r.headers()) == RecordType.LIVE_METRICS
+                            && r.key() != null
                             && task.equals(new String(r.key(), StandardCharsets.UTF_8))) {
                         return Json.read(r.value(), LiveMetrics.class);
                     }
                 }
             }
         }
-        throw new AssertionError("no live-metrics record of " + task + " on " + TaskTopics.MODEL_EVENTS + " within "
-                + timeout);
+        throw new AssertionError(
+                "no live-metrics record of " + task + " on " + TaskTopics.MODEL_EVENTS + " within " + timeout);
     }
 
     /**
@@ -246,10 +306,19 @@ class SecuredKafkaIT {
      */
     private static Alert alertAsTrainer(StreamtuneConfig trainerConfig, String topic, String group, Duration timeout)
             throws Exception {
-        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.of(trainerConfig).consumer(Map.of("group.id", group,
-                "isolation.level", "read_committed", "auto.offset.reset", "earliest", "enable.auto.commit", "false"))) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic,
-                    i.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> c = KafkaClients.of(trainerConfig)
+                .consumer(Map.of(
+                        "group.id",
+                        group,
+                        "isolation.level",
+                        "read_committed",
+                        "auto.offset.reset",
+                        "earliest",
+                        "enable.auto.commit",
+                        "false"))) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(parts);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
@@ -268,8 +337,10 @@ class SecuredKafkaIT {
             TopicPartition tp = new TopicPartition(topic, 0);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
-                long earliest = admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp)
-                        .get(30, TimeUnit.SECONDS).offset();
+                long earliest = admin.listOffsets(Map.of(tp, OffsetSpec.earliest()))
+                        .partitionResult(tp)
+                        .get(30, TimeUnit.SECONDS)
+                        .offset();
                 if (earliest > 0) {
                     return true;
                 }
@@ -280,8 +351,8 @@ class SecuredKafkaIT {
     }
 
     /** A configuration file whose kafka section logs in as {@code user}; everything else as the other parts'. */
-    private static Path config(Path dir, String name, String mechanism, String user, String password, String task,
-            String suffix)
+    private static Path config(
+            Path dir, String name, String mechanism, String user, String password, String task, String suffix)
             throws Exception {
         Map<String, String> login = EmbeddedKafkaBroker.Sasl.clientSettings(mechanism, user, password);
         return Files.writeString(dir.resolve(name + ".yaml"), """
@@ -310,17 +381,22 @@ class SecuredKafkaIT {
                       minCount: 5
                       baseline: {alpha: 0.5, warmup: 1}
                       rule: {margin: 0.5, zScore: 0, clearMargin: 0.1}
-                """.formatted(broker.bootstrapServers(), login.get("security.protocol"), mechanism,
-                login.get("sasl.jaas.config"),
-                dir.resolve("streams-" + name), suffix, suffix, task));
+                """.formatted(
+                        broker.bootstrapServers(),
+                        login.get("security.protocol"),
+                        mechanism,
+                        login.get("sasl.jaas.config"),
+                        dir.resolve("streams-" + name),
+                        suffix,
+                        suffix,
+                        task));
     }
 
     private static int run(String... args) {
         return StreamtuneCommand.run(args);
     }
 
-    private record Output(int code, String text) {
-    }
+    private record Output(int code, String text) {}
 
     private static synchronized Output capture(java.util.function.IntSupplier command) {
         PrintStream original = System.out;
@@ -339,10 +415,11 @@ class SecuredKafkaIT {
         Properties p = broker.adminClientProperties();
         p.put("isolation.level", "read_committed");
         Set<String> ids = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic,
-                    i.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();

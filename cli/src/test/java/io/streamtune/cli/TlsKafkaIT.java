@@ -1,8 +1,5 @@
 package io.streamtune.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,6 +19,9 @@ import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.scoring.ScoringService;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * streamtune over TLS: the embedded broker's only client listener is SASL_SSL, with a certificate for
  * {@code localhost} that this test makes with the JDK's keytool; clients trust it through
@@ -38,15 +38,51 @@ class TlsKafkaIT {
         Path keystore = dir.resolve("broker.p12");
         Path certificate = dir.resolve("broker.crt");
         Path truststore = dir.resolve("truststore.p12");
-        keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname",
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "broker",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-dname",
                 "CN=localhost",
-                "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-keystore", keystore.toString(), "-storetype", "PKCS12",
-                "-storepass", PASSWORD, "-keypass", PASSWORD);
-        keytool("-exportcert", "-alias", "broker", "-keystore", keystore.toString(), "-storepass", PASSWORD, "-file",
+                "-ext",
+                "SAN=dns:localhost,ip:127.0.0.1",
+                "-keystore",
+                keystore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                PASSWORD,
+                "-keypass",
+                PASSWORD);
+        keytool(
+                "-exportcert",
+                "-alias",
+                "broker",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                PASSWORD,
+                "-file",
                 certificate.toString());
-        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", certificate.toString(), "-keystore",
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "broker",
+                "-file",
+                certificate.toString(),
+                "-keystore",
                 truststore.toString(),
-                "-storetype", "PKCS12", "-storepass", PASSWORD);
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                PASSWORD);
 
         EmbeddedKafkaBroker.Sasl sasl = new EmbeddedKafkaBroker.Sasl("admin", "admin-secret", Map.of(), false)
                 .withTls(keystore, truststore, PASSWORD);
@@ -70,39 +106,58 @@ class TlsKafkaIT {
                     tasks:
                       - name: %s
                         labels: [negative, positive]
-                    """.formatted(broker.bootstrapServers(), login.get("security.protocol"),
-                    login.get("sasl.jaas.config"),
-                    truststore, PASSWORD, dir.resolve("streams"), suffix, task));
+                    """.formatted(
+                            broker.bootstrapServers(),
+                            login.get("security.protocol"),
+                            login.get("sasl.jaas.config"),
+                            truststore,
+                            PASSWORD,
+                            dir.resolve("streams"),
+                            suffix,
+                            task));
             assertEquals("SASL_SSL", login.get("security.protocol"));
 
             Output topics = capture("topics", "create", "--config", config.toString());
             assertEquals(0, topics.code(), topics.text());
             StringBuilder events = new StringBuilder();
             for (int i = 0; i < 5; i++) {
-                events.append("{\"id\":\"t-").append(i).append("\",\"text\":\"over TLS ").append(i).append("\"}\n");
+                events.append("{\"id\":\"t-")
+                        .append(i)
+                        .append("\",\"text\":\"over TLS ")
+                        .append(i)
+                        .append("\"}\n");
             }
             Path eventsFile = Files.writeString(dir.resolve("events.jsonl"), events);
-            Output produced = capture("produce", "events", "--task", task, "--file", eventsFile.toString(), "--config",
+            Output produced = capture(
+                    "produce",
+                    "events",
+                    "--task",
+                    task,
+                    "--file",
+                    eventsFile.toString(),
+                    "--config",
                     config.toString());
             assertEquals(0, produced.code(), produced.text());
             Output tail = capture("tail", "events", "--task", task, "--max", "5", "--config", config.toString());
             assertEquals(0, tail.code(), tail.text());
-            assertEquals(5, tail.text().lines().filter(l -> l.contains("over TLS")).count(), tail.text());
+            assertEquals(
+                    5, tail.text().lines().filter(l -> l.contains("over TLS")).count(), tail.text());
             Output models = capture("models", "list", "--task", task, "--config", config.toString());
             assertEquals(0, models.code(), models.text());
             assertTrue(models.text().contains("has no model versions yet"), models.text());
 
             try (ScoringService scoring = new ScoringService(StreamtuneConfig.load(config, Map.of(), Map.of()))) {
                 scoring.start();
-                assertTrue(scoring.awaitRunning(Duration.ofSeconds(120)), () -> "Kafka Streams runs over SASL_SSL: "
-                        + scoring.state());
+                assertTrue(
+                        scoring.awaitRunning(Duration.ofSeconds(120)),
+                        () -> "Kafka Streams runs over SASL_SSL: " + scoring.state());
             }
         }
     }
 
     private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-                "keytool").toString()));
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -110,8 +165,7 @@ class TlsKafkaIT {
         assertEquals(0, p.exitValue(), () -> "keytool " + String.join(" ", args) + "\n" + out);
     }
 
-    private record Output(int code, String text) {
-    }
+    private record Output(int code, String text) {}
 
     private static synchronized Output capture(String... args) {
         PrintStream original = System.out;

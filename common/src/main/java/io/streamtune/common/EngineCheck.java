@@ -12,8 +12,7 @@ import ai.djl.engine.Engine;
  * }</pre>
  */
 public final class EngineCheck {
-    private EngineCheck() {
-    }
+    private EngineCheck() {}
 
     public static void main(String[] args) {
         Engine pytorch = Engine.getEngine("PyTorch");

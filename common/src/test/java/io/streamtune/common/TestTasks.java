@@ -7,8 +7,7 @@ import io.streamtune.common.config.StreamtuneConfig;
 
 /** Small configurations for tests. */
 public final class TestTasks {
-    private TestTasks() {
-    }
+    private TestTasks() {}
 
     public static StreamtuneConfig reviewsAndImages() {
         try {

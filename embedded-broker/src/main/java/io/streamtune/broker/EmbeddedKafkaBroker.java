@@ -81,8 +81,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param truststore PKCS12 truststore that trusts that certificate (for the broker's own client side), or null
      * @param storePassword password of both stores
      */
-    public record Sasl(String adminUser, String adminPassword, Map<String, String> plainUsers, boolean authorizer,
-                       Path keystore, Path truststore, String storePassword) {
+    public record Sasl(
+            String adminUser,
+            String adminPassword,
+            Map<String, String> plainUsers,
+            boolean authorizer,
+            Path keystore,
+            Path truststore,
+            String storePassword) {
         public static final String PLAIN_LOGIN = "org.apache.kafka.common.security.plain.PlainLoginModule";
         public static final String SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule";
 
@@ -114,8 +120,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         /** Client settings for {@code user} with {@code mechanism} ({@code PLAIN}, {@code SCRAM-SHA-256}, {@code
          * SCRAM-SHA-512}). */
         public static Map<String, String> clientSettings(String mechanism, String user, String password) {
-            return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", mechanism,
-                    "sasl.jaas.config", jaas(mechanism, user, password));
+            return Map.of(
+                    "security.protocol",
+                    "SASL_PLAINTEXT",
+                    "sasl.mechanism",
+                    mechanism,
+                    "sasl.jaas.config",
+                    jaas(mechanism, user, password));
         }
 
         /** Client settings of {@code user} on this listener: SASL, and the truststore when it is TLS. */
@@ -134,18 +145,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             String listener = protocol();
             String prefix = "listener.name." + listener.toLowerCase(java.util.Locale.ROOT) + ".";
             Map<String, String> p = new java.util.LinkedHashMap<>();
-            p.put("listeners", listener + "://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:"
-                    + controllerPort);
+            p.put(
+                    "listeners",
+                    listener + "://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
             p.put("advertised.listeners", listener + "://localhost:" + port);
-            p.put("listener.security.protocol.map", listener + ":" + listener + "," + CONTROLLER_LISTENER
-                    + ":PLAINTEXT");
+            p.put(
+                    "listener.security.protocol.map",
+                    listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
             p.put("inter.broker.listener.name", listener);
             p.put("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512");
             p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
             StringBuilder plain = new StringBuilder(PLAIN_LOGIN + " required username=\"" + adminUser + "\" password=\""
                     + adminPassword
                     + "\" user_" + adminUser + "=\"" + adminPassword + "\"");
-            plainUsers.forEach((u, pw) -> plain.append(" user_").append(u).append("=\"").append(pw).append('"'));
+            plainUsers.forEach((u, pw) ->
+                    plain.append(" user_").append(u).append("=\"").append(pw).append('"'));
             p.put(prefix + "plain.sasl.jaas.config", plain.append(';').toString());
             p.put(prefix + "scram-sha-256.sasl.jaas.config", SCRAM_LOGIN + " required;");
             p.put(prefix + "scram-sha-512.sasl.jaas.config", SCRAM_LOGIN + " required;");
@@ -206,13 +220,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      *
      * @param overrides server properties (e.g. {@code log.retention.hours}) that win over ours
      */
-    public static EmbeddedKafkaBroker start(Path dataDir, int port, int controllerPort,
-                                            Map<String, String> overrides, boolean deleteOnClose) {
+    public static EmbeddedKafkaBroker start(
+            Path dataDir, int port, int controllerPort, Map<String, String> overrides, boolean deleteOnClose) {
         return start(dataDir, port, controllerPort, overrides, deleteOnClose, null);
     }
 
-    private static EmbeddedKafkaBroker start(Path dataDir, int port, int controllerPort,
-                                             Map<String, String> overrides, boolean deleteOnClose, Sasl sasl) {
+    private static EmbeddedKafkaBroker start(
+            Path dataDir,
+            int port,
+            int controllerPort,
+            Map<String, String> overrides,
+            boolean deleteOnClose,
+            Sasl sasl) {
         long t0 = System.nanoTime();
         Path logDir = dataDir.toAbsolutePath().resolve("kraft");
         Properties props = serverProperties(logDir, port, controllerPort);
@@ -224,20 +243,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             Files.createDirectories(logDir);
             format(props, logDir);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot format Kafka storage in " + logDir
-                    + ": " + e.getMessage() + " (delete the directory to start over)", e);
+            throw new IllegalStateException(
+                    "cannot format Kafka storage in " + logDir + ": " + e.getMessage()
+                            + " (delete the directory to start over)",
+                    e);
         }
         KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
         try {
             server.startup();
         } catch (RuntimeException e) {
-            throw new IllegalStateException("Kafka broker failed to start on port " + port
-                    + " with data in " + logDir + ": " + e.getMessage()
-                    + " (is the port in use, or another broker using the directory?)", e);
+            throw new IllegalStateException(
+                    "Kafka broker failed to start on port " + port
+                            + " with data in " + logDir + ": " + e.getMessage()
+                            + " (is the port in use, or another broker using the directory?)",
+                    e);
         }
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dataDir, port, deleteOnClose, sasl);
         broker.awaitReady();
-        log.info("Kafka broker ready at {} (data {}) in {} ms", broker.bootstrapServers(), logDir,
+        log.info(
+                "Kafka broker ready at {} (data {}) in {} ms",
+                broker.bootstrapServers(),
+                logDir,
                 (System.nanoTime() - t0) / 1_000_000);
         return broker;
     }
@@ -251,7 +277,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@localhost:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
+        p.put(
+                "listeners",
+                "PLAINTEXT://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("controller.listener.names", CONTROLLER_LISTENER);
@@ -309,7 +337,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     return;
                 } catch (Exception e) {
                     if (System.currentTimeMillis() > deadline) {
-                        throw new IllegalStateException("embedded broker on port " + port + " did not become ready in 60 s", e);
+                        throw new IllegalStateException(
+                                "embedded broker on port " + port + " did not become ready in 60 s", e);
                     }
                     Thread.sleep(100);
                 }
@@ -344,9 +373,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         try (Admin admin = Admin.create(adminClientProperties())) {
             // One request per mechanism: the broker refuses two alterations of one user in a request.
             for (ScramMechanism mechanism : List.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512)) {
-                admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
-                        new ScramCredentialInfo(mechanism, 8192),
-                        password))).all().get(30, TimeUnit.SECONDS);
+                admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
+                                user, new ScramCredentialInfo(mechanism, 8192), password)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             }
         } catch (Exception e) {
             throw new IllegalStateException("cannot create SCRAM user " + user + ": " + e.getMessage(), e);

@@ -1,7 +1,5 @@
 package io.streamtune.broker;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 class EmbeddedKafkaBrokerIT {
 
     @Test
@@ -31,19 +31,24 @@ class EmbeddedKafkaBrokerIT {
         int port = EmbeddedKafkaBroker.freePort();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, port)) {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();
+                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1)))
+                        .all()
+                        .get();
             }
             Properties p = new Properties();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            try (KafkaProducer<String, String> producer =
+                    new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
                 for (int i = 0; i < 10; i++) {
-                    producer.send(new ProducerRecord<>("kept", "k" + i, "v" + i)).get();
+                    producer.send(new ProducerRecord<>("kept", "k" + i, "v" + i))
+                            .get();
                 }
             }
         }
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, port)) {
-            assertEquals(List.of("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"),
+            assertEquals(
+                    List.of("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"),
                     readAll(broker.bootstrapServers(), "kept", 10));
         }
     }
@@ -54,7 +59,8 @@ class EmbeddedKafkaBrokerIT {
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + EmbeddedKafkaBroker.uniqueSuffix());
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 60_000;
             while (values.size() < expected && System.currentTimeMillis() < deadline) {

@@ -21,8 +21,7 @@ public final class MonitorMain {
     private static final Logger log = LoggerFactory.getLogger(MonitorMain.class);
     private static final String USAGE = "usage: monitor --config FILE [--bootstrap HOST:PORT] [--metrics-port PORT]";
 
-    private MonitorMain() {
-    }
+    private MonitorMain() {}
 
     public static void main(String[] args) {
         Path config = null;
@@ -70,14 +69,17 @@ public final class MonitorMain {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         // On SIGTERM: the main thread closes the service (commit, leave the group) before the JVM halts.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                closed.await(45, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "monitor-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stop.countDown();
+                            try {
+                                closed.await(45, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "monitor-shutdown"));
         int code = 0;
         try (MonitorService service = new MonitorService(config, settings)) {
             service.start();

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -18,10 +22,6 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
@@ -115,13 +115,19 @@ public final class MonitorService implements AutoCloseable {
                     threadFailures.removeFirst();
                 }
             }
-            log.error("[monitor] stream thread failed; replacing it (under exactly_once_v2 its open transaction aborts)", e);
+            log.error(
+                    "[monitor] stream thread failed; replacing it (under exactly_once_v2 its open transaction aborts)",
+                    e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);
-        log.info("[monitor] starting application {} for tasks {}", settings.applicationId(),
-                MonitorTopology.monitoredTasks(config).stream().map(TaskConfig::name).toList());
+        log.info(
+                "[monitor] starting application {} for tasks {}",
+                settings.applicationId(),
+                MonitorTopology.monitoredTasks(config).stream()
+                        .map(TaskConfig::name)
+                        .toList());
         streams.start();
     }
 
@@ -133,7 +139,9 @@ public final class MonitorService implements AutoCloseable {
             if (s == KafkaStreams.State.RUNNING) {
                 return true;
             }
-            if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING || s == KafkaStreams.State.PENDING_ERROR) {
+            if (s == KafkaStreams.State.ERROR
+                    || s == KafkaStreams.State.NOT_RUNNING
+                    || s == KafkaStreams.State.PENDING_ERROR) {
                 return false;
             }
             Thread.sleep(20);
@@ -173,7 +181,8 @@ public final class MonitorService implements AutoCloseable {
         }
         KafkaProbe p = probe;
         if (p != null && p.unreachableSince() != null) {
-            reasons.add("cannot reach Kafka at " + clients.bootstrapServers() + " since " + p.unreachableSince() + ": " + p.reason());
+            reasons.add("cannot reach Kafka at " + clients.bootstrapServers() + " since " + p.unreachableSince() + ": "
+                    + p.reason());
         }
         synchronized (threadFailures) {
             Instant since = Instant.now().minus(Duration.ofMinutes(5));

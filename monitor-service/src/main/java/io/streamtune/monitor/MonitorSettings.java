@@ -6,14 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.Setting;
@@ -32,26 +31,40 @@ import io.streamtune.common.kafka.KafkaClients;
  *   commitInterval: 100ms
  * }</pre>
  */
-public record MonitorSettings(String applicationId, int metricsPort, Duration liveMetricsInterval, Duration commitInterval,
-                              int streamThreads, boolean createTopics) {
+public record MonitorSettings(
+        String applicationId,
+        int metricsPort,
+        Duration liveMetricsInterval,
+        Duration commitInterval,
+        int streamThreads,
+        boolean createTopics) {
     private static final Logger log = LoggerFactory.getLogger(MonitorSettings.class);
 
     public static final String SECTION = "monitoring";
 
-    public static final Setting<String> APPLICATION_ID = Setting.string("applicationId", "streamtune-monitor",
+    public static final Setting<String> APPLICATION_ID = Setting.string(
+            "applicationId",
+            "streamtune-monitor",
             "Kafka Streams application.id: instances with the same id share the partitions");
-    public static final Setting<Integer> METRICS_PORT = Setting.integer("metricsPort", 9402, -1, 65_535,
-            "port of /metrics and /health; 0 picks a free port, -1 serves nothing");
-    public static final Setting<Duration> LIVE_METRICS_INTERVAL = Setting.duration("liveMetricsInterval", Duration.ofSeconds(30),
-            Duration.ofMillis(100), "how often live accuracy per model version is written to streamtune.model-events (wall clock)");
-    public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("commitInterval", Duration.ofMillis(100), Duration.ofMillis(1),
+    public static final Setting<Integer> METRICS_PORT = Setting.integer(
+            "metricsPort", 9402, -1, 65_535, "port of /metrics and /health; 0 picks a free port, -1 serves nothing");
+    public static final Setting<Duration> LIVE_METRICS_INTERVAL = Setting.duration(
+            "liveMetricsInterval",
+            Duration.ofSeconds(30),
+            Duration.ofMillis(100),
+            "how often live accuracy per model version is written to streamtune.model-events (wall clock)");
+    public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration(
+            "commitInterval",
+            Duration.ofMillis(100),
+            Duration.ofMillis(1),
             "commit.interval.ms: under exactly_once_v2 alerts become visible to read_committed readers only at commit");
-    public static final Setting<Integer> STREAM_THREADS = Setting.integer("streamThreads", 1, 1, 64, "num.stream.threads of this instance");
-    public static final Setting<Boolean> CREATE_TOPICS = Setting.bool("createTopics", true,
-            "create missing topics of the layout (README, Topics) at start");
+    public static final Setting<Integer> STREAM_THREADS =
+            Setting.integer("streamThreads", 1, 1, 64, "num.stream.threads of this instance");
+    public static final Setting<Boolean> CREATE_TOPICS =
+            Setting.bool("createTopics", true, "create missing topics of the layout (README, Topics) at start");
 
-    public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, METRICS_PORT, LIVE_METRICS_INTERVAL, COMMIT_INTERVAL,
-            STREAM_THREADS, CREATE_TOPICS);
+    public static final List<Setting<?>> SETTINGS = List.of(
+            APPLICATION_ID, METRICS_PORT, LIVE_METRICS_INTERVAL, COMMIT_INTERVAL, STREAM_THREADS, CREATE_TOPICS);
 
     /** Streams settings the service's guarantees depend on; overriding them logs a warning and is ignored. */
     static final Map<String, Object> ENFORCED = Map.of(
@@ -60,16 +73,25 @@ public record MonitorSettings(String applicationId, int metricsPort, Duration li
             StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
 
     public static MonitorSettings defaults() {
-        return new MonitorSettings(APPLICATION_ID.defaultValue(), METRICS_PORT.defaultValue(), LIVE_METRICS_INTERVAL.defaultValue(),
-                COMMIT_INTERVAL.defaultValue(), STREAM_THREADS.defaultValue(), CREATE_TOPICS.defaultValue());
+        return new MonitorSettings(
+                APPLICATION_ID.defaultValue(),
+                METRICS_PORT.defaultValue(),
+                LIVE_METRICS_INTERVAL.defaultValue(),
+                COMMIT_INTERVAL.defaultValue(),
+                STREAM_THREADS.defaultValue(),
+                CREATE_TOPICS.defaultValue());
     }
 
     public static MonitorSettings from(StreamtuneConfig config) throws ConfigException {
         JsonNode s = config.section(SECTION);
         List<String> problems = new ArrayList<>();
-        MonitorSettings settings = new MonitorSettings(APPLICATION_ID.read(s, SECTION, problems), METRICS_PORT.read(s, SECTION, problems),
-                LIVE_METRICS_INTERVAL.read(s, SECTION, problems), COMMIT_INTERVAL.read(s, SECTION, problems),
-                STREAM_THREADS.read(s, SECTION, problems), CREATE_TOPICS.read(s, SECTION, problems));
+        MonitorSettings settings = new MonitorSettings(
+                APPLICATION_ID.read(s, SECTION, problems),
+                METRICS_PORT.read(s, SECTION, problems),
+                LIVE_METRICS_INTERVAL.read(s, SECTION, problems),
+                COMMIT_INTERVAL.read(s, SECTION, problems),
+                STREAM_THREADS.read(s, SECTION, problems),
+                CREATE_TOPICS.read(s, SECTION, problems));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -77,7 +99,8 @@ public record MonitorSettings(String applicationId, int metricsPort, Duration li
     }
 
     public MonitorSettings withMetricsPort(int port) {
-        return new MonitorSettings(applicationId, port, liveMetricsInterval, commitInterval, streamThreads, createTopics);
+        return new MonitorSettings(
+                applicationId, port, liveMetricsInterval, commitInterval, streamThreads, createTopics);
     }
 
     public MonitorSettings withApplicationId(String id) {
@@ -109,7 +132,12 @@ public record MonitorSettings(String applicationId, int metricsPort, Duration li
     private static void enforce(Properties p, String key, Object value) {
         Object given = p.get(key);
         if (given != null && !given.toString().equals(value.toString())) {
-            log.warn("[monitor] ignoring {}={} from the configuration: the monitor service requires {}={}", key, given, key, value);
+            log.warn(
+                    "[monitor] ignoring {}={} from the configuration: the monitor service requires {}={}",
+                    key,
+                    given,
+                    key,
+                    value);
         }
         p.put(key, value);
     }

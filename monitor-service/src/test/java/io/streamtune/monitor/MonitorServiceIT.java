@@ -1,8 +1,5 @@
 package io.streamtune.monitor;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +28,9 @@ import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.testing.SharedKafka;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** The monitor service end to end on a real broker: predictions and labels in, alerts and live metrics out, read_committed. */
 class MonitorServiceIT {
     @TempDir
@@ -48,7 +48,8 @@ class MonitorServiceIT {
 
     private static byte[] prediction(String task, String id, String entity, String label, long version, long ts) {
         return ("{\"id\":\"" + id + "\",\"task\":\"" + task + "\",\"label\":\"" + label + "\",\"scores\":{\"" + label
-                + "\":0.9},\"modelVersion\":" + version + ",\"ts\":" + ts + ",\"latencyMs\":2.0,\"attrs\":{\"entity\":\"" + entity + "\"}}")
+                        + "\":0.9},\"modelVersion\":" + version + ",\"ts\":" + ts
+                        + ",\"latencyMs\":2.0,\"attrs\":{\"entity\":\"" + entity + "\"}}")
                 .getBytes(StandardCharsets.UTF_8);
     }
 
@@ -56,7 +57,8 @@ class MonitorServiceIT {
     @Timeout(300)
     void shouldRaiseAndClearASurgeAndPublishLiveMetricsReadCommitted() throws Exception {
         String task = SharedKafka.uniqueName("fin").replace('-', '_');
-        StreamtuneConfig config = StreamtuneConfig.parse("""
+        StreamtuneConfig config = StreamtuneConfig.parse(
+                """
                 kafka: {bootstrap.servers: "%s", state.dir: "%s"}
                 topics: {partitions: 2}
                 monitoring: {applicationId: %s, metricsPort: 0, liveMetricsInterval: 500ms, commitInterval: 50ms}
@@ -72,8 +74,13 @@ class MonitorServiceIT {
                       baseline: {alpha: 0.3, warmup: 2}
                       rule: {margin: 0.3, zScore: 0, clearMargin: 0.1}
                       labelJoinWindow: 1m
-                """.formatted(SharedKafka.bootstrapServers(), tmp.resolve("state"), SharedKafka.uniqueName("monitor-it"), task),
-                Map.of(), Map.of());
+                """.formatted(
+                                SharedKafka.bootstrapServers(),
+                                tmp.resolve("state"),
+                                SharedKafka.uniqueName("monitor-it"),
+                                task),
+                Map.of(),
+                Map.of());
         TaskTopics topics = TaskTopics.of(task);
         List<ConsumerRecord<byte[], byte[]>> alerts = new CopyOnWriteArrayList<>();
         List<ConsumerRecord<byte[], byte[]>> modelEvents = new CopyOnWriteArrayList<>();
@@ -85,42 +92,75 @@ class MonitorServiceIT {
             pp.put("enable.idempotence", "true");
             pp.put("acks", "all");
             long t0 = System.currentTimeMillis() - 400_000;
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<String, byte[]> producer =
+                    new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer())) {
                 for (int s = 0; s < 300; s++) {
                     boolean surging = s >= 120 && s < 180;
                     boolean bearish = surging ? s % 10 < 8 : s % 5 == 0;
                     long ts = t0 + s * 1000L;
-                    producer.send(new ProducerRecord<>(topics.predictions(), null, ts, "a-" + s,
+                    producer.send(new ProducerRecord<>(
+                            topics.predictions(),
+                            null,
+                            ts,
+                            "a-" + s,
                             prediction(task, "a-" + s, "Initech", bearish ? "bearish" : "neutral", 1, ts)));
-                    producer.send(new ProducerRecord<>(topics.predictions(), null, ts, "b-" + s,
+                    producer.send(new ProducerRecord<>(
+                            topics.predictions(),
+                            null,
+                            ts,
+                            "b-" + s,
                             prediction(task, "b-" + s, "Globex", s % 5 == 0 ? "bearish" : "neutral", 1, ts)));
-                    if (s % 10 == 0) {  // a late label for one event in ten, 5 s after it
-                        producer.send(new ProducerRecord<>(topics.examples(), null, ts + 5_000, "a-" + s,
-                                ("{\"id\":\"a-" + s + "\",\"text\":\"t\",\"label\":\"" + (bearish ? "bearish" : "bullish") + "\"}")
+                    if (s % 10 == 0) { // a late label for one event in ten, 5 s after it
+                        producer.send(new ProducerRecord<>(
+                                topics.examples(),
+                                null,
+                                ts + 5_000,
+                                "a-" + s,
+                                ("{\"id\":\"a-" + s + "\",\"text\":\"t\",\"label\":\""
+                                                + (bearish ? "bearish" : "bullish") + "\"}")
                                         .getBytes(StandardCharsets.UTF_8)));
                     }
                 }
                 producer.flush();
             }
-            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", SharedKafka.bootstrapServers(),
-                    "group.id", SharedKafka.uniqueName("it-alerts"), "isolation.level", "read_committed", "auto.offset.reset", "earliest"),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                    Map.of(
+                            "bootstrap.servers",
+                            SharedKafka.bootstrapServers(),
+                            "group.id",
+                            SharedKafka.uniqueName("it-alerts"),
+                            "isolation.level",
+                            "read_committed",
+                            "auto.offset.reset",
+                            "earliest"),
+                    new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
                 c.subscribe(List.of(topics.alerts(), TaskTopics.MODEL_EVENTS));
                 await("a RAISED and a CLEARED alert and live metrics", Duration.ofSeconds(180), () -> {
                     for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                         (r.topic().equals(topics.alerts()) ? alerts : modelEvents).add(r);
                     }
-                    return surgeAlerts(alerts).size() >= 2 && modelEvents.stream().anyMatch(r -> task.equals(key(r)));
+                    return surgeAlerts(alerts).size() >= 2
+                            && modelEvents.stream().anyMatch(r -> task.equals(key(r)));
                 });
             }
             // The surge also shifts the label mix, so a DRIFT record may come between (the drift detector's own
             // test covers it); this test is about the surge alert's episode.
             List<Alert> parsed = surgeAlerts(alerts);
-            assertEquals(List.of(Alert.State.RAISED, Alert.State.CLEARED), parsed.stream().map(Alert::state).toList(), parsed::toString);
+            assertEquals(
+                    List.of(Alert.State.RAISED, Alert.State.CLEARED),
+                    parsed.stream().map(Alert::state).toList(),
+                    parsed::toString);
             assertTrue(parsed.stream().allMatch(a -> a.entity().equals("Initech")), parsed::toString);
-            assertTrue(alerts.stream().filter(r -> alert(r).state() != Alert.State.DRIFT)
-                    .allMatch(r -> "Initech".equals(key(r))), "alerts are keyed by entity");
-            ConsumerRecord<byte[], byte[]> live = modelEvents.stream().filter(r -> task.equals(key(r))).findFirst().orElseThrow();
+            assertTrue(
+                    alerts.stream()
+                            .filter(r -> alert(r).state() != Alert.State.DRIFT)
+                            .allMatch(r -> "Initech".equals(key(r))),
+                    "alerts are keyed by entity");
+            ConsumerRecord<byte[], byte[]> live = modelEvents.stream()
+                    .filter(r -> task.equals(key(r)))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(RecordType.LIVE_METRICS, RecordType.of(live.headers()));
             LiveMetrics m = Json.read(live.value(), LiveMetrics.class);
             assertEquals(1, m.modelVersion());
@@ -130,7 +170,10 @@ class MonitorServiceIT {
     }
 
     private static List<Alert> surgeAlerts(List<ConsumerRecord<byte[], byte[]>> records) {
-        return records.stream().map(MonitorServiceIT::alert).filter(a -> a.state() != Alert.State.DRIFT).toList();
+        return records.stream()
+                .map(MonitorServiceIT::alert)
+                .filter(a -> a.state() != Alert.State.DRIFT)
+                .toList();
     }
 
     private static String key(ConsumerRecord<byte[], byte[]> r) {

@@ -22,8 +22,7 @@ public final class ScoringMain {
     private static final Logger log = LoggerFactory.getLogger(ScoringMain.class);
     private static final String USAGE = "usage: scoring --config FILE [--bootstrap HOST:PORT] [--metrics-port PORT]";
 
-    private ScoringMain() {
-    }
+    private ScoringMain() {}
 
     public static void main(String[] args) {
         Path config = null;
@@ -75,14 +74,17 @@ public final class ScoringMain {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         // On SIGTERM: the main thread closes the service (commit, leave the group) before the JVM halts.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                closed.await(45, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "scoring-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stop.countDown();
+                            try {
+                                closed.await(45, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "scoring-shutdown"));
         int code = 0;
         try (ScoringService service = ScoringService.owningBackbones(config, settings)) {
             service.start();

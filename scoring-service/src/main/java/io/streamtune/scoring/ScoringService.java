@@ -14,6 +14,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -24,10 +28,6 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.StreamtuneConfig;
@@ -75,6 +75,7 @@ public final class ScoringService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoringService.class);
     /** Stream-thread failures within this window count towards DEGRADED (two or more). */
     static final Duration FAILURE_WINDOW = Duration.ofMinutes(5);
+
     private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
 
     private final StreamtuneConfig config;
@@ -99,7 +100,15 @@ public final class ScoringService implements AutoCloseable {
     }
 
     private ScoringService(StreamtuneConfig config, ScoringSettings settings) {
-        this(config, settings, Backbones.opening(settings.encoderIntraOpThreads(), null), true);
+        // The artifact store holds weights too large for a model record (full fine-tuning); the trainer writes it.
+        this(
+                config,
+                settings,
+                Backbones.opening(
+                        settings.encoderIntraOpThreads(),
+                        new io.streamtune.common.model.DirectoryArtifactStore(
+                                config.artifacts().dir())),
+                true);
     }
 
     /** With these settings (e.g. flags applied); the service opens and closes its backbones. */
@@ -112,7 +121,8 @@ public final class ScoringService implements AutoCloseable {
         this(config, settings, backbones, false);
     }
 
-    private ScoringService(StreamtuneConfig config, ScoringSettings settings, Backbones backbones, boolean ownsBackbones) {
+    private ScoringService(
+            StreamtuneConfig config, ScoringSettings settings, Backbones backbones, boolean ownsBackbones) {
         this.config = config;
         this.settings = settings;
         this.clients = KafkaClients.of(config);
@@ -144,7 +154,10 @@ public final class ScoringService implements AutoCloseable {
             }
             // Seconds per encoder: before any model record arrives, and a bad encoder id fails the start.
             try (Backbones.Lease lease = backbones.frozenText(t.encoder(), t.maxSequenceLength())) {
-                log.debug("[scoring task={}] backbone {} ready", t.name(), lease.backbone().key());
+                log.debug(
+                        "[scoring task={}] backbone {} ready",
+                        t.name(),
+                        lease.backbone().key());
             } catch (ArtifactException e) {
                 throw new ConfigException("tasks (" + t.name() + ").encoder: " + e.getMessage());
             }
@@ -158,14 +171,20 @@ public final class ScoringService implements AutoCloseable {
             });
         }
         models = new ModelRegistry(config.tasks(), settings.pins(), backbones, null, metrics);
-        Map<String, ModelHistory.TaskHistory> history = KafkaRetry.until("[scoring] reading the model history", log, () -> closed,
+        Map<String, ModelHistory.TaskHistory> history = KafkaRetry.until(
+                "[scoring] reading the model history",
+                log,
+                () -> closed,
                 () -> ModelHistory.read(clients, config.tasks().keySet(), CLIENT_TIMEOUT));
         for (TaskConfig t : ScoringTopology.scoredTasks(config)) {
             ModelHistory.TaskHistory h = history.get(t.name());
             if (!h.artifacts().isEmpty()) {
                 var served = models.seed(t.name(), List.copyOf(h.artifacts().values()));
-                log.info("[scoring task={}] starts with {} (newest valid of {} published versions)", t.name(),
-                        served.isPresent() ? "v" + served.getAsLong() : "no version", h.artifacts().size());
+                log.info(
+                        "[scoring task={}] starts with {} (newest valid of {} published versions)",
+                        t.name(),
+                        served.isPresent() ? "v" + served.getAsLong() : "no version",
+                        h.artifacts().size());
             }
         }
         workers = ScoringWorkers.start(settings.encoderWorkers());
@@ -181,15 +200,25 @@ public final class ScoringService implements AutoCloseable {
         streams.setStateListener((now, before) -> log.info("[scoring] Kafka Streams {} -> {}", before, now));
         streams.setUncaughtExceptionHandler(e -> {
             recordThreadFailure(e);
-            log.error("[scoring] stream thread failed; replacing it (under exactly_once_v2 its open transaction aborts)", e);
+            log.error(
+                    "[scoring] stream thread failed; replacing it (under exactly_once_v2 its open transaction aborts)",
+                    e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);
-        log.info("[scoring] starting application {} as {} for tasks {} (batch {} / {} ms, hold {}, commit {} ms, {} encoder workers, "
-                        + "pins {})", settings.applicationId(), instanceId, config.tasks().keySet(), settings.batchSize(),
-                settings.batchMaxWait().toMillis(), settings.holdMaxEvents(), settings.commitInterval().toMillis(),
-                settings.encoderWorkers(), settings.pins());
+        log.info(
+                "[scoring] starting application {} as {} for tasks {} (batch {} / {} ms, hold {}, commit {} ms, {} encoder workers, "
+                        + "pins {})",
+                settings.applicationId(),
+                instanceId,
+                config.tasks().keySet(),
+                settings.batchSize(),
+                settings.batchMaxWait().toMillis(),
+                settings.holdMaxEvents(),
+                settings.commitInterval().toMillis(),
+                settings.encoderWorkers(),
+                settings.pins());
         streams.start();
     }
 
@@ -198,7 +227,8 @@ public final class ScoringService implements AutoCloseable {
      * same process restarted on the same state directory rejoins as the same member.
      */
     static String storedInstanceId(Properties props) {
-        Path stateDir = Path.of(props.getProperty(StreamsConfig.STATE_DIR_CONFIG,
+        Path stateDir = Path.of(props.getProperty(
+                StreamsConfig.STATE_DIR_CONFIG,
                 Path.of(System.getProperty("java.io.tmpdir"), "kafka-streams").toString()));
         Path file = stateDir.resolve(props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + ".instance-id");
         try {
@@ -213,8 +243,10 @@ public final class ScoringService implements AutoCloseable {
             Files.writeString(file, id + "\n", StandardCharsets.UTF_8);
             return id;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot keep the instance id in " + file + " (set scoring.instanceId, or make the "
-                    + "Kafka Streams state directory writable): " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot keep the instance id in " + file + " (set scoring.instanceId, or make the "
+                            + "Kafka Streams state directory writable): " + e.getMessage(),
+                    e);
         }
     }
 
@@ -235,7 +267,9 @@ public final class ScoringService implements AutoCloseable {
             if (s == KafkaStreams.State.RUNNING) {
                 return true;
             }
-            if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING || s == KafkaStreams.State.PENDING_ERROR) {
+            if (s == KafkaStreams.State.ERROR
+                    || s == KafkaStreams.State.NOT_RUNNING
+                    || s == KafkaStreams.State.PENDING_ERROR) {
                 return false;
             }
             Thread.sleep(20);
@@ -275,12 +309,19 @@ public final class ScoringService implements AutoCloseable {
         List<ScoringHealth.ThreadFailure> failures;
         synchronized (threadFailures) {
             Instant since = Instant.now().minus(FAILURE_WINDOW);
-            failures = threadFailures.stream().filter(f -> f.at().isAfter(since)).toList();
+            failures =
+                    threadFailures.stream().filter(f -> f.at().isAfter(since)).toList();
         }
         KafkaProbe p = probe;
-        return ScoringHealth.of(state(), m == null ? Map.of() : m.describe(), metrics::heldEvents, failures,
-                p == null || p.unreachableSince() == null ? null : "cannot reach Kafka at " + clients.bootstrapServers() + " since "
-                        + p.unreachableSince() + ": " + p.reason());
+        return ScoringHealth.of(
+                state(),
+                m == null ? Map.of() : m.describe(),
+                metrics::heldEvents,
+                failures,
+                p == null || p.unreachableSince() == null
+                        ? null
+                        : "cannot reach Kafka at " + clients.bootstrapServers() + " since " + p.unreachableSince()
+                                + ": " + p.reason());
     }
 
     @Override
@@ -307,8 +348,7 @@ public final class ScoringService implements AutoCloseable {
         if (streams != null) {
             // Leave the group: the partitions move to the other instances (or a restarted one) at once. A crashed
             // instance cannot leave; static membership lets it rejoin as itself instead of waiting out its session.
-            if (!streams.close(CloseOptions.groupMembershipOperation(membership)
-                    .withTimeout(Duration.ofSeconds(30)))) {
+            if (!streams.close(CloseOptions.groupMembershipOperation(membership).withTimeout(Duration.ofSeconds(30)))) {
                 log.warn("[scoring] Kafka Streams did not close within 30 s");
             }
         }

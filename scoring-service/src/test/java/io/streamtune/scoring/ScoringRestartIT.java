@@ -1,8 +1,5 @@
 package io.streamtune.scoring;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +29,9 @@ import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.testing.TestModels;
 import io.streamtune.testing.SharedKafka;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * What serves, and how fast, after the scorer restarts (issue 9, faults 2, 5 and 10) on the real broker.
  */
@@ -43,7 +43,8 @@ class ScoringRestartIT {
     Path tmp;
 
     private StreamtuneConfig config(String task, Path stateDir) throws Exception {
-        return StreamtuneConfig.parse("""
+        return StreamtuneConfig.parse(
+                """
                 kafka: {bootstrap.servers: "%s", state.dir: "%s"}
                 topics: {partitions: 2}
                 tasks:
@@ -53,8 +54,8 @@ class ScoringRestartIT {
     }
 
     private static ScoringSettings settings(String appId, int metricsPort) {
-        return new ScoringSettings(appId, 8, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 1, metricsPort, true,
-                Map.of(), "");
+        return new ScoringSettings(
+                appId, 8, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 1, metricsPort, true, Map.of(), "");
     }
 
     private static KafkaClients clients() {
@@ -65,10 +66,12 @@ class ScoringRestartIT {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void sendEvents(KafkaProducer<byte[], byte[]> p, String task, String prefix, int n) throws Exception {
+    private static void sendEvents(KafkaProducer<byte[], byte[]> p, String task, String prefix, int n)
+            throws Exception {
         for (int i = 0; i < n; i++) {
             String id = prefix + i;
-            p.send(new ProducerRecord<>(TaskTopics.of(task).events(), b(id), b("{\"id\":\"" + id + "\",\"text\":\"fine\"}")));
+            p.send(new ProducerRecord<>(
+                    TaskTopics.of(task).events(), b(id), b("{\"id\":\"" + id + "\",\"text\":\"fine\"}")));
         }
         p.flush();
     }
@@ -79,7 +82,8 @@ class ScoringRestartIT {
         String topic = TaskTopics.of(task).predictions();
         try (KafkaConsumer<byte[], byte[]> c = clients().consumer(Map.of("isolation.level", "read_committed"))) {
             List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
@@ -94,7 +98,8 @@ class ScoringRestartIT {
         return byId;
     }
 
-    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) throws Exception {
+    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -113,7 +118,7 @@ class ScoringRestartIT {
             io.streamtune.common.topic.TopicAdmin.ensure(admin, cfg.topicLayout());
         }
         ModelArtifact v12 = TestModels.constant(task, 12, LABELS, 0f, 2f); // says positive
-        ModelArtifact v3 = TestModels.constant(task, 3, LABELS, 2f, 0f);   // says negative
+        ModelArtifact v3 = TestModels.constant(task, 3, LABELS, 2f, 0f); // says negative
         try (KafkaProducer<byte[], byte[]> p = clients().producer(Map.of("max.request.size", "20000000"))) {
             // v12 as the trainer publishes it (model and audit), then an older genuine version and garbage last.
             p.send(new ProducerRecord<>(TaskTopics.MODELS, b(task), v12.toBytes()));
@@ -122,12 +127,26 @@ class ScoringRestartIT {
             p.send(new ProducerRecord<>(TaskTopics.MODELS, b(task), b("{\"not\":\"a model\"}")));
             sendEvents(p, task, "e-", 20);
         }
-        try (ScoringService service = new ScoringService(cfg, settings(SharedKafka.uniqueName("lastrec-app"), -1), BACKBONES)) {
+        try (ScoringService service =
+                new ScoringService(cfg, settings(SharedKafka.uniqueName("lastrec-app"), -1), BACKBONES)) {
             service.start();
-            assertEquals(12L, service.models().servedVersion(task).getAsLong(), "the newest valid version, found in the audit log");
+            assertEquals(
+                    12L,
+                    service.models().servedVersion(task).getAsLong(),
+                    "the newest valid version, found in the audit log");
             assertTrue(service.awaitRunning(Duration.ofSeconds(60)));
-            await("predictions", Duration.ofSeconds(60), () -> service.metrics().registry().find(
-                    io.streamtune.scoring.monitor.ScoringMetrics.PREDICTIONS).counters().stream().mapToDouble(c -> c.count()).sum() >= 20);
+            await(
+                    "predictions",
+                    Duration.ofSeconds(60),
+                    () -> service
+                                    .metrics()
+                                    .registry()
+                                    .find(io.streamtune.scoring.monitor.ScoringMetrics.PREDICTIONS)
+                                    .counters()
+                                    .stream()
+                                    .mapToDouble(c -> c.count())
+                                    .sum()
+                            >= 20);
         }
         Map<String, List<Prediction>> out = predictions(task);
         assertEquals(20, out.size());
@@ -150,12 +169,25 @@ class ScoringRestartIT {
             ScoringService first = new ScoringService(cfg, settings(appId, -1), BACKBONES);
             first.start();
             assertTrue(first.awaitRunning(Duration.ofSeconds(60)));
-            p.send(new ProducerRecord<>(TaskTopics.MODELS, b(task), TestModels.constant(task, 1, LABELS, 0f, 2f).toBytes())).get();
+            p.send(new ProducerRecord<>(
+                            TaskTopics.MODELS,
+                            b(task),
+                            TestModels.constant(task, 1, LABELS, 0f, 2f).toBytes()))
+                    .get();
             sendEvents(p, task, "a-", 30);
             firstId = first.instanceId();
-            await("predictions before the crash", Duration.ofSeconds(60), () -> first.metrics().registry()
-                    .find(io.streamtune.scoring.monitor.ScoringMetrics.PREDICTIONS).counters().stream()
-                    .mapToDouble(c -> c.count()).sum() >= 10);
+            await(
+                    "predictions before the crash",
+                    Duration.ofSeconds(60),
+                    () -> first
+                                    .metrics()
+                                    .registry()
+                                    .find(io.streamtune.scoring.monitor.ScoringMetrics.PREDICTIONS)
+                                    .counters()
+                                    .stream()
+                                    .mapToDouble(c -> c.count())
+                                    .sum()
+                            >= 10);
             first.closeWithoutLeavingGroup(); // as kill -9 leaves it: the member stays until its session expires
             sendEvents(p, task, "b-", 30);
         }
@@ -196,17 +228,25 @@ class ScoringRestartIT {
             try (ScoringService first = new ScoringService(cfg, settings(appId, -1), BACKBONES)) {
                 first.start();
                 assertTrue(first.awaitRunning(Duration.ofSeconds(60)));
-                p.send(new ProducerRecord<>(TaskTopics.MODELS, b(task), TestModels.constant(task, 1, LABELS, 0f, 2f)
-                        .toBytes())).get();
+                p.send(new ProducerRecord<>(
+                                TaskTopics.MODELS,
+                                b(task),
+                                TestModels.constant(task, 1, LABELS, 0f, 2f).toBytes()))
+                        .get();
                 sendEvents(p, task, "a-", 30);
                 await("30 committed predictions", Duration.ofSeconds(60), () -> committedPredictions(task) >= 30);
             } // leaves the group, so that its offsets can be moved
             String events = TaskTopics.of(task).events();
             try (var admin = clients().admin()) {
-                admin.alterConsumerGroupOffsets(appId, Map.of(
-                        new TopicPartition(events, 0), new org.apache.kafka.clients.consumer.OffsetAndMetadata(0),
-                        new TopicPartition(events, 1), new org.apache.kafka.clients.consumer.OffsetAndMetadata(0)))
-                        .all().get(30, TimeUnit.SECONDS);
+                admin.alterConsumerGroupOffsets(
+                                appId,
+                                Map.of(
+                                        new TopicPartition(events, 0),
+                                                new org.apache.kafka.clients.consumer.OffsetAndMetadata(0),
+                                        new TopicPartition(events, 1),
+                                                new org.apache.kafka.clients.consumer.OffsetAndMetadata(0)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             }
             sendEvents(p, task, "b-", 10);
         }
@@ -216,8 +256,15 @@ class ScoringRestartIT {
             assertTrue(second.awaitRunning(Duration.ofSeconds(60)));
             // Each partition is read in order: once the b- events are predicted, the a- events before them were read.
             await("the 10 new events predicted", Duration.ofSeconds(60), () -> predictionsOf(task, "b-") >= 10);
-            alreadyScored = second.metrics().registry().find(io.streamtune.scoring.monitor.ScoringMetrics.ALREADY_SCORED)
-                    .counters().stream().mapToDouble(c -> c.count()).sum();
+            alreadyScored =
+                    second
+                            .metrics()
+                            .registry()
+                            .find(io.streamtune.scoring.monitor.ScoringMetrics.ALREADY_SCORED)
+                            .counters()
+                            .stream()
+                            .mapToDouble(c -> c.count())
+                            .sum();
         }
         Map<String, List<Prediction>> out = predictions(task); // every writer closed: whatever is committed is here
         out.forEach((id, ps) -> assertEquals(1, ps.size(), "one prediction of " + id + ", got " + ps.size()));
@@ -232,8 +279,10 @@ class ScoringRestartIT {
     /** Committed predictions of the events whose id starts with {@code prefix}. */
     private static int predictionsOf(String task, String prefix) {
         try {
-            return predictions(task).entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
-                    .mapToInt(e -> e.getValue().size()).sum();
+            return predictions(task).entrySet().stream()
+                    .filter(e -> e.getKey().startsWith(prefix))
+                    .mapToInt(e -> e.getValue().size())
+                    .sum();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -244,8 +293,9 @@ class ScoringRestartIT {
     void shouldReportDegradedWhileEventsAreHeldAndUpOnceAVersionServes() throws Exception {
         String task = SharedKafka.uniqueName("held");
         StreamtuneConfig cfg = config(task, tmp.resolve("h"));
-        try (ScoringService service = new ScoringService(cfg, settings(SharedKafka.uniqueName("held-app"), 0), BACKBONES);
-             KafkaProducer<byte[], byte[]> p = clients().producer(Map.of())) {
+        try (ScoringService service =
+                        new ScoringService(cfg, settings(SharedKafka.uniqueName("held-app"), 0), BACKBONES);
+                KafkaProducer<byte[], byte[]> p = clients().producer(Map.of())) {
             service.start();
             assertTrue(service.awaitRunning(Duration.ofSeconds(60)));
             sendEvents(p, task, "h-", 10);
@@ -255,7 +305,8 @@ class ScoringRestartIT {
             int[] status = new int[1];
             java.util.function.BooleanSupplier fetch = () -> {
                 try {
-                    var r = http.send(java.net.http.HttpRequest.newBuilder(health).build(),
+                    var r = http.send(
+                            java.net.http.HttpRequest.newBuilder(health).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString());
                     status[0] = r.statusCode();
                     body[0] = r.body();
@@ -264,11 +315,21 @@ class ScoringRestartIT {
                     return false;
                 }
             };
-            await("DEGRADED with events held", Duration.ofSeconds(30),
+            await(
+                    "DEGRADED with events held",
+                    Duration.ofSeconds(30),
                     () -> fetch.getAsBoolean() && status[0] == 503 && body[0].contains("events held"));
             assertTrue(body[0].contains("\"status\":\"DEGRADED\"") && body[0].contains("none yet"), body[0]);
-            assertTrue(service.meterRegistry().find(io.streamtune.scoring.monitor.ScoringMetrics.EVENTS_HELD).gauge().value() >= 10);
-            p.send(new ProducerRecord<>(TaskTopics.MODELS, b(task), TestModels.constant(task, 1, LABELS, 0f, 2f).toBytes())).get();
+            assertTrue(service.meterRegistry()
+                            .find(io.streamtune.scoring.monitor.ScoringMetrics.EVENTS_HELD)
+                            .gauge()
+                            .value()
+                    >= 10);
+            p.send(new ProducerRecord<>(
+                            TaskTopics.MODELS,
+                            b(task),
+                            TestModels.constant(task, 1, LABELS, 0f, 2f).toBytes()))
+                    .get();
             await("UP once v1 serves", Duration.ofSeconds(60), () -> fetch.getAsBoolean() && status[0] == 200);
             assertTrue(body[0].contains("\"status\":\"UP\""), body[0]);
         }
@@ -276,7 +337,23 @@ class ScoringRestartIT {
 
     private static ModelEvent published(ModelArtifact a) {
         var m = a.meta();
-        return new ModelEvent(m.task(), m.version(), m.parentVersion(), ModelEvent.Decision.PUBLISHED, m.metrics(), null, "test",
-                m.window(), 0, 0, 0, m.encoderId(), m.createdAtMillis(), a.toBytes(), "head", "cpu", "retrainEvery");
+        return new ModelEvent(
+                m.task(),
+                m.version(),
+                m.parentVersion(),
+                ModelEvent.Decision.PUBLISHED,
+                m.metrics(),
+                null,
+                "test",
+                m.window(),
+                0,
+                0,
+                0,
+                m.encoderId(),
+                m.createdAtMillis(),
+                a.toBytes(),
+                "head",
+                "cpu",
+                "retrainEvery");
     }
 }

@@ -1,8 +1,5 @@
 package io.streamtune.scoring;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.Prediction;
+import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
-import io.streamtune.common.runtime.Backbones;
 import io.streamtune.scoring.testing.TestModels;
 import io.streamtune.testing.SharedKafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Exactly-once scoring against a real broker, with swaps and a restart. */
 class ScoringServiceIT {
@@ -46,7 +46,8 @@ class ScoringServiceIT {
     Path tmp;
 
     private StreamtuneConfig config(String task, Path stateDir) throws Exception {
-        return StreamtuneConfig.parse("""
+        return StreamtuneConfig.parse(
+                """
                 kafka: {bootstrap.servers: "%s", state.dir: "%s"}
                 topics: {partitions: 3}
                 tasks:
@@ -57,12 +58,23 @@ class ScoringServiceIT {
 
     private static ScoringSettings settings(String appId) {
         // Two encoder workers: batches are in flight at every commit, swap and restart.
-        return new ScoringSettings(appId, 16, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 2, -1, true, Map.of(), "");
+        return new ScoringSettings(
+                appId, 16, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 2, -1, true, Map.of(), "");
     }
 
     private static KafkaProducer<String, byte[]> producer() {
-        return new KafkaProducer<>(Map.of("bootstrap.servers", SharedKafka.bootstrapServers(), "enable.idempotence", "true",
-                "acks", "all", "linger.ms", "2"), new StringSerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        "bootstrap.servers",
+                        SharedKafka.bootstrapServers(),
+                        "enable.idempotence",
+                        "true",
+                        "acks",
+                        "all",
+                        "linger.ms",
+                        "2"),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     private static byte[] event(String id) {
@@ -78,20 +90,31 @@ class ScoringServiceIT {
         private final Thread thread;
 
         Collector(String topic) {
-            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", SharedKafka.bootstrapServers(),
-                    "group.id", SharedKafka.uniqueName("it-reader"), "isolation.level", "read_committed",
-                    "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                    Map.of(
+                            "bootstrap.servers",
+                            SharedKafka.bootstrapServers(),
+                            "group.id",
+                            SharedKafka.uniqueName("it-reader"),
+                            "isolation.level",
+                            "read_committed",
+                            "auto.offset.reset",
+                            "earliest"),
+                    new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
             consumer.subscribe(List.of(topic));
-            thread = new Thread(() -> {
-                try (consumer) {
-                    while (running.get()) {
-                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                            records.add(r);
-                            perId.merge(prediction(r).id(), 1, Integer::sum);
+            thread = new Thread(
+                    () -> {
+                        try (consumer) {
+                            while (running.get()) {
+                                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                                    records.add(r);
+                                    perId.merge(prediction(r).id(), 1, Integer::sum);
+                                }
+                            }
                         }
-                    }
-                }
-            }, "it-collector");
+                    },
+                    "it-collector");
             thread.start();
         }
 
@@ -124,18 +147,25 @@ class ScoringServiceIT {
         }
     }
 
-    private static void publish(KafkaProducer<String, byte[]> p, String task, long version, float... bias) throws Exception {
-        p.send(new ProducerRecord<>(TaskTopics.MODELS, task, TestModels.constant(task, version, LABELS, bias).toBytes()))
+    private static void publish(KafkaProducer<String, byte[]> p, String task, long version, float... bias)
+            throws Exception {
+        p.send(new ProducerRecord<>(
+                        TaskTopics.MODELS,
+                        task,
+                        TestModels.constant(task, version, LABELS, bias).toBytes()))
                 .get(10, TimeUnit.SECONDS);
     }
 
     /** Every committed record of a topic, read to its end (call once every writer has closed). */
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", SharedKafka.bootstrapServers(),
-                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of("bootstrap.servers", SharedKafka.bootstrapServers(), "isolation.level", "read_committed"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<org.apache.kafka.common.TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<org.apache.kafka.common.TopicPartition, Long> end = c.endOffsets(parts);
@@ -155,13 +185,18 @@ class ScoringServiceIT {
         perId.forEach((id, n) -> assertEquals(1, n, "predictions of " + id));
         assertEquals(sent.size(), records.size());
         Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new java.util.TreeMap<>();
-        records.forEach(r -> byPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r));
+        records.forEach(r -> byPartition
+                .computeIfAbsent(r.partition(), k -> new ArrayList<>())
+                .add(r));
         byPartition.forEach((partition, rs) -> {
             rs.sort(java.util.Comparator.comparingLong(ConsumerRecord::offset));
             long last = 0;
             for (ConsumerRecord<byte[], byte[]> r : rs) {
                 long v = prediction(r).modelVersion();
-                assertTrue(v >= last, "partition " + partition + " went from v" + last + " back to v" + v + " at offset " + r.offset());
+                assertTrue(
+                        v >= last,
+                        "partition " + partition + " went from v" + last + " back to v" + v + " at offset "
+                                + r.offset());
                 last = v;
             }
         });
@@ -174,8 +209,9 @@ class ScoringServiceIT {
         StreamtuneConfig cfg = config(task, tmp.resolve("a"));
         Set<String> sent = new HashSet<>();
         int perPhase = 60;
-        try (ScoringService service = new ScoringService(cfg, settings(SharedKafka.uniqueName("scoring-it")), encoders);
-             KafkaProducer<String, byte[]> producer = producer()) {
+        try (ScoringService service =
+                        new ScoringService(cfg, settings(SharedKafka.uniqueName("scoring-it")), encoders);
+                KafkaProducer<String, byte[]> producer = producer()) {
             service.start();
             assertTrue(service.awaitRunning(Duration.ofSeconds(60)), "Streams reaches RUNNING");
             try (Collector collector = new Collector(TaskTopics.of(task).predictions())) {
@@ -189,13 +225,17 @@ class ScoringServiceIT {
                     }
                     producer.flush();
                     int target = perPhase * (v - 1) + perPhase / 2;
-                    await("half of phase " + v + " predicted", Duration.ofSeconds(60), () -> collector.distinct() >= target);
+                    await(
+                            "half of phase " + v + " predicted",
+                            Duration.ofSeconds(60),
+                            () -> collector.distinct() >= target);
                 }
                 await("all predictions", Duration.ofSeconds(60), () -> collector.distinct() >= sent.size());
                 assertEquals(5L, service.models().servedVersion(task).getAsLong());
                 collector.close();
                 service.close(); // every writer closed: a duplicate, had there been one, is committed now
-                List<ConsumerRecord<byte[], byte[]>> all = readAll(TaskTopics.of(task).predictions());
+                List<ConsumerRecord<byte[], byte[]>> all =
+                        readAll(TaskTopics.of(task).predictions());
                 assertExactlyOnceAndMonotonic(all, sent);
                 Set<Long> versions = new TreeSet<>();
                 all.forEach(r -> versions.add(prediction(r).modelVersion()));
@@ -212,7 +252,7 @@ class ScoringServiceIT {
         int total = 240;
         Set<String> sent = new HashSet<>();
         try (KafkaProducer<String, byte[]> producer = producer();
-             Collector collector = new Collector(TaskTopics.of(task).predictions())) {
+                Collector collector = new Collector(TaskTopics.of(task).predictions())) {
             ScoringService first = new ScoringService(config(task, tmp.resolve("first")), settings(appId), encoders);
             try {
                 first.start();
@@ -237,14 +277,19 @@ class ScoringServiceIT {
             }
             producer.flush();
             // A fresh state directory: the buffer comes back from its changelog, the model from the global store.
-            try (ScoringService second = new ScoringService(config(task, tmp.resolve("second")), settings(appId), encoders)) {
+            try (ScoringService second =
+                    new ScoringService(config(task, tmp.resolve("second")), settings(appId), encoders)) {
                 second.start();
                 assertTrue(second.awaitRunning(Duration.ofSeconds(60)));
                 await("all predictions after the restart", Duration.ofSeconds(90), () -> collector.distinct() >= total);
-                assertEquals(1L, second.models().servedVersion(task).getAsLong(), "the restarted instance serves the newest model");
+                assertEquals(
+                        1L,
+                        second.models().servedVersion(task).getAsLong(),
+                        "the restarted instance serves the newest model");
                 collector.close();
                 second.close(); // every writer closed: a duplicate, had there been one, is committed now
-                List<ConsumerRecord<byte[], byte[]>> all = readAll(TaskTopics.of(task).predictions());
+                List<ConsumerRecord<byte[], byte[]>> all =
+                        readAll(TaskTopics.of(task).predictions());
                 assertExactlyOnceAndMonotonic(all, sent);
                 assertTrue(all.stream().allMatch(r -> prediction(r).modelVersion() == 1));
             }

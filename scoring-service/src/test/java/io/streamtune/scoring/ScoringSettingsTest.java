@@ -1,15 +1,15 @@
 package io.streamtune.scoring;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ScoringSettingsTest {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
@@ -46,7 +46,10 @@ class ScoringSettingsTest {
 
     @Test
     void shouldNameTheKeyOfANegativeWorkerCount() throws Exception {
-        ConfigException e = assertThrows(ConfigException.class, () -> ScoringSettings.from(config("{encoder: {workers: -1}}")));
-        assertTrue(e.problems().stream().anyMatch(p -> p.startsWith("scoring.encoder.workers")), e.problems().toString());
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> ScoringSettings.from(config("{encoder: {workers: -1}}")));
+        assertTrue(
+                e.problems().stream().anyMatch(p -> p.startsWith("scoring.encoder.workers")),
+                e.problems().toString());
     }
 }

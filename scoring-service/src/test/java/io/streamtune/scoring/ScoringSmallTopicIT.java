@@ -1,8 +1,5 @@
 package io.streamtune.scoring;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,12 +27,15 @@ import io.streamtune.common.event.DeadLetter;
 import io.streamtune.common.event.Prediction;
 import io.streamtune.common.event.Reason;
 import io.streamtune.common.event.RecordParser;
+import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.monitor.ScoringMetrics;
-import io.streamtune.common.runtime.Backbones;
 import io.streamtune.scoring.testing.TestModels;
 import io.streamtune.testing.SharedKafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The defence in depth behind the record limit, on a real broker: a DLQ topic created by hand with
@@ -48,16 +48,20 @@ class ScoringSmallTopicIT {
     @TempDir
     Path tmp;
 
-
-
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static KafkaConsumer<byte[], byte[]> reader(String topic) {
-        Map<String, Object> props = Map.of("bootstrap.servers", SharedKafka.bootstrapServers(),
-                "group.id", SharedKafka.uniqueName("it-reader"), "isolation.level", "read_committed",
-                "auto.offset.reset", "earliest");
+        Map<String, Object> props = Map.of(
+                "bootstrap.servers",
+                SharedKafka.bootstrapServers(),
+                "group.id",
+                SharedKafka.uniqueName("it-reader"),
+                "isolation.level",
+                "read_committed",
+                "auto.offset.reset",
+                "earliest");
         var c = new KafkaConsumer<byte[], byte[]>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         c.subscribe(List.of(topic));
         return c;
@@ -71,32 +75,38 @@ class ScoringSmallTopicIT {
         TaskTopics topics = TaskTopics.of(task);
         int dlqTakes = 60_000;
         try (var admin = SharedKafka.admin()) {
-            admin.createTopics(List.of(new NewTopic(topics.dlq(), 1, (short) 1).configs(Map.of("max.message.bytes",
-                    Integer.toString(dlqTakes))))).all().get();
+            admin.createTopics(List.of(new NewTopic(topics.dlq(), 1, (short) 1)
+                            .configs(Map.of("max.message.bytes", Integer.toString(dlqTakes)))))
+                    .all()
+                    .get();
         }
         // A short session: the replaced stream thread's group gives up the dead member quickly.
-        StreamtuneConfig cfg = StreamtuneConfig.parse("""
+        StreamtuneConfig cfg = StreamtuneConfig.parse(
+                """
                 kafka: {bootstrap.servers: "%s", state.dir: "%s", session.timeout.ms: 6000, heartbeat.interval.ms: 1000}
                 topics: {partitions: 1}
                 tasks: [{name: %s, labels: [negative, positive]}]
                 """.formatted(SharedKafka.bootstrapServers(), tmp.resolve("state"), task), Map.of(), Map.of());
-        ScoringSettings settings = new ScoringSettings(appId, 8, Duration.ofMillis(20), 10_000, Duration.ofMillis(100),
-                1, 1, -1,
-                true, Map.of(), "");
+        ScoringSettings settings = new ScoringSettings(
+                appId, 8, Duration.ofMillis(20), 10_000, Duration.ofMillis(100), 1, 1, -1, true, Map.of(), "");
         byte[] malformed = b("{\"id\":\"m-1\",\"text\":\"" + "y".repeat(100_000));
         Set<String> sent = new TreeSet<>();
 
         try (ScoringService service = new ScoringService(cfg, settings, encoders);
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                     Map.of("bootstrap.servers", SharedKafka.bootstrapServers(), "acks", "all"),
-                     new StringSerializer(), new ByteArraySerializer());
-             KafkaConsumer<byte[], byte[]> predictionReader = reader(topics.predictions());
-             KafkaConsumer<byte[], byte[]> dlqReader = reader(topics.dlq())) {
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                        Map.of("bootstrap.servers", SharedKafka.bootstrapServers(), "acks", "all"),
+                        new StringSerializer(),
+                        new ByteArraySerializer());
+                KafkaConsumer<byte[], byte[]> predictionReader = reader(topics.predictions());
+                KafkaConsumer<byte[], byte[]> dlqReader = reader(topics.dlq())) {
             service.start();
             assertTrue(service.awaitRunning(Duration.ofSeconds(60)), "Streams reaches RUNNING");
-            producer.send(new ProducerRecord<>(TaskTopics.MODELS, task,
-                    TestModels.constant(task, 1, List.of("negative", "positive"), 0f, 2f).toBytes())).get(10,
-                            TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(
+                            TaskTopics.MODELS,
+                            task,
+                            TestModels.constant(task, 1, List.of("negative", "positive"), 0f, 2f)
+                                    .toBytes()))
+                    .get(10, TimeUnit.SECONDS);
             for (int i = 0; i < 10; i++) {
                 if (i == 5) {
                     producer.send(new ProducerRecord<>(topics.events(), "m-1", malformed));
@@ -112,17 +122,21 @@ class ScoringSmallTopicIT {
             Map<String, ConsumerRecord<byte[], byte[]>> dead = new HashMap<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!(predicted.keySet().containsAll(sent) && dead.containsKey("m-1")) && System.nanoTime() < deadline) {
-                predictionReader.poll(Duration.ofMillis(100)).forEach(r -> predicted.merge(prediction(r).id(), 1,
-                        Integer::sum));
-                dlqReader.poll(Duration.ofMillis(100)).forEach(r -> dead.put(new String(r.key(),
-                        StandardCharsets.UTF_8), r));
+                predictionReader
+                        .poll(Duration.ofMillis(100))
+                        .forEach(r -> predicted.merge(prediction(r).id(), 1, Integer::sum));
+                dlqReader
+                        .poll(Duration.ofMillis(100))
+                        .forEach(r -> dead.put(new String(r.key(), StandardCharsets.UTF_8), r));
             }
             long quiet = System.currentTimeMillis() + 1_500;
             while (System.currentTimeMillis() < quiet) {
-                predictionReader.poll(Duration.ofMillis(100)).forEach(r -> predicted.merge(prediction(r).id(), 1,
-                        Integer::sum));
-                dlqReader.poll(Duration.ofMillis(100)).forEach(r -> dead.put(new String(r.key(),
-                        StandardCharsets.UTF_8), r));
+                predictionReader
+                        .poll(Duration.ofMillis(100))
+                        .forEach(r -> predicted.merge(prediction(r).id(), 1, Integer::sum));
+                dlqReader
+                        .poll(Duration.ofMillis(100))
+                        .forEach(r -> dead.put(new String(r.key(), StandardCharsets.UTF_8), r));
             }
 
             assertEquals(sent, predicted.keySet(), "every event of the partition is scored");
@@ -133,8 +147,11 @@ class ScoringSmallTopicIT {
             assertTrue(RecordParser.recordSize(d.key(), d.value(), d.headers()) < dlqTakes, "what the topic takes");
             assertEquals(Integer.toString(malformed.length), DeadLetter.header(d.headers(), DeadLetter.ORIGINAL_SIZE));
             assertEquals("value", DeadLetter.header(d.headers(), DeadLetter.TRUNCATED));
-            double refused = service.meterRegistry().find(ScoringMetrics.HANDLER_ERRORS)
-                    .tag(ScoringMetrics.TAG_OUTCOME, "refused").counter().count();
+            double refused = service.meterRegistry()
+                    .find(ScoringMetrics.HANDLER_ERRORS)
+                    .tag(ScoringMetrics.TAG_OUTCOME, "refused")
+                    .counter()
+                    .count();
             // Exactly one refusal: the budget learnt from it makes the record processed again fit. (Sends aborted
             // with the failed transaction count as "production", not here.)
             assertEquals(1.0, refused, "one refused write, one failed stream thread");

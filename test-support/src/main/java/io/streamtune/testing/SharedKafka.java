@@ -36,8 +36,7 @@ public final class SharedKafka {
     private static volatile String bootstrap;
     private static volatile String kind;
 
-    private SharedKafka() {
-    }
+    private SharedKafka() {}
 
     public static String bootstrapServers() {
         String b = bootstrap;
@@ -100,8 +99,11 @@ public final class SharedKafka {
 
     public static void createTopics(int partitions, String... names) {
         try (Admin admin = admin()) {
-            admin.createTopics(java.util.Arrays.stream(names).map(n -> new NewTopic(n, partitions, (short) 1)).toList())
-                    .all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(java.util.Arrays.stream(names)
+                            .map(n -> new NewTopic(n, partitions, (short) 1))
+                            .toList())
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot create topics " + List.of(names) + ": " + e.getMessage(), e);
         }

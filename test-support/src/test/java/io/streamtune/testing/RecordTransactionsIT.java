@@ -1,7 +1,5 @@
 package io.streamtune.testing;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +20,8 @@ import io.streamtune.common.event.Example;
 import io.streamtune.common.event.Prediction;
 import io.streamtune.common.serde.JsonSerde;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /** Transactions on the test broker: what read_committed readers see of our record types. */
 class RecordTransactionsIT {
 
@@ -35,7 +35,8 @@ class RecordTransactionsIT {
         Properties p = SharedKafka.clientProperties();
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, SharedKafka.uniqueName("tx"));
         List<Example> committed = new ArrayList<>();
-        try (KafkaProducer<String, Example> ex = new KafkaProducer<>(p, new StringSerializer(), JsonSerde.of(Example.class).serializer())) {
+        try (KafkaProducer<String, Example> ex = new KafkaProducer<>(
+                p, new StringSerializer(), JsonSerde.of(Example.class).serializer())) {
             ex.initTransactions();
             ex.beginTransaction();
             for (int i = 0; i < 5; i++) {
@@ -45,13 +46,16 @@ class RecordTransactionsIT {
             }
             ex.commitTransaction();
             ex.beginTransaction();
-            ex.send(new ProducerRecord<>(examples, "k", new Example("aborted", "reviews", "x", null, "negative", 9, Map.of())));
+            ex.send(new ProducerRecord<>(
+                    examples, "k", new Example("aborted", "reviews", "x", null, "negative", 9, Map.of())));
             ex.flush();
             ex.abortTransaction();
         }
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, SharedKafka.uniqueName("tx"));
-        Prediction pred = new Prediction("ok-0", "reviews", "positive", Map.of("negative", 0.2, "positive", 0.8), 1, 0, 3.0, Map.of());
-        try (KafkaProducer<String, Prediction> pr = new KafkaProducer<>(p, new StringSerializer(), JsonSerde.of(Prediction.class).serializer())) {
+        Prediction pred = new Prediction(
+                "ok-0", "reviews", "positive", Map.of("negative", 0.2, "positive", 0.8), 1, 0, 3.0, Map.of());
+        try (KafkaProducer<String, Prediction> pr = new KafkaProducer<>(
+                p, new StringSerializer(), JsonSerde.of(Prediction.class).serializer())) {
             pr.initTransactions();
             pr.beginTransaction();
             pr.send(new ProducerRecord<>(predictions, "k", pred));
@@ -69,7 +73,8 @@ class RecordTransactionsIT {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<T> out = new ArrayList<>();
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(c, new StringDeserializer(), JsonSerde.of(type).deserializer())) {
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(
+                c, new StringDeserializer(), JsonSerde.of(type).deserializer())) {
             consumer.subscribe(List.of(topic));
             long quietSince = System.currentTimeMillis();
             while (out.size() < atMost && System.currentTimeMillis() - quietSince < 5_000) {

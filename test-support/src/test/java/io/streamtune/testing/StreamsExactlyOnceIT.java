@@ -1,7 +1,5 @@
 package io.streamtune.testing;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +21,8 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * A Kafka Streams exactly_once_v2 pass-through with a changelogged store on the test broker.
  * On a single node this only works when the transaction-state and offsets topics have
@@ -38,7 +38,8 @@ class StreamsExactlyOnceIT {
         String out = SharedKafka.uniqueName("eos-out");
         SharedKafka.createTopics(2, in, out);
         int n = 200;
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(SharedKafka.clientProperties(), new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(SharedKafka.clientProperties(), new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < n; i++) {
                 producer.send(new ProducerRecord<>(in, "k" + (i % 7), "v" + i));
             }
@@ -56,7 +57,9 @@ class StreamsExactlyOnceIT {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Files.createTempDirectory("eos-state").toString());
+        p.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                java.nio.file.Files.createTempDirectory("eos-state").toString());
         try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
             streams.start();
             List<String> seen = read(out, n);
@@ -72,7 +75,8 @@ class StreamsExactlyOnceIT {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 120_000;
             long quietSince = Long.MAX_VALUE;
@@ -82,7 +86,7 @@ class StreamsExactlyOnceIT {
                 if (values.size() >= expected) {
                     quietSince = Math.min(quietSince, System.currentTimeMillis());
                     if (System.currentTimeMillis() - quietSince > 2_000) {
-                        break;  // waited a little for duplicates that must not come
+                        break; // waited a little for duplicates that must not come
                     }
                 }
             }

@@ -1,7 +1,5 @@
 package io.streamtune.testing;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +15,8 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.KafkaContainer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * The Testcontainers path: runs against a Kafka container where a Docker engine answers and is
  * reported as skipped ("disabledWithoutDocker") where none does, as on CI here.
@@ -29,11 +29,14 @@ class TestcontainersKafkaIT {
     @Test
     void shouldProduceAndConsumeThroughAContainerBroker() throws Exception {
         String bootstrap = KAFKA.getBootstrapServers();
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new StringSerializer())) {
             p.send(new ProducerRecord<>("tc", "k", "v")).get();
         }
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "tc",
-                "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(
+                Map.of("bootstrap.servers", bootstrap, "group.id", "tc", "auto.offset.reset", "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             c.subscribe(List.of("tc"));
             ConsumerRecords<String, String> records = ConsumerRecords.empty();
             for (int i = 0; i < 50 && records.isEmpty(); i++) {

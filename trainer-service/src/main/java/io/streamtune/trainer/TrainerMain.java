@@ -24,8 +24,7 @@ public final class TrainerMain {
     private static final Logger log = LoggerFactory.getLogger(TrainerMain.class);
     static final String USAGE = "usage: trainer --config FILE [--bootstrap HOST:PORT] [--metrics-port PORT]";
 
-    private TrainerMain() {
-    }
+    private TrainerMain() {}
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -76,12 +75,14 @@ public final class TrainerMain {
         }
         // On SIGTERM the JVM exits with 143 (128 + SIGTERM) once this hook has closed the service.
         AtomicBoolean saidStopped = new AtomicBoolean();
-        Thread hook = new Thread(() -> {
-            service.close();
-            if (saidStopped.compareAndSet(false, true)) {
-                log.info("[trainer] stopped");
-            }
-        }, "trainer-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    service.close();
+                    if (saidStopped.compareAndSet(false, true)) {
+                        log.info("[trainer] stopped");
+                    }
+                },
+                "trainer-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             service.start();

@@ -21,11 +21,11 @@ import io.streamtune.common.runtime.Backbones;
  *                     service opens and closes its own
  * @param beforeCommit called with each decision just before its transaction commits (tests inject faults here)
  */
-public record TrainerOptions(Clock clock, Set<String> tasks, Integer metricsPort, Backbones backbones,
-                             Consumer<ModelEvent> beforeCommit) {
+public record TrainerOptions(
+        Clock clock, Set<String> tasks, Integer metricsPort, Backbones backbones, Consumer<ModelEvent> beforeCommit) {
 
     public static TrainerOptions defaults() {
-        return new TrainerOptions(Clock.systemUTC(), Set.of(), null, null, e -> { });
+        return new TrainerOptions(Clock.systemUTC(), Set.of(), null, null, e -> {});
     }
 
     public TrainerOptions withClock(Clock c) {

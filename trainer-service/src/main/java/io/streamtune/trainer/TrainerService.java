@@ -1,6 +1,5 @@
 package io.streamtune.trainer;
 
-import io.streamtune.trainer.monitor.TrainerMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,13 +13,13 @@ import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.StreamtuneConfig;
@@ -31,12 +30,16 @@ import io.streamtune.common.kafka.KafkaProbe;
 import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.metrics.MetricsServer;
 import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.ArtifactStore;
+import io.streamtune.common.model.DirectoryArtifactStore;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.runtime.Classifier;
 import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.trainer.gate.PromotionGate;
+import io.streamtune.trainer.loop.BackgroundFinetuner;
 import io.streamtune.trainer.loop.TaskState;
 import io.streamtune.trainer.loop.TrainerLoop;
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.training.HeadLearner;
 import io.streamtune.trainer.training.image.CnnLearner;
 import io.streamtune.trainer.window.TaskWindow;
@@ -60,16 +63,22 @@ import io.streamtune.trainer.window.TaskWindow;
  * credentials or ACLs) stop the service, with a message that says what to do.
  *
  * <h2>Threads</h2>
- * One loop thread polls, trains and publishes; {@link #close()} (also from a shutdown hook) wakes it,
- * lets a training in progress finish and abandons its result, aborts an open transaction and closes
- * the clients.
+ * One loop thread polls, trains heads, gates and publishes; one background thread trains fine-tuning challengers
+ * ({@link BackgroundFinetuner}) when a task sets {@code finetune.mode}, and is cancelled on close. {@link #close()}
+ * (also from a shutdown hook) wakes the loop, lets a head training in progress finish and abandons its result,
+ * cancels a fine-tune, aborts an open transaction and closes the clients.
  */
 public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
 
     /** Settings the trainer's transactions depend on; an override in {@code kafka.*} is ignored with a warning. */
-    private static final List<String> ENFORCED = List.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.GROUP_ID_CONFIG, "transactional.id", "enable.idempotence", "acks");
+    private static final List<String> ENFORCED = List.of(
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "transactional.id",
+            "enable.idempotence",
+            "acks");
 
     private final StreamtuneConfig config;
     private final TrainerOptions options;
@@ -80,8 +89,11 @@ public final class TrainerService implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TrainerMetrics metrics = new TrainerMetrics(registry);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** At most one fine-tuning progress line per task this often. */
+    private static final Duration FINETUNE_PROGRESS_EVERY = Duration.ofSeconds(5);
 
     private Backbones backbones;
+    private BackgroundFinetuner finetuner;
     private KafkaProbe probe;
     private volatile TrainerLoop loop;
     private MetricsServer metricsServer;
@@ -103,11 +115,14 @@ public final class TrainerService implements AutoCloseable {
         this.clients = KafkaClients.of(config);
         List<String> problems = new ArrayList<>();
         List<TaskConfig> selected = new ArrayList<>();
-        Set<String> wanted = options.tasks() == null || options.tasks().isEmpty() ? config.tasks().keySet() : options.tasks();
+        Set<String> wanted = options.tasks() == null || options.tasks().isEmpty()
+                ? config.tasks().keySet()
+                : options.tasks();
         for (String name : new TreeSet<>(wanted)) {
             TaskConfig t = config.tasks().get(name);
             if (t == null) {
-                problems.add("task '" + name + "' is not configured (configured: " + config.tasks().keySet() + ")");
+                problems.add("task '" + name + "' is not configured (configured: "
+                        + config.tasks().keySet() + ")");
             } else {
                 if (TaskWindow.holdoutCapacity(t.window()) < settings.minHoldout()) {
                     problems.add("tasks (" + name + ").window: size x holdoutPercent keeps at most "
@@ -122,7 +137,8 @@ public final class TrainerService implements AutoCloseable {
         }
         this.tasks = List.copyOf(selected);
         String names = String.join("+", tasks.stream().map(TaskConfig::name).toList());
-        this.transactionalId = "streamtune-trainer-" + (settings.instanceId().isEmpty() ? "" : settings.instanceId() + "-") + names;
+        this.transactionalId =
+                "streamtune-trainer-" + (settings.instanceId().isEmpty() ? "" : settings.instanceId() + "-") + names;
     }
 
     /**
@@ -147,11 +163,18 @@ public final class TrainerService implements AutoCloseable {
         }
         probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
         Classifier.preloadEngine();
-        backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, null);
+        boolean finetunes = tasks.stream().anyMatch(t -> t.finetune().enabled());
+        // Always: a champion may stand on stored weights (published while a task fine-tuned, or rolled back to).
+        ArtifactStore store = new DirectoryArtifactStore(config.artifacts().dir());
+        backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, store);
         for (TaskConfig t : tasks) {
             if (t.modality() == Modality.IMAGE) {
-                log.info("[{}] image task: a {}-layer cnn on {}x{}x{} images, trained on each window", t.name(),
-                        t.cnn().layers(), t.image().spec().channels(), t.image().spec().size(),
+                log.info(
+                        "[{}] image task: a {}-layer cnn on {}x{}x{} images, trained on each window",
+                        t.name(),
+                        t.cnn().layers(),
+                        t.image().spec().channels(),
+                        t.image().spec().size(),
                         t.image().spec().size());
                 continue;
             }
@@ -177,21 +200,51 @@ public final class TrainerService implements AutoCloseable {
                 new HeadLearner(backbones, settings.encoderCacheSize(), settings.validationFraction()),
                 new CnnLearner(backbones));
         PromotionGate gate = new PromotionGate(learner, options.clock());
-        TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(settings.pollTimeout(), settings.commitInterval(),
-                settings.maxPendingDeadLetters(), settings.minHoldout(), options.clock(), options.beforeCommit());
-        TrainerLoop l = new TrainerLoop(TrainerLoop.Kafka.of(clients), loopSettings, tasks, RecordParser.of(config),
-                transactionalId, gate, metrics);
+        TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(
+                settings.pollTimeout(),
+                settings.commitInterval(),
+                settings.maxPendingDeadLetters(),
+                settings.minHoldout(),
+                options.clock(),
+                options.beforeCommit());
+        if (finetunes) {
+            finetuner = new BackgroundFinetuner(
+                    backbones,
+                    store,
+                    config.artifacts().inlineMaxBytes(),
+                    FINETUNE_PROGRESS_EVERY,
+                    config.artifacts().gcMinAge());
+            List<String> which = tasks.stream()
+                    .filter(t -> t.finetune().enabled())
+                    .map(t -> t.name() + " (" + t.finetune().mode().name().toLowerCase(java.util.Locale.ROOT)
+                            + " every " + t.finetune().every() + ")")
+                    .toList();
+            log.info("[trainer] fine-tuning challengers for {}; large weights go to {}", which, store);
+        }
+        TrainerLoop l = new TrainerLoop(
+                TrainerLoop.Kafka.of(clients),
+                loopSettings,
+                tasks,
+                RecordParser.of(config),
+                transactionalId,
+                gate,
+                metrics,
+                finetuner);
         try {
             l.bootstrap(() -> closing);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             l.close();
+            closeFinetuner();
             throw e;
         }
         loop = l;
         running = true;
         thread = new Thread(() -> run(l), "streamtune-trainer");
         thread.start();
-        log.info("[trainer] {} started for tasks {}", transactionalId, tasks.stream().map(TaskConfig::name).toList());
+        log.info(
+                "[trainer] {} started for tasks {}",
+                transactionalId,
+                tasks.stream().map(TaskConfig::name).toList());
     }
 
     private void run(TrainerLoop l) {
@@ -201,12 +254,24 @@ public final class TrainerService implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Throwable e) {
             failure = e;
-            log.error("[trainer] {} stops: {}. Restart it: it rebuilds its windows from the topics, nothing committed is lost",
-                    transactionalId, e.getMessage(), e);
+            log.error(
+                    "[trainer] {} stops: {}. Restart it: it rebuilds its windows from the topics, nothing committed is lost",
+                    transactionalId,
+                    e.getMessage(),
+                    e);
         } finally {
             running = false;
+            closeFinetuner();
             l.close();
             stopped.countDown();
+        }
+    }
+
+    /** Cancels a fine-tune in progress (it stops after its current step) and ends its thread. */
+    private void closeFinetuner() {
+        BackgroundFinetuner f = finetuner;
+        if (f != null) {
+            f.close();
         }
     }
 
@@ -228,7 +293,8 @@ public final class TrainerService implements AutoCloseable {
             reason = unreachable != null ? "waiting for Kafka: " + p.reason() : "reading the model history";
         } else if (unreachable != null) {
             status = "DEGRADED";
-            reason = "cannot reach Kafka at " + clients.bootstrapServers() + " since " + unreachable + ": " + p.reason();
+            reason =
+                    "cannot reach Kafka at " + clients.bootstrapServers() + " since " + unreachable + ": " + p.reason();
         } else {
             status = "UP";
         }
@@ -244,13 +310,24 @@ public final class TrainerService implements AutoCloseable {
             l.tasks().forEach((name, t) -> tasksHealth.put(name, t.describe()));
         }
         h.put("tasks", tasksHealth);
+        List<String> finetuning = new ArrayList<>();
+        if (l != null) {
+            l.tasks().forEach((name, t) -> {
+                if (t.finetune() != null) {
+                    finetuning.add(name);
+                }
+            });
+        }
+        h.put("finetuning", finetuning);
         return h;
     }
 
     private void warnOverrides() {
         for (String key : ENFORCED) {
             if (config.kafka().containsKey(key)) {
-                log.warn("[trainer] kafka.{} = {} is ignored: the trainer sets it itself (read_committed, transactions)", key,
+                log.warn(
+                        "[trainer] kafka.{} = {} is ignored: the trainer sets it itself (read_committed, transactions)",
+                        key,
                         config.kafka().get(key));
             }
         }
@@ -283,7 +360,8 @@ public final class TrainerService implements AutoCloseable {
             }
             try {
                 if (!stopped.await(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("[trainer] the loop did not stop within {}; leaving it (its transaction is aborted when a restart fences it)",
+                    log.warn(
+                            "[trainer] the loop did not stop within {}; leaving it (its transaction is aborted when a restart fences it)",
                             settings.closeTimeout());
                 }
             } catch (InterruptedException e) {

@@ -1,9 +1,5 @@
 package io.streamtune.trainer;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +9,10 @@ import org.junit.jupiter.api.Timeout;
 
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(10)
 class TrainerConfigTest {
@@ -35,7 +35,8 @@ class TrainerConfigTest {
 
     @Test
     void shouldReportEveryBadTrainerKeyAtOnce() {
-        ConfigException e = assertThrows(ConfigException.class,
+        ConfigException e = assertThrows(
+                ConfigException.class,
                 () -> TrainerSettings.from(config("trainer:\n  pollTimeout: soon\n  minHoldout: 0\n  colour: blue\n")));
         assertEquals(3, e.problems().size(), e.getMessage());
         assertTrue(e.getMessage().contains("trainer.pollTimeout"));
@@ -45,11 +46,13 @@ class TrainerConfigTest {
 
     @Test
     void shouldRejectAnUnknownTaskAndAHoldoutBelowTheMinimum() {
-        ConfigException unknown = assertThrows(ConfigException.class,
+        ConfigException unknown = assertThrows(
+                ConfigException.class,
                 () -> new TrainerService(config(""), TrainerOptions.defaults().withTasks(Set.of("nope"))));
         assertTrue(unknown.getMessage().contains("'nope'"), unknown.getMessage());
         // size 100 x 10% keeps at most 10 holdout examples: fewer than minHoldout 20 could never gate.
-        ConfigException small = assertThrows(ConfigException.class,
+        ConfigException small = assertThrows(
+                ConfigException.class,
                 () -> new TrainerService(config("trainer:\n  minHoldout: 20\n"), TrainerOptions.defaults()));
         assertTrue(small.getMessage().contains("minHoldout"), small.getMessage());
     }
@@ -59,7 +62,8 @@ class TrainerConfigTest {
         try (TrainerService t = new TrainerService(config(""), TrainerOptions.defaults())) {
             assertEquals("streamtune-trainer-reviews", t.transactionalId());
         }
-        try (TrainerService t = new TrainerService(config("trainer:\n  instanceId: eu1\n"), TrainerOptions.defaults())) {
+        try (TrainerService t =
+                new TrainerService(config("trainer:\n  instanceId: eu1\n"), TrainerOptions.defaults())) {
             assertEquals("streamtune-trainer-eu1-reviews", t.transactionalId());
         }
     }

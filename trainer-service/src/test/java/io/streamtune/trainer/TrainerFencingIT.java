@@ -1,16 +1,5 @@
 package io.streamtune.trainer;
 
-import static io.streamtune.trainer.TrainerFixture.await;
-import static io.streamtune.trainer.TrainerFixture.config;
-import static io.streamtune.trainer.TrainerFixture.events;
-import static io.streamtune.trainer.TrainerFixture.examples;
-import static io.streamtune.trainer.TrainerFixture.models;
-import static io.streamtune.trainer.TrainerFixture.options;
-import static io.streamtune.trainer.TrainerFixture.produce;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +15,17 @@ import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.testing.SharedKafka;
 import io.streamtune.trainer.publish.TransactionalPublisher;
+
+import static io.streamtune.trainer.TrainerFixture.await;
+import static io.streamtune.trainer.TrainerFixture.config;
+import static io.streamtune.trainer.TrainerFixture.events;
+import static io.streamtune.trainer.TrainerFixture.examples;
+import static io.streamtune.trainer.TrainerFixture.models;
+import static io.streamtune.trainer.TrainerFixture.options;
+import static io.streamtune.trainer.TrainerFixture.produce;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A trainer that hangs inside its transaction is fenced by its replacement, and its version never appears. */
 class TrainerFencingIT {
@@ -56,21 +56,33 @@ class TrainerFencingIT {
 
             try (TrainerService successor = new TrainerService(config, options())) {
                 successor.start(); // same transactional id: fences the zombie and aborts its open transaction
-                await("version 2 from the successor", Duration.ofSeconds(90), () -> models(task).size() == 2);
+                await(
+                        "version 2 from the successor",
+                        Duration.ofSeconds(90),
+                        () -> models(task).size() == 2);
                 release.countDown();
                 assertTrue(zombie.awaitTermination(Duration.ofSeconds(30)), "the zombie stops");
                 Throwable fatal = zombie.failure().orElseThrow();
                 assertInstanceOf(KafkaRetry.FatalKafkaException.class, fatal, "fenced is fatal: retrying cannot help");
                 assertInstanceOf(TransactionalPublisher.PublishException.class, fatal.getCause());
-                assertTrue(fatal.getMessage().contains("another instance"), "says what happened: " + fatal.getMessage());
+                assertTrue(
+                        fatal.getMessage().contains("another instance"), "says what happened: " + fatal.getMessage());
                 // The successor's initTransactions aborted the zombie's open transaction before v2 was published.
 
                 List<ModelArtifact> versions = models(task);
-                assertEquals(List.of(1L, 2L), versions.stream().map(m -> m.meta().version()).toList(),
+                assertEquals(
+                        List.of(1L, 2L),
+                        versions.stream().map(m -> m.meta().version()).toList(),
                         "exactly one version 2: the zombie's was aborted");
                 assertEquals(1L, versions.get(1).meta().parentVersion());
-                assertEquals(100, versions.get(1).meta().window().stream().mapToLong(r -> r.count()).sum());
-                assertEquals(List.of(1L, 2L), events(task).stream().map(ModelEvent::version).toList(),
+                assertEquals(
+                        100,
+                        versions.get(1).meta().window().stream()
+                                .mapToLong(r -> r.count())
+                                .sum());
+                assertEquals(
+                        List.of(1L, 2L),
+                        events(task).stream().map(ModelEvent::version).toList(),
                         "the zombie's audit event was aborted with its version");
                 assertEquals(java.util.Map.of(task, 2L), successor.championVersions());
             }
@@ -78,6 +90,7 @@ class TrainerFencingIT {
             release.countDown();
         }
     }
+
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void shouldAbortTheOpenTransactionWhenTheTrainerFailsBeforeCommitting() throws Exception {
@@ -98,10 +111,15 @@ class TrainerFencingIT {
 
         try (TrainerService healthy = new TrainerService(config, options())) {
             healthy.start();
-            await("version 1 after the restart", Duration.ofSeconds(90), () -> models(task).size() == 1);
+            await(
+                    "version 1 after the restart",
+                    Duration.ofSeconds(90),
+                    () -> models(task).size() == 1);
             ModelArtifact v1 = models(task).get(0);
             assertEquals(1, v1.meta().version());
-            assertEquals(100, v1.meta().window().stream().mapToLong(r -> r.count()).sum(),
+            assertEquals(
+                    100,
+                    v1.meta().window().stream().mapToLong(r -> r.count()).sum(),
                     "offsets of the aborted transaction were not committed: every example is covered");
             v1.meta().window().forEach(r -> assertEquals(0, r.fromOffset()));
         }

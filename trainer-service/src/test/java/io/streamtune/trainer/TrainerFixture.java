@@ -1,7 +1,5 @@
 package io.streamtune.trainer;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,24 +33,39 @@ import io.streamtune.common.topic.TopicAdmin;
 import io.streamtune.testing.SharedKafka;
 import io.streamtune.trainer.window.Holdout;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 /**
  * Shared by the trainer's broker tests: a unique task per test, learnable synthetic reviews,
  * one real default encoder per JVM, and read_committed readers of the model topics.
  */
 final class TrainerFixture {
     static final List<String> LABELS = List.of("negative", "positive");
-    private static final String[] GOOD = {"wonderful", "excellent", "great", "lovely", "fantastic", "delightful", "superb", "brilliant"};
-    private static final String[] BAD = {"terrible", "awful", "horrible", "dreadful", "disgusting", "miserable", "appalling", "dismal"};
-    private static final String[] THINGS = {"room", "staff", "breakfast", "service", "view", "bed", "movie", "food", "trip", "phone"};
-    private static final String[] POS_FRAMES = {"The %s was %s.", "I really loved the %s, %s!", "What a %2$s %1$s, would come back.",
-            "Honestly the %s felt %s and I am happy."};
-    private static final String[] NEG_FRAMES = {"The %s was %s.", "I hated the %s, simply %s.", "What a %2$s %1$s, never again.",
-            "Honestly the %s felt %s and I want a refund."};
+    private static final String[] GOOD = {
+        "wonderful", "excellent", "great", "lovely", "fantastic", "delightful", "superb", "brilliant"
+    };
+    private static final String[] BAD = {
+        "terrible", "awful", "horrible", "dreadful", "disgusting", "miserable", "appalling", "dismal"
+    };
+    private static final String[] THINGS = {
+        "room", "staff", "breakfast", "service", "view", "bed", "movie", "food", "trip", "phone"
+    };
+    private static final String[] POS_FRAMES = {
+        "The %s was %s.",
+        "I really loved the %s, %s!",
+        "What a %2$s %1$s, would come back.",
+        "Honestly the %s felt %s and I am happy."
+    };
+    private static final String[] NEG_FRAMES = {
+        "The %s was %s.",
+        "I hated the %s, simply %s.",
+        "What a %2$s %1$s, never again.",
+        "Honestly the %s felt %s and I want a refund."
+    };
 
     private static Backbones shared;
 
-    private TrainerFixture() {
-    }
+    private TrainerFixture() {}
 
     /** Backbones opened once per test JVM (the default encoder takes seconds); services leave them open. */
     static synchronized Backbones backbones() {
@@ -103,7 +116,8 @@ final class TrainerFixture {
         Random r = new Random(prefix.hashCode() * 31L + i);
         boolean positive = i % 2 == 0;
         String thing = THINGS[r.nextInt(THINGS.length)];
-        String text = positive ? String.format(POS_FRAMES[r.nextInt(POS_FRAMES.length)], thing, GOOD[r.nextInt(GOOD.length)])
+        String text = positive
+                ? String.format(POS_FRAMES[r.nextInt(POS_FRAMES.length)], thing, GOOD[r.nextInt(GOOD.length)])
                 : String.format(NEG_FRAMES[r.nextInt(NEG_FRAMES.length)], thing, BAD[r.nextInt(BAD.length)]);
         String label = positive != flipLabel ? "positive" : "negative";
         String id = prefix + "-" + i;
@@ -123,7 +137,9 @@ final class TrainerFixture {
 
     static List<RecordMetadata> produce(String topic, List<Example> examples) {
         List<byte[]> values = examples.stream().map(Json::write).toList();
-        List<byte[]> keys = examples.stream().map(e -> e.id().getBytes(StandardCharsets.UTF_8)).toList();
+        List<byte[]> keys = examples.stream()
+                .map(e -> e.id().getBytes(StandardCharsets.UTF_8))
+                .toList();
         return produceRaw(topic, keys, values);
     }
 
@@ -156,12 +172,14 @@ final class TrainerFixture {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
             List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
             Instant deadline = Instant.now().plusSeconds(20);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && Instant.now().isBefore(deadline)) {
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))
+                    && Instant.now().isBefore(deadline)) {
                 c.poll(Duration.ofMillis(100)).forEach(out::add);
             }
         }

@@ -1,9 +1,5 @@
 package io.streamtune.trainer;
 
-import static io.streamtune.trainer.TrainerFixture.examples;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,6 +31,10 @@ import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.common.topic.TopicAdmin;
 
+import static io.streamtune.trainer.TrainerFixture.examples;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * Issue 9, fault 4: the broker goes away while the trainer commits a version; the trainer says so
  * (health DEGRADED), retries, and publishes that version exactly once when the broker is back.
@@ -60,7 +60,8 @@ class TrainerOutageIT {
     }
 
     private static List<Long> versions(KafkaClients clients, String task) {
-        ModelHistory.TaskHistory h = ModelHistory.read(clients, Set.of(task), Duration.ofSeconds(10)).get(task);
+        ModelHistory.TaskHistory h =
+                ModelHistory.read(clients, Set.of(task), Duration.ofSeconds(10)).get(task);
         List<Long> out = new ArrayList<>(h.artifacts().keySet());
         return out;
     }
@@ -90,7 +91,8 @@ class TrainerOutageIT {
             trainer.start();
             String topic = TaskTopics.of(task).examples();
             produce(clients, topic, examples(task, "a", 100, null, false));
-            TrainerFixture.await("v1", Duration.ofSeconds(90), () -> versions(clients, task).equals(List.of(1L)));
+            TrainerFixture.await(
+                    "v1", Duration.ofSeconds(90), () -> versions(clients, task).equals(List.of(1L)));
             produce(clients, topic, examples(task, "b", 100, null, false));
             assertTrue(brokerDown.await(90, TimeUnit.SECONDS), "the broker went down inside v2's transaction");
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -107,10 +109,18 @@ class TrainerOutageIT {
                 }
             });
             assertEquals(List.of(1L, 2L), versions(clients, task), "v2 exactly once");
-            assertTrue(trainer.isRunning() && trainer.failure().isEmpty(), "the outage was not fatal: " + trainer.failure());
+            assertTrue(
+                    trainer.isRunning() && trainer.failure().isEmpty(),
+                    "the outage was not fatal: " + trainer.failure());
             assertTrue(statuses.contains("DEGRADED"), "health said so during the outage: " + statuses);
-            TrainerFixture.await("UP again", Duration.ofSeconds(30), () -> "UP".equals(trainer.health().get("status")));
-            ModelArtifact v2 = ModelHistory.read(clients, Set.of(task), Duration.ofSeconds(10)).get(task).artifacts().get(2L);
+            TrainerFixture.await(
+                    "UP again",
+                    Duration.ofSeconds(30),
+                    () -> "UP".equals(trainer.health().get("status")));
+            ModelArtifact v2 = ModelHistory.read(clients, Set.of(task), Duration.ofSeconds(10))
+                    .get(task)
+                    .artifacts()
+                    .get(2L);
             assertEquals(1L, v2.meta().parentVersion());
         } finally {
             broker.get().close();

@@ -1,14 +1,5 @@
 package io.streamtune.trainer;
 
-import static io.streamtune.trainer.TrainerFixture.await;
-import static io.streamtune.trainer.TrainerFixture.config;
-import static io.streamtune.trainer.TrainerFixture.examples;
-import static io.streamtune.trainer.TrainerFixture.models;
-import static io.streamtune.trainer.TrainerFixture.options;
-import static io.streamtune.trainer.TrainerFixture.readAll;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -35,17 +26,35 @@ import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.testing.SharedKafka;
 import io.streamtune.trainer.monitor.TrainerMetrics;
 
+import static io.streamtune.trainer.TrainerFixture.await;
+import static io.streamtune.trainer.TrainerFixture.config;
+import static io.streamtune.trainer.TrainerFixture.examples;
+import static io.streamtune.trainer.TrainerFixture.models;
+import static io.streamtune.trainer.TrainerFixture.options;
+import static io.streamtune.trainer.TrainerFixture.readAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** Issue 9, fault 1 for the trainer: an example over limits.recordBytes is dead-lettered and training goes on. */
 class TrainerOversizeExampleIT {
 
     /** Sent as kcat sends a file's records: zstd, so the broker takes records beyond the limit. */
     private static void produceLikeKcat(String topic, List<byte[]> keys, List<byte[]> values) throws Exception {
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers",
-                SharedKafka.bootstrapServers(),
-                "compression.type", "zstd", "max.request.size", Integer.toString(8 << 20), "acks", "all"),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                Map.of(
+                        "bootstrap.servers",
+                        SharedKafka.bootstrapServers(),
+                        "compression.type",
+                        "zstd",
+                        "max.request.size",
+                        Integer.toString(8 << 20),
+                        "acks",
+                        "all"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < values.size(); i++) {
-                p.send(new ProducerRecord<>(topic, 0, keys.get(i), values.get(i))).get(30, TimeUnit.SECONDS);
+                p.send(new ProducerRecord<>(topic, 0, keys.get(i), values.get(i)))
+                        .get(30, TimeUnit.SECONDS);
             }
         }
     }
@@ -84,7 +93,9 @@ class TrainerOversizeExampleIT {
             });
             produceLikeKcat(topics.examples(), keys, values);
 
-            await("version 1 and two dead letters", Duration.ofSeconds(120),
+            await(
+                    "version 1 and two dead letters",
+                    Duration.ofSeconds(120),
                     () -> models(task).size() == 1 && readAll(topics.dlq()).size() >= 2);
 
             List<ConsumerRecord<byte[], byte[]>> dlq = readAll(topics.dlq());
@@ -93,20 +104,36 @@ class TrainerOversizeExampleIT {
                 String key = new String(d.key(), StandardCharsets.UTF_8);
                 byte[] original = key.equals("big-1") ? big : malformed;
                 assertEquals(Reason.RECORD_TOO_LARGE.name(), DeadLetter.header(d.headers(), DeadLetter.REASON), key);
-                assertTrue(RecordParser.recordSize(d.key(), d.value(), d.headers()) <= config.limits().recordBytes(),
+                assertTrue(
+                        RecordParser.recordSize(d.key(), d.value(), d.headers())
+                                <= config.limits().recordBytes(),
                         "the dead letter of " + key + " fits limits.recordBytes");
-                assertEquals(Integer.toString(original.length), DeadLetter.header(d.headers(),
-                        DeadLetter.ORIGINAL_SIZE));
+                assertEquals(
+                        Integer.toString(original.length), DeadLetter.header(d.headers(), DeadLetter.ORIGINAL_SIZE));
                 assertEquals(Sha256.hex(original), DeadLetter.header(d.headers(), DeadLetter.ORIGINAL_SHA256));
                 assertEquals("value", DeadLetter.header(d.headers(), DeadLetter.TRUNCATED));
             }
             ModelArtifact v1 = models(task).get(0);
-            assertEquals(120, v1.meta().window().stream().mapToLong(WindowRange::count).sum(),
+            assertEquals(
+                    120,
+                    v1.meta().window().stream().mapToLong(WindowRange::count).sum(),
                     "the version covers the 120 valid examples, not the oversize one");
-            assertEquals(122, v1.meta().window().stream().mapToLong(r -> r.toOffset() - r.fromOffset() + 1).sum(),
+            assertEquals(
+                    122,
+                    v1.meta().window().stream()
+                            .mapToLong(r -> r.toOffset() - r.fromOffset() + 1)
+                            .sum(),
                     "its range spans the two dead letters' offsets");
-            assertEquals(2.0, trainer.metrics().registry().find(TrainerMetrics.EXAMPLES_REJECTED).tag("task", task)
-                    .tag("reason", Reason.RECORD_TOO_LARGE.name()).counter().count(), "both rejections are counted");
+            assertEquals(
+                    2.0,
+                    trainer.metrics()
+                            .registry()
+                            .find(TrainerMetrics.EXAMPLES_REJECTED)
+                            .tag("task", task)
+                            .tag("reason", Reason.RECORD_TOO_LARGE.name())
+                            .counter()
+                            .count(),
+                    "both rejections are counted");
             assertTrue(trainer.isRunning(), "the trainer keeps running");
         }
     }

@@ -44,13 +44,38 @@ public final class DemoFeed {
     }
 
     /** One generated sentence with its label and the entity it is about. */
-    public record Sample(String text, String label, String entity) {
-    }
+    public record Sample(String text, String label, String entity) {}
 
-    private static final String[] PRODUCTS = {"headphones", "blender", "laptop stand", "running shoes", "coffee maker",
-        "phone case", "desk lamp", "backpack", "vacuum cleaner", "e-reader", "air fryer", "keyboard", "winter jacket", "smartwatch"};
-    private static final String[] ASPECTS = {"battery life", "build quality", "sound", "fit", "customer service", "delivery",
-        "packaging", "screen", "price", "instructions", "material", "setup"};
+    private static final String[] PRODUCTS = {
+        "headphones",
+        "blender",
+        "laptop stand",
+        "running shoes",
+        "coffee maker",
+        "phone case",
+        "desk lamp",
+        "backpack",
+        "vacuum cleaner",
+        "e-reader",
+        "air fryer",
+        "keyboard",
+        "winter jacket",
+        "smartwatch"
+    };
+    private static final String[] ASPECTS = {
+        "battery life",
+        "build quality",
+        "sound",
+        "fit",
+        "customer service",
+        "delivery",
+        "packaging",
+        "screen",
+        "price",
+        "instructions",
+        "material",
+        "setup"
+    };
     private static final String[] POS_REVIEW = {
         "I love this %p, the %a is excellent.",
         "Fantastic %p, the %a exceeded my expectations.",
@@ -59,7 +84,8 @@ public final class DemoFeed {
         "Works perfectly, the %a is outstanding and worth every penny.",
         "Really happy with the %p, %a is brilliant.",
         "Five stars: the %a is wonderful and the %p feels premium.",
-        "My kids adore the new %p, the %a is fantastic."};
+        "My kids adore the new %p, the %a is fantastic."
+    };
     private static final String[] NEG_REVIEW = {
         "The %p broke after two days, terrible %a.",
         "Awful %a, I want a refund for this %p.",
@@ -68,7 +94,8 @@ public final class DemoFeed {
         "Worst %p ever, the %a is cheap and flimsy.",
         "The %a is horrible and support never answered.",
         "Returned the %p, the %a was defective and useless.",
-        "One star. The %a fell apart within a week."};
+        "One star. The %a fell apart within a week."
+    };
     private static final String[] NEU_REVIEW = {
         "The %p arrived on Tuesday in a brown box.",
         "It is a %p, the %a is about what the description says.",
@@ -77,10 +104,23 @@ public final class DemoFeed {
         "Bought the %p last month, the %a is okay.",
         "The %a is as expected for the price.",
         "I use the %p mostly on weekends.",
-        "The %p replaced my old one, the %a is similar."};
+        "The %p replaced my old one, the %a is similar."
+    };
 
-    private static final String[] COMPANIES = {"Acme Corp", "Globex", "Initech", "Umbrella Holdings", "Stark Industries",
-        "Wayne Enterprises", "Hooli", "Vandelay Imports", "Soylent Foods", "Cyberdyne Systems", "Tyrell Corp", "Massive Dynamic"};
+    private static final String[] COMPANIES = {
+        "Acme Corp",
+        "Globex",
+        "Initech",
+        "Umbrella Holdings",
+        "Stark Industries",
+        "Wayne Enterprises",
+        "Hooli",
+        "Vandelay Imports",
+        "Soylent Foods",
+        "Cyberdyne Systems",
+        "Tyrell Corp",
+        "Massive Dynamic"
+    };
     private static final String[] BULL = {
         "%c shares surge after record quarterly profit",
         "%c beats earnings estimates and raises full-year guidance",
@@ -89,7 +129,8 @@ public final class DemoFeed {
         "%c wins major contract, shares climb to all-time high",
         "Investors cheer %c's better-than-expected revenue growth",
         "%c announces share buyback, stock soars",
-        "%c upgraded to outperform on robust sales outlook"};
+        "%c upgraded to outperform on robust sales outlook"
+    };
     private static final String[] BEAR = {
         "%c shares plunge after profit warning",
         "%c misses earnings estimates and cuts guidance",
@@ -98,7 +139,8 @@ public final class DemoFeed {
         "%c loses key contract, shares sink to multi-year low",
         "Investors dump %c after disappointing revenue",
         "%c faces regulatory probe, stock falls sharply",
-        "%c downgraded to underperform on falling sales"};
+        "%c downgraded to underperform on falling sales"
+    };
     private static final String[] NEUTRAL_FIN = {
         "%c to present at industry conference next week",
         "%c schedules third-quarter earnings call for Thursday",
@@ -107,7 +149,8 @@ public final class DemoFeed {
         "%c to hold annual shareholder meeting in May",
         "%c completes previously announced office relocation",
         "%c declares regular quarterly dividend",
-        "%c appoints two directors to its board"};
+        "%c appoints two directors to its board"
+    };
 
     private final Random random;
     private final double labelNoise;
@@ -155,8 +198,12 @@ public final class DemoFeed {
     public String malformed(Domain domain, String id, boolean example) {
         return switch (random.nextInt(example ? 4 : 3)) {
             case 0 -> "{\"id\":\"" + id + "\",\"text\":\"truncated record";
-            case 1 -> "{\"text\":\"record without an id\",\"label\":\"" + domain.labels().get(1) + "\"}";
-            case 2 -> "{\"id\":\"" + id + "\",\"text\":\"   \",\"label\":\"" + domain.labels().get(0) + "\"}";
+            case 1 ->
+                "{\"text\":\"record without an id\",\"label\":\""
+                        + domain.labels().get(1) + "\"}";
+            case 2 ->
+                "{\"id\":\"" + id + "\",\"text\":\"   \",\"label\":\""
+                        + domain.labels().get(0) + "\"}";
             default -> "{\"id\":\"" + id + "\",\"text\":\"label outside the task\",\"label\":\"maybe\"}";
         };
     }

@@ -35,21 +35,16 @@ import io.streamtune.common.topic.TaskTopics;
  */
 final class DemoMonitor implements AutoCloseable {
     /** Something worth a line in the terminal. */
-    sealed interface Notice permits ModelPublished, ModelLive, Sample, AlertSeen {
-    }
+    sealed interface Notice permits ModelPublished, ModelLive, Sample, AlertSeen {}
 
     /** An alert record read from a task's alerts topic, at {@code seenAt} (wall clock). */
-    record AlertSeen(Alert alert, long seenAt) implements Notice {
-    }
+    record AlertSeen(Alert alert, long seenAt) implements Notice {}
 
-    record ModelPublished(ModelVersion meta) implements Notice {
-    }
+    record ModelPublished(ModelVersion meta) implements Notice {}
 
-    record ModelLive(String task, long version) implements Notice {
-    }
+    record ModelLive(String task, long version) implements Notice {}
 
-    record Sample(String task, String text, Prediction prediction, String truth) implements Notice {
-    }
+    record Sample(String task, String text, Prediction prediction, String truth) implements Notice {}
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
@@ -71,8 +66,12 @@ final class DemoMonitor implements AutoCloseable {
     private volatile long lastSampleAt;
     private final Map<String, Long> firstPredictionAt = new ConcurrentHashMap<>();
 
-    DemoMonitor(KafkaClients clients, List<String> tasks, Map<String, String> truthById, Map<String, String> textById,
-                Consumer<Notice> notices) {
+    DemoMonitor(
+            KafkaClients clients,
+            List<String> tasks,
+            Map<String, String> truthById,
+            Map<String, String> textById,
+            Consumer<Notice> notices) {
         this.truthById = truthById;
         this.textById = textById;
         this.notices = notices;
@@ -146,7 +145,9 @@ final class DemoMonitor implements AutoCloseable {
         }
         predictions.incrementAndGet();
         predictionsById.merge(p.id(), 1, Integer::sum);
-        predictionsByVersion.computeIfAbsent(p.task() + ":v" + p.modelVersion(), k -> new AtomicLong()).incrementAndGet();
+        predictionsByVersion
+                .computeIfAbsent(p.task() + ":v" + p.modelVersion(), k -> new AtomicLong())
+                .incrementAndGet();
         latencies.add(p.latencyMs());
         String truth = truthById.get(p.id());
         if (truth != null && truth.equals(p.label())) {
@@ -215,14 +216,24 @@ final class DemoMonitor implements AutoCloseable {
 
     /** When the first RAISED alert for {@code entity} was read, or -1. */
     long firstRaisedAt(String entity) {
-        return alerts.stream().filter(a -> a.alert().state() == Alert.State.RAISED && entity.equals(a.alert().entity()))
-                .mapToLong(AlertSeen::seenAt).min().orElse(-1);
+        return alerts.stream()
+                .filter(a -> a.alert().state() == Alert.State.RAISED
+                        && entity.equals(a.alert().entity()))
+                .mapToLong(AlertSeen::seenAt)
+                .min()
+                .orElse(-1);
     }
 
     /** Every alert seen, as {@code STATE entity} (or {@code DRIFT watched}), in order. */
     List<String> alertSummaries() {
-        return alerts.stream().map(a -> a.alert().state() + " " + (a.alert().entity() != null ? a.alert().entity()
-                : a.alert().drift() == null ? "?" : a.alert().drift().watched().wire())).toList();
+        return alerts.stream()
+                .map(a -> a.alert().state() + " "
+                        + (a.alert().entity() != null
+                                ? a.alert().entity()
+                                : a.alert().drift() == null
+                                        ? "?"
+                                        : a.alert().drift().watched().wire()))
+                .toList();
     }
 
     /** The newest live accuracy per {@code task:vN}. */

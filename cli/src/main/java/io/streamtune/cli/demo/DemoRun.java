@@ -13,12 +13,11 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.cli.files.JsonlExamples;
@@ -45,8 +44,15 @@ import io.streamtune.common.topic.TopicAdmin;
  */
 public final class DemoRun {
     /** What to run. {@code bootstrap} null starts an embedded broker; {@code fromFile} null uses the synthetic feed. */
-    public record Options(Duration duration, double ratePerSecond, Path fromFile, String bootstrap, int retrainEvery,
-                          long seed, double malformedShare, Duration drainTimeout) {
+    public record Options(
+            Duration duration,
+            double ratePerSecond,
+            Path fromFile,
+            String bootstrap,
+            int retrainEvery,
+            long seed,
+            double malformedShare,
+            Duration drainTimeout) {
         public static Options defaults(Duration duration) {
             return new Options(duration, 30, null, null, 150, 7, 0.02, Duration.ofSeconds(90));
         }
@@ -59,12 +65,29 @@ public final class DemoRun {
      * surge's first event to the moment the RAISED alert for the surging entity was read (read_committed), or -1;
      * {@code liveAccuracyByVersion} is the newest live-metrics accuracy per {@code task:vN} (late labels).
      */
-    public record Report(long eventsProduced, long examplesProduced, long malformedProduced, long predictions,
-                         long duplicates, long lost, long dlq, List<String> modelVersions, Map<String, Long> predictionsByVersion,
-                         double liveAccuracy, double p50Ms, double p99Ms, double eventsPerSecond, double seconds,
-                         long alertsRaised, long alertsCleared, double alertDelaySeconds, Map<String, Double> liveAccuracyByVersion,
-                         List<String> alerts, String surgeEntity, long lateLabels, long driftRecords) {
-    }
+    public record Report(
+            long eventsProduced,
+            long examplesProduced,
+            long malformedProduced,
+            long predictions,
+            long duplicates,
+            long lost,
+            long dlq,
+            List<String> modelVersions,
+            Map<String, Long> predictionsByVersion,
+            double liveAccuracy,
+            double p50Ms,
+            double p99Ms,
+            double eventsPerSecond,
+            double seconds,
+            long alertsRaised,
+            long alertsCleared,
+            double alertDelaySeconds,
+            Map<String, Double> liveAccuracyByVersion,
+            List<String> alerts,
+            String surgeEntity,
+            long lateLabels,
+            long driftRecords) {}
 
     /** The finance companies of the demo feed (a few, so each has enough predictions per window). */
     public static final List<String> COMPANIES = List.of("Acme Corp", "Globex", "Initech", "Hooli");
@@ -112,20 +135,33 @@ public final class DemoRun {
     public Report run() throws Exception {
         List<Feed.Item> replay = options.fromFile() == null ? null : Feed.readLabelled(options.fromFile());
         if (replay == null && !script.fits(options.duration())) {
-            out.printf("** no scripted surge in this run: --duration %s is shorter than the %s a surge and its clearing need"
+            out.printf(
+                    "** no scripted surge in this run: --duration %s is shorter than the %s a surge and its clearing need"
                             + " (it starts %s in at the earliest, lasts %s, and the monitor needs %s of normal news after it"
-                            + " to clear the alert)%n", SurgeScript.text(options.duration()), SurgeScript.text(script.minimumDuration()),
-                    SurgeScript.text(script.earliestStart()), SurgeScript.text(script.length()), SurgeScript.text(script.clearTime()));
+                            + " to clear the alert)%n",
+                    SurgeScript.text(options.duration()),
+                    SurgeScript.text(script.minimumDuration()),
+                    SurgeScript.text(script.earliestStart()),
+                    SurgeScript.text(script.length()),
+                    SurgeScript.text(script.clearTime()));
         }
-        List<String> replayLabels = replay == null ? null : new ArrayList<>(new LinkedHashSet<>(replay.stream().map(Feed.Item::label).toList()));
+        List<String> replayLabels = replay == null
+                ? null
+                : new ArrayList<>(new LinkedHashSet<>(
+                        replay.stream().map(Feed.Item::label).toList()));
         EmbeddedKafkaBroker broker = null;
         try {
             String bootstrap = options.bootstrap();
             if (bootstrap == null) {
                 out.println("starting an embedded Kafka broker (KRaft) ...");
-                broker = dataDir == null ? EmbeddedKafkaBroker.startTemporary()
-                        : EmbeddedKafkaBroker.start(dataDir.resolve("kafka-" + EmbeddedKafkaBroker.uniqueSuffix()),
-                                EmbeddedKafkaBroker.freePort(), EmbeddedKafkaBroker.freePort(), Map.of(), true);
+                broker = dataDir == null
+                        ? EmbeddedKafkaBroker.startTemporary()
+                        : EmbeddedKafkaBroker.start(
+                                dataDir.resolve("kafka-" + EmbeddedKafkaBroker.uniqueSuffix()),
+                                EmbeddedKafkaBroker.freePort(),
+                                EmbeddedKafkaBroker.freePort(),
+                                Map.of(),
+                                true);
                 bootstrap = broker.bootstrapServers();
             }
             StreamtuneConfig config = config(bootstrap, replayLabels);
@@ -162,21 +198,32 @@ public final class DemoRun {
         yaml.append("scoring: {metricsPort: 0, batch: {maxWait: 20ms}}\n");
         yaml.append("trainer: {metricsPort: 0}\n");
         yaml.append("monitoring: {metricsPort: 0, liveMetricsInterval: 5s, applicationId: streamtune-monitor-demo-")
-                .append(Long.toHexString(System.nanoTime())).append("}\n");
+                .append(Long.toHexString(System.nanoTime()))
+                .append("}\n");
         yaml.append("tasks:\n");
-        String window = "    window: {retrainEvery: " + options.retrainEvery() + ", maxWait: 30s, minNew: 30, size: 5000, holdoutPercent: 15}\n"
+        String window = "    window: {retrainEvery: " + options.retrainEvery()
+                + ", maxWait: 30s, minNew: 30, size: 5000, holdoutPercent: 15}\n"
                 + "    gate: {tolerance: 0.02, floor: 0.34}\n"
                 + "    head: {kind: linear, maxEpochs: 60, patience: 8}\n";
         if (replayLabels == null) {
             for (DemoFeed.Domain d : DemoFeed.Domain.values()) {
-                yaml.append("  - name: ").append(d.task()).append("\n    labels: [").append(String.join(", ", d.labels())).append("]\n").append(window);
+                yaml.append("  - name: ")
+                        .append(d.task())
+                        .append("\n    labels: [")
+                        .append(String.join(", ", d.labels()))
+                        .append("]\n")
+                        .append(window);
                 if (d == DemoFeed.Domain.FINANCE) {
                     yaml.append(script.monitorYaml());
                 }
             }
         } else {
-            yaml.append("  - name: replay\n    labels: [").append(String.join(", ", replayLabels.stream().map(l -> "\"" + l + "\"").toList()))
-                    .append("]\n").append(window);
+            yaml.append("  - name: replay\n    labels: [")
+                    .append(String.join(
+                            ", ",
+                            replayLabels.stream().map(l -> "\"" + l + "\"").toList()))
+                    .append("]\n")
+                    .append(window);
         }
         return yaml.toString();
     }
@@ -191,8 +238,13 @@ public final class DemoRun {
         long start = System.currentTimeMillis();
         KafkaClients clients = KafkaClients.of(config);
         try (DemoMonitor monitor = new DemoMonitor(clients, tasks, truth, texts, this::show);
-             KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5"))) {
+                KafkaProducer<byte[], byte[]> producer = clients.producer(Map.of(
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        "true",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        "5"))) {
             monitor.start();
             Feed feed = new Feed(options, tasks, replay, script);
             long deadline = start + options.duration().toMillis();
@@ -204,13 +256,19 @@ public final class DemoRun {
             if (scripted) {
                 // Without --duration the run lasts until Ctrl-C (a year): no latest start worth printing.
                 boolean bounded = options.duration().compareTo(Duration.ofDays(1)) < 0;
-                out.printf("** a bearish surge on %s is scripted: %s long, %s after the first finance model serves, not before"
-                                + " %s%s%n", script.entity(), SurgeScript.text(script.length()),
-                        SurgeScript.text(script.afterFirstModel()), SurgeScript.text(script.earliestStart()),
-                        bounded ? " and not after " + SurgeScript.text(script.latestStart(options.duration()))
-                                + " (so that the monitor can clear it before the end)" : "");
+                out.printf(
+                        "** a bearish surge on %s is scripted: %s long, %s after the first finance model serves, not before"
+                                + " %s%s%n",
+                        script.entity(),
+                        SurgeScript.text(script.length()),
+                        SurgeScript.text(script.afterFirstModel()),
+                        SurgeScript.text(script.earliestStart()),
+                        bounded
+                                ? " and not after " + SurgeScript.text(script.latestStart(options.duration()))
+                                        + " (so that the monitor can clear it before the end)"
+                                : "");
             }
-            long surgeEnd = -1;   // ms from the start, once the surge started
+            long surgeEnd = -1; // ms from the start, once the surge started
             long surgeStartedAt = -1;
             boolean surgeOverShown = false;
             java.util.ArrayDeque<ProducerRecord<byte[], byte[]>> lateLabels = new java.util.ArrayDeque<>();
@@ -221,7 +279,8 @@ public final class DemoRun {
                 long elapsed = System.currentTimeMillis() - start;
                 if (scripted && surgeEnd < 0) {
                     long firstModel = monitor.firstPredictionAt("finance");
-                    Duration at = script.start(options.duration(), firstModel < 0 ? null : Duration.ofMillis(firstModel - start));
+                    Duration at = script.start(
+                            options.duration(), firstModel < 0 ? null : Duration.ofMillis(firstModel - start));
                     if (elapsed >= at.toMillis()) {
                         surgeEnd = elapsed + script.length().toMillis();
                     }
@@ -229,8 +288,9 @@ public final class DemoRun {
                 boolean surging = surgeEnd >= 0 && elapsed < surgeEnd;
                 if (surgeStartedAt >= 0 && !surging && !surgeOverShown) {
                     surgeOverShown = true;
-                    out.printf("** scripted surge over: normal news again; the monitor clears the alert once a window without"
-                            + " the surge is decided (%s of feed time from now at most, plus the scorer's lag)%n",
+                    out.printf(
+                            "** scripted surge over: normal news again; the monitor clears the alert once a window without"
+                                    + " the surge is decided (%s of feed time from now at most, plus the scorer's lag)%n",
                             SurgeScript.text(script.clearTime()));
                 }
                 Feed.Record r = feed.next(surging, System.currentTimeMillis());
@@ -240,10 +300,15 @@ public final class DemoRun {
                 }
                 if (r.surge() && surgeStartedAt < 0) {
                     surgeStartedAt = System.currentTimeMillis();
-                    out.printf("** scripted surge: from now until %ds, %.0f%% of finance events are bearish news about %s%s%n",
-                            surgeEnd / 1000, script.share() * 100, script.entity(), monitor.firstPredictionAt("finance") < 0
+                    out.printf(
+                            "** scripted surge: from now until %ds, %.0f%% of finance events are bearish news about %s%s%n",
+                            surgeEnd / 1000,
+                            script.share() * 100,
+                            script.entity(),
+                            monitor.firstPredictionAt("finance") < 0
                                     ? " (no finance model serves yet: the monitor sees the surge, at its events' time, once they"
-                                    + " are scored)" : "");
+                                            + " are scored)"
+                                    : "");
                 }
                 producer.send(new ProducerRecord<>(r.topic(), r.key(), r.value()));
                 switch (r.kind()) {
@@ -251,8 +316,11 @@ public final class DemoRun {
                         events.incrementAndGet();
                         truth.put(r.id(), r.label());
                         texts.put(r.id(), r.text());
-                        if (monitored && r.topic().startsWith("finance.") && lateRandom.nextDouble() < LATE_LABEL_SHARE) {
-                            lateLabels.add(new ProducerRecord<>(TaskTopics.of("finance").examples(), r.key(), Feed.lateLabel(r)));
+                        if (monitored
+                                && r.topic().startsWith("finance.")
+                                && lateRandom.nextDouble() < LATE_LABEL_SHARE) {
+                            lateLabels.add(new ProducerRecord<>(
+                                    TaskTopics.of("finance").examples(), r.key(), Feed.lateLabel(r)));
                             lateDue.add(System.currentTimeMillis() + 3_000 + lateRandom.nextInt(5_000));
                         }
                     }
@@ -275,20 +343,23 @@ public final class DemoRun {
                     nextStatus += 2_000;
                 }
             }
-            while (!lateLabels.isEmpty()) {   // labels not yet due still arrive, a little early
+            while (!lateLabels.isEmpty()) { // labels not yet due still arrive, a little early
                 producer.send(lateLabels.poll());
                 lateSent++;
             }
             producer.flush();
-            out.println("feed stopped after " + (System.currentTimeMillis() - start) / 1000 + " s; waiting for the last predictions ...");
-            long drainUntil = System.currentTimeMillis() + options.drainTimeout().toMillis();
+            out.println("feed stopped after " + (System.currentTimeMillis() - start) / 1000
+                    + " s; waiting for the last predictions ...");
+            long drainUntil =
+                    System.currentTimeMillis() + options.drainTimeout().toMillis();
             // Drained when every event has its prediction and every malformed record its dead letter
             // (the trainer flushes dead letters with its next transaction).
-            while (System.currentTimeMillis() < drainUntil && (monitor.dlq.get() < malformed.get()
-                    || !truth.keySet().stream().allMatch(monitor.predictionsById::containsKey))) {
+            while (System.currentTimeMillis() < drainUntil
+                    && (monitor.dlq.get() < malformed.get()
+                            || !truth.keySet().stream().allMatch(monitor.predictionsById::containsKey))) {
                 Thread.sleep(250);
             }
-            Thread.sleep(1_000);  // a duplicate, if one were coming, would show now
+            Thread.sleep(1_000); // a duplicate, if one were coming, would show now
             if (surgeStartedAt >= 0 && !monitor.episodeClosed(script.entity())) {
                 // The monitor decides a window when later predictions pass its end + grace: under load its last
                 // decisions may still be on their way. Wait for the positive (CLEARED read), bounded.
@@ -300,17 +371,37 @@ public final class DemoRun {
             }
             double seconds = (System.currentTimeMillis() - start) / 1000.0;
             status(monitor, examples.get(), events.get(), System.currentTimeMillis() - start);
-            long lost = truth.keySet().stream().filter(id -> !monitor.predictionsById.containsKey(id)).count();
-            long duplicates = monitor.predictionsById.values().stream().mapToLong(n -> n - 1L).sum();
+            long lost = truth.keySet().stream()
+                    .filter(id -> !monitor.predictionsById.containsKey(id))
+                    .count();
+            long duplicates = monitor.predictionsById.values().stream()
+                    .mapToLong(n -> n - 1L)
+                    .sum();
             long predicted = monitor.predictions.get();
             long raisedAt = monitor.firstRaisedAt(script.entity());
             double alertDelay = surgeStartedAt < 0 || raisedAt < 0 ? -1 : round((raisedAt - surgeStartedAt) / 1000.0);
-            return new Report(events.get(), examples.get(), malformed.get(), predicted, duplicates, lost, monitor.dlq.get(),
-                    List.copyOf(monitor.publishedVersions), monitor.countsByVersion(),
+            return new Report(
+                    events.get(),
+                    examples.get(),
+                    malformed.get(),
+                    predicted,
+                    duplicates,
+                    lost,
+                    monitor.dlq.get(),
+                    List.copyOf(monitor.publishedVersions),
+                    monitor.countsByVersion(),
                     predicted == 0 ? 0 : round((double) monitor.correct.get() / predicted),
-                    round(monitor.latencyPercentile(0.5)), round(monitor.latencyPercentile(0.99)), round(predicted / seconds), round(seconds),
-                    monitor.alertCount(Alert.State.RAISED), monitor.alertCount(Alert.State.CLEARED), alertDelay,
-                    monitor.liveAccuracyByVersion(), monitor.alertSummaries(), surgeStartedAt >= 0 ? script.entity() : null, lateSent,
+                    round(monitor.latencyPercentile(0.5)),
+                    round(monitor.latencyPercentile(0.99)),
+                    round(predicted / seconds),
+                    round(seconds),
+                    monitor.alertCount(Alert.State.RAISED),
+                    monitor.alertCount(Alert.State.CLEARED),
+                    alertDelay,
+                    monitor.liveAccuracyByVersion(),
+                    monitor.alertSummaries(),
+                    surgeStartedAt >= 0 ? script.entity() : null,
+                    lateSent,
                     monitor.alertCount(Alert.State.DRIFT));
         }
     }
@@ -321,10 +412,20 @@ public final class DemoRun {
 
     private void status(DemoMonitor m, long examples, long events, long elapsedMs) {
         StringBuilder live = new StringBuilder();
-        m.liveVersion.forEach((task, v) -> live.append(' ').append(task).append("=v").append(v));
-        out.printf(Locale.ROOT, "[%4ds] examples %d | events %d | predictions %d (%.0f/s) | p50 %.0f ms | dlq %d | alerts %d/%d | serving:%s%n",
-                elapsedMs / 1000, examples, events, m.predictions.get(), m.predictions.get() * 1000.0 / Math.max(1, elapsedMs),
-                m.latencyPercentile(0.5), m.dlq.get(), m.alertCount(Alert.State.RAISED), m.alertCount(Alert.State.CLEARED),
+        m.liveVersion.forEach(
+                (task, v) -> live.append(' ').append(task).append("=v").append(v));
+        out.printf(
+                Locale.ROOT,
+                "[%4ds] examples %d | events %d | predictions %d (%.0f/s) | p50 %.0f ms | dlq %d | alerts %d/%d | serving:%s%n",
+                elapsedMs / 1000,
+                examples,
+                events,
+                m.predictions.get(),
+                m.predictions.get() * 1000.0 / Math.max(1, elapsedMs),
+                m.latencyPercentile(0.5),
+                m.dlq.get(),
+                m.alertCount(Alert.State.RAISED),
+                m.alertCount(Alert.State.CLEARED),
                 live.length() == 0 ? " (no model yet: events are held)" : live);
     }
 
@@ -332,31 +433,53 @@ public final class DemoRun {
         if (n instanceof DemoMonitor.ModelPublished p) {
             ModelVersion v = p.meta();
             long covered = v.window().stream().mapToLong(w -> w.count()).sum();
-            out.printf(Locale.ROOT, ">> %s v%d published%s: holdout macro-F1 %.3f, accuracy %.3f (%d held out), %d new examples%n",
-                    v.task(), v.version(), v.parentVersion() == null ? "" : " (parent v" + v.parentVersion() + ")",
-                    v.metrics() == null ? 0 : v.metrics().macroF1(), v.metrics() == null ? 0 : v.metrics().accuracy(),
-                    v.metrics() == null ? 0 : v.metrics().holdoutSize(), covered);
+            out.printf(
+                    Locale.ROOT,
+                    ">> %s v%d published%s: holdout macro-F1 %.3f, accuracy %.3f (%d held out), %d new examples%n",
+                    v.task(),
+                    v.version(),
+                    v.parentVersion() == null ? "" : " (parent v" + v.parentVersion() + ")",
+                    v.metrics() == null ? 0 : v.metrics().macroF1(),
+                    v.metrics() == null ? 0 : v.metrics().accuracy(),
+                    v.metrics() == null ? 0 : v.metrics().holdoutSize(),
+                    covered);
         } else if (n instanceof DemoMonitor.ModelLive l) {
             out.printf(">> %s v%d is live: predictions now name it (no restart)%n", l.task(), l.version());
         } else if (n instanceof DemoMonitor.AlertSeen a) {
             out.println(">> ALERT " + AlertLine.of(a.alert()));
         } else if (n instanceof DemoMonitor.Sample s) {
-            out.printf(Locale.ROOT, "   %s: \"%s\" -> %s %.2f (v%d%s)%n", s.task(), s.text(),
-                    s.prediction().label(), s.prediction().scores().getOrDefault(s.prediction().label(), 0.0),
-                    s.prediction().modelVersion(), s.truth() == null ? "" : ", truth " + s.truth());
+            out.printf(
+                    Locale.ROOT,
+                    "   %s: \"%s\" -> %s %.2f (v%d%s)%n",
+                    s.task(),
+                    s.text(),
+                    s.prediction().label(),
+                    s.prediction().scores().getOrDefault(s.prediction().label(), 0.0),
+                    s.prediction().modelVersion(),
+                    s.truth() == null ? "" : ", truth " + s.truth());
         }
     }
 
     /** The records the demo produces: synthetic (two tasks) or replayed from a labelled file (task "replay"). */
     static final class Feed {
-        enum Kind { EXAMPLE, EVENT, MALFORMED }
-
-        record Item(String text, String label) {
+        enum Kind {
+            EXAMPLE,
+            EVENT,
+            MALFORMED
         }
 
-        record Record(String topic, byte[] key, byte[] value, Kind kind, String id, String text, String label, String entity,
-                      boolean surge) {
-        }
+        record Item(String text, String label) {}
+
+        record Record(
+                String topic,
+                byte[] key,
+                byte[] value,
+                Kind kind,
+                String id,
+                String text,
+                String label,
+                String entity,
+                boolean surge) {}
 
         private final Options options;
         private final List<String> tasks;
@@ -389,8 +512,16 @@ public final class DemoRun {
                 String id = task + "-bad-" + n;
                 DemoFeed.Domain d = task.equals("finance") ? DemoFeed.Domain.FINANCE : DemoFeed.Domain.REVIEWS;
                 boolean toExamples = random.nextBoolean();
-                return new Record(toExamples ? topics.examples() : topics.events(), null,
-                        synthetic.malformed(d, id, toExamples).getBytes(StandardCharsets.UTF_8), Kind.MALFORMED, id, null, null, null, false);
+                return new Record(
+                        toExamples ? topics.examples() : topics.events(),
+                        null,
+                        synthetic.malformed(d, id, toExamples).getBytes(StandardCharsets.UTF_8),
+                        Kind.MALFORMED,
+                        id,
+                        null,
+                        null,
+                        null,
+                        false);
             }
             String text;
             String label;
@@ -405,7 +536,9 @@ public final class DemoRun {
                 entity = "replay";
             } else {
                 boolean finance = task.equals("finance");
-                DemoFeed.Sample s = finance ? synthetic.next(DemoFeed.Domain.FINANCE, COMPANIES) : synthetic.next(DemoFeed.Domain.REVIEWS);
+                DemoFeed.Sample s = finance
+                        ? synthetic.next(DemoFeed.Domain.FINANCE, COMPANIES)
+                        : synthetic.next(DemoFeed.Domain.REVIEWS);
                 text = s.text();
                 label = s.label();
                 entity = s.entity();
@@ -427,8 +560,16 @@ public final class DemoRun {
             }
             json.put("ts", ts);
             json.putObject("attrs").put("entity", entity).put("source", "demo");
-            return new Record(example ? topics.examples() : topics.events(), id.getBytes(StandardCharsets.UTF_8),
-                    Json.write(json), example ? Kind.EXAMPLE : Kind.EVENT, id, text, label, entity, surge);
+            return new Record(
+                    example ? topics.examples() : topics.events(),
+                    id.getBytes(StandardCharsets.UTF_8),
+                    Json.write(json),
+                    example ? Kind.EXAMPLE : Kind.EVENT,
+                    id,
+                    text,
+                    label,
+                    entity,
+                    surge);
         }
 
         /** The labelled example that arrives late for an event: same id and text, with its label. */
@@ -440,7 +581,9 @@ public final class DemoRun {
         }
 
         static List<Item> readLabelled(Path file) throws JsonlExamples.BadInputException {
-            List<Item> items = JsonlExamples.read(file).stream().map(t -> new Item(t.text(), t.label())).toList();
+            List<Item> items = JsonlExamples.read(file).stream()
+                    .map(t -> new Item(t.text(), t.label()))
+                    .toList();
             if (items.isEmpty()) {
                 throw new JsonlExamples.BadInputException("--from-file " + file + " has no records");
             }

@@ -46,9 +46,20 @@ import java.util.Locale;
  * @param margin          {@code monitor.rule.margin} (z-score off)
  * @param clearMargin     {@code monitor.rule.clearMargin}
  */
-record SurgeScript(String entity, double share, Duration earliestStart, Duration afterFirstModel, Duration length,
-                   Duration window, Duration advance, Duration grace, int minCount, double alpha, int warmup, double margin,
-                   double clearMargin) {
+record SurgeScript(
+        String entity,
+        double share,
+        Duration earliestStart,
+        Duration afterFirstModel,
+        Duration length,
+        Duration window,
+        Duration advance,
+        Duration grace,
+        int minCount,
+        double alpha,
+        int warmup,
+        double margin,
+        double clearMargin) {
 
     /** Hops after the first window that can clear, for a second chance to clear. */
     static final int EXTRA_CLEARING_HOPS = 1;
@@ -60,13 +71,27 @@ record SurgeScript(String entity, double share, Duration earliestStart, Duration
      * ~44 per company and window): a 20 s surge, 15 s after the first finance model serves, between 45 s and
      * 56 s of a 2-minute run. Chosen on the simulation of this feed (docs/drafts/demo-alerts.md).
      */
-    static final SurgeScript DEMO = new SurgeScript("Initech", 0.7, Duration.ofSeconds(45), Duration.ofSeconds(15),
-            Duration.ofSeconds(20), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2), 20, 0.1, 2, 0.35,
+    static final SurgeScript DEMO = new SurgeScript(
+            "Initech",
+            0.7,
+            Duration.ofSeconds(45),
+            Duration.ofSeconds(15),
+            Duration.ofSeconds(20),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(2),
+            20,
+            0.1,
+            2,
+            0.35,
             0.2);
 
     /** Normal news after the surge that the monitor needs to decide a window without it and clear (see the class). */
     Duration clearTime() {
-        return window.plus(advance).plus(grace).plus(advance.multipliedBy(EXTRA_CLEARING_HOPS)).plus(READ_SLACK);
+        return window.plus(advance)
+                .plus(grace)
+                .plus(advance.multipliedBy(EXTRA_CLEARING_HOPS))
+                .plus(READ_SLACK);
     }
 
     /** The shortest run with a surge: the earliest start, the surge, its clearing. */
@@ -88,7 +113,8 @@ record SurgeScript(String entity, double share, Duration earliestStart, Duration
     Duration start(Duration duration, Duration firstModel) {
         Duration latest = latestStart(duration);
         if (latest.compareTo(earliestStart) < 0) {
-            throw new IllegalStateException("no surge fits in " + text(duration) + ": it needs " + text(minimumDuration()));
+            throw new IllegalStateException(
+                    "no surge fits in " + text(duration) + ": it needs " + text(minimumDuration()));
         }
         if (firstModel == null) {
             return latest;
@@ -105,10 +131,19 @@ record SurgeScript(String entity, double share, Duration earliestStart, Duration
 
     /** The finance task's {@code monitor} block of the demo's configuration (YAML, indented for a task). */
     String monitorYaml() {
-        return String.format(Locale.ROOT, "    monitor: {alertLabel: bearish, window: %s, advance: %s, grace: %s, minCount: %d,%n"
+        return String.format(
+                Locale.ROOT,
+                "    monitor: {alertLabel: bearish, window: %s, advance: %s, grace: %s, minCount: %d,%n"
                         + "              baseline: {alpha: %s, warmup: %d}, rule: {margin: %s, zScore: 0, clearMargin: %s},%n"
                         + "              labelJoinWindow: 2m, accuracyWindow: 200}%n",
-                millis(window), millis(advance), millis(grace), minCount, alpha, warmup, margin, clearMargin);
+                millis(window),
+                millis(advance),
+                millis(grace),
+                minCount,
+                alpha,
+                warmup,
+                margin,
+                clearMargin);
     }
 
     /** A duration as the demo prints it: {@code 45s}, {@code 1m55s}. */

@@ -55,7 +55,8 @@ public final class ChildProcess {
     public static ChildProcess start(String name, List<String> command, Path logFile, Predicate<String> dropEnv)
             throws IOException {
         Files.createDirectories(logFile.toAbsolutePath().getParent());
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         pb.environment().keySet().removeIf(dropEnv);
         long at = System.currentTimeMillis();
@@ -97,8 +98,8 @@ public final class ChildProcess {
     public int kill(Duration timeout) throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException(name + " (pid " + pid() + ") still runs " + timeout.toSeconds()
-                    + " s after SIGKILL");
+            throw new IllegalStateException(
+                    name + " (pid " + pid() + ") still runs " + timeout.toSeconds() + " s after SIGKILL");
         }
         return process.exitValue();
     }
@@ -157,8 +158,11 @@ public final class ChildProcess {
     public static OptionalLong lineTime(String line, long nearMillis) {
         if (line.length() >= 23 && line.charAt(4) == '-' && line.charAt(10) == ' ' && line.charAt(19) == '.') {
             try {
-                return OptionalLong.of(java.time.LocalDateTime.parse(line.substring(0, 23).replace(' ', 'T'))
-                        .atZone(ZoneId.systemDefault()).toInstant().toEpochMilli());
+                return OptionalLong.of(
+                        java.time.LocalDateTime.parse(line.substring(0, 23).replace(' ', 'T'))
+                                .atZone(ZoneId.systemDefault())
+                                .toInstant()
+                                .toEpochMilli());
             } catch (java.time.format.DateTimeParseException e) {
                 return OptionalLong.empty();
             }

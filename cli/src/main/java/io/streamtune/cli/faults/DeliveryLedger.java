@@ -52,9 +52,17 @@ public final class DeliveryLedger {
      * @param duplicated            events and injected records with more than one prediction
      * @param predictedAndDeadLettered events and injected records with both a prediction and a dead letter
      */
-    public record StepCounts(long eventsIn, long injectedIn, long examplesIn, long sendFailures, long predictions,
-                             Map<String, Long> deadLetters, Map<String, Long> exampleDeadLetters, long lost,
-                             long duplicated, long predictedAndDeadLettered) {
+    public record StepCounts(
+            long eventsIn,
+            long injectedIn,
+            long examplesIn,
+            long sendFailures,
+            long predictions,
+            Map<String, Long> deadLetters,
+            Map<String, Long> exampleDeadLetters,
+            long lost,
+            long duplicated,
+            long predictedAndDeadLettered) {
         public StepCounts {
             deadLetters = Map.copyOf(deadLetters);
             exampleDeadLetters = Map.copyOf(exampleDeadLetters);
@@ -66,8 +74,7 @@ public final class DeliveryLedger {
         }
     }
 
-    private record Produced(Kind kind, int step, long atMillis) {
-    }
+    private record Produced(Kind kind, int step, long atMillis) {}
 
     /** Everything that came back for one id. */
     private static final class Outcome {
@@ -101,8 +108,9 @@ public final class DeliveryLedger {
 
     /** A dead letter for {@code id} with {@code reason} was read. */
     public synchronized void deadLettered(String id, String reason) {
-        outcomes.computeIfAbsent(id, k -> new Outcome()).deadLetters.merge(reason == null ? "(no reason)" : reason, 1,
-                Integer::sum);
+        outcomes.computeIfAbsent(id, k -> new Outcome())
+                .deadLetters
+                .merge(reason == null ? "(no reason)" : reason, 1, Integer::sum);
     }
 
     /** The figures of one step, as far as outcomes have been read. */
@@ -147,8 +155,17 @@ public final class DeliveryLedger {
                 both++;
             }
         }
-        return new StepCounts(events, injected, examples, sendFailures.getOrDefault(step, 0L), predictions, deadLetters,
-                exampleDeadLetters, lost, duplicated, both);
+        return new StepCounts(
+                events,
+                injected,
+                examples,
+                sendFailures.getOrDefault(step, 0L),
+                predictions,
+                deadLetters,
+                exampleDeadLetters,
+                lost,
+                duplicated,
+                both);
     }
 
     /** Whether every event and injected record of {@code step} has a prediction or a dead letter. */
@@ -171,7 +188,8 @@ public final class DeliveryLedger {
     /** Events and injected records, of any step, not accounted yet. */
     public synchronized long unaccounted() {
         return produced.entrySet().stream()
-                .filter(e -> e.getValue().kind() != Kind.EXAMPLE && !isAccounted(outcomes.get(e.getKey()))).count();
+                .filter(e -> e.getValue().kind() != Kind.EXAMPLE && !isAccounted(outcomes.get(e.getKey())))
+                .count();
     }
 
     /** Whether {@code id} has a prediction or a dead letter. */
@@ -201,7 +219,8 @@ public final class DeliveryLedger {
     public synchronized OptionalLong firstPredictionOfEventsProducedFrom(long producedFromMillis, String idPrefix) {
         long first = Long.MAX_VALUE;
         for (Map.Entry<String, Produced> e : produced.entrySet()) {
-            if (e.getValue().atMillis() < producedFromMillis || e.getValue().kind() == Kind.EXAMPLE
+            if (e.getValue().atMillis() < producedFromMillis
+                    || e.getValue().kind() == Kind.EXAMPLE
                     || !e.getKey().startsWith(idPrefix)) {
                 continue;
             }
@@ -216,7 +235,8 @@ public final class DeliveryLedger {
     /** Predictions of events produced at or after {@code producedFromMillis} whose id starts with {@code idPrefix}. */
     public synchronized long predictedEventsProducedFrom(long producedFromMillis, String idPrefix) {
         return produced.entrySet().stream()
-                .filter(e -> e.getValue().atMillis() >= producedFromMillis && e.getValue().kind() == Kind.EVENT
+                .filter(e -> e.getValue().atMillis() >= producedFromMillis
+                        && e.getValue().kind() == Kind.EVENT
                         && e.getKey().startsWith(idPrefix))
                 .filter(e -> {
                     Outcome o = outcomes.get(e.getKey());
@@ -227,7 +247,9 @@ public final class DeliveryLedger {
 
     /** Ids with an outcome that were never produced (by this run's feed or injections). */
     public synchronized long unexpected() {
-        return outcomes.keySet().stream().filter(id -> !produced.containsKey(id)).count();
+        return outcomes.keySet().stream()
+                .filter(id -> !produced.containsKey(id))
+                .count();
     }
 
     private static boolean isAccounted(Outcome o) {

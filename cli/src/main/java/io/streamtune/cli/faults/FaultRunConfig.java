@@ -27,8 +27,13 @@ import io.streamtune.common.config.StreamtuneConfig;
  * @param trainerMetricsPort {@code trainer.metricsPort}
  * @param scorerMetricsPort  {@code scoring.metricsPort}
  */
-public record FaultRunConfig(String bootstrap, Path stateDir, int partitions, int retrainEvery, int trainerMetricsPort,
-                             int scorerMetricsPort) {
+public record FaultRunConfig(
+        String bootstrap,
+        Path stateDir,
+        int partitions,
+        int retrainEvery,
+        int trainerMetricsPort,
+        int scorerMetricsPort) {
 
     /** The tasks of the run, in the order of the file. */
     public static final List<DemoFeed.Domain> TASKS = List.of(DemoFeed.Domain.REVIEWS, DemoFeed.Domain.FINANCE);
@@ -40,7 +45,9 @@ public record FaultRunConfig(String bootstrap, Path stateDir, int partitions, in
         y.append("kafka:\n");
         y.append("  bootstrap.servers: \"").append(bootstrap).append("\"\n");
         // A Kafka Streams setting: every client of the file receives it, only the scorer uses it.
-        y.append("  state.dir: \"").append(stateDir.toAbsolutePath().toString().replace("\\", "/")).append("\"\n");
+        y.append("  state.dir: \"")
+                .append(stateDir.toAbsolutePath().toString().replace("\\", "/"))
+                .append("\"\n");
         y.append("topics:\n  partitions: ").append(partitions).append("\n  replicationFactor: 1\n");
         y.append("trainer:\n  metricsPort: ").append(trainerMetricsPort).append('\n');
         y.append("scoring:\n  metricsPort: ").append(scorerMetricsPort).append('\n');
@@ -50,8 +57,11 @@ public record FaultRunConfig(String bootstrap, Path stateDir, int partitions, in
             y.append("    labels: [").append(String.join(", ", d.labels())).append("]\n");
             // minNew below retrainEvery and a short maxWait: a version at least every 20 s while examples flow;
             // a holdout of 20 % reaches trainer.minHoldout (10) within the first window.
-            y.append("    window: {retrainEvery: ").append(retrainEvery).append(", maxWait: 20s, minNew: ")
-                    .append(Math.max(1, retrainEvery / 3)).append(", size: 3000, holdoutPercent: 20}\n");
+            y.append("    window: {retrainEvery: ")
+                    .append(retrainEvery)
+                    .append(", maxWait: 20s, minNew: ")
+                    .append(Math.max(1, retrainEvery / 3))
+                    .append(", size: 3000, holdoutPercent: 20}\n");
             // A generous tolerance: the point is a steady stream of versions, not the best model.
             y.append("    gate: {tolerance: 0.05, floor: 0.34}\n");
             y.append("    head: {kind: linear, maxEpochs: 30, patience: 5}\n");

@@ -22,11 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
+import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.cli.demo.DemoFeed;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
@@ -37,7 +37,6 @@ import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.WindowRange;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.common.topic.TopicAdmin;
-import io.streamtune.broker.EmbeddedKafkaBroker;
 
 /**
  * The fault suite: a broker, a trainer and a scorer, each its own JVM started through the
@@ -113,10 +112,23 @@ public final class FaultScenario {
      * @param warmupTimeout     longest wait for the first versions of every task
      * @param seed              seed of the feed's texts
      */
-    public record Options(Path runDir, double eventsPerSecond, double examplesPerSecond, int retrainEvery,
-                          int partitions, List<Step> steps, int scorerKills, int trainerKills, Duration settle,
-                          Duration drain, Duration brokerDown, Set<LargeRecord> largeRecords,
-                          Duration largeRecordWait, Duration startTimeout, Duration warmupTimeout, long seed) {
+    public record Options(
+            Path runDir,
+            double eventsPerSecond,
+            double examplesPerSecond,
+            int retrainEvery,
+            int partitions,
+            List<Step> steps,
+            int scorerKills,
+            int trainerKills,
+            Duration settle,
+            Duration drain,
+            Duration brokerDown,
+            Set<LargeRecord> largeRecords,
+            Duration largeRecordWait,
+            Duration startTimeout,
+            Duration warmupTimeout,
+            long seed) {
         public Options {
             steps = List.copyOf(steps);
             largeRecords = Set.copyOf(largeRecords);
@@ -127,6 +139,7 @@ public final class FaultScenario {
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
     /** A drain ends early after this long without one more event accounted. */
     private static final Duration NO_PROGRESS = Duration.ofSeconds(30);
+
     private static final Pattern TRAINING = Pattern.compile("\\[([a-z0-9_-]+) v(\\d+)\\] training a challenger");
     private static final Pattern DECIDED =
             Pattern.compile("\\[([a-z0-9_-]+) v(\\d+)\\] (published|rejected|training failed|shutting down)");
@@ -135,7 +148,8 @@ public final class FaultScenario {
 
     private final Options options;
     private final PrintStream out;
-    private final List<String> tasks = FaultRunConfig.TASKS.stream().map(DemoFeed.Domain::task).toList();
+    private final List<String> tasks =
+            FaultRunConfig.TASKS.stream().map(DemoFeed.Domain::task).toList();
     private final DeliveryLedger ledger = new DeliveryLedger();
     private final AtomicInteger currentStep = new AtomicInteger();
     private final List<StepResult> results = new ArrayList<>();
@@ -169,9 +183,12 @@ public final class FaultScenario {
         long t0 = System.currentTimeMillis();
         double loadAtStart = loadAverage();
         Files.createDirectories(options.runDir());
-        out.printf(Locale.ROOT,
+        out.printf(
+                Locale.ROOT,
                 "run directory %s (config, logs/, broker data, scorer state); load average %.2f on %d cores%n",
-                options.runDir().toAbsolutePath(), loadAtStart, Runtime.getRuntime().availableProcessors());
+                options.runDir().toAbsolutePath(),
+                loadAtStart,
+                Runtime.getRuntime().availableProcessors());
         try (Supervisor s = new Supervisor(options.runDir(), JvmCommand.STREAMTUNE_MAIN)) {
             supervisor = s;
             try {
@@ -199,8 +216,12 @@ public final class FaultScenario {
 
     private void startAll() throws Exception {
         brokerPort = EmbeddedKafkaBroker.freePort();
-        FaultRunConfig c = new FaultRunConfig("localhost:" + brokerPort, options.runDir().resolve("scorer-state"),
-                options.partitions(), options.retrainEvery(), EmbeddedKafkaBroker.freePort(),
+        FaultRunConfig c = new FaultRunConfig(
+                "localhost:" + brokerPort,
+                options.runDir().resolve("scorer-state"),
+                options.partitions(),
+                options.retrainEvery(),
+                EmbeddedKafkaBroker.freePort(),
                 EmbeddedKafkaBroker.freePort());
         configFile = options.runDir().resolve("streamtune.yaml");
         Files.writeString(configFile, c.yaml(), StandardCharsets.UTF_8);
@@ -215,36 +236,58 @@ public final class FaultScenario {
         }
         reader = new LedgerReader(clients, tasks, ledger);
         reader.start();
-        out.printf("starting the trainer (health :%d) and the scorer (health :%d) ...%n", trainerHealth.port(),
-                scorerHealth.port());
+        out.printf(
+                "starting the trainer (health :%d) and the scorer (health :%d) ...%n",
+                trainerHealth.port(), scorerHealth.port());
         trainer = supervisor.launch("trainer", List.of("trainer", "--config", configFile.toString()));
         scorer = supervisor.launch("scorer", List.of("scoring", "--config", configFile.toString()));
         long trainerUp = supervisor.awaitReady(trainer, this::trainerNotRunning, options.startTimeout(), HEALTH_POLL);
         long scorerUp = supervisor.awaitReady(scorer, this::scorerNotRunning, options.startTimeout(), HEALTH_POLL);
-        out.printf(Locale.ROOT, "trainer running after %.1f s, scorer RUNNING after %.1f s%n",
-                (trainerUp - trainer.startedAtMillis()) / 1000.0, (scorerUp - scorer.startedAtMillis()) / 1000.0);
-        feed = new SteadyFeed(clients, ledger, currentStep::get, options.eventsPerSecond(), options.examplesPerSecond(),
+        out.printf(
+                Locale.ROOT,
+                "trainer running after %.1f s, scorer RUNNING after %.1f s%n",
+                (trainerUp - trainer.startedAtMillis()) / 1000.0,
+                (scorerUp - scorer.startedAtMillis()) / 1000.0);
+        feed = new SteadyFeed(
+                clients,
+                ledger,
+                currentStep::get,
+                options.eventsPerSecond(),
+                options.examplesPerSecond(),
                 options.seed());
         feed.start();
     }
 
     private ChildProcess launchBroker() throws Exception {
-        ChildProcess b = supervisor.launch("broker", List.of("broker", "--data", options.runDir().resolve("broker-data")
-                .toString(), "--port", Integer.toString(brokerPort)));
+        ChildProcess b = supervisor.launch(
+                "broker",
+                List.of(
+                        "broker",
+                        "--data",
+                        options.runDir().resolve("broker-data").toString(),
+                        "--port",
+                        Integer.toString(brokerPort)));
         ChildProcess.LogFollower log = b.follow();
         boolean[] ready = {false};
-        supervisor.awaitReady(b, () -> {
-            log.newLines().forEach(l -> ready[0] |= l.contains("Kafka broker ready at"));
-            return ready[0] ? null : "its log does not say \"Kafka broker ready\" yet";
-        }, options.startTimeout(), HEALTH_POLL);
+        supervisor.awaitReady(
+                b,
+                () -> {
+                    log.newLines().forEach(l -> ready[0] |= l.contains("Kafka broker ready at"));
+                    return ready[0] ? null : "its log does not say \"Kafka broker ready\" yet";
+                },
+                options.startTimeout(),
+                HEALTH_POLL);
         return b;
     }
 
     /** Null when the scorer's /health says Kafka Streams RUNNING, else what it says. */
     private String scorerNotRunning() throws InterruptedException {
         Optional<JsonNode> h = scorerHealth.read();
-        return h.map(x -> "RUNNING".equals(x.path("streams").asText())).orElse(false) ? null
-                : HealthProbe.summary(h) + h.map(x -> ", Kafka Streams " + x.path("streams").asText()).orElse("");
+        return h.map(x -> "RUNNING".equals(x.path("streams").asText())).orElse(false)
+                ? null
+                : HealthProbe.summary(h)
+                        + h.map(x -> ", Kafka Streams " + x.path("streams").asText())
+                                .orElse("");
     }
 
     /** Null when the scorer's /health says UP with Kafka Streams RUNNING, else what it says. */
@@ -287,8 +330,9 @@ public final class FaultScenario {
 
     private void warmUp() throws Exception {
         StepResult r = new StepResult(0, "warm-up", "stream until every task has a model version in service");
-        out.printf("[0] warm-up: streaming %.0f events/s and %.0f examples/s until every task has a version in service"
-                + " ...%n",
+        out.printf(
+                "[0] warm-up: streaming %.0f events/s and %.0f examples/s until every task has a version in service"
+                        + " ...%n",
                 options.eventsPerSecond(), options.examplesPerSecond());
         long start = System.currentTimeMillis();
         long deadline = start + options.warmupTimeout().toMillis();
@@ -299,8 +343,9 @@ public final class FaultScenario {
                 break;
             }
             if (System.currentTimeMillis() > deadline) {
-                r.problem("no version in service for every task after " + options.warmupTimeout().toSeconds() + " s: "
-                        + serving + "; trainer log " + trainer.logFile());
+                r.problem("no version in service for every task after "
+                        + options.warmupTimeout().toSeconds() + " s: " + serving + "; trainer log "
+                        + trainer.logFile());
                 break;
             }
             checkAlive();
@@ -312,8 +357,7 @@ public final class FaultScenario {
     // ---------------------------------------------------------------- steps
 
     /** One step to run: its kind, which time of its kind it is (1, 2, ...), and its result. */
-    private record Planned(Step kind, int occurrence, StepResult result) {
-    }
+    private record Planned(Step kind, int occurrence, StepResult result) {}
 
     private List<Planned> plan() {
         List<Planned> plan = new ArrayList<>();
@@ -327,17 +371,29 @@ public final class FaultScenario {
                 String name = times > 1 ? kind.id() + " #" + n : kind.id();
                 String fault = switch (kind) {
                     case SCORER_KILL -> "kill -9 the scorer, restart it";
-                    case TRAINER_KILL -> n == 1 ? "kill -9 the trainer while it trains a challenger, restart it"
-                            : "kill -9 the trainer, restart it";
-                    case BROKER_RESTART -> "kill -9 the broker, restart it on the same data directory after "
-                            + options.brokerDown().toSeconds() + " s";
-                    case BAD_MODEL -> "stop the trainer; garbage and an older genuine version last on "
-                            + TaskTopics.MODELS
-                            + "; kill -9 and restart the scorer; restart the trainer";
-                    case LARGE_RECORD -> "inject " + String.join(" and ", options.largeRecords().stream().sorted()
-                            .map(k -> k == LargeRecord.EVENT ? "a " + Injections.LARGE_EVENT_BYTES + "-byte valid event"
-                                    : "a " + Injections.LARGE_MALFORMED_BYTES + "-byte malformed record").toList())
-                            + " (zstd, no key, as kcat sends them)";
+                    case TRAINER_KILL ->
+                        n == 1
+                                ? "kill -9 the trainer while it trains a challenger, restart it"
+                                : "kill -9 the trainer, restart it";
+                    case BROKER_RESTART ->
+                        "kill -9 the broker, restart it on the same data directory after "
+                                + options.brokerDown().toSeconds() + " s";
+                    case BAD_MODEL ->
+                        "stop the trainer; garbage and an older genuine version last on "
+                                + TaskTopics.MODELS
+                                + "; kill -9 and restart the scorer; restart the trainer";
+                    case LARGE_RECORD ->
+                        "inject "
+                                + String.join(
+                                        " and ",
+                                        options.largeRecords().stream()
+                                                .sorted()
+                                                .map(k -> k == LargeRecord.EVENT
+                                                        ? "a " + Injections.LARGE_EVENT_BYTES + "-byte valid event"
+                                                        : "a " + Injections.LARGE_MALFORMED_BYTES
+                                                                + "-byte malformed record")
+                                                .toList())
+                                + " (zstd, no key, as kcat sends them)";
                 };
                 plan.add(new Planned(kind, n, new StepResult(plan.size() + 1, name, fault)));
             }
@@ -377,10 +433,12 @@ public final class FaultScenario {
             // Kill as soon as the log says a challenger is being trained (the loop trains one at a time).
             ChildProcess.LogFollower log = trainer.follow();
             log.newLines();
-            long until = System.currentTimeMillis() + Math.max(60_000, options.warmupTimeout().toMillis() / 2);
+            long until = System.currentTimeMillis()
+                    + Math.max(60_000, options.warmupTimeout().toMillis() / 2);
             boolean started = false;
             while (!started && System.currentTimeMillis() < until && trainer.isAlive()) {
-                started = log.newLines().stream().anyMatch(l -> TRAINING.matcher(l).find());
+                started = log.newLines().stream()
+                        .anyMatch(l -> TRAINING.matcher(l).find());
                 if (!started) {
                     Thread.sleep(10);
                 }
@@ -409,8 +467,11 @@ public final class FaultScenario {
         if (inTraining) {
             r.detail("abandonedChallenger", training);
         } else if (whileTraining) {
-            r.detail("note", training == null ? "no training started in time; killed anyway"
-                    : "the training of " + training + " ended before the kill landed");
+            r.detail(
+                    "note",
+                    training == null
+                            ? "no training started in time; killed anyway"
+                            : "the training of " + training + " ended before the kill landed");
         }
         long restartAt = System.currentTimeMillis();
         trainer = supervisor.launch("trainer", List.of("trainer", "--config", configFile.toString()));
@@ -448,10 +509,12 @@ public final class FaultScenario {
         r.detail("scorerHealthWhileDown", List.copyOf(scorerSaid));
         r.detail("trainerHealthWhileDown", List.copyOf(trainerSaid));
         if (scorerSaid.stream().allMatch(s -> s.startsWith("UP"))) {
-            r.problem("the scorer's /health said UP throughout the " + options.brokerDown().toSeconds() + " s outage");
+            r.problem("the scorer's /health said UP throughout the "
+                    + options.brokerDown().toSeconds() + " s outage");
         }
         if (trainerSaid.stream().allMatch(s -> s.startsWith("UP"))) {
-            r.problem("the trainer's /health said UP throughout the " + options.brokerDown().toSeconds() + " s outage");
+            r.problem("the trainer's /health said UP throughout the "
+                    + options.brokerDown().toSeconds() + " s outage");
         }
         long restartAt = System.currentTimeMillis();
         broker = launchBroker();
@@ -473,8 +536,8 @@ public final class FaultScenario {
     private void badModel(StepResult r) throws Exception {
         int code = trainer.stop(Duration.ofSeconds(60));
         r.detail("trainerStoppedWithExitCode", code);
-        Map<String, ModelHistory.TaskHistory> history = ModelHistory.read(clients, new LinkedHashSet<>(tasks),
-                Duration.ofSeconds(30));
+        Map<String, ModelHistory.TaskHistory> history =
+                ModelHistory.read(clients, new LinkedHashSet<>(tasks), Duration.ofSeconds(30));
         Map<String, Long> newestValid = new LinkedHashMap<>();
         Map<String, String> injected = new LinkedHashMap<>();
         for (int i = 0; i < tasks.size(); i++) {
@@ -512,18 +575,24 @@ public final class FaultScenario {
         // The live scorer refuses them and keeps its champion.
         long until = System.currentTimeMillis() + 10_000;
         Map<String, Long> live = serving();
-        while (System.currentTimeMillis() < until && !newestValid.entrySet().stream()
-                .allMatch(e -> rejectedSince(e.getKey()))) {
+        while (System.currentTimeMillis() < until
+                && !newestValid.entrySet().stream().allMatch(e -> rejectedSince(e.getKey()))) {
             Thread.sleep(200);
             live = serving();
         }
         r.detail("servingBeforeRestart", live);
         Map<String, String> refused = new LinkedHashMap<>();
-        scorerHealth.read().ifPresent(h -> tasks.forEach(t -> {
-            JsonNode rej = h.path("tasks").path(t).path("lastRejected");
-            refused.put(t, rej.isObject() ? "v" + rej.path("version").asText() + " " + rej.path("reason").asText()
-                    : "nothing");
-        }));
+        scorerHealth
+                .read()
+                .ifPresent(h -> tasks.forEach(t -> {
+                    JsonNode rej = h.path("tasks").path(t).path("lastRejected");
+                    refused.put(
+                            t,
+                            rej.isObject()
+                                    ? "v" + rej.path("version").asText() + " "
+                                            + rej.path("reason").asText()
+                                    : "nothing");
+                }));
         r.detail("liveScorerRefused", refused);
         Map<String, Long> liveFinal = live;
         newestValid.forEach((task, v) -> {
@@ -555,9 +624,11 @@ public final class FaultScenario {
                         + version(later.get(task)) + "); the newest valid version is v" + v);
             }
         });
-        r.detail("newestValidServed", newestValid.entrySet().stream()
-                .allMatch(e -> e.getValue().equals(after.get(e.getKey()))
-                        && e.getValue().equals(later.get(e.getKey()))));
+        r.detail(
+                "newestValidServed",
+                newestValid.entrySet().stream()
+                        .allMatch(e -> e.getValue().equals(after.get(e.getKey()))
+                                && e.getValue().equals(later.get(e.getKey()))));
         trainer = supervisor.launch("trainer", List.of("trainer", "--config", configFile.toString()));
         awaitInStep(r, trainer, this::trainerNotRunning, "the restarted trainer");
         Map<String, Long> champions = new TreeMap<>();
@@ -579,8 +650,11 @@ public final class FaultScenario {
 
     private boolean rejectedSince(String task) {
         try {
-            return scorerHealth.read().map(h -> !h.path("tasks").path(task).path("lastRejected").isNull()
-                    && !h.path("tasks").path(task).path("lastRejected").isMissingNode()).orElse(false);
+            return scorerHealth
+                    .read()
+                    .map(h -> !h.path("tasks").path(task).path("lastRejected").isNull()
+                            && !h.path("tasks").path(task).path("lastRejected").isMissingNode())
+                    .orElse(false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -605,8 +679,13 @@ public final class FaultScenario {
         }
         if (options.largeRecords().contains(LargeRecord.MALFORMED)) {
             String id = task + "-bad-big-1";
-            RecordMetadata m = inject(topic, options.partitions() > 1 ? 1 : 0,
-                    Injections.unterminatedJson(id, Injections.LARGE_MALFORMED_BYTES), id, step, at);
+            RecordMetadata m = inject(
+                    topic,
+                    options.partitions() > 1 ? 1 : 0,
+                    Injections.unterminatedJson(id, Injections.LARGE_MALFORMED_BYTES),
+                    id,
+                    step,
+                    at);
             injected.put(id, "the " + Injections.LARGE_MALFORMED_BYTES + "-byte malformed record");
             r.detail("malformedAt", topic + "-" + m.partition() + "@" + m.offset());
         }
@@ -629,8 +708,8 @@ public final class FaultScenario {
                 }
             }
             boolean accounted = injected.keySet().stream().allMatch(ledger::accounted);
-            boolean flowing = tasks.stream()
-                    .allMatch(t -> ledger.predictedEventsProducedFrom(at + 1_000, t + "-e-") > 0);
+            boolean flowing =
+                    tasks.stream().allMatch(t -> ledger.predictedEventsProducedFrom(at + 1_000, t + "-e-") > 0);
             if (accounted && flowing) {
                 if (settledAt < 0) {
                     settledAt = System.currentTimeMillis();
@@ -794,7 +873,8 @@ public final class FaultScenario {
         long until = System.currentTimeMillis() + options.drain().toMillis();
         long open = ledger.unaccounted();
         long progressAt = System.currentTimeMillis();
-        while (!done.getAsBoolean() && System.currentTimeMillis() < until
+        while (!done.getAsBoolean()
+                && System.currentTimeMillis() < until
                 && System.currentTimeMillis() - progressAt < NO_PROGRESS.toMillis()) {
             Thread.sleep(250);
             long now = ledger.unaccounted();
@@ -808,10 +888,12 @@ public final class FaultScenario {
     /** Version in service per task, from the scorer's /health (0: none; empty map: no answer). */
     private Map<String, Long> serving() throws InterruptedException {
         Map<String, Long> v = new LinkedHashMap<>();
-        scorerHealth.read().ifPresent(h -> tasks.forEach(t -> {
-            JsonNode n = h.path("tasks").path(t).path("version");
-            v.put(t, n.isNumber() ? n.asLong() : 0L);
-        }));
+        scorerHealth
+                .read()
+                .ifPresent(h -> tasks.forEach(t -> {
+                    JsonNode n = h.path("tasks").path(t).path("version");
+                    v.put(t, n.isNumber() ? n.asLong() : 0L);
+                }));
         return v;
     }
 
@@ -822,12 +904,15 @@ public final class FaultScenario {
     // ---------------------------------------------------------------- the end
 
     private Map<String, Object> report(long t0, double loadAtStart) throws Exception {
-        out.printf("feed stopped; waiting up to %d s for the last events ...%n", options.drain().toSeconds());
+        out.printf(
+                "feed stopped; waiting up to %d s for the last events ...%n",
+                options.drain().toSeconds());
         drain(ledger::allAccounted);
         Thread.sleep(2_000); // a duplicate, if one were coming, shows now
         out.println();
-        out.printf("%-18s %7s %7s %6s %5s %4s %9s %9s  %s%n", "step", "events", "pred", "dlq", "lost", "dup", "RUNNING",
-                "resumed", "serving");
+        out.printf(
+                "%-18s %7s %7s %6s %5s %4s %9s %9s  %s%n",
+                "step", "events", "pred", "dlq", "lost", "dup", "RUNNING", "resumed", "serving");
         List<Map<String, Object>> steps = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         long events = 0;
@@ -837,10 +922,17 @@ public final class FaultScenario {
         long duplicated = 0;
         for (StepResult r : results) {
             DeliveryLedger.StepCounts c = ledger.counts(r.index());
-            out.printf("%-18s %7d %7d %6d %5d %4d %9s %9s  %s%n", r.index() + " " + r.name(),
-                    c.eventsIn() + c.injectedIn(), c.predictions(), c.deadLetterTotal(), c.lost(), c.duplicated(),
+            out.printf(
+                    "%-18s %7d %7d %6d %5d %4d %9s %9s  %s%n",
+                    r.index() + " " + r.name(),
+                    c.eventsIn() + c.injectedIn(),
+                    c.predictions(),
+                    c.deadLetterTotal(),
+                    c.lost(),
+                    c.duplicated(),
                     StepResult.seconds(r.backToRunningMs()),
-                    StepResult.seconds(r.resumedMs()), r.servingText());
+                    StepResult.seconds(r.resumedMs()),
+                    r.servingText());
             steps.add(r.toMap(c));
             r.problems().forEach(p -> problems.add(r.name() + ": " + p));
             if (c.lost() > 0) {
@@ -856,7 +948,8 @@ public final class FaultScenario {
             duplicated += c.duplicated();
         }
         Map<String, Object> windows = trainerWindows();
-        if (!Long.valueOf(0).equals(windows.get("gaps")) || !Long.valueOf(0).equals(windows.get("overlaps"))
+        if (!Long.valueOf(0).equals(windows.get("gaps"))
+                || !Long.valueOf(0).equals(windows.get("overlaps"))
                 || !Long.valueOf(0).equals(windows.get("versionsPublishedTwice"))) {
             problems.add("trainer windows: " + windows);
         }
@@ -901,8 +994,8 @@ public final class FaultScenario {
     private Map<String, Object> trainerWindows() {
         Map<String, Object> w = new LinkedHashMap<>();
         try {
-            Map<String, ModelHistory.TaskHistory> history = ModelHistory.read(clients, new LinkedHashSet<>(tasks),
-                    Duration.ofSeconds(30));
+            Map<String, ModelHistory.TaskHistory> history =
+                    ModelHistory.read(clients, new LinkedHashSet<>(tasks), Duration.ofSeconds(30));
             long published = 0;
             long gaps = 0;
             long overlaps = 0;
@@ -919,7 +1012,8 @@ public final class FaultScenario {
                     published++;
                     numbers.merge(e.version(), 1, Integer::sum);
                     for (WindowRange range : e.window()) {
-                        byPartition.computeIfAbsent(range.partition(), p -> new ArrayList<>())
+                        byPartition
+                                .computeIfAbsent(range.partition(), p -> new ArrayList<>())
                                 .add(new long[] {e.version(), range.fromOffset(), range.toOffset()});
                     }
                 }

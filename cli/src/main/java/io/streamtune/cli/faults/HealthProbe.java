@@ -26,12 +26,15 @@ public final class HealthProbe {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final int port;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final HttpRequest request;
 
     public HealthProbe(int port) {
         this.port = port;
-        this.request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health")).timeout(TIMEOUT).GET()
+        this.request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health"))
+                .timeout(TIMEOUT)
+                .GET()
                 .build();
     }
 

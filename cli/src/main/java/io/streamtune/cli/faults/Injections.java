@@ -32,8 +32,7 @@ public final class Injections {
     /** A producer request may carry records this large (the broker's limit is 16 MiB). */
     static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
-    private Injections() {
-    }
+    private Injections() {}
 
     /**
      * A valid event of exactly {@code totalBytes} bytes: an id, a short text and a {@code pad} field of
@@ -85,10 +84,17 @@ public final class Injections {
      */
     public static RecordMetadata sendLikeKcat(KafkaClients clients, String topic, int partition, byte[] value)
             throws InterruptedException, ExecutionException, TimeoutException {
-        try (KafkaProducer<byte[], byte[]> p = clients.producer(Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false", ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_REQUEST_BYTES),
-                ProducerConfig.BUFFER_MEMORY_CONFIG, Integer.toString(4 * MAX_REQUEST_BYTES)))) {
+        try (KafkaProducer<byte[], byte[]> p = clients.producer(Map.of(
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "zstd",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                "false",
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Integer.toString(MAX_REQUEST_BYTES),
+                ProducerConfig.BUFFER_MEMORY_CONFIG,
+                Integer.toString(4 * MAX_REQUEST_BYTES)))) {
             return p.send(new ProducerRecord<>(topic, partition, null, value)).get(60, TimeUnit.SECONDS);
         }
     }
@@ -96,8 +102,11 @@ public final class Injections {
     /** Writes {@code value} as task {@code task}'s record on {@code streamtune.models}, outside any transaction. */
     public static RecordMetadata publishModelRecord(KafkaClients clients, String task, byte[] value)
             throws InterruptedException, ExecutionException, TimeoutException {
-        try (KafkaProducer<byte[], byte[]> p = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_REQUEST_BYTES)))) {
+        try (KafkaProducer<byte[], byte[]> p = clients.producer(Map.of(
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Integer.toString(MAX_REQUEST_BYTES)))) {
             return p.send(new ProducerRecord<>(TaskTopics.MODELS, task.getBytes(StandardCharsets.UTF_8), value))
                     .get(60, TimeUnit.SECONDS);
         }

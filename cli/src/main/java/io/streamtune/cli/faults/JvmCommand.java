@@ -19,18 +19,21 @@ public final class JvmCommand {
     /** The main class of {@code ./streamtune}: every component runs through it, as for a user. */
     public static final String STREAMTUNE_MAIN = "io.streamtune.cli.StreamtuneCommand";
 
-    private JvmCommand() {
-    }
+    private JvmCommand() {}
 
     /** {@code java <this JVM's options> -cp <this JVM's class path> mainClass args...}. */
     public static List<String> ofThisJvm(String mainClass, List<String> args) {
-        return of(javaExecutable(), inheritableOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()),
-                System.getProperty("java.class.path"), mainClass, args);
+        return of(
+                javaExecutable(),
+                inheritableOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()),
+                System.getProperty("java.class.path"),
+                mainClass,
+                args);
     }
 
     /** {@code java options -cp classPath mainClass args...}. */
-    public static List<String> of(Path java, List<String> options, String classPath, String mainClass,
-                                  List<String> args) {
+    public static List<String> of(
+            Path java, List<String> options, String classPath, String mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.addAll(options);

@@ -39,6 +39,7 @@ public final class LedgerReader implements AutoCloseable {
     private final Map<String, String> idsByPosition = new ConcurrentHashMap<>();
     /** Dead letters without a key read before their position was named: reason by position. */
     private final Map<String, String> unmatched = new ConcurrentHashMap<>();
+
     private final AtomicLong unreadable = new AtomicLong();
     private final Thread thread;
     private volatile boolean stopping;
@@ -48,9 +49,13 @@ public final class LedgerReader implements AutoCloseable {
      */
     public LedgerReader(KafkaClients clients, List<String> tasks, DeliveryLedger ledger) {
         this.ledger = ledger;
-        this.consumer = clients.consumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+        this.consumer = clients.consumer(Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"));
         List<TopicPartition> partitions = new ArrayList<>();
         for (String task : tasks) {
             TaskTopics t = TaskTopics.of(task);
@@ -122,7 +127,9 @@ public final class LedgerReader implements AutoCloseable {
             ledger.deadLettered(new String(r.key(), StandardCharsets.UTF_8), reason);
             return;
         }
-        String at = position(header(r, DeadLetter.SOURCE_TOPIC), parse(header(r, DeadLetter.SOURCE_PARTITION)),
+        String at = position(
+                header(r, DeadLetter.SOURCE_TOPIC),
+                parse(header(r, DeadLetter.SOURCE_PARTITION)),
                 parse(header(r, DeadLetter.SOURCE_OFFSET)));
         String id = idsByPosition.get(at);
         if (id != null) {

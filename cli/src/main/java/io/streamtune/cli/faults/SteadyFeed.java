@@ -8,13 +8,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.streamtune.cli.demo.DemoFeed;
 import io.streamtune.common.kafka.KafkaClients;
@@ -55,18 +54,30 @@ public final class SteadyFeed implements AutoCloseable {
      * @param currentStep the index of the step records are counted in, read at each send
      * @param seed        seed of the generated texts
      */
-    public SteadyFeed(KafkaClients clients, DeliveryLedger ledger, IntSupplier currentStep, double eventsPerSecond,
-                      double examplesPerSecond, long seed) {
+    public SteadyFeed(
+            KafkaClients clients,
+            DeliveryLedger ledger,
+            IntSupplier currentStep,
+            double eventsPerSecond,
+            double examplesPerSecond,
+            long seed) {
         if (eventsPerSecond <= 0 || examplesPerSecond <= 0) {
-            throw new IllegalArgumentException("rates must be positive: events " + eventsPerSecond + "/s, examples "
-                    + examplesPerSecond + "/s");
+            throw new IllegalArgumentException(
+                    "rates must be positive: events " + eventsPerSecond + "/s, examples " + examplesPerSecond + "/s");
         }
-        this.producer = clients.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5",
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(DELIVERY_TIMEOUT.toMillis()),
+        this.producer = clients.producer(Map.of(
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                "true",
+                ProducerConfig.LINGER_MS_CONFIG,
+                "5",
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                Long.toString(DELIVERY_TIMEOUT.toMillis()),
                 // A send waits for metadata while the broker is away (60 s by default: one record was given up on
                 // when a restart on a loaded machine took 58 s); the feed is a patient client.
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(DELIVERY_TIMEOUT.toMillis())));
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                Long.toString(DELIVERY_TIMEOUT.toMillis())));
         this.ledger = ledger;
         this.currentStep = currentStep;
         this.eventsPerSecond = eventsPerSecond;
@@ -122,8 +133,8 @@ public final class SteadyFeed implements AutoCloseable {
         int step = currentStep.getAsInt();
         DeliveryLedger.Kind kind = example ? DeliveryLedger.Kind.EXAMPLE : DeliveryLedger.Kind.EVENT;
         String topic = example ? topics.examples() : topics.events();
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
-                Json.write(json));
+        ProducerRecord<byte[], byte[]> record =
+                new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), Json.write(json));
         producer.send(record, (metadata, e) -> {
             if (e == null) {
                 ledger.produced(id, kind, step, at);

@@ -123,10 +123,16 @@ public final class StepResult {
     /** One line of figures, e.g. {@code events 412 | predictions 412 | dead letters 0 | lost 0 | ...}. */
     public String line(DeliveryLedger.StepCounts c) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT,
+        s.append(String.format(
+                Locale.ROOT,
                 "events %d%s | predictions %d | dead letters %d%s | lost %d | duplicated %d",
-                c.eventsIn(), c.injectedIn() > 0 ? " (+" + c.injectedIn() + " injected)" : "", c.predictions(),
-                c.deadLetterTotal(), c.deadLetters().isEmpty() ? "" : " " + c.deadLetters(), c.lost(), c.duplicated()));
+                c.eventsIn(),
+                c.injectedIn() > 0 ? " (+" + c.injectedIn() + " injected)" : "",
+                c.predictions(),
+                c.deadLetterTotal(),
+                c.deadLetters().isEmpty() ? "" : " " + c.deadLetters(),
+                c.lost(),
+                c.duplicated()));
         if (c.predictedAndDeadLettered() > 0) {
             s.append(" | predicted and dead-lettered ").append(c.predictedAndDeadLettered());
         }
@@ -149,7 +155,9 @@ public final class StepResult {
             return "(no answer)";
         }
         StringBuilder s = new StringBuilder();
-        serving.forEach((task, v) -> s.append(s.length() == 0 ? "" : " ").append(task).append('=')
+        serving.forEach((task, v) -> s.append(s.length() == 0 ? "" : " ")
+                .append(task)
+                .append('=')
                 .append(v == null || v <= 0 ? "none" : "v" + v));
         return s.toString();
     }

@@ -82,8 +82,8 @@ public final class Supervisor implements AutoCloseable {
         Path logFile = runDir.resolve("logs").resolve(component + "-" + n + ".log");
         // The run's own configuration file says where Kafka is: a STREAMTUNE_BOOTSTRAP_SERVERS or
         // STREAMTUNE_KAFKA_* of the user's shell would win over it and point the child elsewhere.
-        ChildProcess child = ChildProcess.start(component + " #" + n, JvmCommand.ofThisJvm(mainClass, args), logFile,
-                k -> k.startsWith("STREAMTUNE_"));
+        ChildProcess child = ChildProcess.start(
+                component + " #" + n, JvmCommand.ofThisJvm(mainClass, args), logFile, k -> k.startsWith("STREAMTUNE_"));
         children.add(child);
         log.debug("[bench-faults] started {}", child);
         return child;
@@ -113,12 +113,15 @@ public final class Supervisor implements AutoCloseable {
             }
             OptionalInt exit = child.exitCode();
             if (exit.isPresent()) {
-                throw failed(child, "it exited with code " + exit.getAsInt() + " after "
-                        + (System.currentTimeMillis() - child.startedAtMillis()) / 1000 + " s");
+                throw failed(
+                        child,
+                        "it exited with code " + exit.getAsInt() + " after "
+                                + (System.currentTimeMillis() - child.startedAtMillis()) / 1000 + " s");
             }
             if (System.nanoTime() > deadline) {
-                throw failed(child, "not ready within " + timeout.toSeconds() + " s (it still runs; last check: "
-                        + last + ")");
+                throw failed(
+                        child,
+                        "not ready within " + timeout.toSeconds() + " s (it still runs; last check: " + last + ")");
             }
             Thread.sleep(pollEvery.toMillis());
         }
@@ -126,8 +129,14 @@ public final class Supervisor implements AutoCloseable {
 
     /** The failure of {@code child} to start, with why and the end of its log. */
     public static ComponentFailedException failed(ChildProcess child, String why) {
-        StringBuilder m = new StringBuilder(child.name()).append(" (pid ").append(child.pid())
-                .append(") did not start: ").append(why).append("\nlast lines of ").append(child.logFile()).append(':');
+        StringBuilder m = new StringBuilder(child.name())
+                .append(" (pid ")
+                .append(child.pid())
+                .append(") did not start: ")
+                .append(why)
+                .append("\nlast lines of ")
+                .append(child.logFile())
+                .append(':');
         List<String> tail = child.lastLines(TAIL_LINES);
         if (tail.isEmpty()) {
             m.append("\n  (empty)");
@@ -145,7 +154,8 @@ public final class Supervisor implements AutoCloseable {
     public void stopAll(Duration grace) {
         List<ChildProcess> alive;
         synchronized (this) {
-            alive = new ArrayList<>(children.stream().filter(ChildProcess::isAlive).toList());
+            alive = new ArrayList<>(
+                    children.stream().filter(ChildProcess::isAlive).toList());
         }
         java.util.Collections.reverse(alive);
         for (ChildProcess c : alive) {

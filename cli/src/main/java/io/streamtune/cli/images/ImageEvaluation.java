@@ -13,7 +13,11 @@ import java.util.Random;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
 
+import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.common.config.CnnPolicy;
 import io.streamtune.common.config.CnnSettings;
 import io.streamtune.common.config.Device;
@@ -26,15 +30,11 @@ import io.streamtune.common.model.CnnArchitecture;
 import io.streamtune.common.model.CnnClassifier;
 import io.streamtune.common.model.CnnParametersFile;
 import io.streamtune.common.serde.Json;
-import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.trainer.training.Evaluation;
 import io.streamtune.trainer.training.image.CnnTrainer;
 import io.streamtune.trainer.training.image.CnnTrainingResult;
 import io.streamtune.trainer.training.image.LabelledImages;
 import io.streamtune.trainer.training.image.WarmStart;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
  * The image path of {@code streamtune evaluate}: reads an ImageFolder directory or IDX files,
@@ -60,9 +60,17 @@ public final class ImageEvaluation {
      * @param weighting    class weights of the loss
      * @param device       auto, cpu or gpu
      */
-    public record Request(Path train, Path test, List<String> labels, long seed, double split, Integer maxTrain,
-                          Integer epochs, Double learningRate, ClassWeighting weighting, Device device) {
-    }
+    public record Request(
+            Path train,
+            Path test,
+            List<String> labels,
+            long seed,
+            double split,
+            Integer maxTrain,
+            Integer epochs,
+            Double learningRate,
+            ClassWeighting weighting,
+            Device device) {}
 
     private final Request request;
     private final ImageEvaluateOptions options;
@@ -77,8 +85,7 @@ public final class ImageEvaluation {
         return Files.isDirectory(train) || IdxImages.isIdxImages(train);
     }
 
-    private record DataSet(LabelledImages images, List<String> labels) {
-    }
+    private record DataSet(LabelledImages images, List<String> labels) {}
 
     /** Runs the evaluation; returns the exit code (0, or 2 for bad input with one line on {@code err}). */
     public int run(PrintStream out, PrintStream err) throws IOException {
@@ -105,11 +112,15 @@ public final class ImageEvaluation {
                 err.println("--pretrained: " + CnnSettings.pretrainedProblem(options.pretrained));
                 return 2;
             }
-            policy = new CnnPolicy(options.layers,
+            policy = new CnnPolicy(
+                    options.layers,
                     request.epochs() != null ? request.epochs() : CnnSettings.EPOCHS.defaultValue(),
                     options.batchSize,
                     request.learningRate() != null ? request.learningRate() : CnnSettings.LEARNING_RATE.defaultValue(),
-                    options.freezeBackbone, options.pretrained, request.seed(), device);
+                    options.freezeBackbone,
+                    options.pretrained,
+                    request.seed(),
+                    device);
         } catch (IOException | IllegalArgumentException e) {
             err.println(e.getMessage());
             return 2;
@@ -147,10 +158,19 @@ public final class ImageEvaluation {
         List<String> labels = train.labels();
         int windows = Math.min(options.windows, trainSet.size() / 2);
         CnnTrainer trainer = new CnnTrainer(spec, policy, request.weighting());
-        out.printf("model %s, train %d, test %d, labels %s, epochs %d, windows %d, batch %d, lr %s, seed %d,"
-                + " device %s%n%n",
-                trainer.architecture(), trainSet.size(), testSet.size(), labels, policy.epochs(), windows,
-                policy.batchSize(), policy.learningRate(), policy.seed(), trainer.device());
+        out.printf(
+                "model %s, train %d, test %d, labels %s, epochs %d, windows %d, batch %d, lr %s, seed %d,"
+                        + " device %s%n%n",
+                trainer.architecture(),
+                trainSet.size(),
+                testSet.size(),
+                labels,
+                policy.epochs(),
+                windows,
+                policy.batchSize(),
+                policy.learningRate(),
+                policy.seed(),
+                trainer.device());
 
         CnnTrainingResult result = null;
         WarmStart previous = null;
@@ -158,19 +178,30 @@ public final class ImageEvaluation {
         ArrayNode windowAccuracies = Json.mapper().createArrayNode();
         try {
             for (int w = 0; w < windows; w++) {
-                LabelledImages window = trainSet.slice(w * trainSet.size() / windows,
-                        (w + 1) * trainSet.size() / windows);
-                result = trainWithProgress(trainer, window, labels.size(), previous,
+                LabelledImages window =
+                        trainSet.slice(w * trainSet.size() / windows, (w + 1) * trainSet.size() / windows);
+                result = trainWithProgress(
+                        trainer,
+                        window,
+                        labels.size(),
+                        previous,
                         windows == 1 ? "train" : "train " + (w + 1) + "/" + windows);
                 previous = result.asWarmStart();
                 trainSeconds += result.trainSeconds();
                 if (windows > 1) {
-                    double accuracy = score(result, trainer.architecture(), testSet, labels).evaluation.accuracy();
+                    double accuracy = score(result, trainer.architecture(), testSet, labels)
+                            .evaluation
+                            .accuracy();
                     windowAccuracies.add(round(accuracy));
-                    out.printf("window %d/%d: %d images, %s, %.1f s, %.0f images/s, test accuracy %.4f%n",
-                            w + 1, windows,
-                            window.size(), result.start().name().toLowerCase(Locale.ROOT), result.trainSeconds(),
-                            result.imagesPerSecond(), accuracy);
+                    out.printf(
+                            "window %d/%d: %d images, %s, %.1f s, %.0f images/s, test accuracy %.4f%n",
+                            w + 1,
+                            windows,
+                            window.size(),
+                            result.start().name().toLowerCase(Locale.ROOT),
+                            result.trainSeconds(),
+                            result.imagesPerSecond(),
+                            accuracy);
                 }
             }
             if (windows > 1) {
@@ -183,8 +214,17 @@ public final class ImageEvaluation {
                 Path file = CnnParametersFile.save(result.backbone(), result.head(), options.saveModel, "evaluate");
                 err.println("model written to " + file);
             }
-            out.println(json(scored, result, trainer, policy, trainSet.size(), testSet.size(), labels, windows,
-                    windowAccuracies, trainSeconds));
+            out.println(json(
+                    scored,
+                    result,
+                    trainer,
+                    policy,
+                    trainSet.size(),
+                    testSet.size(),
+                    labels,
+                    windows,
+                    windowAccuracies,
+                    trainSeconds));
             return 0;
         } catch (ArtifactException e) {
             err.println(e.getMessage());
@@ -195,9 +235,13 @@ public final class ImageEvaluation {
     /** The input: options first, else the IDX images' own size (grey) or the task settings' defaults. */
     private ImageSpec spec(IdxImages idx) {
         int channels = options.channels != null ? options.channels : idx != null ? 1 : 3;
-        int size = options.size != null ? options.size
+        int size = options.size != null
+                ? options.size
                 : idx != null ? Math.min(idx.rows(), idx.cols()) : ImageSettings.SIZE.defaultValue();
-        return new ImageSpec(size, channels, floats(options.mean, ImageSettings.MEAN.defaultValue()),
+        return new ImageSpec(
+                size,
+                channels,
+                floats(options.mean, ImageSettings.MEAN.defaultValue()),
                 floats(options.std, ImageSettings.STD.defaultValue()));
     }
 
@@ -257,8 +301,8 @@ public final class ImageEvaluation {
                 names.add(Integer.toString(i));
             }
         } else if (names.size() < idx.labelCount()) {
-            throw new IllegalArgumentException(source + " has labels 0 to " + (idx.labelCount() - 1)
-                    + ", --labels names " + names.size());
+            throw new IllegalArgumentException(
+                    source + " has labels 0 to " + (idx.labelCount() - 1) + ", --labels names " + names.size());
         }
         List<byte[]> pixels = new ArrayList<>(idx.size());
         for (int i = 0; i < idx.size(); i++) {
@@ -283,16 +327,20 @@ public final class ImageEvaluation {
         return new LabelledImages(set.spec(), pixels, labels);
     }
 
-    private static CnnTrainingResult trainWithProgress(CnnTrainer trainer, LabelledImages window, int numLabels,
-                                                       WarmStart previous, String task)
+    private static CnnTrainingResult trainWithProgress(
+            CnnTrainer trainer, LabelledImages window, int numLabels, WarmStart previous, String task)
             throws ArtifactException, IOException {
         ProgressBar[] bar = new ProgressBar[1];
         try {
             return trainer.train(window, numLabels, previous, r -> {
                 if (bar[0] == null) {
-                    bar[0] = new ProgressBarBuilder().setTaskName(task).setInitialMax((long) r.batches() * r.epochs())
-                            .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(1000)
-                            .showSpeed().build();
+                    bar[0] = new ProgressBarBuilder()
+                            .setTaskName(task)
+                            .setInitialMax((long) r.batches() * r.epochs())
+                            .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                            .setUpdateIntervalMillis(1000)
+                            .showSpeed()
+                            .build();
                 }
                 bar[0].stepTo((long) (r.epoch() - 1) * r.batches() + r.batch());
             });
@@ -303,8 +351,7 @@ public final class ImageEvaluation {
         }
     }
 
-    private record Scored(Evaluation evaluation, double servingImagesPerSecond) {
-    }
+    private record Scored(Evaluation evaluation, double servingImagesPerSecond) {}
 
     /** Scores the test set through the serving code, batch by batch, timing the forward passes. */
     private Scored score(CnnTrainingResult result, CnnArchitecture arch, LabelledImages test, List<String> labels)
@@ -329,9 +376,17 @@ public final class ImageEvaluation {
         return new Scored(Evaluation.of(labels, test.labels(), predicted), test.size() / Math.max(nanos / 1e9, 1e-9));
     }
 
-    private ObjectNode json(Scored scored, CnnTrainingResult result, CnnTrainer trainer, CnnPolicy policy, int nTrain,
-                            int nTest, List<String> labels, int windows, ArrayNode windowAccuracies,
-                            double trainSeconds) {
+    private ObjectNode json(
+            Scored scored,
+            CnnTrainingResult result,
+            CnnTrainer trainer,
+            CnnPolicy policy,
+            int nTrain,
+            int nTest,
+            List<String> labels,
+            int windows,
+            ArrayNode windowAccuracies,
+            double trainSeconds) {
         Evaluation ev = scored.evaluation;
         ObjectNode json = Json.mapper().createObjectNode();
         json.put("accuracy", round(ev.accuracy()));

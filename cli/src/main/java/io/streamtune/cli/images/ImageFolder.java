@@ -34,17 +34,17 @@ public final class ImageFolder {
      * @param label the sub-folder's name for examples, null for events
      * @param file  where it is
      */
-    public record Entry(String id, String label, Path file) {
-    }
+    public record Entry(String id, String label, Path file) {}
 
-    private ImageFolder() {
-    }
+    private ImageFolder() {}
 
     /** Whether a path names an image file this reader takes. */
     public static boolean isImageFile(Path file) {
         String name = file.getFileName() == null ? "" : file.getFileName().toString();
         int dot = name.lastIndexOf('.');
-        return !name.startsWith(".") && dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT))
+        return !name.startsWith(".")
+                && dot > 0
+                && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT))
                 && Files.isRegularFile(file);
     }
 
@@ -66,8 +66,8 @@ public final class ImageFolder {
             }
         }
         if (out.isEmpty()) {
-            throw new IOException(dir + " has no images in label sub-folders (expected " + dir
-                    + "/<label>/<id>.png, ...)");
+            throw new IOException(
+                    dir + " has no images in label sub-folders (expected " + dir + "/<label>/<id>.png, ...)");
         }
         return unique(out);
     }

@@ -20,8 +20,7 @@ import io.streamtune.common.serde.Json;
  */
 public final class ImageRecords {
 
-    private ImageRecords() {
-    }
+    private ImageRecords() {}
 
     /**
      * Writes the records of a directory to a JSONL file.

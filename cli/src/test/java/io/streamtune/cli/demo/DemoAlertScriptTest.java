@@ -1,9 +1,5 @@
 package io.streamtune.cli.demo;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +9,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The demo's surge script and monitor settings ({@link SurgeScript#DEMO}, {@link DemoRun}'s configuration) through
@@ -42,8 +42,8 @@ class DemoAlertScriptTest {
         List<String> misses = new ArrayList<>();
         for (DemoAlertSimulation.Scenario scenario : scenarios) {
             for (long seed = 1; seed <= SEEDS; seed++) {
-                DemoAlertSimulation.Outcome o = DemoAlertSimulation.run(seed, RUN, script, scenario,
-                        Files.createTempDirectory(dir, "driver"));
+                DemoAlertSimulation.Outcome o =
+                        DemoAlertSimulation.run(seed, RUN, script, scenario, Files.createTempDirectory(dir, "driver"));
                 if (!o.oneEpisodeOfTheSurgingEntity()) {
                     misses.add(scenario + " " + o);
                 }
@@ -59,22 +59,27 @@ class DemoAlertScriptTest {
         assertTrue(script.fits(RUN), () -> "2m fits the minimum " + script.minimumDuration());
         assertFalse(script.fits(Duration.ofSeconds(45)), "DemoRunIT's 45 s run has no surge");
         assertEquals(Duration.ofSeconds(56), script.latestStart(RUN));
-        assertEquals(Duration.ofSeconds(45), script.start(RUN, Duration.ofSeconds(20)), "not before the earliest start");
+        assertEquals(
+                Duration.ofSeconds(45), script.start(RUN, Duration.ofSeconds(20)), "not before the earliest start");
         assertEquals(Duration.ofSeconds(50), script.start(RUN, Duration.ofSeconds(35)), "15 s after the first model");
         assertEquals(Duration.ofSeconds(56), script.start(RUN, Duration.ofSeconds(48)), "not after the latest start");
         assertEquals(Duration.ofSeconds(56), script.start(RUN, null), "no model yet: the latest start");
-        assertTrue(script.latestStart(RUN).plus(script.length()).plus(script.clearTime()).compareTo(RUN) <= 0);
+        assertTrue(script.latestStart(RUN)
+                        .plus(script.length())
+                        .plus(script.clearTime())
+                        .compareTo(RUN)
+                <= 0);
     }
 
     /** The check above can fail: the same surge placed too late in the run (80-100 s) is raised and never cleared. */
     @Test
     void shouldSeeTheAlertStayRaisedWhenTheSurgeEndsTooLateInTheRun() throws IOException {
-        DemoAlertSimulation.Scenario scenario = new DemoAlertSimulation.Scenario(0.95, Duration.ofSeconds(20),
-                Duration.ofMillis(500));
+        DemoAlertSimulation.Scenario scenario =
+                new DemoAlertSimulation.Scenario(0.95, Duration.ofSeconds(20), Duration.ofMillis(500));
         DemoAlertSimulation.Surge late = new DemoAlertSimulation.Surge(Duration.ofSeconds(80), Duration.ofSeconds(100));
 
-        DemoAlertSimulation.Outcome o = DemoAlertSimulation.run(1, RUN, SurgeScript.DEMO, scenario, late,
-                Files.createTempDirectory(dir, "driver"));
+        DemoAlertSimulation.Outcome o = DemoAlertSimulation.run(
+                1, RUN, SurgeScript.DEMO, scenario, late, Files.createTempDirectory(dir, "driver"));
 
         assertFalse(o.oneEpisodeOfTheSurgingEntity(), o::toString);
         assertEquals("not-cleared", o.kind(), o::toString);

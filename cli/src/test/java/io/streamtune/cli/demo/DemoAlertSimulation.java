@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -22,8 +23,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.Alert;
@@ -51,14 +50,14 @@ final class DemoAlertSimulation {
      * @param firstModelAt  when the first finance model serves, from the start of the feed: earlier events are held
      * @param partitionLag  how far behind the other the second scorer partition's predictions reach the monitor
      */
-    record Scenario(double accuracy, Duration firstModelAt, Duration partitionLag) {
-    }
+    record Scenario(double accuracy, Duration firstModelAt, Duration partitionLag) {}
 
     /** Surge alerts (entity set) and DRIFT records the monitor wrote, with the run's times. */
     record Outcome(long seed, long start, long end, Surge surge, List<Alert> surgeAlerts) {
         /** Exactly one RAISED then one CLEARED, both for the surging entity, and no other surge alert. */
         boolean oneEpisodeOfTheSurgingEntity() {
-            return surgeAlerts.size() == 2 && surgeAlerts.get(0).state() == Alert.State.RAISED
+            return surgeAlerts.size() == 2
+                    && surgeAlerts.get(0).state() == Alert.State.RAISED
                     && surgeAlerts.get(1).state() == Alert.State.CLEARED
                     && surgeAlerts.stream().allMatch(a -> DemoRun.SURGE_ENTITY.equals(a.entity()));
         }
@@ -71,34 +70,56 @@ final class DemoAlertSimulation {
             if (surgeAlerts.stream().anyMatch(a -> !DemoRun.SURGE_ENTITY.equals(a.entity()))) {
                 return "other-entity";
             }
-            long raised = surgeAlerts.stream().filter(a -> a.state() == Alert.State.RAISED).count();
-            long cleared = surgeAlerts.stream().filter(a -> a.state() == Alert.State.CLEARED).count();
-            return raised == 0 ? "not-raised" : raised > 1 ? "several-episodes" : cleared == 0 ? "not-cleared" : "other";
+            long raised = surgeAlerts.stream()
+                    .filter(a -> a.state() == Alert.State.RAISED)
+                    .count();
+            long cleared = surgeAlerts.stream()
+                    .filter(a -> a.state() == Alert.State.CLEARED)
+                    .count();
+            return raised == 0
+                    ? "not-raised"
+                    : raised > 1 ? "several-episodes" : cleared == 0 ? "not-cleared" : "other";
         }
 
         /** Seconds from the start of the feed to the end of the window that cleared, or -1. */
         double clearedAtSeconds() {
-            return surgeAlerts.stream().filter(a -> a.state() == Alert.State.CLEARED).mapToLong(Alert::windowEnd)
-                    .map(e -> e - start).findFirst().orElse(-1_000) / 1000.0;
+            return surgeAlerts.stream()
+                            .filter(a -> a.state() == Alert.State.CLEARED)
+                            .mapToLong(Alert::windowEnd)
+                            .map(e -> e - start)
+                            .findFirst()
+                            .orElse(-1_000)
+                    / 1000.0;
         }
 
         @Override
         public String toString() {
-            StringBuilder b = new StringBuilder("seed ").append(seed).append(": ").append(kind());
+            StringBuilder b =
+                    new StringBuilder("seed ").append(seed).append(": ").append(kind());
             if (surge != null) {
-                b.append(" (surge ").append(surge.start().toSeconds()).append("-").append(surge.end().toSeconds()).append(" s)");
+                b.append(" (surge ")
+                        .append(surge.start().toSeconds())
+                        .append("-")
+                        .append(surge.end().toSeconds())
+                        .append(" s)");
             }
             for (Alert a : surgeAlerts) {
-                b.append(String.format(java.util.Locale.ROOT, "%n  %s %s share %.2f of %d in [%.0fs, %.0fs), baseline %.2f",
-                        a.state(), a.entity(), a.share(), a.total(), (a.windowStart() - start) / 1000.0,
-                        (a.windowEnd() - start) / 1000.0, a.baseline().mean()));
+                b.append(String.format(
+                        java.util.Locale.ROOT,
+                        "%n  %s %s share %.2f of %d in [%.0fs, %.0fs), baseline %.2f",
+                        a.state(),
+                        a.entity(),
+                        a.share(),
+                        a.total(),
+                        (a.windowStart() - start) / 1000.0,
+                        (a.windowEnd() - start) / 1000.0,
+                        a.baseline().mean()));
             }
             return b.toString();
         }
     }
 
-    private DemoAlertSimulation() {
-    }
+    private DemoAlertSimulation() {}
 
     /**
      * Runs the feed of {@code seed} for {@code duration} at the demo's default rate through the monitor, with the
@@ -118,10 +139,10 @@ final class DemoAlertSimulation {
      * As {@link #run(long, Duration, SurgeScript, Scenario, Path)} with the surge at {@code plan} whether or not the
      * script would plan it there ({@code null}: no surge), to show what the monitor makes of a surge placed elsewhere.
      */
-    static Outcome run(long seed, Duration duration, SurgeScript script, Scenario scenario, Surge plan,
-                       Path stateDir) {
+    static Outcome run(long seed, Duration duration, SurgeScript script, Scenario scenario, Surge plan, Path stateDir) {
         DemoRun.Options options = new DemoRun.Options(duration, 30, null, "ttd:9092", 150, seed, 0.02, Duration.ZERO);
-        DemoRun demo = new DemoRun(options, config -> () -> { }, new PrintStream(OutputStream.nullOutputStream()), script);
+        DemoRun demo =
+                new DemoRun(options, config -> () -> {}, new PrintStream(OutputStream.nullOutputStream()), script);
         StreamtuneConfig config;
         try {
             config = StreamtuneConfig.parse(demo.configYaml("ttd:9092", null), Map.of(), Map.of());
@@ -144,9 +165,12 @@ final class DemoAlertSimulation {
                 break;
             }
             long elapsed = ts - start;
-            boolean surging = scripted && elapsed >= plan.start().toMillis() && elapsed < plan.end().toMillis();
+            boolean surging = scripted
+                    && elapsed >= plan.start().toMillis()
+                    && elapsed < plan.end().toMillis();
             DemoRun.Feed.Record r = feed.next(surging, ts);
-            if (r.kind() != DemoRun.Feed.Kind.EVENT || !r.topic().equals(TaskTopics.of(TASK).events())) {
+            if (r.kind() != DemoRun.Feed.Kind.EVENT
+                    || !r.topic().equals(TaskTopics.of(TASK).events())) {
                 continue;
             }
             String label = r.label();
@@ -161,19 +185,22 @@ final class DemoAlertSimulation {
             long arrival = ts < firstModel ? firstModel + lag : ts + lag;
             deliveries.add(new Delivery(arrival, partition, ts, r.id(), r.entity(), label));
         }
-        deliveries.sort(Comparator.comparingLong(Delivery::arrival).thenComparingInt(Delivery::partition)
+        deliveries.sort(Comparator.comparingLong(Delivery::arrival)
+                .thenComparingInt(Delivery::partition)
                 .thenComparingLong(Delivery::ts));
 
         MonitorSettings settings = MonitorSettings.defaults();
         Properties props = settings.streamsProperties(config);
         props.put("state.dir", stateDir.toString());
-        try (TopologyTestDriver driver = new TopologyTestDriver(MonitorTopology.build(config, settings.liveMetricsInterval(),
-                MonitorMetrics.noop()), props, Instant.ofEpochMilli(start))) {
+        try (TopologyTestDriver driver = new TopologyTestDriver(
+                MonitorTopology.build(config, settings.liveMetricsInterval(), MonitorMetrics.noop()),
+                props,
+                Instant.ofEpochMilli(start))) {
             TaskTopics topics = TaskTopics.of(TASK);
-            TestInputTopic<byte[], byte[]> predictions = driver.createInputTopic(topics.predictions(), new ByteArraySerializer(),
-                    new ByteArraySerializer());
-            TestOutputTopic<String, byte[]> alerts = driver.createOutputTopic(topics.alerts(), new StringDeserializer(),
-                    new ByteArrayDeserializer());
+            TestInputTopic<byte[], byte[]> predictions =
+                    driver.createInputTopic(topics.predictions(), new ByteArraySerializer(), new ByteArraySerializer());
+            TestOutputTopic<String, byte[]> alerts =
+                    driver.createOutputTopic(topics.alerts(), new StringDeserializer(), new ByteArrayDeserializer());
             for (Delivery d : deliveries) {
                 predictions.pipeInput(d.id().getBytes(StandardCharsets.UTF_8), d.json(), d.ts());
             }
@@ -194,8 +221,7 @@ final class DemoAlertSimulation {
     }
 
     /** When the surge runs, from the start of the feed. */
-    record Surge(Duration start, Duration end) {
-    }
+    record Surge(Duration start, Duration end) {}
 
     /** A prediction as the scorer writes it, and when it reaches the monitor. */
     private record Delivery(long arrival, int partition, long ts, String id, String entity, String label) {

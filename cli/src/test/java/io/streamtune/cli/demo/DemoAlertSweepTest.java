@@ -37,11 +37,19 @@ class DemoAlertSweepTest {
             }
         }
         SurgeScript d = SurgeScript.DEMO;
-        return new SurgeScript(d.entity(), Double.parseDouble(m.getOrDefault("share", "" + d.share())),
-                sec(m, "early", d.earliestStart()), sec(m, "after", d.afterFirstModel()), sec(m, "len", d.length()),
-                sec(m, "W", d.window()), sec(m, "A", d.advance()), sec(m, "G", d.grace()),
-                Integer.parseInt(m.getOrDefault("min", "" + d.minCount())), Double.parseDouble(m.getOrDefault("alpha", "" + d.alpha())),
-                Integer.parseInt(m.getOrDefault("warm", "" + d.warmup())), Double.parseDouble(m.getOrDefault("m", "" + d.margin())),
+        return new SurgeScript(
+                d.entity(),
+                Double.parseDouble(m.getOrDefault("share", "" + d.share())),
+                sec(m, "early", d.earliestStart()),
+                sec(m, "after", d.afterFirstModel()),
+                sec(m, "len", d.length()),
+                sec(m, "W", d.window()),
+                sec(m, "A", d.advance()),
+                sec(m, "G", d.grace()),
+                Integer.parseInt(m.getOrDefault("min", "" + d.minCount())),
+                Double.parseDouble(m.getOrDefault("alpha", "" + d.alpha())),
+                Integer.parseInt(m.getOrDefault("warm", "" + d.warmup())),
+                Double.parseDouble(m.getOrDefault("m", "" + d.margin())),
                 Double.parseDouble(m.getOrDefault("c", "" + d.clearMargin())));
     }
 
@@ -66,8 +74,12 @@ class DemoAlertSweepTest {
                 StringBuilder cleared = new StringBuilder();
                 for (long seed = 1; seed <= runs; seed++) {
                     Path stateDir = Files.createTempDirectory(dir, "driver");
-                    DemoAlertSimulation.Outcome o = DemoAlertSimulation.run(seed, d, script,
-                            new DemoAlertSimulation.Scenario(acc, Duration.ofSeconds(first), Duration.ofMillis(lag)), stateDir);
+                    DemoAlertSimulation.Outcome o = DemoAlertSimulation.run(
+                            seed,
+                            d,
+                            script,
+                            new DemoAlertSimulation.Scenario(acc, Duration.ofSeconds(first), Duration.ofMillis(lag)),
+                            stateDir);
                     kinds.merge(o.kind(), 1, Integer::sum);
                     if (!o.kind().equals("ok") || Boolean.getBoolean("verbose")) {
                         System.out.println("SIM " + o.toString().replace("\n", "\nSIM "));
@@ -76,8 +88,8 @@ class DemoAlertSweepTest {
                         cleared.append((int) o.clearedAtSeconds()).append(' ');
                     }
                 }
-                System.out.println("SWEEP [" + spec + "] " + sc + " " + kinds + " in " + (System.nanoTime() - t0) / 1_000_000
-                        + " ms; cleared at " + cleared);
+                System.out.println("SWEEP [" + spec + "] " + sc + " " + kinds + " in "
+                        + (System.nanoTime() - t0) / 1_000_000 + " ms; cleared at " + cleared);
             }
         }
     }

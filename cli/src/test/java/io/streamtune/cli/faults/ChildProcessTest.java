@@ -1,7 +1,5 @@
 package io.streamtune.cli.faults;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -13,6 +11,8 @@ import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ChildProcessTest {
     @TempDir
@@ -36,16 +36,28 @@ class ChildProcessTest {
         ZoneId zone = ZoneId.systemDefault();
         LocalDate day = LocalDate.of(2026, 11, 29);
         long afternoon = day.atTime(15, 41, 30).atZone(zone).toInstant().toEpochMilli();
-        long justAfterMidnight = day.plusDays(1).atTime(LocalTime.of(0, 0, 5)).atZone(zone).toInstant().toEpochMilli();
+        long justAfterMidnight = day.plusDays(1)
+                .atTime(LocalTime.of(0, 0, 5))
+                .atZone(zone)
+                .toInstant()
+                .toEpochMilli();
 
-        assertEquals(OptionalLong.of(afternoon - 4_830), ChildProcess.lineTime(
-                "15:41:25.170 INFO ScoringService - [scoring] Kafka Streams CREATED -> REBALANCING", afternoon));
-        assertEquals(OptionalLong.of(justAfterMidnight - 6_000),
-                ChildProcess.lineTime("23:59:59.000 INFO x", justAfterMidnight), "written yesterday");
+        assertEquals(
+                OptionalLong.of(afternoon - 4_830),
+                ChildProcess.lineTime(
+                        "15:41:25.170 INFO ScoringService - [scoring] Kafka Streams CREATED -> REBALANCING",
+                        afternoon));
+        assertEquals(
+                OptionalLong.of(justAfterMidnight - 6_000),
+                ChildProcess.lineTime("23:59:59.000 INFO x", justAfterMidnight),
+                "written yesterday");
         assertEquals(OptionalLong.empty(), ChildProcess.lineTime("\tat org.apache.kafka.Foo(Foo.java:1)", afternoon));
         // The services' Logback text lines carry the date: no guessing of the day.
-        assertEquals(OptionalLong.of(afternoon - 4_830), ChildProcess.lineTime("2026-11-29 15:41:25.170 INFO  scoring"
-                + " [main] i.s.scoring.ScoringService {service=scoring} - [scoring] Kafka Streams CREATED -> REBALANCING",
-                justAfterMidnight));
+        assertEquals(
+                OptionalLong.of(afternoon - 4_830),
+                ChildProcess.lineTime(
+                        "2026-11-29 15:41:25.170 INFO  scoring"
+                                + " [main] i.s.scoring.ScoringService {service=scoring} - [scoring] Kafka Streams CREATED -> REBALANCING",
+                        justAfterMidnight));
     }
 }

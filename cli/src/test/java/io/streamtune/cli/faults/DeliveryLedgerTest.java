@@ -1,15 +1,15 @@
 package io.streamtune.cli.faults;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.Map;
 import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
 
 import io.streamtune.cli.faults.DeliveryLedger.Kind;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DeliveryLedgerTest {
 
@@ -112,8 +112,8 @@ class DeliveryLedgerTest {
     @Test
     void shouldTellWhenTheFirstEventProducedAfterAFaultWasPredicted() {
         DeliveryLedger ledger = new DeliveryLedger();
-        ledger.produced("reviews-e-1", Kind.EVENT, 1, 1_000);   // before the fault, scored late
-        ledger.produced("reviews-e-2", Kind.EVENT, 1, 5_000);   // after the fault
+        ledger.produced("reviews-e-1", Kind.EVENT, 1, 1_000); // before the fault, scored late
+        ledger.produced("reviews-e-2", Kind.EVENT, 1, 5_000); // after the fault
         ledger.produced("finance-e-3", Kind.EVENT, 1, 6_000);
         ledger.predicted("reviews-e-1", 1, 9_000);
         ledger.predicted("reviews-e-2", 1, 12_000);

@@ -1,9 +1,5 @@
 package io.streamtune.cli.faults;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -15,6 +11,10 @@ import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.scoring.ScoringSettings;
 import io.streamtune.trainer.TrainerSettings;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The generated configuration, read back through the services' own validation. */
 class FaultRunConfigTest {
@@ -35,7 +35,9 @@ class FaultRunConfigTest {
             assertTrue(t.window().minNew() < t.window().retrainEvery(), t.name());
             assertEquals(3, t.labels().size(), t.name());
         }
-        assertEquals(List.of("bearish", "neutral", "bullish"), config.tasks().get("finance").labels());
+        assertEquals(
+                List.of("bearish", "neutral", "bullish"),
+                config.tasks().get("finance").labels());
         assertEquals(39400, TrainerSettings.from(config).metricsPort());
         assertEquals(39401, ScoringSettings.from(config).metricsPort());
     }

@@ -1,10 +1,5 @@
 package io.streamtune.cli.faults;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -16,6 +11,11 @@ import io.streamtune.common.event.Reason;
 import io.streamtune.common.event.RecordParser;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The injected records are what the steps say: sizes exact, the event valid, the others unreadable. */
 class InjectionsTest {
@@ -39,7 +39,8 @@ class InjectionsTest {
         assertTrue(parsed.isOk(), parsed::toString);
         assertEquals("finance-big-1", parsed.value().id());
         assertEquals("Shares rally on upgrade", parsed.value().text());
-        assertEquals(Reason.RECORD_TOO_LARGE, limited.parseEvent("finance", value).reason(), "over the run's limit");
+        assertEquals(
+                Reason.RECORD_TOO_LARGE, limited.parseEvent("finance", value).reason(), "over the run's limit");
     }
 
     @Test
@@ -48,7 +49,8 @@ class InjectionsTest {
 
         assertEquals(2 * 1024 * 1024, value.length);
         assertEquals(Reason.MALFORMED_JSON, parser.parseEvent("finance", value).reason());
-        assertEquals(Reason.RECORD_TOO_LARGE, limited.parseEvent("finance", value).reason(), "size is judged first");
+        assertEquals(
+                Reason.RECORD_TOO_LARGE, limited.parseEvent("finance", value).reason(), "size is judged first");
     }
 
     @Test

@@ -1,10 +1,5 @@
 package io.streamtune.cli.faults;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +9,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The supervisor with a real child JVM (a trivial main class), started as the fault suite starts components. */
 class SupervisorTest {
@@ -61,11 +61,14 @@ class SupervisorTest {
         try (Supervisor s = new Supervisor(dir, TrivialChild.class.getName())) {
             ChildProcess child = s.launch("scorer", List.of(dir.resolve("m").toString(), "3"));
 
-            Supervisor.ComponentFailedException e = assertThrows(Supervisor.ComponentFailedException.class,
+            Supervisor.ComponentFailedException e = assertThrows(
+                    Supervisor.ComponentFailedException.class,
                     () -> s.awaitReady(child, () -> "not yet", START, Duration.ofMillis(50)));
 
-            assertTrue(e.getMessage().startsWith("scorer #1 (pid " + child.pid()
-                    + ") did not start: it exited with code 3"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("scorer #1 (pid " + child.pid() + ") did not start: it exited with code 3"),
+                    e.getMessage());
             assertTrue(e.getMessage().contains("last lines of " + child.logFile()), e.getMessage());
             assertTrue(e.getMessage().contains("| trivial child: giving up with code 3"), e.getMessage());
         }
@@ -77,14 +80,22 @@ class SupervisorTest {
         try (Supervisor s = new Supervisor(dir, TrivialChild.class.getName())) {
             ChildProcess child = s.launch("broker", List.of(dir.resolve("m").toString(), "wait"));
 
-            Supervisor.ComponentFailedException e = assertThrows(Supervisor.ComponentFailedException.class,
-                    () -> s.awaitReady(child, () -> {
-                        throw new IllegalStateException("connection refused");
-                    }, Duration.ofSeconds(2), Duration.ofMillis(50)));
+            Supervisor.ComponentFailedException e = assertThrows(
+                    Supervisor.ComponentFailedException.class,
+                    () -> s.awaitReady(
+                            child,
+                            () -> {
+                                throw new IllegalStateException("connection refused");
+                            },
+                            Duration.ofSeconds(2),
+                            Duration.ofMillis(50)));
 
             assertTrue(e.getMessage().contains("broker #1"), e.getMessage());
-            assertTrue(e.getMessage().contains("not ready within 2 s (it still runs; last check: "
-                    + "java.lang.IllegalStateException: connection refused)"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains("not ready within 2 s (it still runs; last check: "
+                                    + "java.lang.IllegalStateException: connection refused)"),
+                    e.getMessage());
         }
     }
 
@@ -105,12 +116,26 @@ class SupervisorTest {
 
     @Test
     void shouldRunChildrenWithThisJvmsOptionsAndClassPathButNoDebugger() {
-        List<String> cmd = JvmCommand.of(Path.of("/jdk/bin/java"), JvmCommand.inheritableOptions(List.of("-Xmx3g",
-                "-agentlib:jdwp=transport=dt_socket,server=y,address=5005", "-Dai.djl.offline=true")), "a.jar:lib/*",
-                JvmCommand.STREAMTUNE_MAIN, List.of("broker", "--port", "9092"));
+        List<String> cmd = JvmCommand.of(
+                Path.of("/jdk/bin/java"),
+                JvmCommand.inheritableOptions(List.of(
+                        "-Xmx3g", "-agentlib:jdwp=transport=dt_socket,server=y,address=5005", "-Dai.djl.offline=true")),
+                "a.jar:lib/*",
+                JvmCommand.STREAMTUNE_MAIN,
+                List.of("broker", "--port", "9092"));
 
-        assertEquals(List.of("/jdk/bin/java", "-Xmx3g", "-Dai.djl.offline=true", "-cp", "a.jar:lib/*",
-                "io.streamtune.cli.StreamtuneCommand", "broker", "--port", "9092"), cmd);
+        assertEquals(
+                List.of(
+                        "/jdk/bin/java",
+                        "-Xmx3g",
+                        "-Dai.djl.offline=true",
+                        "-cp",
+                        "a.jar:lib/*",
+                        "io.streamtune.cli.StreamtuneCommand",
+                        "broker",
+                        "--port",
+                        "9092"),
+                cmd);
     }
 
     private static Supervisor.ReadyCheck logSaysReady(ChildProcess child) {

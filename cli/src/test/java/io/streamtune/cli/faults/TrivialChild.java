@@ -12,8 +12,7 @@ import java.nio.file.Path;
  * <p>Arguments: {@code <marker file> <exit code or "wait">}.
  */
 public final class TrivialChild {
-    private TrivialChild() {
-    }
+    private TrivialChild() {}
 
     public static void main(String[] args) throws Exception {
         Path marker = Path.of(args[0]);

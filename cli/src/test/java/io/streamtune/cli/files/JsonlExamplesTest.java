@@ -1,9 +1,5 @@
 package io.streamtune.cli.files;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,8 +10,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.streamtune.broker.EmbeddedKafkaBroker;
-import io.streamtune.common.config.Limits;
 import io.streamtune.cli.files.JsonlExamples.LabelledText;
+import io.streamtune.common.config.Limits;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The evaluation reader and the line splitter under it name the line they cannot use. */
 class JsonlExamplesTest {
@@ -31,18 +31,22 @@ class JsonlExamplesTest {
         Path f = dir.resolve("latin1.jsonl");
         Files.write(f, b.toByteArray());
 
-        JsonlExamples.BadInputException e = assertThrows(JsonlExamples.BadInputException.class,
-                () -> JsonlExamples.read(f));
-        assertTrue(e.getMessage().contains("latin1.jsonl:2") && e.getMessage().contains("not UTF-8")
-                && e.getMessage().contains("0xE9"), e.getMessage());
+        JsonlExamples.BadInputException e =
+                assertThrows(JsonlExamples.BadInputException.class, () -> JsonlExamples.read(f));
+        assertTrue(
+                e.getMessage().contains("latin1.jsonl:2")
+                        && e.getMessage().contains("not UTF-8")
+                        && e.getMessage().contains("0xE9"),
+                e.getMessage());
     }
 
     @Test
     void shouldReadCrlfFilesAndALastLineWithoutNewline() throws Exception {
         Path f = dir.resolve("crlf.jsonl");
-        Files.writeString(f,
-                "{\"text\":\"caf\u00e9 ok\",\"label\":\"pos\"}\r\n\r\n{\"text\":\"bad\",\"label\":\"neg\"}");
-        assertEquals(List.of(new LabelledText("caf\u00e9 ok", "pos"), new LabelledText("bad", "neg")),
+        Files.writeString(
+                f, "{\"text\":\"caf\u00e9 ok\",\"label\":\"pos\"}\r\n\r\n{\"text\":\"bad\",\"label\":\"neg\"}");
+        assertEquals(
+                List.of(new LabelledText("caf\u00e9 ok", "pos"), new LabelledText("bad", "neg")),
                 JsonlExamples.read(f));
     }
 

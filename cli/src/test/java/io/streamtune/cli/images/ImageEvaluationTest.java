@@ -1,8 +1,5 @@
 package io.streamtune.cli.images;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,13 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.streamtune.cli.StreamtuneCommand;
 import io.streamtune.common.serde.Json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code streamtune evaluate} on image data, as a user runs it (real decoding and training). */
 class ImageEvaluationTest {
@@ -52,12 +51,32 @@ class ImageEvaluationTest {
         ImageFixtures.writeImageFolder(dir.resolve("train"), 60, 1);
         ImageFixtures.writeImageFolder(dir.resolve("test"), 20, 2);
         Files.writeString(dir.resolve("test/vertical/broken.png"), "not a picture");
-        Run r = run("evaluate", "--train", dir.resolve("train").toString(), "--test", dir.resolve("test").toString(),
-                "--image-size", "12", "--layers", "8", "--epochs", "4", "--lr", "0.01", "--batch-size", "16",
-                "--device", "cpu", "--save-model", dir.resolve("model").toString());
+        Run r = run(
+                "evaluate",
+                "--train",
+                dir.resolve("train").toString(),
+                "--test",
+                dir.resolve("test").toString(),
+                "--image-size",
+                "12",
+                "--layers",
+                "8",
+                "--epochs",
+                "4",
+                "--lr",
+                "0.01",
+                "--batch-size",
+                "16",
+                "--device",
+                "cpu",
+                "--save-model",
+                dir.resolve("model").toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("confusion (rows = truth, columns = predicted)"), r.out());
-        assertTrue(r.err().contains("skipped") && r.err().contains("broken.png") && r.err().contains("NOT_AN_IMAGE"),
+        assertTrue(
+                r.err().contains("skipped")
+                        && r.err().contains("broken.png")
+                        && r.err().contains("NOT_AN_IMAGE"),
                 r.err());
         JsonNode json = r.json();
         assertEquals(120, json.get("nTrain").asInt());
@@ -68,14 +87,32 @@ class ImageEvaluationTest {
         assertTrue(json.get("trainSeconds").asDouble() > 0, json.toString());
         assertTrue(json.get("imagesPerSecond").asDouble() > 0, json.toString());
         assertTrue(json.get("servingImagesPerSecond").asDouble() > 0, json.toString());
-        assertTrue(json.get("backboneBytes").asInt() > 4 * json.get("backboneValues").asInt(), json.toString());
+        assertTrue(
+                json.get("backboneBytes").asInt()
+                        > 4 * json.get("backboneValues").asInt(),
+                json.toString());
         assertTrue(Files.isRegularFile(dir.resolve("model/evaluate-0000.params")), r.err());
 
         // The saved model starts another evaluation as a frozen pretrained backbone.
-        Run again = run("evaluate", "--train", dir.resolve("train").toString(),
-                "--test", dir.resolve("test").toString(),
-                "--image-size", "12", "--layers", "8", "--epochs", "2", "--lr", "0.01", "--device", "cpu",
-                "--pretrained", dir.resolve("model/evaluate-0000.params").toString(), "--freeze-backbone");
+        Run again = run(
+                "evaluate",
+                "--train",
+                dir.resolve("train").toString(),
+                "--test",
+                dir.resolve("test").toString(),
+                "--image-size",
+                "12",
+                "--layers",
+                "8",
+                "--epochs",
+                "2",
+                "--lr",
+                "0.01",
+                "--device",
+                "cpu",
+                "--pretrained",
+                dir.resolve("model/evaluate-0000.params").toString(),
+                "--freeze-backbone");
         assertEquals(0, again.exit(), again.out() + again.err());
         assertEquals("PRETRAINED", again.json().get("start").asText());
         assertTrue(again.json().get("freezeBackbone").asBoolean());
@@ -85,9 +122,26 @@ class ImageEvaluationTest {
     void shouldTrainOnIdxFilesOverWindowsEachFromThePreviousWeights() throws Exception {
         Path train = ImageFixtures.writeIdx(dir, "train", 160, 1);
         Path test = ImageFixtures.writeIdx(dir, "t10k", 40, 2);
-        Run r = run("evaluate", "--train", train.toString(), "--test", test.toString(), "--layers", "8",
-                "--epochs", "2",
-                "--lr", "0.01", "--batch-size", "16", "--windows", "2", "--labels", "flat,upright", "--device", "cpu");
+        Run r = run(
+                "evaluate",
+                "--train",
+                train.toString(),
+                "--test",
+                test.toString(),
+                "--layers",
+                "8",
+                "--epochs",
+                "2",
+                "--lr",
+                "0.01",
+                "--batch-size",
+                "16",
+                "--windows",
+                "2",
+                "--labels",
+                "flat,upright",
+                "--device",
+                "cpu");
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("window 1/2: 80 images, scratch"), r.out());
         assertTrue(r.out().contains("window 2/2: 80 images, champion"), r.out());

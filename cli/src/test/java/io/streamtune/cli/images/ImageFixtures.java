@@ -9,14 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
-
 import javax.imageio.ImageIO;
 
 /** Image data written by tests: bars that are horizontal or vertical, as files and as IDX. */
 public final class ImageFixtures {
 
-    private ImageFixtures() {
-    }
+    private ImageFixtures() {}
 
     /** A bar picture: label 0 horizontal, 1 vertical; random position and colours. */
     public static BufferedImage bar(int label, int size, Random r) {
@@ -54,7 +52,7 @@ public final class ImageFixtures {
         Path images = dir.resolve(prefix + "-images-idx3-ubyte.gz");
         Path labels = dir.resolve(prefix + "-labels-idx1-ubyte.gz");
         try (DataOutputStream im = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(images)));
-             DataOutputStream lb = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(labels)))) {
+                DataOutputStream lb = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(labels)))) {
             im.writeInt(0x803);
             im.writeInt(n);
             im.writeInt(12);

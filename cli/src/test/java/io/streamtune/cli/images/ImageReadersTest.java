@@ -1,22 +1,21 @@
 package io.streamtune.cli.images;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.streamtune.common.serde.Json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ImageReadersTest {
 
@@ -51,8 +50,8 @@ class ImageReadersTest {
         Files.writeString(dir.resolve("README"), "top-level files are not examples");
         List<ImageFolder.Entry> examples = ImageFolder.examples(dir);
         assertEquals(6, examples.size());
-        assertEquals(new ImageFolder.Entry("h-000", "horizontal", dir.resolve("horizontal/h-000.png")),
-                examples.get(0));
+        assertEquals(
+                new ImageFolder.Entry("h-000", "horizontal", dir.resolve("horizontal/h-000.png")), examples.get(0));
         assertEquals(List.of("horizontal", "vertical"), ImageFolder.labels(examples));
         List<ImageFolder.Entry> events = ImageFolder.events(dir.resolve("vertical"));
         assertEquals(3, events.size());
@@ -76,7 +75,10 @@ class ImageReadersTest {
         JsonNode first = Json.mapper().readTree(lines.get(0));
         assertEquals("h-000", first.get("id").asText());
         assertEquals("horizontal", first.get("label").asText());
-        assertEquals(List.of(Files.readAllBytes(dir.resolve("in/horizontal/h-000.png"))).get(0).length,
+        assertEquals(
+                List.of(Files.readAllBytes(dir.resolve("in/horizontal/h-000.png")))
+                        .get(0)
+                        .length,
                 Base64.getDecoder().decode(first.get("image").asText()).length);
         assertEquals(2, ImageRecords.writeJsonl(dir.resolve("in/vertical"), false, out));
         assertNull(Json.mapper().readTree(Files.readAllLines(out).get(0)).get("label"));

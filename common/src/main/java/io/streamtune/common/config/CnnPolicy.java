@@ -15,6 +15,12 @@ import java.nio.file.Path;
  * @param seed           seed of the initial weights and the batch order (training is deterministic on CPU)
  * @param device         where training runs
  */
-public record CnnPolicy(int layers, int epochs, int batchSize, double learningRate, boolean freezeBackbone,
-                        Path pretrained, long seed, Device device) {
-}
+public record CnnPolicy(
+        int layers,
+        int epochs,
+        int batchSize,
+        double learningRate,
+        boolean freezeBackbone,
+        Path pretrained,
+        long seed,
+        Device device) {}

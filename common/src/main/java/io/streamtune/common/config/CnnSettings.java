@@ -4,13 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 
 /**
  * The {@code cnn.*} settings of an image task, read into a {@link CnnPolicy}.
@@ -29,34 +28,48 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class CnnSettings {
 
-    public static final Setting<Integer> LAYERS = Setting.integer("cnn.layers", 20, 8, 269,
+    public static final Setting<Integer> LAYERS = Setting.integer(
+            "cnn.layers",
+            20,
+            8,
+            269,
             "ResNetV1 depth: 6n+2 (8, 14, 20, 32, 44, 56, 110) for images of 28 pixels or fewer;"
                     + " 18, 34, 50, ... above");
-    public static final Setting<Integer> EPOCHS = Setting.integer("cnn.epochs", 3, 1, 1_000,
-            "passes over the training window per training");
-    public static final Setting<Integer> BATCH_SIZE = Setting.integer("cnn.batchSize", 64, 2, 4_096,
-            "images per optimiser step (at least 2: BatchNorm needs a batch)");
-    public static final Setting<Double> LEARNING_RATE = Setting.decimal("cnn.learningRate", 0.002, 1e-7, 1.0,
+    public static final Setting<Integer> EPOCHS =
+            Setting.integer("cnn.epochs", 3, 1, 1_000, "passes over the training window per training");
+    public static final Setting<Integer> BATCH_SIZE = Setting.integer(
+            "cnn.batchSize", 64, 2, 4_096, "images per optimiser step (at least 2: BatchNorm needs a batch)");
+    public static final Setting<Double> LEARNING_RATE = Setting.decimal(
+            "cnn.learningRate",
+            0.002,
+            1e-7,
+            1.0,
             "Adam learning rate at the start of each training, decayed to 0 along a cosine");
-    public static final Setting<Boolean> FREEZE_BACKBONE = Setting.bool("cnn.freezeBackbone", false,
+    public static final Setting<Boolean> FREEZE_BACKBONE = Setting.bool(
+            "cnn.freezeBackbone",
+            false,
             "train only the head on the champion's (or the pretrained) backbone;"
                     + " the first version from scratch trains all");
-    public static final Setting<String> PRETRAINED = Setting.string("cnn.pretrained", null,
+    public static final Setting<String> PRETRAINED = Setting.string(
+            "cnn.pretrained",
+            null,
             "DJL parameters file (Model.save's <name>-<epoch>.params) of a ResNetV1 to start the first version from");
-    public static final Setting<Integer> SEED = Setting.integer("cnn.seed", 42, 0, Integer.MAX_VALUE,
-            "seed of the initial weights and batch order (deterministic on CPU)");
-    public static final Setting<Device> DEVICE = Setting.enumeration("cnn.device", Device.class, Device.AUTO,
+    public static final Setting<Integer> SEED = Setting.integer(
+            "cnn.seed", 42, 0, Integer.MAX_VALUE, "seed of the initial weights and batch order (deterministic on CPU)");
+    public static final Setting<Device> DEVICE = Setting.enumeration(
+            "cnn.device",
+            Device.class,
+            Device.AUTO,
             "where the CNN trains: auto picks the GPU when PyTorch sees one (GPU untested)");
 
     /** Every CNN setting, for docs. */
-    public static final List<Setting<?>> ALL = List.of(LAYERS, EPOCHS, BATCH_SIZE, LEARNING_RATE, FREEZE_BACKBONE,
-            PRETRAINED, SEED, DEVICE);
+    public static final List<Setting<?>> ALL =
+            List.of(LAYERS, EPOCHS, BATCH_SIZE, LEARNING_RATE, FREEZE_BACKBONE, PRETRAINED, SEED, DEVICE);
 
     private static final byte[] DJL_MAGIC = {'D', 'J', 'L', '@'};
     private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
 
-    private CnnSettings() {
-    }
+    private CnnSettings() {}
 
     /** Every setting at its default (what a task that sets none of them gets). */
     public static CnnPolicy defaults() {
@@ -88,9 +101,15 @@ public final class CnnSettings {
                 problems.add(where + "." + PRETRAINED.key() + ": " + problem);
             }
         }
-        return new CnnPolicy(layers, EPOCHS.read(task, where, problems), BATCH_SIZE.read(task, where, problems),
-                LEARNING_RATE.read(task, where, problems), FREEZE_BACKBONE.read(task, where, problems), file,
-                SEED.read(task, where, problems), DEVICE.read(task, where, problems));
+        return new CnnPolicy(
+                layers,
+                EPOCHS.read(task, where, problems),
+                BATCH_SIZE.read(task, where, problems),
+                LEARNING_RATE.read(task, where, problems),
+                FREEZE_BACKBONE.read(task, where, problems),
+                file,
+                SEED.read(task, where, problems),
+                DEVICE.read(task, where, problems));
     }
 
     /** Depths DJL's ResNetV1 builds for images over 28 pixels (its bottleneck and basic-block tables). */
@@ -105,17 +124,22 @@ public final class CnnSettings {
         if (size <= 28) {
             boolean basic = layers >= 8 && layers < 164 && (layers - 2) % 6 == 0;
             boolean bottleneck = layers >= 164 && (layers - 2) % 9 == 0;
-            return basic || bottleneck ? null : "ResNetV1 for images of " + size
-                    + " pixels (28 or fewer) takes 6n + 2 layers below 164 (8, 14, 20, 32, 44, 56, 110) or 9n + 2"
-                    + " from 164, got " + layers;
+            return basic || bottleneck
+                    ? null
+                    : "ResNetV1 for images of " + size
+                            + " pixels (28 or fewer) takes 6n + 2 layers below 164 (8, 14, 20, 32, 44, 56, 110) or 9n + 2"
+                            + " from 164, got " + layers;
         }
-        return LARGE_DEPTHS.contains(layers) ? null : "ResNetV1 for images over 28 pixels takes 18, 34, 50, 101, 152,"
-                + " 200 or 269 layers, got " + layers;
+        return LARGE_DEPTHS.contains(layers)
+                ? null
+                : "ResNetV1 for images over 28 pixels takes 18, 34, 50, 101, 152," + " 200 or 269 layers, got "
+                        + layers;
     }
 
     /** Why {@code file} cannot be a pretrained backbone, or null when it looks like a DJL parameters file. */
     public static String pretrainedProblem(Path file) {
-        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        String name =
+                file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".onnx")) {
             return file + " is an ONNX export; ONNX backbones are not supported (they could not be tested here),"
                     + " give a DJL parameters file (<name>-<epoch>.params written by Model.save)";

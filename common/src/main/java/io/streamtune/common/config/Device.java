@@ -8,5 +8,7 @@ package io.streamtune.common.config;
  * tested on CPU only: no machine this project is built on has a GPU and a JDK.
  */
 public enum Device {
-    AUTO, CPU, GPU
+    AUTO,
+    CPU,
+    GPU
 }

@@ -12,5 +12,8 @@ package io.streamtune.common.config;
  * </ul>
  */
 public enum FinetuneMode {
-    NONE, BITFIT, LORA, FULL
+    NONE,
+    BITFIT,
+    LORA,
+    FULL
 }

@@ -31,10 +31,21 @@ import java.util.Set;
  * @param mixedPrecision on a GPU, run the encoder's matrix products in float16 with dynamic loss scaling
  *     (float32 master weights); ignored on the CPU
  */
-public record FinetuneOptions(FinetuneMode mode, int loraRank, double loraAlpha, Set<LoraTarget> loraTargets,
-                              double learningRate, double headLearningRate, double warmupFraction, int epochs,
-                              int maxLength, int batchSize, double gradientClip, double weightDecay, long seed,
-                              boolean mixedPrecision) {
+public record FinetuneOptions(
+        FinetuneMode mode,
+        int loraRank,
+        double loraAlpha,
+        Set<LoraTarget> loraTargets,
+        double learningRate,
+        double headLearningRate,
+        double warmupFraction,
+        int epochs,
+        int maxLength,
+        int batchSize,
+        double gradientClip,
+        double weightDecay,
+        long seed,
+        boolean mixedPrecision) {
 
     /**
      * Checks ranges.
@@ -107,37 +118,115 @@ public record FinetuneOptions(FinetuneMode mode, int loraRank, double loraAlpha,
 
     /** A copy with another mode. */
     public FinetuneOptions withMode(FinetuneMode m) {
-        return new FinetuneOptions(m, loraRank, loraAlpha, loraTargets, learningRate, headLearningRate,
-                warmupFraction, epochs, maxLength, batchSize, gradientClip, weightDecay, seed, mixedPrecision);
+        return new FinetuneOptions(
+                m,
+                loraRank,
+                loraAlpha,
+                loraTargets,
+                learningRate,
+                headLearningRate,
+                warmupFraction,
+                epochs,
+                maxLength,
+                batchSize,
+                gradientClip,
+                weightDecay,
+                seed,
+                mixedPrecision);
     }
 
     /** A copy with another number of epochs. */
     public FinetuneOptions withEpochs(int e) {
-        return new FinetuneOptions(mode, loraRank, loraAlpha, loraTargets, learningRate, headLearningRate,
-                warmupFraction, e, maxLength, batchSize, gradientClip, weightDecay, seed, mixedPrecision);
+        return new FinetuneOptions(
+                mode,
+                loraRank,
+                loraAlpha,
+                loraTargets,
+                learningRate,
+                headLearningRate,
+                warmupFraction,
+                e,
+                maxLength,
+                batchSize,
+                gradientClip,
+                weightDecay,
+                seed,
+                mixedPrecision);
     }
 
     /** A copy with another training length. */
     public FinetuneOptions withMaxLength(int l) {
-        return new FinetuneOptions(mode, loraRank, loraAlpha, loraTargets, learningRate, headLearningRate,
-                warmupFraction, epochs, l, batchSize, gradientClip, weightDecay, seed, mixedPrecision);
+        return new FinetuneOptions(
+                mode,
+                loraRank,
+                loraAlpha,
+                loraTargets,
+                learningRate,
+                headLearningRate,
+                warmupFraction,
+                epochs,
+                l,
+                batchSize,
+                gradientClip,
+                weightDecay,
+                seed,
+                mixedPrecision);
     }
 
     /** A copy with another seed. */
     public FinetuneOptions withSeed(long s) {
-        return new FinetuneOptions(mode, loraRank, loraAlpha, loraTargets, learningRate, headLearningRate,
-                warmupFraction, epochs, maxLength, batchSize, gradientClip, weightDecay, s, mixedPrecision);
+        return new FinetuneOptions(
+                mode,
+                loraRank,
+                loraAlpha,
+                loraTargets,
+                learningRate,
+                headLearningRate,
+                warmupFraction,
+                epochs,
+                maxLength,
+                batchSize,
+                gradientClip,
+                weightDecay,
+                s,
+                mixedPrecision);
     }
 
     /** A copy with other learning rates (encoder 0 = the mode's default). */
     public FinetuneOptions withLearningRates(double encoder, double head) {
-        return new FinetuneOptions(mode, loraRank, loraAlpha, loraTargets, encoder, head,
-                warmupFraction, epochs, maxLength, batchSize, gradientClip, weightDecay, seed, mixedPrecision);
+        return new FinetuneOptions(
+                mode,
+                loraRank,
+                loraAlpha,
+                loraTargets,
+                encoder,
+                head,
+                warmupFraction,
+                epochs,
+                maxLength,
+                batchSize,
+                gradientClip,
+                weightDecay,
+                seed,
+                mixedPrecision);
     }
 
     /** A copy with another batch size. */
     public FinetuneOptions withBatchSize(int b) {
-        return new FinetuneOptions(mode, loraRank, loraAlpha, loraTargets, learningRate, headLearningRate,
-                warmupFraction, epochs, maxLength, b, gradientClip, weightDecay, seed, mixedPrecision);
+        return new FinetuneOptions(
+                mode,
+                loraRank,
+                loraAlpha,
+                loraTargets,
+                learningRate,
+                headLearningRate,
+                warmupFraction,
+                epochs,
+                maxLength,
+                b,
+                gradientClip,
+                weightDecay,
+                seed,
+                mixedPrecision);
     }
 }

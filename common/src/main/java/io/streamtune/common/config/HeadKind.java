@@ -7,7 +7,8 @@ import java.util.Locale;
  * {@link #MLP} (one hidden ReLU layer of {@code head.hiddenUnits}).
  */
 public enum HeadKind {
-    LINEAR, MLP;
+    LINEAR,
+    MLP;
 
     /** The name in artifacts and configuration: {@code linear}, {@code mlp}. */
     public String wireName() {

@@ -14,8 +14,16 @@ package io.streamtune.common.config;
  * @param device where the head trains ({@link Device#AUTO}: the GPU when PyTorch sees one)
  * @param classWeights {@link ClassWeighting#BALANCED} (macro-F1, rare labels) or {@link ClassWeighting#NONE} (accuracy)
  */
-public record HeadPolicy(HeadKind kind, int hiddenUnits, int maxEpochs, int batchSize, double learningRate, int patience,
-                         long seed, Device device, ClassWeighting classWeights) {
+public record HeadPolicy(
+        HeadKind kind,
+        int hiddenUnits,
+        int maxEpochs,
+        int batchSize,
+        double learningRate,
+        int patience,
+        long seed,
+        Device device,
+        ClassWeighting classWeights) {
 
     public HeadPolicy {
         if (kind == null || device == null || classWeights == null) {

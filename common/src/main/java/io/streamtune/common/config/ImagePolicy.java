@@ -9,5 +9,4 @@ import io.streamtune.common.image.ImageSpec;
  * @param spec      the CNN input every image is converted to
  * @param maxPixels images whose header declares more pixels (width x height) are rejected before decoding
  */
-public record ImagePolicy(ImageSpec spec, long maxPixels) {
-}
+public record ImagePolicy(ImageSpec spec, long maxPixels) {}

@@ -24,25 +24,47 @@ import io.streamtune.common.image.ImageSpec;
  */
 public final class ImageSettings {
 
-    public static final Setting<Integer> SIZE = Setting.integer("image.size", 28, 8, 1024,
+    public static final Setting<Integer> SIZE = Setting.integer(
+            "image.size",
+            28,
+            8,
+            1024,
             "side in pixels of the square CNN input: images are centre-cropped to a square and resized to it");
-    public static final Setting<Integer> CHANNELS = Setting.integer("image.channels", 3, 1, 3,
+    public static final Setting<Integer> CHANNELS = Setting.integer(
+            "image.channels",
+            3,
+            1,
+            3,
             "1 (grey; colour images converted with the BT.601 luma weights) or 3 (RGB; grey images copied)");
-    public static final Setting<List<Double>> MEAN = Setting.decimals("image.mean", List.of(0.5), -10, 10, 1, 3,
+    public static final Setting<List<Double>> MEAN = Setting.decimals(
+            "image.mean",
+            List.of(0.5),
+            -10,
+            10,
+            1,
+            3,
             "per-channel mean subtracted after scaling pixels to [0, 1]: one value for all channels"
                     + " or one per channel");
-    public static final Setting<List<Double>> STD = Setting.decimals("image.std", List.of(0.5), 1e-6, 100, 1, 3,
+    public static final Setting<List<Double>> STD = Setting.decimals(
+            "image.std",
+            List.of(0.5),
+            1e-6,
+            100,
+            1,
+            3,
             "per-channel standard deviation divided by after subtracting the mean: one value or one per channel");
-    public static final Setting<Integer> MAX_PIXELS = Setting.integer("image.maxPixels",
-            (int) ImagePreprocessor.DEFAULT_MAX_PIXELS, 1, Integer.MAX_VALUE,
+    public static final Setting<Integer> MAX_PIXELS = Setting.integer(
+            "image.maxPixels",
+            (int) ImagePreprocessor.DEFAULT_MAX_PIXELS,
+            1,
+            Integer.MAX_VALUE,
             "images whose header declares more pixels (width x height) are rejected before decoding"
                     + " (decompression bombs)");
 
     /** Every image setting, for docs. */
     public static final List<Setting<?>> ALL = List.of(SIZE, CHANNELS, MEAN, STD, MAX_PIXELS);
 
-    private ImageSettings() {
-    }
+    private ImageSettings() {}
 
     /** Every setting at its default (what a task that sets none of them gets). */
     public static ImagePolicy defaults() {
@@ -70,8 +92,8 @@ public final class ImageSettings {
         return new ImagePolicy(new ImageSpec(size, channels, mean, std), maxPixels);
     }
 
-    private static float[] perChannel(Setting<List<Double>> setting, List<Double> values, int channels, String where,
-                                      List<String> problems) {
+    private static float[] perChannel(
+            Setting<List<Double>> setting, List<Double> values, int channels, String where, List<String> problems) {
         if (values.size() != 1 && values.size() != channels) {
             problems.add(where + "." + setting.key() + ": " + values + " has " + values.size()
                     + " values, give one or one per channel (" + CHANNELS.key() + " is " + channels + ")");

@@ -34,9 +34,14 @@ public record Limits(int recordBytes) {
     public static final String SECTION = "limits";
     /** Below this a dead letter with its reason headers (up to about 21 KiB) could not fit the limit. */
     public static final int MIN_RECORD_BYTES = 64 << 10;
+
     public static final int MAX_RECORD_BYTES = 8 << 20;
-    public static final Setting<Integer> RECORD_BYTES = Setting.integer("recordBytes", 1 << 20, MIN_RECORD_BYTES,
-            MAX_RECORD_BYTES, "largest example or event in bytes (key + value + headers); larger ones are rejected"
+    public static final Setting<Integer> RECORD_BYTES = Setting.integer(
+            "recordBytes",
+            1 << 20,
+            MIN_RECORD_BYTES,
+            MAX_RECORD_BYTES,
+            "largest example or event in bytes (key + value + headers); larger ones are rejected"
                     + " with RECORD_TOO_LARGE");
     /** Every declared setting of the section. */
     public static final List<Setting<?>> SETTINGS = List.of(RECORD_BYTES);

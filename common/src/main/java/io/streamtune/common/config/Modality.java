@@ -2,5 +2,6 @@ package io.streamtune.common.config;
 
 /** What a task classifies. */
 public enum Modality {
-    TEXT, IMAGE
+    TEXT,
+    IMAGE
 }

@@ -1,11 +1,11 @@
 package io.streamtune.common.config;
 
 import java.time.Duration;
-import java.util.TreeSet;
-import java.util.Set;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -30,8 +30,14 @@ public final class Setting<T> {
     private final String constraint;
     private final String doc;
 
-    private Setting(String key, T defaultValue, String type, Function<JsonNode, T> parse,
-                    Predicate<T> valid, String constraint, String doc) {
+    private Setting(
+            String key,
+            T defaultValue,
+            String type,
+            Function<JsonNode, T> parse,
+            Predicate<T> valid,
+            String constraint,
+            String doc) {
         this.key = key;
         this.defaultValue = defaultValue;
         this.type = type;
@@ -42,23 +48,47 @@ public final class Setting<T> {
     }
 
     public static Setting<Integer> integer(String key, int def, int min, int max, String doc) {
-        return new Setting<>(key, def, "integer", n -> n.isIntegralNumber() && n.canConvertToInt() ? n.intValue() : null,
-                v -> v >= min && v <= max, "between " + min + " and " + max, doc);
+        return new Setting<>(
+                key,
+                def,
+                "integer",
+                n -> n.isIntegralNumber() && n.canConvertToInt() ? n.intValue() : null,
+                v -> v >= min && v <= max,
+                "between " + min + " and " + max,
+                doc);
     }
 
     public static Setting<Double> decimal(String key, double def, double min, double max, String doc) {
-        return new Setting<>(key, def, "number", n -> n.isNumber() ? n.doubleValue() : null,
-                v -> v >= min && v <= max, "between " + min + " and " + max, doc);
+        return new Setting<>(
+                key,
+                def,
+                "number",
+                n -> n.isNumber() ? n.doubleValue() : null,
+                v -> v >= min && v <= max,
+                "between " + min + " and " + max,
+                doc);
     }
 
     public static Setting<String> string(String key, String def, String doc) {
-        return new Setting<>(key, def, "string", n -> n.isTextual() && !n.asText().isBlank() ? n.asText().trim() : null,
-                v -> true, "a non-empty string", doc);
+        return new Setting<>(
+                key,
+                def,
+                "string",
+                n -> n.isTextual() && !n.asText().isBlank() ? n.asText().trim() : null,
+                v -> true,
+                "a non-empty string",
+                doc);
     }
 
     public static Setting<String> oneOf(String key, String def, List<String> allowed, String doc) {
-        return new Setting<>(key, def, "one of " + allowed, n -> n.isTextual() ? n.asText().trim().toLowerCase(Locale.ROOT) : null,
-                allowed::contains, "one of " + allowed, doc);
+        return new Setting<>(
+                key,
+                def,
+                "one of " + allowed,
+                n -> n.isTextual() ? n.asText().trim().toLowerCase(Locale.ROOT) : null,
+                allowed::contains,
+                "one of " + allowed,
+                doc);
     }
 
     /**
@@ -66,62 +96,81 @@ public final class Setting<T> {
      * a problem naming the key and the allowed values.
      */
     public static <E extends Enum<E>> Setting<E> enumeration(String key, Class<E> type, E def, String doc) {
-        List<String> allowed = java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
-        return new Setting<>(key, def, "one of " + allowed, n -> {
-            if (!n.isTextual()) {
-                return null;
-            }
-            String v = n.asText().trim().toUpperCase(Locale.ROOT).replace('-', '_');
-            for (E c : type.getEnumConstants()) {
-                if (c.name().equals(v)) {
-                    return c;
-                }
-            }
-            return null;
-        }, v -> true, "one of " + allowed, doc);
+        List<String> allowed = java.util.Arrays.stream(type.getEnumConstants())
+                .map(c -> c.name().toLowerCase(Locale.ROOT))
+                .toList();
+        return new Setting<>(
+                key,
+                def,
+                "one of " + allowed,
+                n -> {
+                    if (!n.isTextual()) {
+                        return null;
+                    }
+                    String v = n.asText().trim().toUpperCase(Locale.ROOT).replace('-', '_');
+                    for (E c : type.getEnumConstants()) {
+                        if (c.name().equals(v)) {
+                            return c;
+                        }
+                    }
+                    return null;
+                },
+                v -> true,
+                "one of " + allowed,
+                doc);
     }
 
     /**
      * A non-empty set of constants of an enum, written as a YAML list ({@code [query, value]}) or a comma-separated
      * string ({@code query,value}), in any case; an unknown or repeated-only-empty value is a problem naming the key.
      */
-    public static <E extends Enum<E>> Setting<java.util.Set<E>> enumerations(String key, Class<E> type,
-                                                                           java.util.Set<E> def, String doc) {
-        List<String> allowed = java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
-        return new Setting<>(key, java.util.Set.copyOf(def), "list of " + allowed, n -> {
-            List<String> items = new java.util.ArrayList<>();
-            if (n.isArray()) {
-                for (JsonNode item : n) {
-                    if (!item.isTextual()) {
+    public static <E extends Enum<E>> Setting<java.util.Set<E>> enumerations(
+            String key, Class<E> type, java.util.Set<E> def, String doc) {
+        List<String> allowed = java.util.Arrays.stream(type.getEnumConstants())
+                .map(c -> c.name().toLowerCase(Locale.ROOT))
+                .toList();
+        return new Setting<>(
+                key,
+                java.util.Set.copyOf(def),
+                "list of " + allowed,
+                n -> {
+                    List<String> items = new java.util.ArrayList<>();
+                    if (n.isArray()) {
+                        for (JsonNode item : n) {
+                            if (!item.isTextual()) {
+                                return null;
+                            }
+                            items.add(item.asText());
+                        }
+                    } else if (n.isTextual()) {
+                        items.addAll(List.of(n.asText().split(",")));
+                    } else {
                         return null;
                     }
-                    items.add(item.asText());
-                }
-            } else if (n.isTextual()) {
-                items.addAll(List.of(n.asText().split(",")));
-            } else {
-                return null;
-            }
-            java.util.Set<E> out = java.util.EnumSet.noneOf(type);
-            for (String item : items) {
-                String v = item.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-                E found = null;
-                for (E c : type.getEnumConstants()) {
-                    if (c.name().equals(v)) {
-                        found = c;
+                    java.util.Set<E> out = java.util.EnumSet.noneOf(type);
+                    for (String item : items) {
+                        String v = item.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+                        E found = null;
+                        for (E c : type.getEnumConstants()) {
+                            if (c.name().equals(v)) {
+                                found = c;
+                            }
+                        }
+                        if (found == null) {
+                            return null;
+                        }
+                        out.add(found);
                     }
-                }
-                if (found == null) {
-                    return null;
-                }
-                out.add(found);
-            }
-            return out.isEmpty() ? null : java.util.Collections.unmodifiableSet(out);
-        }, v -> true, "a non-empty list of " + allowed, doc);
+                    return out.isEmpty() ? null : java.util.Collections.unmodifiableSet(out);
+                },
+                v -> true,
+                "a non-empty list of " + allowed,
+                doc);
     }
 
     public static Setting<Boolean> bool(String key, boolean def, String doc) {
-        return new Setting<>(key, def, "boolean", n -> n.isBoolean() ? n.booleanValue() : null, v -> true, "true or false", doc);
+        return new Setting<>(
+                key, def, "boolean", n -> n.isBoolean() ? n.booleanValue() : null, v -> true, "true or false", doc);
     }
 
     /**
@@ -129,31 +178,43 @@ public final class Setting<T> {
      * {@code max}, with {@code minSize} to {@code maxSize} entries; a single number is read as a
      * list of one.
      */
-    public static Setting<List<Double>> decimals(String key, List<Double> def, double min, double max, int minSize,
-                                                 int maxSize, String doc) {
-        return new Setting<>(key, List.copyOf(def), "list of numbers", n -> {
-            if (n.isNumber()) {
-                return List.of(n.doubleValue());
-            }
-            if (!n.isArray()) {
-                return null;
-            }
-            List<Double> values = new java.util.ArrayList<>();
-            for (JsonNode v : n) {
-                if (!v.isNumber()) {
-                    return null;
-                }
-                values.add(v.doubleValue());
-            }
-            return List.copyOf(values);
-        }, v -> v.size() >= minSize && v.size() <= maxSize && v.stream().allMatch(d -> d >= min && d <= max),
-                minSize + " to " + maxSize + " numbers, each between " + min + " and " + max, doc);
+    public static Setting<List<Double>> decimals(
+            String key, List<Double> def, double min, double max, int minSize, int maxSize, String doc) {
+        return new Setting<>(
+                key,
+                List.copyOf(def),
+                "list of numbers",
+                n -> {
+                    if (n.isNumber()) {
+                        return List.of(n.doubleValue());
+                    }
+                    if (!n.isArray()) {
+                        return null;
+                    }
+                    List<Double> values = new java.util.ArrayList<>();
+                    for (JsonNode v : n) {
+                        if (!v.isNumber()) {
+                            return null;
+                        }
+                        values.add(v.doubleValue());
+                    }
+                    return List.copyOf(values);
+                },
+                v -> v.size() >= minSize && v.size() <= maxSize && v.stream().allMatch(d -> d >= min && d <= max),
+                minSize + " to " + maxSize + " numbers, each between " + min + " and " + max,
+                doc);
     }
 
     /** A duration written as {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT5M}). */
     public static Setting<Duration> duration(String key, Duration def, Duration min, String doc) {
-        return new Setting<>(key, def, "duration", n -> n.isTextual() ? parseDuration(n.asText()) : null,
-                v -> v.compareTo(min) >= 0, "at least " + formatDuration(min), doc);
+        return new Setting<>(
+                key,
+                def,
+                "duration",
+                n -> n.isTextual() ? parseDuration(n.asText()) : null,
+                v -> v.compareTo(min) >= 0,
+                "at least " + formatDuration(min),
+                doc);
     }
 
     public String key() {
@@ -251,7 +312,8 @@ public final class Setting<T> {
         String[] units = {"ms", "s", "m", "h"};
         for (String unit : units) {
             if (s.endsWith(unit) && !(unit.equals("s") && s.endsWith("ms"))) {
-                long n = Long.parseLong(s.substring(0, s.length() - unit.length()).trim());
+                long n = Long.parseLong(
+                        s.substring(0, s.length() - unit.length()).trim());
                 return switch (unit) {
                     case "ms" -> Duration.ofMillis(n);
                     case "s" -> Duration.ofSeconds(n);
@@ -272,8 +334,12 @@ public final class Setting<T> {
      * @param prefix    how problems name the section, e.g. {@code tasks[0] (reviews)}
      * @param otherKeys keys read without a Setting (e.g. a task's {@code labels})
      */
-    public static void refuseUnknown(JsonNode section, String prefix, Collection<? extends Setting<?>> declared,
-            Set<String> otherKeys, List<String> problems) {
+    public static void refuseUnknown(
+            JsonNode section,
+            String prefix,
+            Collection<? extends Setting<?>> declared,
+            Set<String> otherKeys,
+            List<String> problems) {
         if (section == null || !section.isObject()) {
             return;
         }
@@ -282,15 +348,16 @@ public final class Setting<T> {
         refuseUnknown(section, "", prefix, keys, problems);
     }
 
-    private static void refuseUnknown(JsonNode node, String path, String prefix, Set<String> keys,
-            List<String> problems) {
+    private static void refuseUnknown(
+            JsonNode node, String path, String prefix, Set<String> keys, List<String> problems) {
         node.fields().forEachRemaining(e -> {
             String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
             String fullKey = prefix.isEmpty() ? key : prefix + "." + key;
             if (keys.contains(key)) {
                 return;
             }
-            List<String> below = keys.stream().filter(k -> k.startsWith(key + ".")).toList();
+            List<String> below =
+                    keys.stream().filter(k -> k.startsWith(key + ".")).toList();
             if (!below.isEmpty()) {
                 if (e.getValue().isObject()) {
                     refuseUnknown(e.getValue(), key, prefix, keys, problems);
@@ -303,7 +370,9 @@ public final class Setting<T> {
                     .filter(k -> path.isEmpty() || k.startsWith(path + "."))
                     .map(k -> path.isEmpty() ? k : k.substring(path.length() + 1))
                     .map(k -> k.contains(".") ? k.substring(0, k.indexOf('.')) : k)
-                    .distinct().sorted().toList();
+                    .distinct()
+                    .sorted()
+                    .toList();
             problems.add(fullKey + ": unknown setting (known " + (path.isEmpty() ? "" : "under " + path + " ")
                     + "here: " + String.join(", ", siblings) + "; `streamtune config docs` lists them all)");
         });

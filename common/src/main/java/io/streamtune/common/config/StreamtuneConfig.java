@@ -41,61 +41,132 @@ public final class StreamtuneConfig {
     public static final String KAFKA_ENV_PREFIX = "STREAMTUNE_KAFKA_";
 
     // ---- task settings (relative to one entry of "tasks") ----
-    public static final Setting<String> TASK_NAME_SETTING = Setting.string("name", null, "task name: lower-case letters, digits, - and _; prefixes the task's topics");
-    public static final Setting<Modality> MODALITY = Setting.enumeration("modality", Modality.class, Modality.TEXT, "what the task classifies");
-    public static final Setting<String> ENCODER = Setting.string("encoder", "all-minilm-l6-v2", "pretrained encoder id (see `streamtune bench encoder --help`)");
-    public static final Setting<Integer> MAX_SEQUENCE_LENGTH = Setting.integer("maxSequenceLength", 128, 8, 512, "tokens per text; longer texts are truncated");
-    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.integer("maxTextChars", 5_000, 1, 1_000_000,
+    public static final Setting<String> TASK_NAME_SETTING =
+            Setting.string("name", null, "task name: lower-case letters, digits, - and _; prefixes the task's topics");
+    public static final Setting<Modality> MODALITY =
+            Setting.enumeration("modality", Modality.class, Modality.TEXT, "what the task classifies");
+    public static final Setting<String> ENCODER = Setting.string(
+            "encoder", "all-minilm-l6-v2", "pretrained encoder id (see `streamtune bench encoder --help`)");
+    public static final Setting<Integer> MAX_SEQUENCE_LENGTH =
+            Setting.integer("maxSequenceLength", 128, 8, 512, "tokens per text; longer texts are truncated");
+    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.integer(
+            "maxTextChars",
+            5_000,
+            1,
+            1_000_000,
             "texts of more characters (Unicode code points) are rejected with TEXT_TOO_LONG");
-    public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.integer("maxImageBytes", 512 << 10, 1, 64 << 20,
+    public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.integer(
+            "maxImageBytes",
+            512 << 10,
+            1,
+            64 << 20,
             "larger images are rejected with IMAGE_TOO_LARGE; in base64 (4/3) plus 16 KiB it must fit"
                     + " limits.recordBytes");
-    public static final Setting<Integer> RETRAIN_EVERY = Setting.integer("window.retrainEvery", 500, 1, 10_000_000, "retrain after this many new examples");
-    public static final Setting<Duration> MAX_WAIT = Setting.duration("window.maxWait", Duration.ofMinutes(5), Duration.ofMillis(100), "or after this long since the last training ...");
-    public static final Setting<Integer> MIN_NEW = Setting.integer("window.minNew", 50, 1, 10_000_000, "... if at least this many new examples arrived");
-    public static final Setting<Integer> WINDOW_SIZE = Setting.integer("window.size", 20_000, 10, 10_000_000, "train on the most recent this many examples");
-    public static final Setting<Integer> HOLDOUT_PERCENT = Setting.integer("window.holdoutPercent", 10, 1, 50, "share of examples, by id hash, kept for the promotion gate");
-    public static final Setting<Double> GATE_TOLERANCE = Setting.decimal("gate.tolerance", 0.005, 0.0, 1.0, "challenger macro-F1 may trail the champion's by this much");
-    public static final Setting<Double> GATE_FLOOR = Setting.decimal("gate.floor", 0.0, 0.0, 1.0, "challenger macro-F1 must reach at least this");
-    public static final Setting<HeadKind> HEAD_KIND = Setting.enumeration("head.kind", HeadKind.class, HeadKind.LINEAR, "classification head");
-    public static final Setting<Integer> HEAD_HIDDEN = Setting.integer("head.hiddenUnits", 256, 1, 8192, "hidden units of the mlp head");
-    public static final Setting<Integer> HEAD_EPOCHS = Setting.integer("head.maxEpochs", 40, 1, 10_000, "most epochs per training (early stopping may end sooner)");
-    public static final Setting<Integer> HEAD_BATCH = Setting.integer("head.batchSize", 64, 1, 65_536, "mini-batch size");
-    public static final Setting<Double> HEAD_LR = Setting.decimal("head.learningRate", 0.003, 1e-7, 10.0, "Adam learning rate");
-    public static final Setting<Integer> HEAD_PATIENCE = Setting.integer("head.patience", 5, 1, 1_000, "epochs without validation gain before stopping");
-    public static final Setting<Integer> HEAD_SEED = Setting.integer("head.seed", 42, 0, Integer.MAX_VALUE, "random seed (training is deterministic on CPU)");
-    public static final Setting<ClassWeighting> HEAD_CLASS_WEIGHTS = Setting.enumeration("head.classWeights", ClassWeighting.class, ClassWeighting.BALANCED,
+    public static final Setting<Integer> RETRAIN_EVERY =
+            Setting.integer("window.retrainEvery", 500, 1, 10_000_000, "retrain after this many new examples");
+    public static final Setting<Duration> MAX_WAIT = Setting.duration(
+            "window.maxWait",
+            Duration.ofMinutes(5),
+            Duration.ofMillis(100),
+            "or after this long since the last training ...");
+    public static final Setting<Integer> MIN_NEW =
+            Setting.integer("window.minNew", 50, 1, 10_000_000, "... if at least this many new examples arrived");
+    public static final Setting<Integer> WINDOW_SIZE =
+            Setting.integer("window.size", 20_000, 10, 10_000_000, "train on the most recent this many examples");
+    public static final Setting<Integer> HOLDOUT_PERCENT = Setting.integer(
+            "window.holdoutPercent", 10, 1, 50, "share of examples, by id hash, kept for the promotion gate");
+    public static final Setting<Double> GATE_TOLERANCE = Setting.decimal(
+            "gate.tolerance", 0.005, 0.0, 1.0, "challenger macro-F1 may trail the champion's by this much");
+    public static final Setting<Double> GATE_FLOOR =
+            Setting.decimal("gate.floor", 0.0, 0.0, 1.0, "challenger macro-F1 must reach at least this");
+    public static final Setting<HeadKind> HEAD_KIND =
+            Setting.enumeration("head.kind", HeadKind.class, HeadKind.LINEAR, "classification head");
+    public static final Setting<Integer> HEAD_HIDDEN =
+            Setting.integer("head.hiddenUnits", 256, 1, 8192, "hidden units of the mlp head");
+    public static final Setting<Integer> HEAD_EPOCHS = Setting.integer(
+            "head.maxEpochs", 40, 1, 10_000, "most epochs per training (early stopping may end sooner)");
+    public static final Setting<Integer> HEAD_BATCH =
+            Setting.integer("head.batchSize", 64, 1, 65_536, "mini-batch size");
+    public static final Setting<Double> HEAD_LR =
+            Setting.decimal("head.learningRate", 0.003, 1e-7, 10.0, "Adam learning rate");
+    public static final Setting<Integer> HEAD_PATIENCE =
+            Setting.integer("head.patience", 5, 1, 1_000, "epochs without validation gain before stopping");
+    public static final Setting<Integer> HEAD_SEED =
+            Setting.integer("head.seed", 42, 0, Integer.MAX_VALUE, "random seed (training is deterministic on CPU)");
+    public static final Setting<ClassWeighting> HEAD_CLASS_WEIGHTS = Setting.enumeration(
+            "head.classWeights",
+            ClassWeighting.class,
+            ClassWeighting.BALANCED,
             "balanced: inverse label frequency (macro-F1, rare labels); none: every example weighs 1 (accuracy)");
-    public static final Setting<Device> HEAD_DEVICE = Setting.enumeration("head.device", Device.class, Device.AUTO, "where the head trains: auto picks the GPU when present");
+    public static final Setting<Device> HEAD_DEVICE = Setting.enumeration(
+            "head.device", Device.class, Device.AUTO, "where the head trains: auto picks the GPU when present");
 
     // ---- topic layout ----
-    public static final Setting<Integer> TOPIC_PARTITIONS = Setting.integer("partitions", 3, 1, 10_000, "partitions of each task topic (scoring parallelism)");
-    public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("replicationFactor", 1, 1, 16,
+    public static final Setting<Integer> TOPIC_PARTITIONS =
+            Setting.integer("partitions", 3, 1, 10_000, "partitions of each task topic (scoring parallelism)");
+    public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer(
+            "replicationFactor",
+            1,
+            1,
+            16,
             "replication factor of created topics: 1 on a single broker (embedded, compose), 3 on a real cluster");
 
     /** The {@code topics} section's settings, for {@code streamtune config docs}. */
     public static final List<Setting<?>> TOPIC_SETTINGS = List.of(TOPIC_PARTITIONS, TOPIC_REPLICATION);
 
+    /** Encoder ids ending so are int8-quantized ONNX files (no float weights to fine-tune). */
+    private static final String QUANTIZED_SUFFIX = "-q";
+
     /** Every declared task setting, for docs and {@code streamtune config docs}. */
-    public static final List<Setting<?>> TASK_SETTINGS = List.of(TASK_NAME_SETTING, MODALITY, ENCODER, MAX_SEQUENCE_LENGTH,
-            MAX_TEXT_CHARS, MAX_IMAGE_BYTES, RETRAIN_EVERY, MAX_WAIT, MIN_NEW, WINDOW_SIZE, HOLDOUT_PERCENT, GATE_TOLERANCE,
-            GATE_FLOOR, HEAD_KIND, HEAD_HIDDEN, HEAD_EPOCHS, HEAD_BATCH, HEAD_LR, HEAD_PATIENCE, HEAD_SEED, HEAD_DEVICE, HEAD_CLASS_WEIGHTS);
+    public static final List<Setting<?>> TASK_SETTINGS = List.of(
+            TASK_NAME_SETTING,
+            MODALITY,
+            ENCODER,
+            MAX_SEQUENCE_LENGTH,
+            MAX_TEXT_CHARS,
+            MAX_IMAGE_BYTES,
+            RETRAIN_EVERY,
+            MAX_WAIT,
+            MIN_NEW,
+            WINDOW_SIZE,
+            HOLDOUT_PERCENT,
+            GATE_TOLERANCE,
+            GATE_FLOOR,
+            HEAD_KIND,
+            HEAD_HIDDEN,
+            HEAD_EPOCHS,
+            HEAD_BATCH,
+            HEAD_LR,
+            HEAD_PATIENCE,
+            HEAD_SEED,
+            HEAD_DEVICE,
+            HEAD_CLASS_WEIGHTS);
 
     /** Every key a task entry may hold (besides {@code labels}): what {@link #parse} refuses others against. */
-    private static final List<Setting<?>> TASK_KEYS = java.util.stream.Stream.of(TASK_SETTINGS, MonitorPolicy.SETTINGS,
-            FinetuneSettings.ALL, ImageSettings.ALL, CnnSettings.ALL).flatMap(List::stream).toList();
+    private static final List<Setting<?>> TASK_KEYS = java.util.stream.Stream.of(
+                    TASK_SETTINGS, MonitorPolicy.SETTINGS, FinetuneSettings.ALL, ImageSettings.ALL, CnnSettings.ALL)
+            .flatMap(List::stream)
+            .toList();
 
     private final Map<String, String> kafka;
     private final Limits limits;
+    private final ArtifactSettings artifacts;
     private final Map<String, TaskConfig> tasks;
     private final int partitions;
     private final short replicationFactor;
     private final JsonNode root;
 
-    private StreamtuneConfig(Map<String, String> kafka, Limits limits, Map<String, TaskConfig> tasks, int partitions,
-                             short replicationFactor, JsonNode root) {
+    private StreamtuneConfig(
+            Map<String, String> kafka,
+            Limits limits,
+            ArtifactSettings artifacts,
+            Map<String, TaskConfig> tasks,
+            int partitions,
+            short replicationFactor,
+            JsonNode root) {
         this.kafka = Map.copyOf(kafka);
         this.limits = limits;
+        this.artifacts = artifacts;
         this.tasks = tasks;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
@@ -103,9 +174,11 @@ public final class StreamtuneConfig {
     }
 
     /** Loads and validates a YAML file; {@code overrides} are Kafka settings given on the command line. */
-    public static StreamtuneConfig load(Path file, Map<String, String> env, Map<String, String> overrides) throws ConfigException {
+    public static StreamtuneConfig load(Path file, Map<String, String> env, Map<String, String> overrides)
+            throws ConfigException {
         if (!Files.isRegularFile(file)) {
-            throw new ConfigException("config file " + file.toAbsolutePath() + " does not exist (pass --config FILE; see config/streamtune.yaml)");
+            throw new ConfigException("config file " + file.toAbsolutePath()
+                    + " does not exist (pass --config FILE; see config/streamtune.yaml)");
         }
         try {
             return parse(Files.readString(file), env, overrides);
@@ -115,7 +188,8 @@ public final class StreamtuneConfig {
     }
 
     /** Parses and validates YAML text. */
-    public static StreamtuneConfig parse(String yaml, Map<String, String> env, Map<String, String> overrides) throws ConfigException {
+    public static StreamtuneConfig parse(String yaml, Map<String, String> env, Map<String, String> overrides)
+            throws ConfigException {
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
@@ -126,7 +200,17 @@ public final class StreamtuneConfig {
             root = MissingNode.getInstance();
         }
         List<String> problems = new ArrayList<>();
-        Set<String> known = Set.of("kafka", "limits", "topics", "tasks", "trainer", "scoring", "monitoring", "metrics", "demo");
+        Set<String> known = Set.of(
+                "kafka",
+                "limits",
+                "artifacts",
+                "topics",
+                "tasks",
+                "trainer",
+                "scoring",
+                "monitoring",
+                "metrics",
+                "demo");
         root.fieldNames().forEachRemaining(k -> {
             if (!known.contains(k)) {
                 problems.add(k + ": unknown section (known: " + known + ")");
@@ -135,7 +219,9 @@ public final class StreamtuneConfig {
 
         Map<String, String> kafka = new LinkedHashMap<>();
         JsonNode kafkaNode = root.path("kafka");
-        kafkaNode.fields().forEachRemaining(e -> kafka.put(e.getKey(), e.getValue().asText()));
+        kafkaNode
+                .fields()
+                .forEachRemaining(e -> kafka.put(e.getKey(), e.getValue().asText()));
         env.forEach((k, v) -> {
             if (k.equals("STREAMTUNE_BOOTSTRAP_SERVERS")) {
                 kafka.put("bootstrap.servers", v);
@@ -153,6 +239,20 @@ public final class StreamtuneConfig {
         kafka.putIfAbsent("bootstrap.servers", "localhost:9092");
 
         Limits limits = new Limits(Limits.RECORD_BYTES.read(root.path(Limits.SECTION), Limits.SECTION, problems));
+
+        JsonNode artifactsNode = root.path(ArtifactSettings.SECTION);
+        Setting.refuseUnknown(artifactsNode, ArtifactSettings.SECTION, ArtifactSettings.SETTINGS, Set.of(), problems);
+        String artifactsDir = env.containsKey(ArtifactSettings.DIR_ENV)
+                ? env.get(ArtifactSettings.DIR_ENV)
+                : ArtifactSettings.DIR.read(artifactsNode, ArtifactSettings.SECTION, problems);
+        if (artifactsDir == null || artifactsDir.isBlank()) {
+            problems.add(ArtifactSettings.SECTION + "." + ArtifactSettings.DIR.key() + ": give a directory");
+            artifactsDir = ArtifactSettings.DIR.defaultValue();
+        }
+        ArtifactSettings artifacts = new ArtifactSettings(
+                Path.of(artifactsDir),
+                ArtifactSettings.INLINE_MAX_BYTES.read(artifactsNode, ArtifactSettings.SECTION, problems),
+                ArtifactSettings.GC_MIN_AGE.read(artifactsNode, ArtifactSettings.SECTION, problems));
 
         JsonNode topicsNode = root.path("topics");
         int partitions = TOPIC_PARTITIONS.read(topicsNode, "topics", problems);
@@ -181,8 +281,14 @@ public final class StreamtuneConfig {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StreamtuneConfig(kafka, limits, java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks)), partitions,
-                (short) replication, root);
+        return new StreamtuneConfig(
+                kafka,
+                limits,
+                artifacts,
+                java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tasks)),
+                partitions,
+                (short) replication,
+                root);
     }
 
     private static TaskConfig readTask(JsonNode n, String prefix, List<String> problems) {
@@ -191,13 +297,15 @@ public final class StreamtuneConfig {
         if (name == null) {
             problems.add(prefix + ".name: every task needs a name");
         } else if (!TASK_NAME.matcher(name).matches()) {
-            problems.add(prefix + ".name: '" + name + "' must match " + TASK_NAME.pattern() + " (it prefixes topic names)");
+            problems.add(
+                    prefix + ".name: '" + name + "' must match " + TASK_NAME.pattern() + " (it prefixes topic names)");
         }
         String where = name == null ? prefix : prefix + " (" + name + ")";
         List<String> labels = new ArrayList<>();
         JsonNode labelsNode = n.path("labels");
         if (!labelsNode.isArray() || labelsNode.size() < 2) {
-            problems.add(where + ".labels: give an ordered list of at least two labels, e.g. [negative, neutral, positive]");
+            problems.add(
+                    where + ".labels: give an ordered list of at least two labels, e.g. [negative, neutral, positive]");
         } else {
             Set<String> seen = new HashSet<>();
             labelsNode.forEach(l -> {
@@ -209,24 +317,58 @@ public final class StreamtuneConfig {
             });
         }
         Modality modality = MODALITY.read(n, where, problems);
-        WindowPolicy window = new WindowPolicy(RETRAIN_EVERY.read(n, where, problems), MAX_WAIT.read(n, where, problems),
-                MIN_NEW.read(n, where, problems), WINDOW_SIZE.read(n, where, problems), HOLDOUT_PERCENT.read(n, where, problems));
+        WindowPolicy window = new WindowPolicy(
+                RETRAIN_EVERY.read(n, where, problems),
+                MAX_WAIT.read(n, where, problems),
+                MIN_NEW.read(n, where, problems),
+                WINDOW_SIZE.read(n, where, problems),
+                HOLDOUT_PERCENT.read(n, where, problems));
         GatePolicy gate = new GatePolicy(GATE_TOLERANCE.read(n, where, problems), GATE_FLOOR.read(n, where, problems));
-        HeadPolicy head = new HeadPolicy(HEAD_KIND.read(n, where, problems), HEAD_HIDDEN.read(n, where, problems),
-                HEAD_EPOCHS.read(n, where, problems), HEAD_BATCH.read(n, where, problems), HEAD_LR.read(n, where, problems),
-                HEAD_PATIENCE.read(n, where, problems), HEAD_SEED.read(n, where, problems), HEAD_DEVICE.read(n, where, problems),
+        HeadPolicy head = new HeadPolicy(
+                HEAD_KIND.read(n, where, problems),
+                HEAD_HIDDEN.read(n, where, problems),
+                HEAD_EPOCHS.read(n, where, problems),
+                HEAD_BATCH.read(n, where, problems),
+                HEAD_LR.read(n, where, problems),
+                HEAD_PATIENCE.read(n, where, problems),
+                HEAD_SEED.read(n, where, problems),
+                HEAD_DEVICE.read(n, where, problems),
                 HEAD_CLASS_WEIGHTS.read(n, where, problems));
         MonitorPolicy monitor = MonitorPolicy.read(n, where, labels, problems);
         // image.* and cnn.* are read (and checked) for image tasks only; a text task keeps the defaults.
         ImagePolicy image = modality == Modality.IMAGE ? ImageSettings.read(n, where, problems) : null;
         CnnPolicy cnn = modality == Modality.IMAGE ? CnnSettings.read(n, where, problems) : null;
+        FinetunePolicy finetune = FinetuneSettings.readPolicy(n, where, problems);
+        if (finetune.enabled() && modality != Modality.TEXT) {
+            problems.add(where + "." + FinetuneSettings.MODE.key() + ": "
+                    + finetune.mode().name().toLowerCase(Locale.ROOT) + " fine-tunes a text encoder; a "
+                    + modality.name().toLowerCase(Locale.ROOT) + " task takes none");
+        }
+        String encoder = ENCODER.read(n, where, new ArrayList<>());
+        if (finetune.enabled() && encoder != null && encoder.endsWith(QUANTIZED_SUFFIX)) {
+            problems.add(where + "." + FinetuneSettings.MODE.key() + ": encoder " + encoder + " is int8-quantized and"
+                    + " cannot be fine-tuned; use its float32 twin "
+                    + encoder.substring(0, encoder.length() - QUANTIZED_SUFFIX.length()));
+        }
         Setting.refuseUnknown(n, where, TASK_KEYS, Set.of("labels"), problems);
         if (problems.size() > before) {
             return null;
         }
-        return new TaskConfig(name, modality, labels, ENCODER.read(n, where, problems), MAX_SEQUENCE_LENGTH.read(n, where, problems),
-                MAX_TEXT_CHARS.read(n, where, problems), MAX_IMAGE_BYTES.read(n, where, problems), window, gate, head,
-                monitor, image, cnn);
+        return new TaskConfig(
+                name,
+                modality,
+                labels,
+                ENCODER.read(n, where, problems),
+                MAX_SEQUENCE_LENGTH.read(n, where, problems),
+                MAX_TEXT_CHARS.read(n, where, problems),
+                MAX_IMAGE_BYTES.read(n, where, problems),
+                window,
+                gate,
+                head,
+                monitor,
+                image,
+                cnn,
+                finetune);
     }
 
     /**
@@ -276,6 +418,11 @@ public final class StreamtuneConfig {
         return kafka.get("bootstrap.servers");
     }
 
+    /** Where large weights are kept (section {@code artifacts}). */
+    public ArtifactSettings artifacts() {
+        return artifacts;
+    }
+
     /** The record size limits (section {@code limits}). */
     public Limits limits() {
         return limits;
@@ -307,7 +454,8 @@ public final class StreamtuneConfig {
 
     /** Every topic the configured tasks need, with its layout (README, Topics). */
     public List<TopicSpec> topicLayout() {
-        return TopicLayout.forTasks(tasks.keySet(), partitions, replicationFactor, limits.writeBytes(), Limits.modelWriteBytes());
+        return TopicLayout.forTasks(
+                tasks.keySet(), partitions, replicationFactor, limits.writeBytes(), Limits.modelWriteBytes());
     }
 
     public int partitions() {

@@ -18,30 +18,167 @@ import io.streamtune.common.topic.TaskTopics;
  * @param monitor how the monitor service watches the task ({@link MonitorPolicy#defaults()}: not at all)
  * @param image   an image task's input ({@code image.*}); the defaults for a text task, which ignores it
  * @param cnn     an image task's CNN training ({@code cnn.*}); the defaults for a text task, which ignores it
+ * @param finetune whether and how often the trainer fine-tunes the encoder ({@link FinetunePolicy#none()}: never)
  */
-public record TaskConfig(String name, Modality modality, List<String> labels, String encoder, int maxSequenceLength,
-                         int maxTextChars, int maxImageBytes, WindowPolicy window, GatePolicy gate, HeadPolicy head,
-                         MonitorPolicy monitor, ImagePolicy image, CnnPolicy cnn) {
+public record TaskConfig(
+        String name,
+        Modality modality,
+        List<String> labels,
+        String encoder,
+        int maxSequenceLength,
+        int maxTextChars,
+        int maxImageBytes,
+        WindowPolicy window,
+        GatePolicy gate,
+        HeadPolicy head,
+        MonitorPolicy monitor,
+        ImagePolicy image,
+        CnnPolicy cnn,
+        FinetunePolicy finetune) {
     public TaskConfig {
         labels = List.copyOf(labels);
         monitor = monitor == null ? MonitorPolicy.defaults() : monitor;
         image = image == null ? ImageSettings.defaults() : image;
         cnn = cnn == null ? CnnSettings.defaults() : cnn;
+        finetune = finetune == null ? FinetunePolicy.none() : finetune;
     }
 
-    /** A task with the default image and CNN settings (the signature from before image tasks were trained). */
-    public TaskConfig(String name, Modality modality, List<String> labels, String encoder, int maxSequenceLength,
-                      int maxTextChars, int maxImageBytes, WindowPolicy window, GatePolicy gate, HeadPolicy head,
-                      MonitorPolicy monitor) {
-        this(name, modality, labels, encoder, maxSequenceLength, maxTextChars, maxImageBytes, window, gate, head,
-                monitor, null, null);
+    /** A task that is not fine-tuned (the signature from before fine-tuning was wired into the trainer). */
+    public TaskConfig(
+            String name,
+            Modality modality,
+            List<String> labels,
+            String encoder,
+            int maxSequenceLength,
+            int maxTextChars,
+            int maxImageBytes,
+            WindowPolicy window,
+            GatePolicy gate,
+            HeadPolicy head,
+            MonitorPolicy monitor,
+            ImagePolicy image,
+            CnnPolicy cnn) {
+        this(
+                name,
+                modality,
+                labels,
+                encoder,
+                maxSequenceLength,
+                maxTextChars,
+                maxImageBytes,
+                window,
+                gate,
+                head,
+                monitor,
+                image,
+                cnn,
+                FinetunePolicy.none());
+    }
+
+    /** A text task with this fine-tuning policy and the default image and CNN settings. */
+    public TaskConfig(
+            String name,
+            Modality modality,
+            List<String> labels,
+            String encoder,
+            int maxSequenceLength,
+            int maxTextChars,
+            int maxImageBytes,
+            WindowPolicy window,
+            GatePolicy gate,
+            HeadPolicy head,
+            MonitorPolicy monitor,
+            FinetunePolicy finetune) {
+        this(
+                name,
+                modality,
+                labels,
+                encoder,
+                maxSequenceLength,
+                maxTextChars,
+                maxImageBytes,
+                window,
+                gate,
+                head,
+                monitor,
+                null,
+                null,
+                finetune);
+    }
+
+    /** A task with the default image, CNN and fine-tuning settings (the signature from before those existed). */
+    public TaskConfig(
+            String name,
+            Modality modality,
+            List<String> labels,
+            String encoder,
+            int maxSequenceLength,
+            int maxTextChars,
+            int maxImageBytes,
+            WindowPolicy window,
+            GatePolicy gate,
+            HeadPolicy head,
+            MonitorPolicy monitor) {
+        this(
+                name,
+                modality,
+                labels,
+                encoder,
+                maxSequenceLength,
+                maxTextChars,
+                maxImageBytes,
+                window,
+                gate,
+                head,
+                monitor,
+                null,
+                null,
+                FinetunePolicy.none());
     }
 
     /** A task that is not monitored (the signature from before monitoring existed). */
-    public TaskConfig(String name, Modality modality, List<String> labels, String encoder, int maxSequenceLength,
-                      int maxTextChars, int maxImageBytes, WindowPolicy window, GatePolicy gate, HeadPolicy head) {
-        this(name, modality, labels, encoder, maxSequenceLength, maxTextChars, maxImageBytes, window, gate, head,
+    public TaskConfig(
+            String name,
+            Modality modality,
+            List<String> labels,
+            String encoder,
+            int maxSequenceLength,
+            int maxTextChars,
+            int maxImageBytes,
+            WindowPolicy window,
+            GatePolicy gate,
+            HeadPolicy head) {
+        this(
+                name,
+                modality,
+                labels,
+                encoder,
+                maxSequenceLength,
+                maxTextChars,
+                maxImageBytes,
+                window,
+                gate,
+                head,
                 MonitorPolicy.defaults());
+    }
+
+    /** A copy with another fine-tuning policy. */
+    public TaskConfig withFinetune(FinetunePolicy f) {
+        return new TaskConfig(
+                name,
+                modality,
+                labels,
+                encoder,
+                maxSequenceLength,
+                maxTextChars,
+                maxImageBytes,
+                window,
+                gate,
+                head,
+                monitor,
+                image,
+                cnn,
+                f);
     }
 
     public TaskTopics topics() {

@@ -11,5 +11,4 @@ import java.time.Duration;
  * @param size           the training set is the most recent {@code size} examples
  * @param holdoutPercent share of examples (by a hash of their id) kept out of training for the gate
  */
-public record WindowPolicy(int retrainEvery, Duration maxWait, int minNew, int size, int holdoutPercent) {
-}
+public record WindowPolicy(int retrainEvery, Duration maxWait, int minNew, int size, int holdoutPercent) {}

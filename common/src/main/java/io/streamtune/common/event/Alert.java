@@ -47,9 +47,23 @@ import io.streamtune.common.serde.Json;
  * @param drift         DRIFT only: the detection
  * @param ts            wall-clock time the monitor decided, epoch ms
  */
-public record Alert(String task, String entity, State state, Long windowStart, Long windowEnd, Map<String, Long> counts,
-                    Long total, String alertLabel, Double share, Baseline baseline, Double threshold, List<Long> modelVersions,
-                    List<String> evidence, Long onsetTs, Drift drift, long ts) {
+public record Alert(
+        String task,
+        String entity,
+        State state,
+        Long windowStart,
+        Long windowEnd,
+        Map<String, Long> counts,
+        Long total,
+        String alertLabel,
+        Double share,
+        Baseline baseline,
+        Double threshold,
+        List<Long> modelVersions,
+        List<String> evidence,
+        Long onsetTs,
+        Drift drift,
+        long ts) {
 
     /** What an alert record says. */
     public enum State {
@@ -88,7 +102,8 @@ public record Alert(String task, String entity, State state, Long windowStart, L
                     return w;
                 }
             }
-            throw new IllegalArgumentException("unknown watched statistic '" + s + "' (expected error-rate, label-mix or confidence)");
+            throw new IllegalArgumentException(
+                    "unknown watched statistic '" + s + "' (expected error-rate, label-mix or confidence)");
         }
     }
 
@@ -99,8 +114,7 @@ public record Alert(String task, String entity, State state, Long windowStart, L
      * @param spread  exponentially weighted standard deviation of those shares
      * @param windows windows that went into it
      */
-    public record Baseline(double mean, double spread, long windows) {
-    }
+    public record Baseline(double mean, double spread, long windows) {}
 
     /**
      * One drift detection.
@@ -115,9 +129,16 @@ public record Alert(String task, String entity, State state, Long windowStart, L
      * @param meanBefore mean of the watched statistic over those samples before the recent ones
      * @param meanRecent mean over the most recent samples
      */
-    public record Drift(String detector, Watched watched, String label, String direction, double statistic, double threshold,
-                        long samples, double meanBefore, double meanRecent) {
-    }
+    public record Drift(
+            String detector,
+            Watched watched,
+            String label,
+            String direction,
+            double statistic,
+            double threshold,
+            long samples,
+            double meanBefore,
+            double meanRecent) {}
 
     public Alert {
         counts = counts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(counts));

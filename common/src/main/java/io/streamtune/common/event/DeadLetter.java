@@ -73,6 +73,7 @@ public final class DeadLetter {
     private final String exceptionClass;
     /** -1 when the dead letter carries the whole original record. */
     private final long originalValueSize;
+
     private final String originalValueSha256;
     private final List<String> truncated;
 
@@ -81,8 +82,17 @@ public final class DeadLetter {
      *
      * @param maxBytes the size budget, normally {@code limits.recordBytes}; must be positive
      */
-    public DeadLetter(String sourceTopic, int partition, long offset, byte[] key, byte[] value, Headers originalHeaders,
-                      Reason reason, String message, String exceptionClass, int maxBytes) {
+    public DeadLetter(
+            String sourceTopic,
+            int partition,
+            long offset,
+            byte[] key,
+            byte[] value,
+            Headers originalHeaders,
+            Reason reason,
+            String message,
+            String exceptionClass,
+            int maxBytes) {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("a dead letter needs a positive size budget, got " + maxBytes);
         }
@@ -148,10 +158,18 @@ public final class DeadLetter {
     }
 
     /** Reads what is on a DLQ topic back, as it is (no shaping). */
-    private DeadLetter(String sourceTopic, int partition, long offset, byte[] key, byte[] value, Reason reason,
+    private DeadLetter(
+            String sourceTopic,
+            int partition,
+            long offset,
+            byte[] key,
+            byte[] value,
+            Reason reason,
             String message,
-                       String exceptionClass, long originalValueSize, String originalValueSha256,
-                               List<String> truncated) {
+            String exceptionClass,
+            long originalValueSize,
+            String originalValueSha256,
+            List<String> truncated) {
         this.sourceTopic = sourceTopic;
         this.partition = partition;
         this.offset = offset;
@@ -167,10 +185,19 @@ public final class DeadLetter {
     }
 
     /** A dead letter of a consumed record, shaped to fit {@code maxBytes} (normally {@code limits.recordBytes}). */
-    public static DeadLetter of(ConsumerRecord<byte[], byte[]> source, Reason reason, String message, Throwable error,
-            int maxBytes) {
-        return new DeadLetter(source.topic(), source.partition(), source.offset(), source.key(), source.value(),
-                source.headers(), reason, message, error == null ? null : error.getClass().getName(), maxBytes);
+    public static DeadLetter of(
+            ConsumerRecord<byte[], byte[]> source, Reason reason, String message, Throwable error, int maxBytes) {
+        return new DeadLetter(
+                source.topic(),
+                source.partition(),
+                source.offset(),
+                source.key(),
+                source.value(),
+                source.headers(),
+                reason,
+                message,
+                error == null ? null : error.getClass().getName(),
+                maxBytes);
     }
 
     /** The dead letter as a record for {@code dlqTopic}: key, value and headers as shaped, plus ours. */
@@ -213,10 +240,17 @@ public final class DeadLetter {
         String reason = header(h, REASON);
         String size = header(h, ORIGINAL_SIZE);
         String cut = header(h, TRUNCATED);
-        return new DeadLetter(header(h, SOURCE_TOPIC), partition == null ? -1 : Integer.parseInt(partition),
-                offset == null ? -1 : Long.parseLong(offset), r.key(), r.value(),
-                reason == null ? null : Reason.valueOf(reason), header(h, MESSAGE), header(h, EXCEPTION),
-                size == null ? -1 : Long.parseLong(size), header(h, ORIGINAL_SHA256),
+        return new DeadLetter(
+                header(h, SOURCE_TOPIC),
+                partition == null ? -1 : Integer.parseInt(partition),
+                offset == null ? -1 : Long.parseLong(offset),
+                r.key(),
+                r.value(),
+                reason == null ? null : Reason.valueOf(reason),
+                header(h, MESSAGE),
+                header(h, EXCEPTION),
+                size == null ? -1 : Long.parseLong(size),
+                header(h, ORIGINAL_SHA256),
                 cut == null || cut.isEmpty() ? List.of() : List.of(cut.split(",")));
     }
 
@@ -300,14 +334,20 @@ public final class DeadLetter {
         return reason + " at " + sourceTopic + "-" + partition + "@" + offset + ": " + message
                 + " (value " + (value == null ? "null" : value.length + " bytes")
                 + (truncated.isEmpty() ? "" : " of " + originalValueSize + ", cut: " + String.join(",", truncated))
-                        + ")";
+                + ")";
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DeadLetter d && d.partition == partition && d.offset == offset && d.reason == reason
-                && Objects.equals(d.sourceTopic, sourceTopic) && Objects.equals(d.message, message)
-                && Arrays.equals(d.value, value) && Arrays.equals(d.key, key) && d.truncated.equals(truncated);
+        return o instanceof DeadLetter d
+                && d.partition == partition
+                && d.offset == offset
+                && d.reason == reason
+                && Objects.equals(d.sourceTopic, sourceTopic)
+                && Objects.equals(d.message, message)
+                && Arrays.equals(d.value, value)
+                && Arrays.equals(d.key, key)
+                && d.truncated.equals(truncated);
     }
 
     @Override

@@ -17,8 +17,8 @@ import java.util.Map;
  * @param ts    event time in epoch milliseconds (0: use the record's timestamp)
  * @param attrs free string attributes (entity, source, ...)
  */
-public record Example(String id, String task, String text, String image, String label, long ts,
-                      Map<String, String> attrs) {
+public record Example(
+        String id, String task, String text, String image, String label, long ts, Map<String, String> attrs) {
     public Example {
         attrs = attrs == null ? Map.of() : Map.copyOf(attrs);
     }

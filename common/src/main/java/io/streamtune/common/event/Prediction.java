@@ -15,8 +15,15 @@ import java.util.Map;
  * @param ts           the event's time (epoch ms)
  * @param latencyMs    from the event's timestamp to the moment the prediction was made
  */
-public record Prediction(String id, String task, String label, Map<String, Double> scores, long modelVersion,
-                         long ts, double latencyMs, Map<String, String> attrs) {
+public record Prediction(
+        String id,
+        String task,
+        String label,
+        Map<String, Double> scores,
+        long modelVersion,
+        long ts,
+        double latencyMs,
+        Map<String, String> attrs) {
     public Prediction {
         attrs = attrs == null ? Map.of() : Map.copyOf(attrs);
     }

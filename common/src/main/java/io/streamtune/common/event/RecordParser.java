@@ -8,14 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
 import io.streamtune.common.config.Limits;
 import io.streamtune.common.config.Modality;
@@ -89,13 +88,16 @@ public final class RecordParser {
         TaskConfig task = common.value();
         JsonNode labelNode = f.node.get("label");
         if (labelNode == null || labelNode.isNull() || labelNode.asText().isBlank()) {
-            return ParseResult.rejected(Reason.MISSING_LABEL, "record " + f.id + " has no label (task " + task.name()
-                    + " expects one of " + task.labels() + ")");
+            return ParseResult.rejected(
+                    Reason.MISSING_LABEL,
+                    "record " + f.id + " has no label (task " + task.name() + " expects one of " + task.labels() + ")");
         }
         String label = labelNode.asText().trim();
         if (task.labelIndex(label) < 0) {
-            return ParseResult.rejected(Reason.UNKNOWN_LABEL, "record " + f.id + ": label '" + label
-                    + "' is not in task " + task.name() + "'s labels " + task.labels());
+            return ParseResult.rejected(
+                    Reason.UNKNOWN_LABEL,
+                    "record " + f.id + ": label '" + label + "' is not in task " + task.name() + "'s labels "
+                            + task.labels());
         }
         return ParseResult.ok(new Example(f.id, task.name(), f.text, f.image, label, f.ts, f.attrs));
     }
@@ -147,18 +149,24 @@ public final class RecordParser {
     private ParseResult<TaskConfig> parseCommon(String topicTask, byte[] key, byte[] bytes, Headers headers, Fields f) {
         long size = recordSize(key, bytes, headers);
         if (size > limits.recordBytes()) {
-            return ParseResult.rejected(Reason.RECORD_TOO_LARGE, "record of " + size + " bytes (key "
-                    + (key == null ? 0 : key.length) + ", value " + (bytes == null ? 0 : bytes.length) + ", headers "
-                    + headersSize(headers) + ") is over " + Limits.SECTION + "." + Limits.RECORD_BYTES.key() + " "
-                    + limits.recordBytes());
+            return ParseResult.rejected(
+                    Reason.RECORD_TOO_LARGE,
+                    "record of " + size + " bytes (key "
+                            + (key == null ? 0 : key.length) + ", value " + (bytes == null ? 0 : bytes.length)
+                            + ", headers "
+                            + headersSize(headers) + ") is over " + Limits.SECTION + "." + Limits.RECORD_BYTES.key()
+                            + " "
+                            + limits.recordBytes());
         }
         if (bytes == null || bytes.length == 0) {
             return ParseResult.rejected(Reason.MALFORMED_JSON, "empty record value (expected a JSON object)");
         }
         int invalid = UnicodeText.firstInvalidUtf8(bytes);
         if (invalid >= 0) {
-            return ParseResult.rejected(Reason.MALFORMED_JSON, "record value is not UTF-8 text (byte 0x"
-                    + String.format("%02X", bytes[invalid] & 0xff) + " at byte offset " + invalid + ")");
+            return ParseResult.rejected(
+                    Reason.MALFORMED_JSON,
+                    "record value is not UTF-8 text (byte 0x" + String.format("%02X", bytes[invalid] & 0xff)
+                            + " at byte offset " + invalid + ")");
         }
         ParseResult<JsonNode> one = readOneValue(new String(bytes, StandardCharsets.UTF_8));
         if (!one.isOk()) {
@@ -166,8 +174,10 @@ public final class RecordParser {
         }
         f.node = one.value();
         if (!f.node.isObject()) {
-            return ParseResult.rejected(Reason.MALFORMED_JSON, "expected a JSON object, got "
-                    + f.node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+            return ParseResult.rejected(
+                    Reason.MALFORMED_JSON,
+                    "expected a JSON object, got "
+                            + f.node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
         }
         String typeError = typeError(f.node);
         if (typeError != null) {
@@ -184,15 +194,21 @@ public final class RecordParser {
         f.id = id.asText().trim();
 
         JsonNode taskNode = f.node.get("task");
-        String taskName = taskNode == null || taskNode.isNull() ? topicTask : taskNode.asText().trim();
+        String taskName = taskNode == null || taskNode.isNull()
+                ? topicTask
+                : taskNode.asText().trim();
         TaskConfig task = taskName == null ? null : tasks.get(taskName);
         if (task == null) {
-            return ParseResult.rejected(Reason.UNKNOWN_TASK, "record " + f.id + " names task '" + taskName
-                    + "', which is not configured (configured: " + tasks.keySet() + ")");
+            return ParseResult.rejected(
+                    Reason.UNKNOWN_TASK,
+                    "record " + f.id + " names task '" + taskName + "', which is not configured (configured: "
+                            + tasks.keySet() + ")");
         }
         if (topicTask != null && !topicTask.equals(task.name())) {
-            return ParseResult.rejected(Reason.UNKNOWN_TASK, "record " + f.id + " names task '" + taskName
-                    + "' but arrived on a topic of task '" + topicTask + "'");
+            return ParseResult.rejected(
+                    Reason.UNKNOWN_TASK,
+                    "record " + f.id + " names task '" + taskName + "' but arrived on a topic of task '" + topicTask
+                            + "'");
         }
 
         JsonNode ts = f.node.get("ts");
@@ -209,16 +225,21 @@ public final class RecordParser {
         if (task.modality() == Modality.TEXT) {
             JsonNode textNode = f.node.get("text");
             if (textNode == null || textNode.isNull() || !UnicodeText.hasVisibleCharacter(textNode.asText())) {
-                return ParseResult.rejected(Reason.EMPTY_TEXT, "record " + f.id + " has no visible text (absent, or"
-                        + " only white space, control, format or other invisible characters; task " + task.name()
-                        + " classifies text)");
+                return ParseResult.rejected(
+                        Reason.EMPTY_TEXT,
+                        "record " + f.id + " has no visible text (absent, or"
+                                + " only white space, control, format or other invisible characters; task "
+                                + task.name()
+                                + " classifies text)");
             }
             f.text = textNode.asText();
             int chars = UnicodeText.characters(f.text);
             if (chars > task.maxTextChars()) {
-                return ParseResult.rejected(Reason.TEXT_TOO_LONG, "record " + f.id + ": text has " + chars
-                        + " characters (Unicode code points), over task " + task.name() + "'s maxTextChars "
-                        + task.maxTextChars());
+                return ParseResult.rejected(
+                        Reason.TEXT_TOO_LONG,
+                        "record " + f.id + ": text has " + chars
+                                + " characters (Unicode code points), over task " + task.name() + "'s maxTextChars "
+                                + task.maxTextChars());
             }
         } else {
             ParseResult<String> image = checkImage(f.id, f.node.get("image"), task);
@@ -236,26 +257,30 @@ public final class RecordParser {
             parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             JsonNode node = Json.mapper().readTree(parser);
             if (node == null || node.isMissingNode()) {
-                return ParseResult.rejected(Reason.MALFORMED_JSON,
-                        "record value holds no JSON value (expected a JSON object)");
+                return ParseResult.rejected(
+                        Reason.MALFORMED_JSON, "record value holds no JSON value (expected a JSON object)");
             }
             JsonToken next;
             try {
                 next = parser.nextToken();
             } catch (JsonProcessingException e) {
-                return ParseResult.rejected(Reason.MALFORMED_JSON, "content after the JSON object is not JSON ("
-                        + e.getOriginalMessage() + where(e.getLocation()) + "); a record holds one JSON object");
+                return ParseResult.rejected(
+                        Reason.MALFORMED_JSON,
+                        "content after the JSON object is not JSON (" + e.getOriginalMessage() + where(e.getLocation())
+                                + "); a record holds one JSON object");
             }
             if (next != null) {
-                return ParseResult.rejected(Reason.MALFORMED_JSON,
+                return ParseResult.rejected(
+                        Reason.MALFORMED_JSON,
                         "more than one JSON value in one record (the next starts"
-                        + where(parser.currentTokenLocation()) + "); a record holds exactly one JSON object:"
-                        + " send a JSONL file one line per record");
+                                + where(parser.currentTokenLocation()) + "); a record holds exactly one JSON object:"
+                                + " send a JSONL file one line per record");
             }
             return ParseResult.ok(node);
         } catch (JsonProcessingException e) {
-            return ParseResult.rejected(Reason.MALFORMED_JSON, "not valid JSON: " + firstLine(e.getOriginalMessage())
-                    + where(e.getLocation()));
+            return ParseResult.rejected(
+                    Reason.MALFORMED_JSON,
+                    "not valid JSON: " + firstLine(e.getOriginalMessage()) + where(e.getLocation()));
         } catch (IOException e) {
             return ParseResult.rejected(Reason.MALFORMED_JSON, "not valid JSON: " + firstLine(e.getMessage()));
         }
@@ -306,9 +331,11 @@ public final class RecordParser {
     private static String loneSurrogate(JsonNode node, String path) {
         if (node.isTextual()) {
             int at = UnicodeText.firstLoneSurrogate(node.textValue());
-            return at < 0 ? null : "field '" + path + "' holds a lone UTF-16 surrogate (\\u"
-                    + String.format("%04x", (int) node.textValue().charAt(at)) + " at character " + at
-                    + "), which is not Unicode text";
+            return at < 0
+                    ? null
+                    : "field '" + path + "' holds a lone UTF-16 surrogate (\\u"
+                            + String.format("%04x", (int) node.textValue().charAt(at)) + " at character " + at
+                            + "), which is not Unicode text";
         }
         if (node.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
@@ -338,28 +365,35 @@ public final class RecordParser {
     private static String prefix(JsonNode node) {
         JsonNode id = node.get("id");
         return id != null && id.isTextual() && !id.asText().isBlank() && UnicodeText.firstLoneSurrogate(id.asText()) < 0
-                ? "record " + id.asText().trim() + ": " : "record: ";
+                ? "record " + id.asText().trim() + ": "
+                : "record: ";
     }
 
     private static ParseResult<String> checkImage(String id, JsonNode imageNode, TaskConfig task) {
         if (imageNode == null || imageNode.isNull() || imageNode.asText().isBlank()) {
-            return ParseResult.rejected(Reason.IMAGE_UNDECODABLE, "record " + id + " has no image (base64 of a PNG or JPEG)");
+            return ParseResult.rejected(
+                    Reason.IMAGE_UNDECODABLE, "record " + id + " has no image (base64 of a PNG or JPEG)");
         }
         String b64 = imageNode.asText();
         // base64 is 4/3 of the bytes: reject an oversize image before decoding it.
         if ((long) b64.length() * 3 / 4 > task.maxImageBytes() + 3L) {
-            return ParseResult.rejected(Reason.IMAGE_TOO_LARGE, "record " + id + ": image of about " + (b64.length() * 3L / 4)
-                    + " bytes is over task " + task.name() + "'s maxImageBytes " + task.maxImageBytes());
+            return ParseResult.rejected(
+                    Reason.IMAGE_TOO_LARGE,
+                    "record " + id + ": image of about " + (b64.length() * 3L / 4) + " bytes is over task "
+                            + task.name() + "'s maxImageBytes " + task.maxImageBytes());
         }
         byte[] bytes;
         try {
             bytes = Base64.getDecoder().decode(b64);
         } catch (IllegalArgumentException e) {
-            return ParseResult.rejected(Reason.IMAGE_UNDECODABLE, "record " + id + ": image is not valid base64: " + e.getMessage());
+            return ParseResult.rejected(
+                    Reason.IMAGE_UNDECODABLE, "record " + id + ": image is not valid base64: " + e.getMessage());
         }
         if (bytes.length > task.maxImageBytes()) {
-            return ParseResult.rejected(Reason.IMAGE_TOO_LARGE, "record " + id + ": image of " + bytes.length
-                    + " bytes is over task " + task.name() + "'s maxImageBytes " + task.maxImageBytes());
+            return ParseResult.rejected(
+                    Reason.IMAGE_TOO_LARGE,
+                    "record " + id + ": image of " + bytes.length + " bytes is over task " + task.name()
+                            + "'s maxImageBytes " + task.maxImageBytes());
         }
         try {
             // Header first: a small file declaring huge dimensions is refused before it is decoded,

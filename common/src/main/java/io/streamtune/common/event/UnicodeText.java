@@ -40,8 +40,7 @@ public final class UnicodeText {
         0xFFA0, 0xFFA0, 0xFFF0, 0xFFF8, 0x1BCA0, 0x1BCA3, 0x1D173, 0x1D17A, 0xE0000, 0xE0FFF,
     };
 
-    private UnicodeText() {
-    }
+    private UnicodeText() {}
 
     /** True when {@code codePoint} shows nothing on its own (see the class comment for the rule). */
     public static boolean isInvisible(int codePoint) {
@@ -96,7 +95,9 @@ public final class UnicodeText {
      * surrogates and code points above U+10FFFF are errors.
      */
     public static int firstInvalidUtf8(byte[] bytes) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         CharBuffer out = CharBuffer.allocate(Math.min(bytes.length, 8192) + 1);

@@ -20,8 +20,7 @@ import java.util.HexFormat;
  * }</pre>
  */
 public final class Sha256 {
-    private Sha256() {
-    }
+    private Sha256() {}
 
     /** A fresh SHA-256 digest; every JDK has one (JCA requires it). */
     public static MessageDigest newDigest() {

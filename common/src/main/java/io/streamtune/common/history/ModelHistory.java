@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.kafka.KafkaClients;
+import io.streamtune.common.kafka.TopicReader;
 import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.LiveMetrics;
@@ -28,7 +29,6 @@ import io.streamtune.common.model.RecordType;
 import io.streamtune.common.model.WindowRange;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
-import io.streamtune.common.kafka.TopicReader;
 
 /**
  * What {@code streamtune.models} and {@code streamtune.model-events} say about tasks, read
@@ -55,9 +55,13 @@ public final class ModelHistory {
      * @param attemptedEnd per partition, the highest {@code toOffset} of any decision, published or rejected
      * @param liveMetrics per version, the newest live-metrics record the monitor wrote (accuracy from late labels)
      */
-    public record TaskHistory(SortedMap<Long, ModelArtifact> artifacts, List<ModelEvent> events, long lastVersion,
-                              Map<Integer, Long> publishedEnd, Map<Integer, Long> attemptedEnd,
-                              Map<Long, LiveMetrics> liveMetrics) {
+    public record TaskHistory(
+            SortedMap<Long, ModelArtifact> artifacts,
+            List<ModelEvent> events,
+            long lastVersion,
+            Map<Integer, Long> publishedEnd,
+            Map<Integer, Long> attemptedEnd,
+            Map<Long, LiveMetrics> liveMetrics) {
         public TaskHistory {
             artifacts = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(artifacts));
             events = List.copyOf(events);
@@ -75,13 +79,20 @@ public final class ModelHistory {
          * champion. Versions that do not fit are logged and passed over.
          */
         public Optional<ModelArtifact> newestFitting(TaskConfig task) {
-            for (ModelArtifact a : artifacts.values().stream().sorted(Comparator.comparingLong(
-                    (ModelArtifact x) -> x.meta().version()).reversed()).toList()) {
+            for (ModelArtifact a : artifacts.values().stream()
+                    .sorted(Comparator.comparingLong(
+                                    (ModelArtifact x) -> x.meta().version())
+                            .reversed())
+                    .toList()) {
                 try {
                     ArtifactChecks.checkFitsTask(a, task.name(), task.labels(), task.modality());
                     return Optional.of(a);
                 } catch (ArtifactException e) {
-                    log.warn("[{} v{}] passed over as champion: {}", task.name(), a.meta().version(), e.getMessage());
+                    log.warn(
+                            "[{} v{}] passed over as champion: {}",
+                            task.name(),
+                            a.meta().version(),
+                            e.getMessage());
                 }
             }
             return Optional.empty();
@@ -93,8 +104,7 @@ public final class ModelHistory {
         }
     }
 
-    private ModelHistory() {
-    }
+    private ModelHistory() {}
 
     /**
      * Reads both topics to their end; topics that do not exist yet read as empty.
@@ -115,7 +125,8 @@ public final class ModelHistory {
             publishedEnd.put(t, new TreeMap<>());
             attemptedEnd.put(t, new TreeMap<>());
         }
-        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(clients, List.of(TaskTopics.MODELS, TaskTopics.MODEL_EVENTS), timeout)) {
+        for (ConsumerRecord<byte[], byte[]> r :
+                TopicReader.readAll(clients, List.of(TaskTopics.MODELS, TaskTopics.MODEL_EVENTS), timeout)) {
             if (r.value() == null) {
                 continue;
             }
@@ -158,8 +169,15 @@ public final class ModelHistory {
             Map<Integer, Long> attempted = new TreeMap<>(attemptedEnd.get(t));
             publishedEnd.get(t).forEach((p, end) -> attempted.merge(p, end, Math::max));
             events.get(t).sort(Comparator.comparingLong(ModelEvent::createdAtMillis));
-            out.put(t, new TaskHistory(artifacts.get(t), events.get(t), lastVersion.getOrDefault(t, 0L), publishedEnd.get(t),
-                    attempted, live.get(t)));
+            out.put(
+                    t,
+                    new TaskHistory(
+                            artifacts.get(t),
+                            events.get(t),
+                            lastVersion.getOrDefault(t, 0L),
+                            publishedEnd.get(t),
+                            attempted,
+                            live.get(t)));
         }
         return out;
     }
@@ -175,7 +193,8 @@ public final class ModelHistory {
                 continue;
             }
             ModelArtifact a = parse(r.value(), r);
-            if (a != null && (latest == null || a.meta().version() > latest.meta().version())) {
+            if (a != null
+                    && (latest == null || a.meta().version() > latest.meta().version())) {
                 latest = a;
             }
         }
@@ -194,7 +213,12 @@ public final class ModelHistory {
             ModelEvent e = Json.read(r.value(), ModelEvent.class);
             return e.decision() == null ? null : e;
         } catch (IOException | RuntimeException ex) {
-            log.warn("skipping an unreadable model event at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.getMessage());
+            log.warn(
+                    "skipping an unreadable model event at {}-{}@{}: {}",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    ex.getMessage());
             return null;
         }
     }
@@ -203,7 +227,8 @@ public final class ModelHistory {
         try {
             return Json.read(r.value(), LiveMetrics.class);
         } catch (IOException | RuntimeException ex) {
-            log.debug("skipping an unreadable live-metrics record at {}@{}: {}", r.topic(), r.offset(), ex.getMessage());
+            log.debug(
+                    "skipping an unreadable live-metrics record at {}@{}: {}", r.topic(), r.offset(), ex.getMessage());
             return null;
         }
     }
@@ -212,7 +237,12 @@ public final class ModelHistory {
         try {
             return ModelArtifact.parse(bytes);
         } catch (ArtifactException e) {
-            log.warn("skipping an unreadable model artifact at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            log.warn(
+                    "skipping an unreadable model artifact at {}-{}@{}: {}",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    e.getMessage());
             return null;
         }
     }

@@ -1,10 +1,10 @@
 package io.streamtune.common.image;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
-import java.awt.color.ColorSpace;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -13,7 +13,6 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -81,8 +80,7 @@ public final class ImagePreprocessor {
     }
 
     /** Format name and dimensions read from an image's header. */
-    public record Header(String format, int width, int height) {
-    }
+    public record Header(String format, int width, int height) {}
 
     /**
      * Base64 text (as in a record's {@code image} field) to the normalised tensor
@@ -131,8 +129,8 @@ public final class ImagePreprocessor {
         try {
             return Base64.getDecoder().decode(base64.trim());
         } catch (IllegalArgumentException e) {
-            throw new ImageException(ImageException.Defect.NOT_BASE64, "image is not valid base64: " + e.getMessage(),
-                    e);
+            throw new ImageException(
+                    ImageException.Defect.NOT_BASE64, "image is not valid base64: " + e.getMessage(), e);
         }
     }
 
@@ -187,7 +185,8 @@ public final class ImagePreprocessor {
                     String all = String.join("; ", warnings);
                     boolean ended = all.toLowerCase(Locale.ROOT).contains("premature end")
                             || all.toLowerCase(Locale.ROOT).contains("truncated");
-                    throw new ImageException(ended ? ImageException.Defect.TRUNCATED : ImageException.Defect.CORRUPT,
+                    throw new ImageException(
+                            ended ? ImageException.Defect.TRUNCATED : ImageException.Defect.CORRUPT,
                             describe(h) + (ended ? " is truncated" : " is damaged") + " (" + encoded.length
                                     + " bytes; decoder: " + all + ")");
                 }
@@ -211,8 +210,10 @@ public final class ImagePreprocessor {
     private static ImageReader reader(ImageInputStream in, byte[] encoded) throws ImageException {
         Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
         if (!readers.hasNext()) {
-            throw new ImageException(ImageException.Defect.NOT_AN_IMAGE, "bytes are not a PNG, JPEG, GIF or BMP image ("
-                    + encoded.length + " bytes starting " + hexStart(encoded) + ")");
+            throw new ImageException(
+                    ImageException.Defect.NOT_AN_IMAGE,
+                    "bytes are not a PNG, JPEG, GIF or BMP image (" + encoded.length + " bytes starting "
+                            + hexStart(encoded) + ")");
         }
         ImageReader reader = readers.next();
         reader.setInput(in, true, true);
@@ -244,15 +245,23 @@ public final class ImagePreprocessor {
         }
         long pixels = (long) width * height;
         if (pixels > maxPixels) {
-            throw new ImageException(ImageException.Defect.TOO_MANY_PIXELS, String.format(Locale.ROOT,
-                    "%s image of %d x %d = %,d pixels is over the limit of %,d pixels (refused before decoding)",
-                    format, width, height, pixels, maxPixels));
+            throw new ImageException(
+                    ImageException.Defect.TOO_MANY_PIXELS,
+                    String.format(
+                            Locale.ROOT,
+                            "%s image of %d x %d = %,d pixels is over the limit of %,d pixels (refused before decoding)",
+                            format,
+                            width,
+                            height,
+                            pixels,
+                            maxPixels));
         }
         return new Header(format, width, height);
     }
 
     private static ImageException zeroSize(String format, int width, int height) {
-        return new ImageException(ImageException.Defect.ZERO_SIZE,
+        return new ImageException(
+                ImageException.Defect.ZERO_SIZE,
                 format + " image header declares " + width + " x " + height + " pixels (zero-sized)");
     }
 
@@ -263,11 +272,13 @@ public final class ImagePreprocessor {
         }
         String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (ended) {
-            return new ImageException(ImageException.Defect.TRUNCATED, describe(h) + " is truncated: " + what
-                    + " (" + detail + ")", e);
+            return new ImageException(
+                    ImageException.Defect.TRUNCATED, describe(h) + " is truncated: " + what + " (" + detail + ")", e);
         }
-        return new ImageException(ImageException.Defect.CORRUPT, describe(h) + " is damaged or unsupported: " + what
-                + " (" + detail + ")", e);
+        return new ImageException(
+                ImageException.Defect.CORRUPT,
+                describe(h) + " is damaged or unsupported: " + what + " (" + detail + ")",
+                e);
     }
 
     private static String describe(Header h) {

@@ -96,8 +96,8 @@ public record ImageSpec(int size, int channels, float[] mean, float[] std) {
      */
     public float[] normalise(byte[] pixels) {
         if (pixels.length != elements()) {
-            throw new IllegalArgumentException("expected " + elements() + " pixel values for " + this + ", got "
-                    + pixels.length);
+            throw new IllegalArgumentException(
+                    "expected " + elements() + " pixel values for " + this + ", got " + pixels.length);
         }
         float[] out = new float[pixels.length];
         int plane = size * size;
@@ -124,7 +124,10 @@ public record ImageSpec(int size, int channels, float[] mean, float[] std) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ImageSpec s && s.size == size && s.channels == channels && Arrays.equals(s.mean, mean)
+        return o instanceof ImageSpec s
+                && s.size == size
+                && s.channels == channels
+                && Arrays.equals(s.mean, mean)
                 && Arrays.equals(s.std, std);
     }
 
@@ -135,7 +138,7 @@ public record ImageSpec(int size, int channels, float[] mean, float[] std) {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "ImageSpec[%dx%dx%d, mean %s, std %s]", channels, size, size, join(mean),
-                join(std));
+        return String.format(
+                Locale.ROOT, "ImageSpec[%dx%dx%d, mean %s, std %s]", channels, size, size, join(mean), join(std));
     }
 }

@@ -14,8 +14,7 @@ final class Resampler {
         void read(int y, int x0, int width, float[][] out);
     }
 
-    private Resampler() {
-    }
+    private Resampler() {}
 
     /**
      * @return uint8 pixels {@code [channels, size, size]}, rounded to the nearest integer

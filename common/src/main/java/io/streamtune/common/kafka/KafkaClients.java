@@ -116,8 +116,11 @@ public final class KafkaClients {
      */
     public String unreachableReason(Duration timeout) throws InterruptedException {
         int ms = (int) Math.max(1, timeout.toMillis());
-        try (Admin admin = admin(Map.of(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(ms),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Integer.toString(ms)))) {
+        try (Admin admin = admin(Map.of(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                Integer.toString(ms),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                Integer.toString(ms)))) {
             admin.describeCluster().nodes().get(ms, TimeUnit.MILLISECONDS);
             return null;
         } catch (ExecutionException e) {

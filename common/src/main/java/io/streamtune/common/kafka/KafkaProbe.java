@@ -65,7 +65,10 @@ public final class KafkaProbe implements AutoCloseable {
             Instant now = Instant.now();
             if (why == null) {
                 if (unreachableSince != null) {
-                    log.info("[{}] Kafka at {} answers again (unreachable for {} s)", service, clients.bootstrapServers(),
+                    log.info(
+                            "[{}] Kafka at {} answers again (unreachable for {} s)",
+                            service,
+                            clients.bootstrapServers(),
                             Duration.between(unreachableSince, now).toSeconds());
                 }
                 unreachableSince = null;
@@ -78,9 +81,12 @@ public final class KafkaProbe implements AutoCloseable {
                 }
                 reason = why;
                 if (lastWarn == null || Duration.between(lastWarn, now).compareTo(repeat) >= 0) {
-                    log.warn("[{}] cannot reach Kafka at {} ({}); retrying. Check that the broker runs and that "
-                            + "kafka.bootstrap.servers (or STREAMTUNE_BOOTSTRAP_SERVERS) and its security settings are right",
-                            service, clients.bootstrapServers(), why);
+                    log.warn(
+                            "[{}] cannot reach Kafka at {} ({}); retrying. Check that the broker runs and that "
+                                    + "kafka.bootstrap.servers (or STREAMTUNE_BOOTSTRAP_SERVERS) and its security settings are right",
+                            service,
+                            clients.bootstrapServers(),
+                            why);
                     lastWarn = now;
                 }
             }

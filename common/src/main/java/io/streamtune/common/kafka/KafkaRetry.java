@@ -33,8 +33,7 @@ public final class KafkaRetry {
     /** How often the WARN is repeated while the failure lasts. */
     static final Duration REPEAT_WARN = Duration.ofSeconds(30);
 
-    private KafkaRetry() {
-    }
+    private KafkaRetry() {}
 
     /** Retrying cannot help: the service must stop and an operator act. */
     public static final class FatalKafkaException extends RuntimeException {
@@ -59,9 +58,12 @@ public final class KafkaRetry {
     public static Kind classify(Throwable t) {
         boolean transientCause = false;
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof ProducerFencedException || c instanceof AuthenticationException
-                    || c instanceof AuthorizationException || c instanceof InvalidConfigurationException
-                    || c instanceof UnsupportedVersionException || c instanceof FatalKafkaException) {
+            if (c instanceof ProducerFencedException
+                    || c instanceof AuthenticationException
+                    || c instanceof AuthorizationException
+                    || c instanceof InvalidConfigurationException
+                    || c instanceof UnsupportedVersionException
+                    || c instanceof FatalKafkaException) {
                 return Kind.FATAL;
             }
             if (c instanceof RetriableException) {
@@ -101,7 +103,8 @@ public final class KafkaRetry {
      * @throws InterruptedException when stopped or interrupted while waiting
      * @throws RuntimeException anything else {@code call} throws (not a Kafka failure)
      */
-    public static <T> T until(String what, Logger log, BooleanSupplier stopped, Callable<T> call) throws InterruptedException {
+    public static <T> T until(String what, Logger log, BooleanSupplier stopped, Callable<T> call)
+            throws InterruptedException {
         Duration backoff = FIRST_BACKOFF;
         Instant firstFailure = null;
         Instant lastWarn = null;
@@ -109,7 +112,10 @@ public final class KafkaRetry {
             try {
                 T result = call.call();
                 if (firstFailure != null) {
-                    log.info("{}: succeeded after {} s of retries", what, Duration.between(firstFailure, Instant.now()).toSeconds());
+                    log.info(
+                            "{}: succeeded after {} s of retries",
+                            what,
+                            Duration.between(firstFailure, Instant.now()).toSeconds());
                 }
                 return result;
             } catch (InterruptedException | FatalKafkaException e) {
@@ -129,7 +135,10 @@ public final class KafkaRetry {
                             firstFailure = now;
                         }
                         if (lastWarn == null || Duration.between(lastWarn, now).compareTo(REPEAT_WARN) >= 0) {
-                            log.warn("{}: Kafka is not answering ({}); retrying every {} s at most", what, rootMessage(e),
+                            log.warn(
+                                    "{}: Kafka is not answering ({}); retrying every {} s at most",
+                                    what,
+                                    rootMessage(e),
                                     MAX_BACKOFF.toSeconds());
                             lastWarn = now;
                         }

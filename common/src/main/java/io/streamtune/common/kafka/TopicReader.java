@@ -12,7 +12,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
-
 /**
  * Reads whole topics, from the beginning to the end they have now, read_committed and without a
  * consumer group: how services and commands learn the model history.
@@ -22,16 +21,16 @@ import org.apache.kafka.common.TopicPartition;
  * }</pre>
  */
 public final class TopicReader {
-    private TopicReader() {
-    }
+    private TopicReader() {}
 
     /**
      * Every committed record of the topics; a topic that does not exist reads as empty.
      *
      * @throws org.apache.kafka.common.errors.TimeoutException when Kafka does not answer, or the topics cannot be
      *     read to their end, within {@code timeout}
-         */
-    public static List<ConsumerRecord<byte[], byte[]>> readAll(KafkaClients clients, List<String> topics, Duration timeout) {
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(
+            KafkaClients clients, List<String> topics, Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = clients.consumer(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -53,7 +52,8 @@ public final class TopicReader {
             Instant deadline = Instant.now().plus(timeout);
             while (parts.stream().anyMatch(tp -> c.position(tp, timeout) < end.get(tp))) {
                 if (Instant.now().isAfter(deadline)) {
-                    throw new org.apache.kafka.common.errors.TimeoutException("could not read " + topics + " to their end within " + timeout);
+                    throw new org.apache.kafka.common.errors.TimeoutException(
+                            "could not read " + topics + " to their end within " + timeout);
                 }
                 c.poll(Duration.ofMillis(200)).forEach(out::add);
             }

@@ -3,12 +3,11 @@ package io.streamtune.common.logging;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.slf4j.Marker;
-
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
+import org.slf4j.Marker;
 
 /**
  * Treats INFO lines of the named loggers as DEBUG: they pass only where the logger is enabled for

@@ -21,7 +21,8 @@ public class ServiceJsonEncoder extends JsonEncoder {
         String service = context == null ? null : context.getPropertyMap().get(ServiceLogging.SERVICE);
         if (service != null) {
             sb.append(',');
-            appenderMember(sb, ServiceLogging.SERVICE, service.replace("\\", "\\\\").replace("\"", "\\\""));
+            appenderMember(
+                    sb, ServiceLogging.SERVICE, service.replace("\\", "\\\\").replace("\"", "\\\""));
         }
     }
 }

@@ -3,16 +3,15 @@ package io.streamtune.common.logging;
 import java.nio.file.Path;
 import java.util.Locale;
 
-import org.slf4j.ILoggerFactory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
-
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
+import org.slf4j.ILoggerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Run-time control of the process's logging, for entry points ({@code *Main}, commands).
@@ -41,8 +40,7 @@ public final class ServiceLogging {
 
     private static final Logger log = LoggerFactory.getLogger(ServiceLogging.class);
 
-    private ServiceLogging() {
-    }
+    private ServiceLogging() {}
 
     /** Names the service on every later log line of this process (and in the calling thread's MDC). */
     public static void start(String service) {
@@ -87,15 +85,15 @@ public final class ServiceLogging {
         if (factory.getClass().getName().equals("ch.qos.logback.classic.LoggerContext")) {
             return true;
         }
-        log.warn("[logging] the SLF4J provider is {}, not Logback: service name and levels are not applied",
+        log.warn(
+                "[logging] the SLF4J provider is {}, not Logback: service name and levels are not applied",
                 factory.getClass().getName());
         return false;
     }
 
     /** Everything that touches Logback's classes, loaded only when Logback is present. */
     private static final class Logback {
-        private Logback() {
-        }
+        private Logback() {}
 
         static LoggerContext context() {
             return (LoggerContext) LoggerFactory.getILoggerFactory();
@@ -107,7 +105,9 @@ public final class ServiceLogging {
                 throw new IllegalArgumentException("unknown log level '" + level + "' for logger " + logger
                         + " (use trace, debug, info, warn, error or off)");
             }
-            context().getLogger(logger.isEmpty() ? Logger.ROOT_LOGGER_NAME : logger).setLevel(parsed);
+            context()
+                    .getLogger(logger.isEmpty() ? Logger.ROOT_LOGGER_NAME : logger)
+                    .setLevel(parsed);
         }
 
         static void toFile(Path file, String... loggers) {

@@ -11,8 +11,8 @@ import java.util.function.Supplier;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
 import io.streamtune.common.serde.Json;
 
 /**
@@ -33,7 +33,8 @@ public final class MetricsServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static MetricsServer start(int port, PrometheusMeterRegistry registry, Supplier<Map<String, Object>> health) {
+    public static MetricsServer start(
+            int port, PrometheusMeterRegistry registry, Supplier<Map<String, Object>> health) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
             server.setExecutor(Executors.newSingleThreadExecutor(r -> {
@@ -41,7 +42,8 @@ public final class MetricsServer implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             }));
-            server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+            server.createContext(
+                    "/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
             server.createContext("/health", ex -> {
                 Map<String, Object> h = health.get();
                 respond(ex, "UP".equals(h.get("status")) ? 200 : 503, "application/json", Json.writeString(h));
@@ -49,8 +51,10 @@ public final class MetricsServer implements AutoCloseable {
             server.start();
             return new MetricsServer(server);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve metrics on port " + port
-                    + " (set metrics.port to a free port, or -1 to turn the endpoint off)", e);
+            throw new UncheckedIOException(
+                    "cannot serve metrics on port " + port
+                            + " (set metrics.port to a free port, or -1 to turn the endpoint off)",
+                    e);
         }
     }
 

@@ -31,18 +31,22 @@ public final class ArtifactChecks {
         String where = " (task " + m.task() + ", version " + m.version() + ")";
         // A task defines its label set, so a foreign task is reported as a label mismatch that says so.
         if (!m.task().equals(task)) {
-            throw new ArtifactException(ArtifactException.Reason.LABEL_MISMATCH,
+            throw new ArtifactException(
+                    ArtifactException.Reason.LABEL_MISMATCH,
                     "artifact is for task " + m.task() + ", expected task " + task + where);
         }
         if (!m.labels().equals(expectedLabels)) {
-            throw new ArtifactException(ArtifactException.Reason.LABEL_MISMATCH,
+            throw new ArtifactException(
+                    ArtifactException.Reason.LABEL_MISMATCH,
                     "labels " + m.labels() + " differ from expected " + expectedLabels + where);
         }
         BackboneKind needed = modality == Modality.IMAGE ? BackboneKind.IMAGE_CNN : BackboneKind.TEXT_ENCODER;
         if (a.backbone().kind() != needed) {
-            throw new ArtifactException(ArtifactException.Reason.ENCODER_MISMATCH,
+            throw new ArtifactException(
+                    ArtifactException.Reason.ENCODER_MISMATCH,
                     "a " + modality.name().toLowerCase(java.util.Locale.ROOT) + " task needs a " + needed.wireName()
-                            + " backbone, the artifact has " + a.backbone().kind().wireName() + where);
+                            + " backbone, the artifact has "
+                            + a.backbone().kind().wireName() + where);
         }
     }
 }

@@ -13,7 +13,8 @@ import java.util.Locale;
  * </ul>
  */
 public enum BackboneKind {
-    TEXT_ENCODER, IMAGE_CNN;
+    TEXT_ENCODER,
+    IMAGE_CNN;
 
     /** The name in artifacts: {@code text-encoder}, {@code image-cnn}. */
     public String wireName() {

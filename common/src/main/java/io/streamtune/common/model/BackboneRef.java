@@ -64,12 +64,14 @@ public record BackboneRef(BackboneKind kind, String id, String baseSha256, int m
     public record Key(BackboneKind kind, String id, String baseSha256, int maxSequenceLength, String weightsSha256) {
         /** One checksum for everything that decides the output: what embeddings are cached under. */
         public String checksum() {
-            return Sha256.hex(kind.wireName() + "|" + id + "|" + baseSha256 + "|" + maxSequenceLength + "|" + weightsSha256);
+            return Sha256.hex(
+                    kind.wireName() + "|" + id + "|" + baseSha256 + "|" + maxSequenceLength + "|" + weightsSha256);
         }
 
         @Override
         public String toString() {
-            return id + (maxSequenceLength > 0 ? "@" + maxSequenceLength : "")
+            return id
+                    + (maxSequenceLength > 0 ? "@" + maxSequenceLength : "")
                     + (weightsSha256.isEmpty() ? "" : "+" + weightsSha256.substring(0, 12));
         }
     }

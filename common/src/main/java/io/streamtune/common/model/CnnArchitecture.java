@@ -10,6 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+
 import io.streamtune.common.image.ImageSpec;
 
 /**
@@ -43,6 +44,7 @@ public record CnnArchitecture(int layers, ImageSpec input) {
 
     /** Value of the {@value #ATTR_ARCHITECTURE} attribute. */
     public static final String KIND = "resnet-v1";
+
     public static final String ATTR_ARCHITECTURE = "architecture";
     public static final String ATTR_LAYERS = "resnet.layers";
     public static final String ATTR_SIZE = "input.size";
@@ -146,19 +148,22 @@ public record CnnArchitecture(int layers, ImageSpec input) {
     public static CnnArchitecture of(TensorPack pack) throws ArtifactException {
         String kind = pack.attribute(ATTR_ARCHITECTURE);
         if (!KIND.equals(kind)) {
-            throw new ArtifactException(ArtifactException.Reason.ENCODER_MISMATCH,
+            throw new ArtifactException(
+                    ArtifactException.Reason.ENCODER_MISMATCH,
                     "backbone pack names architecture '" + kind + "', this reader builds '" + KIND + "'");
         }
         try {
             int layers = Integer.parseInt(required(pack, ATTR_LAYERS));
             int size = Integer.parseInt(required(pack, ATTR_SIZE));
             int channels = Integer.parseInt(required(pack, ATTR_CHANNELS));
-            ImageSpec spec = new ImageSpec(size, channels, floats(required(pack, ATTR_MEAN)),
-                    floats(required(pack, ATTR_STD)));
+            ImageSpec spec =
+                    new ImageSpec(size, channels, floats(required(pack, ATTR_MEAN)), floats(required(pack, ATTR_STD)));
             return new CnnArchitecture(layers, spec);
         } catch (IllegalArgumentException e) {
-            throw new ArtifactException(ArtifactException.Reason.MALFORMED, "backbone pack attributes "
-                    + pack.attributes() + " do not describe a ResNetV1: " + e.getMessage(), e);
+            throw new ArtifactException(
+                    ArtifactException.Reason.MALFORMED,
+                    "backbone pack attributes " + pack.attributes() + " do not describe a ResNetV1: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -171,19 +176,26 @@ public record CnnArchitecture(int layers, ImageSpec input) {
      */
     public void requireSame(CnnArchitecture found) throws ArtifactException {
         if (found.layers != layers) {
-            throw new ArtifactException(ArtifactException.Reason.ENCODER_MISMATCH, "backbone is a " + found.layers
-                    + "-layer ResNetV1, the task expects " + layers + " layers (cnn.layers)");
+            throw new ArtifactException(
+                    ArtifactException.Reason.ENCODER_MISMATCH,
+                    "backbone is a " + found.layers + "-layer ResNetV1, the task expects " + layers
+                            + " layers (cnn.layers)");
         }
         ImageSpec in = found.input;
         if (in.size() != input.size() || in.channels() != input.channels()) {
-            throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH, "backbone takes images of "
-                    + shape(in) + ", the task gives " + shape(input) + " (image.channels, image.size)");
+            throw new ArtifactException(
+                    ArtifactException.Reason.SHAPE_MISMATCH,
+                    "backbone takes images of " + shape(in) + ", the task gives " + shape(input)
+                            + " (image.channels, image.size)");
         }
         if (!in.equals(input)) {
-            throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH, "backbone was trained on images"
-                    + " normalised with mean " + ImageSpec.join(in.mean()) + " and std " + ImageSpec.join(in.std())
-                    + ", the task normalises with mean " + ImageSpec.join(input.mean()) + " and std "
-                    + ImageSpec.join(input.std()) + " (image.mean, image.std)");
+            throw new ArtifactException(
+                    ArtifactException.Reason.SHAPE_MISMATCH,
+                    "backbone was trained on images"
+                            + " normalised with mean " + ImageSpec.join(in.mean()) + " and std "
+                            + ImageSpec.join(in.std())
+                            + ", the task normalises with mean " + ImageSpec.join(input.mean()) + " and std "
+                            + ImageSpec.join(input.std()) + " (image.mean, image.std)");
         }
     }
 

@@ -78,8 +78,12 @@ public final class CnnBackbone implements AutoCloseable {
             CnnWeights.load(block, pack);
             block.freezeParameters(true);
             CnnBackbone b = new CnnBackbone(architecture, pack.sha256(), manager, block);
-            LOG.debug("cnn backbone {}: loaded {} ({} values) on {}", b.packSha256.substring(0, 12), architecture,
-                    pack.valueCount(), device);
+            LOG.debug(
+                    "cnn backbone {}: loaded {} ({} values) on {}",
+                    b.packSha256.substring(0, 12),
+                    architecture,
+                    pack.valueCount(),
+                    device);
             return b;
         } catch (ArtifactException | RuntimeException e) {
             manager.close();

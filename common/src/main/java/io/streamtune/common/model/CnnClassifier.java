@@ -32,9 +32,11 @@ public final class CnnClassifier implements AutoCloseable {
     public static CnnClassifier load(TensorPack backbone, HeadWeights head, CnnArchitecture expected, Device device)
             throws ArtifactException {
         if (head.layers().size() != 1 || head.inputDimension() != expected.featureDimension()) {
-            throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH, "head of " + head.layers().size()
-                    + " layer(s) taking " + head.inputDimension() + " features does not fit " + expected
-                    + ", which gives " + expected.featureDimension());
+            throw new ArtifactException(
+                    ArtifactException.Reason.SHAPE_MISMATCH,
+                    "head of " + head.layers().size()
+                            + " layer(s) taking " + head.inputDimension() + " features does not fit " + expected
+                            + ", which gives " + expected.featureDimension());
         }
         return new CnnClassifier(CnnBackbone.load(backbone, expected, device), head);
     }

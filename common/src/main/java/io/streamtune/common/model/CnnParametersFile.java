@@ -45,8 +45,7 @@ public final class CnnParametersFile {
     private static final String MAGIC = "DJL@";
     private static final int MODEL_VERSION = 1;
 
-    private CnnParametersFile() {
-    }
+    private CnnParametersFile() {}
 
     /**
      * Writes backbone and head as the whole ResNetV1 classifier.
@@ -109,8 +108,10 @@ public final class CnnParametersFile {
                 Shape want = p.getValue().getArray().getShape();
                 Shape got = loaded.getParameters().get(p.getKey()).getArray().getShape();
                 if (!want.equals(got)) {
-                    throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH, file + ": parameter "
-                            + p.getKey() + " has shape " + got + ", a " + arch + " needs " + want);
+                    throw new ArtifactException(
+                            ArtifactException.Reason.SHAPE_MISMATCH,
+                            file + ": parameter " + p.getKey() + " has shape " + got + ", a " + arch + " needs "
+                                    + want);
                 }
             }
             return CnnWeights.toPack(loaded, arch);
@@ -118,8 +119,8 @@ public final class CnnParametersFile {
     }
 
     /** The backbone's parameters from the body: the whole classifier first, else the backbone alone. */
-    private static SequentialBlock loadBackbone(byte[] bytes, int bodyStart, CnnArchitecture arch, NDManager manager,
-                                                Path file) throws ArtifactException {
+    private static SequentialBlock loadBackbone(
+            byte[] bytes, int bodyStart, CnnArchitecture arch, NDManager manager, Path file) throws ArtifactException {
         String wholeProblem;
         try {
             SequentialBlock whole = arch.classifier(1);
@@ -140,8 +141,11 @@ public final class CnnParametersFile {
             readFully(backbone, bytes, bodyStart, manager);
             return backbone;
         } catch (IOException | MalformedModelException | RuntimeException e) {
-            throw new ArtifactException(ArtifactException.Reason.MALFORMED, file + " holds neither a " + arch
-                    + " classifier (" + wholeProblem + ") nor its backbone alone (" + e.getMessage() + ")", e);
+            throw new ArtifactException(
+                    ArtifactException.Reason.MALFORMED,
+                    file + " holds neither a " + arch + " classifier (" + wholeProblem + ") nor its backbone alone ("
+                            + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -161,19 +165,22 @@ public final class CnnParametersFile {
             byte[] magic = new byte[4];
             in.readFully(magic);
             if (!MAGIC.equals(new String(magic, StandardCharsets.US_ASCII))) {
-                throw new ArtifactException(ArtifactException.Reason.MALFORMED, file + " is not a DJL parameters file"
-                        + " (starts " + Arrays.toString(magic) + ", not DJL@)");
+                throw new ArtifactException(
+                        ArtifactException.Reason.MALFORMED,
+                        file + " is not a DJL parameters file" + " (starts " + Arrays.toString(magic) + ", not DJL@)");
             }
             int version = in.readInt();
             if (version != MODEL_VERSION) {
-                throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_FORMAT, file
-                        + ": DJL parameters file version " + version + " (this reader: " + MODEL_VERSION + ")");
+                throw new ArtifactException(
+                        ArtifactException.Reason.UNSUPPORTED_FORMAT,
+                        file + ": DJL parameters file version " + version + " (this reader: " + MODEL_VERSION + ")");
             }
             in.readUTF(); // model name
             String dataType = in.readUTF();
             if (!DataType.FLOAT32.name().equals(dataType)) {
-                throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH, file + " holds " + dataType
-                        + " parameters, the backbone is float32");
+                throw new ArtifactException(
+                        ArtifactException.Reason.SHAPE_MISMATCH,
+                        file + " holds " + dataType + " parameters, the backbone is float32");
             }
             int inputs = in.readInt();
             for (int i = 0; i < inputs; i++) {
@@ -188,8 +195,8 @@ public final class CnnParametersFile {
         } catch (EOFException e) {
             throw new ArtifactException(ArtifactException.Reason.TRUNCATED, file + " ends inside its header", e);
         } catch (IOException | RuntimeException e) {
-            throw new ArtifactException(ArtifactException.Reason.MALFORMED, file + " has an unreadable header: "
-                    + e.getMessage(), e);
+            throw new ArtifactException(
+                    ArtifactException.Reason.MALFORMED, file + " has an unreadable header: " + e.getMessage(), e);
         }
     }
 }

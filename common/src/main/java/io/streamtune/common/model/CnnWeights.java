@@ -25,8 +25,7 @@ import ai.djl.util.Pair;
  */
 public final class CnnWeights {
 
-    private CnnWeights() {
-    }
+    private CnnWeights() {}
 
     /**
      * Copies an initialised backbone's parameters into a pack with the architecture's attributes.
@@ -37,7 +36,11 @@ public final class CnnWeights {
         architecture.attributes().forEach(b::attribute);
         for (Pair<String, Parameter> p : backbone.getParameters()) {
             NDArray a = p.getValue().getArray();
-            b.tensor(p.getKey(), Arrays.stream(a.getShape().getShape()).mapToInt(Math::toIntExact).toArray(),
+            b.tensor(
+                    p.getKey(),
+                    Arrays.stream(a.getShape().getShape())
+                            .mapToInt(Math::toIntExact)
+                            .toArray(),
                     a.toFloatArray());
         }
         return b.build();
@@ -58,8 +61,10 @@ public final class CnnWeights {
             missing.removeAll(tensors.keySet());
             TreeSet<String> extra = new TreeSet<>(tensors.keySet());
             extra.removeAll(expected);
-            throw new ArtifactException(ArtifactException.Reason.MALFORMED, "backbone pack does not fit the block: "
-                    + "missing " + first(missing) + ", unexpected " + first(extra));
+            throw new ArtifactException(
+                    ArtifactException.Reason.MALFORMED,
+                    "backbone pack does not fit the block: " + "missing " + first(missing) + ", unexpected "
+                            + first(extra));
         }
         for (Pair<String, Parameter> p : backbone.getParameters()) {
             set(p.getKey(), p.getValue().getArray(), tensors.get(p.getKey()));
@@ -79,7 +84,9 @@ public final class CnnWeights {
             }
         }
         float[] bias = linear.getParameters().get("bias").getArray().toFloatArray();
-        return new HeadWeights(io.streamtune.common.config.HeadKind.LINEAR, java.util.List.of(new HeadWeights.Layer(in, out, t, bias)));
+        return new HeadWeights(
+                io.streamtune.common.config.HeadKind.LINEAR,
+                java.util.List.of(new HeadWeights.Layer(in, out, t, bias)));
     }
 
     /**
@@ -92,9 +99,11 @@ public final class CnnWeights {
         int out = Math.toIntExact(w.getShape().get(0));
         int in = Math.toIntExact(w.getShape().get(1));
         if (head.layers().size() != 1 || head.inputDimension() != in || head.outputDimension() != out) {
-            throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH, "head of " + head.layers().size()
-                    + " layer(s), " + head.inputDimension() + " -> " + head.outputDimension()
-                    + ", does not fit a linear head " + in + " -> " + out);
+            throw new ArtifactException(
+                    ArtifactException.Reason.SHAPE_MISMATCH,
+                    "head of " + head.layers().size()
+                            + " layer(s), " + head.inputDimension() + " -> " + head.outputDimension()
+                            + ", does not fit a linear head " + in + " -> " + out);
         }
         HeadWeights.Layer l = head.layers().get(0);
         float[] t = new float[in * out];
@@ -115,8 +124,10 @@ public final class CnnWeights {
             same = shape[i] == given[i];
         }
         if (!same) {
-            throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH, "tensor " + name + " has shape "
-                    + Arrays.toString(given) + ", the block's parameter " + Arrays.toString(shape));
+            throw new ArtifactException(
+                    ArtifactException.Reason.SHAPE_MISMATCH,
+                    "tensor " + name + " has shape " + Arrays.toString(given) + ", the block's parameter "
+                            + Arrays.toString(shape));
         }
         target.set(FloatBuffer.wrap(tensor.values()));
     }

@@ -25,6 +25,7 @@ import io.streamtune.common.hash.Sha256;
 public final class DirectoryArtifactStore implements ArtifactStore {
     /** URI scheme of blobs in a directory store. */
     public static final String SCHEME = "blob:";
+
     private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
     private static final String SUFFIX = ".stpk";
 
@@ -36,8 +37,9 @@ public final class DirectoryArtifactStore implements ArtifactStore {
         try {
             Files.createDirectories(this.root);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the artifact store directory " + this.root
-                    + " (artifacts.dir): " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot create the artifact store directory " + this.root + " (artifacts.dir): " + e.getMessage(),
+                    e);
         }
     }
 
@@ -70,23 +72,29 @@ public final class DirectoryArtifactStore implements ArtifactStore {
     public byte[] get(String uri, String sha256) throws ArtifactException {
         String name = uri == null || !uri.startsWith(SCHEME) ? null : uri.substring(SCHEME.length());
         if (name == null || !HEX.matcher(name).matches()) {
-            throw new ArtifactException(ArtifactException.Reason.MISSING_WEIGHTS,
+            throw new ArtifactException(
+                    ArtifactException.Reason.MISSING_WEIGHTS,
                     "weights at '" + uri + "' are not in a directory artifact store (expected blob:<sha256>)");
         }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(root.resolve(name + SUFFIX));
         } catch (NoSuchFileException e) {
-            throw new ArtifactException(ArtifactException.Reason.MISSING_WEIGHTS,
+            throw new ArtifactException(
+                    ArtifactException.Reason.MISSING_WEIGHTS,
                     "weights " + uri + " are not in the artifact store " + root
-                            + " (deleted, or the trainer writes to another artifacts.dir)", e);
+                            + " (deleted, or the trainer writes to another artifacts.dir)",
+                    e);
         } catch (IOException e) {
-            throw new ArtifactException(ArtifactException.Reason.MISSING_WEIGHTS,
-                    "weights " + uri + " cannot be read from " + root + ": " + e.getMessage(), e);
+            throw new ArtifactException(
+                    ArtifactException.Reason.MISSING_WEIGHTS,
+                    "weights " + uri + " cannot be read from " + root + ": " + e.getMessage(),
+                    e);
         }
         String actual = Sha256.hex(bytes);
         if (!actual.equals(sha256)) {
-            throw new ArtifactException(ArtifactException.Reason.CHECKSUM_MISMATCH,
+            throw new ArtifactException(
+                    ArtifactException.Reason.CHECKSUM_MISMATCH,
                     "weights " + uri + " in " + root + " hash to " + actual + ", the model record expects " + sha256);
         }
         return bytes;
@@ -100,7 +108,8 @@ public final class DirectoryArtifactStore implements ArtifactStore {
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 String uri = SCHEME + name.substring(0, name.length() - SUFFIX.length());
-                if (!referenced.contains(uri) && Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)) {
+                if (!referenced.contains(uri)
+                        && Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)) {
                     Files.deleteIfExists(f);
                     deleted++;
                 }

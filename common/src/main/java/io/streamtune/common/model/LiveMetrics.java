@@ -24,13 +24,24 @@ import java.util.Map;
  * @param joinedTotal  pairs joined for this version since the monitor started keeping it
  * @param ts           wall-clock time of the measurement, epoch ms
  */
-public record LiveMetrics(String type, String task, long modelVersion, double accuracy, double macroF1, int pairs, int window,
-                          Map<String, Double> f1PerLabel, long joinedTotal, long ts) {
+public record LiveMetrics(
+        String type,
+        String task,
+        long modelVersion,
+        double accuracy,
+        double macroF1,
+        int pairs,
+        int window,
+        Map<String, Double> f1PerLabel,
+        long joinedTotal,
+        long ts) {
     /** The value of {@code type} (and of the record-type header). */
     public static final String TYPE = "live-metrics";
 
     public LiveMetrics {
         type = TYPE;
-        f1PerLabel = f1PerLabel == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(f1PerLabel));
+        f1PerLabel = f1PerLabel == null
+                ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(f1PerLabel));
     }
 }

@@ -33,14 +33,29 @@ import java.util.List;
  *                         <statistic>)} for a DRIFT record of the monitor; {@code operator} for a rollback; null in
  *                         records written before it existed
  */
-public record ModelEvent(String task, long version, Long parentVersion, Decision decision, ModelMetrics challenger,
-                         ModelMetrics champion, String reason, List<WindowRange> window, int trainingExamples,
-                         int holdoutExamples, long trainingMillis, String encoderId, long createdAtMillis,
-                         byte[] artifact, String challengerKind, String device, String trigger) {
+public record ModelEvent(
+        String task,
+        long version,
+        Long parentVersion,
+        Decision decision,
+        ModelMetrics challenger,
+        ModelMetrics champion,
+        String reason,
+        List<WindowRange> window,
+        int trainingExamples,
+        int holdoutExamples,
+        long trainingMillis,
+        String encoderId,
+        long createdAtMillis,
+        byte[] artifact,
+        String challengerKind,
+        String device,
+        String trigger) {
 
     /** What the promotion gate did with a challenger. */
     public enum Decision {
-        PUBLISHED, REJECTED
+        PUBLISHED,
+        REJECTED
     }
 
     public ModelEvent {

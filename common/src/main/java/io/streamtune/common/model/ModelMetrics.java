@@ -10,5 +10,4 @@ import java.util.Map;
  * @param holdoutSize number of holdout examples
  * @param f1PerLabel F1 per label, in label order
  */
-public record ModelMetrics(
-    double accuracy, double macroF1, long holdoutSize, Map<String, Double> f1PerLabel) {}
+public record ModelMetrics(double accuracy, double macroF1, long holdoutSize, Map<String, Double> f1PerLabel) {}

@@ -18,29 +18,39 @@ import java.util.List;
  * @param note free text (e.g. "rollback of v3"); nullable
  */
 public record ModelVersion(
-    int formatVersion,
-    String task,
-    long version,
-    Long parentVersion,
-    String encoderId,
-    String encoderChecksum,
-    List<String> labels,
-    ModelMetrics metrics,
-    List<WindowRange> window,
-    long createdAtMillis,
-    String note) {
+        int formatVersion,
+        String task,
+        long version,
+        Long parentVersion,
+        String encoderId,
+        String encoderChecksum,
+        List<String> labels,
+        ModelMetrics metrics,
+        List<WindowRange> window,
+        long createdAtMillis,
+        String note) {
 
-  /** The artifact format this code writes (it also reads version 1). */
-  public static final int FORMAT_VERSION = 2;
+    /** The artifact format this code writes (it also reads version 1). */
+    public static final int FORMAT_VERSION = 2;
 
-  public ModelVersion {
-    labels = labels == null ? List.of() : List.copyOf(labels);
-    window = window == null ? List.of() : List.copyOf(window);
-  }
+    public ModelVersion {
+        labels = labels == null ? List.of() : List.copyOf(labels);
+        window = window == null ? List.of() : List.copyOf(window);
+    }
 
-  /** The same metadata under another artifact format version. */
-  public ModelVersion withFormatVersion(int format) {
-    return new ModelVersion(format, task, version, parentVersion, encoderId, encoderChecksum, labels, metrics, window,
-        createdAtMillis, note);
-  }
+    /** The same metadata under another artifact format version. */
+    public ModelVersion withFormatVersion(int format) {
+        return new ModelVersion(
+                format,
+                task,
+                version,
+                parentVersion,
+                encoderId,
+                encoderChecksum,
+                labels,
+                metrics,
+                window,
+                createdAtMillis,
+                note);
+    }
 }

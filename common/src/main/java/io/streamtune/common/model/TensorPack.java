@@ -64,8 +64,8 @@ public final class TensorPack {
                 n *= d;
             }
             if (values.length != n) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n + " values, got "
-                        + values.length);
+                throw new IllegalArgumentException(
+                        "shape " + Arrays.toString(shape) + " holds " + n + " values, got " + values.length);
             }
         }
 
@@ -124,7 +124,8 @@ public final class TensorPack {
 
     /** The canonical bytes (see the class comment). */
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, 64 + valueCount() * 4));
+        ByteArrayOutputStream bytes =
+                new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, 64 + valueCount() * 4));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
             out.writeInt(FORMAT);
@@ -171,7 +172,8 @@ public final class TensorPack {
             }
             int format = in.readInt();
             if (format != FORMAT) {
-                throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_FORMAT,
+                throw new ArtifactException(
+                        ArtifactException.Reason.UNSUPPORTED_FORMAT,
                         "tensor pack format " + format + " is not supported (this reader: " + FORMAT + ")");
             }
             Builder b = builder();
@@ -184,19 +186,21 @@ public final class TensorPack {
                 String name = readUtf8(in);
                 int rank = in.readInt();
                 if (rank < 0 || rank > 8) {
-                    throw new ArtifactException(ArtifactException.Reason.MALFORMED, "tensor " + name + " has rank " + rank);
+                    throw new ArtifactException(
+                            ArtifactException.Reason.MALFORMED, "tensor " + name + " has rank " + rank);
                 }
                 int[] shape = new int[rank];
                 long n = 1;
                 for (int d = 0; d < rank; d++) {
                     shape[d] = in.readInt();
                     if (shape[d] < 1) {
-                        throw new ArtifactException(ArtifactException.Reason.MALFORMED,
-                                "tensor " + name + " has dimension " + shape[d]);
+                        throw new ArtifactException(
+                                ArtifactException.Reason.MALFORMED, "tensor " + name + " has dimension " + shape[d]);
                     }
                     n *= shape[d];
                     if (n > MAX_VALUES || n * 4 > bytes.length) {
-                        throw new ArtifactException(ArtifactException.Reason.TRUNCATED,
+                        throw new ArtifactException(
+                                ArtifactException.Reason.TRUNCATED,
                                 "tensor " + name + " of shape " + Arrays.toString(Arrays.copyOf(shape, d + 1))
                                         + "... is larger than the " + bytes.length + " bytes of the pack");
                     }
@@ -204,17 +208,20 @@ public final class TensorPack {
                 byte[] raw = new byte[(int) n * 4];
                 in.readFully(raw);
                 float[] v = new float[(int) n];
-                ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+                ByteBuffer.wrap(raw)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer()
+                        .get(v);
                 b.tensor(name, shape, v);
             }
             if (in.available() > 0) {
-                throw new ArtifactException(ArtifactException.Reason.MALFORMED,
-                        in.available() + " bytes follow the last tensor");
+                throw new ArtifactException(
+                        ArtifactException.Reason.MALFORMED, in.available() + " bytes follow the last tensor");
             }
             return b.build();
         } catch (EOFException e) {
-            throw new ArtifactException(ArtifactException.Reason.TRUNCATED, "tensor pack ends early after "
-                    + bytes.length + " bytes", e);
+            throw new ArtifactException(
+                    ArtifactException.Reason.TRUNCATED, "tensor pack ends early after " + bytes.length + " bytes", e);
         } catch (IOException | IllegalArgumentException e) {
             throw new ArtifactException(ArtifactException.Reason.MALFORMED, "not a tensor pack: " + e.getMessage(), e);
         }
@@ -236,7 +243,8 @@ public final class TensorPack {
     private static String readUtf8(DataInputStream in) throws IOException, ArtifactException {
         int n = in.readInt();
         if (n < 0 || n > 1 << 20) {
-            throw new ArtifactException(ArtifactException.Reason.MALFORMED, "string of " + n + " bytes in a tensor pack");
+            throw new ArtifactException(
+                    ArtifactException.Reason.MALFORMED, "string of " + n + " bytes in a tensor pack");
         }
         byte[] b = new byte[n];
         in.readFully(b);
@@ -253,8 +261,7 @@ public final class TensorPack {
         private final SortedMap<String, String> attributes = new TreeMap<>();
         private final SortedMap<String, Tensor> tensors = new TreeMap<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder attribute(String key, String value) {
             attributes.put(requireName(key), value == null ? "" : value);

@@ -40,7 +40,8 @@ public record WeightsRef(Format format, String sha256, long sizeBytes, byte[] in
 
     public WeightsRef {
         if (format == null || sha256 == null || sha256.length() != 64) {
-            throw new IllegalArgumentException("weights need a format and a 64-digit sha256, got " + format + " " + sha256);
+            throw new IllegalArgumentException(
+                    "weights need a format and a 64-digit sha256, got " + format + " " + sha256);
         }
         if ((inline == null) == (uri == null)) {
             throw new IllegalArgumentException("weights travel either inline or by uri, not both and not neither");
@@ -52,7 +53,8 @@ public record WeightsRef(Format format, String sha256, long sizeBytes, byte[] in
 
     /** Weights that travel in the model record. */
     public static WeightsRef inline(Format format, byte[] encodedPack) {
-        return new WeightsRef(format, io.streamtune.common.hash.Sha256.hex(encodedPack), encodedPack.length, encodedPack, null);
+        return new WeightsRef(
+                format, io.streamtune.common.hash.Sha256.hex(encodedPack), encodedPack.length, encodedPack, null);
     }
 
     /** Weights stored at {@code uri}. */
@@ -71,7 +73,10 @@ public record WeightsRef(Format format, String sha256, long sizeBytes, byte[] in
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof WeightsRef w && w.format == format && w.sha256.equals(sha256) && w.sizeBytes == sizeBytes
+        return o instanceof WeightsRef w
+                && w.format == format
+                && w.sha256.equals(sha256)
+                && w.sizeBytes == sizeBytes
                 && java.util.Objects.equals(w.uri, uri);
     }
 

@@ -17,8 +17,16 @@ import java.util.OptionalDouble;
  * @param maskValue what a masked key adds to the attention scores (Hugging Face: the smallest float32, or -10000
  *     in older exports)
  */
-public record BertConfig(int vocabSize, int hidden, int layers, int heads, int intermediate, int maxPositions,
-                         int typeVocabSize, double layerNormEps, double maskValue) {
+public record BertConfig(
+        int vocabSize,
+        int hidden,
+        int layers,
+        int heads,
+        int intermediate,
+        int maxPositions,
+        int typeVocabSize,
+        double layerNormEps,
+        double maskValue) {
 
     /** Width of one attention head. */
     public int headDim() {
@@ -66,11 +74,19 @@ public record BertConfig(int vocabSize, int hidden, int layers, int heads, int i
         OnnxGraph.Node varPlusEps = producer(g, sqrt.inputs().get(0), "Add", "the input of the first Sqrt");
         double eps = constant(g, varPlusEps, "the LayerNorm epsilon");
         if (layers == 0 || headDim < 1 || hidden % headDim != 0) {
-            throw new IllegalArgumentException("inconsistent BERT graph: " + layers + " layers, hidden " + hidden
-                    + ", head width " + headDim);
+            throw new IllegalArgumentException(
+                    "inconsistent BERT graph: " + layers + " layers, hidden " + hidden + ", head width " + headDim);
         }
-        return new BertConfig((int) words.dims()[0], hidden, layers, hidden / headDim, (int) inter.dims()[0],
-                (int) positions.dims()[0], (int) types.dims()[0], eps, mask);
+        return new BertConfig(
+                (int) words.dims()[0],
+                hidden,
+                layers,
+                hidden / headDim,
+                (int) inter.dims()[0],
+                (int) positions.dims()[0],
+                (int) types.dims()[0],
+                eps,
+                mask);
     }
 
     private static OnnxGraph.Tensor require(OnnxGraph g, String name) {
@@ -82,7 +98,9 @@ public record BertConfig(int vocabSize, int hidden, int layers, int heads, int i
     }
 
     private static OnnxGraph.Node first(OnnxGraph g, String op) {
-        return g.nodes().stream().filter(n -> n.opType().equals(op)).findFirst()
+        return g.nodes().stream()
+                .filter(n -> n.opType().equals(op))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("not a BERT graph: no " + op + " node"));
     }
 

@@ -10,8 +10,6 @@ import java.util.Set;
 
 import io.streamtune.common.config.LoraTarget;
 import io.streamtune.common.model.TensorPack;
-import io.streamtune.common.nlp.EncoderException;
-import io.streamtune.common.nlp.EncoderFiles;
 
 /**
  * The weights of a BERT encoder under Hugging Face's names, read from the ONNX file that serving runs, and the one
@@ -42,8 +40,8 @@ public final class BertWeights {
     private final Map<String, String> onnxNames;
     private final Map<String, TensorPack.Tensor> tensors;
 
-    private BertWeights(BertConfig config, String sha256, Map<String, String> onnxNames,
-                        Map<String, TensorPack.Tensor> tensors) {
+    private BertWeights(
+            BertConfig config, String sha256, Map<String, String> onnxNames, Map<String, TensorPack.Tensor> tensors) {
         this.config = config;
         this.sha256 = sha256;
         this.onnxNames = Collections.unmodifiableMap(onnxNames);
@@ -193,9 +191,12 @@ public final class BertWeights {
     }
 
     private List<String> expectedNames() {
-        List<String> out = new ArrayList<>(List.of("embeddings.word_embeddings.weight",
-                "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight",
-                "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"));
+        List<String> out = new ArrayList<>(List.of(
+                "embeddings.word_embeddings.weight",
+                "embeddings.position_embeddings.weight",
+                "embeddings.token_type_embeddings.weight",
+                "embeddings.LayerNorm.weight",
+                "embeddings.LayerNorm.bias"));
         for (int l = 0; l < config.layers(); l++) {
             for (LoraTarget t : LoraTarget.values()) {
                 out.add(matrix(module(l, t)));

@@ -13,13 +13,13 @@ package io.streamtune.common.nlp;
  * }</pre>
  */
 public class EncoderException extends Exception {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public EncoderException(String message) {
-    super(message);
-  }
+    public EncoderException(String message) {
+        super(message);
+    }
 
-  public EncoderException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public EncoderException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -30,11 +30,9 @@ public final class EncoderFiles {
      * @param path the file
      * @param sha256 lower-case hex SHA-256 of its bytes
      */
-    public record OnnxFile(Path path, String sha256) {
-    }
+    public record OnnxFile(Path path, String sha256) {}
 
-    private EncoderFiles() {
-    }
+    private EncoderFiles() {}
 
     /**
      * The ONNX file of a known encoder, copied out of its jar if needed.
@@ -42,8 +40,9 @@ public final class EncoderFiles {
      * @throws EncoderException if the id is unknown or the resource cannot be copied
      */
     public static OnnxFile onnx(String encoderId) throws EncoderException {
-        EncoderSpec spec = Encoders.spec(encoderId).orElseThrow(() -> new EncoderException(
-                "unknown encoder id '" + encoderId + "'; known ids: " + Encoders.knownIds()));
+        EncoderSpec spec = Encoders.spec(encoderId)
+                .orElseThrow(() -> new EncoderException(
+                        "unknown encoder id '" + encoderId + "'; known ids: " + Encoders.knownIds()));
         try {
             return materialise(spec.onnxResource());
         } catch (IOException e) {
@@ -61,8 +60,10 @@ public final class EncoderFiles {
         if (cl == null) {
             cl = EncoderFiles.class.getClassLoader();
         }
-        Path root = Paths.get(System.getProperty("streamtune.encoder.cache",
-                Paths.get(System.getProperty("user.home"), ".streamtune", "encoders").toString()));
+        Path root = Paths.get(System.getProperty(
+                "streamtune.encoder.cache",
+                Paths.get(System.getProperty("user.home"), ".streamtune", "encoders")
+                        .toString()));
         Files.createDirectories(root);
         Path tmp = Files.createTempFile(root, "copy-", ".onnx.tmp");
         try {

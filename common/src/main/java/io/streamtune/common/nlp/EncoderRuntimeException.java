@@ -7,9 +7,9 @@ package io.streamtune.common.nlp;
  * {@link TextEncoder#encode} can fix record by record.
  */
 public class EncoderRuntimeException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public EncoderRuntimeException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public EncoderRuntimeException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -12,14 +12,13 @@ package io.streamtune.common.nlp;
  *     tokenizer.json has {@code lowercase:false}, so upper-case English words would become [UNK])
  * @param dimension embedding length
  */
-public record EncoderSpec(
-    String id, String resourceName, Pooling pooling, boolean lowerCase, int dimension) {
+public record EncoderSpec(String id, String resourceName, Pooling pooling, boolean lowerCase, int dimension) {
 
-  String onnxResource() {
-    return resourceName + ".onnx";
-  }
+    String onnxResource() {
+        return resourceName + ".onnx";
+    }
 
-  String tokenizerResource() {
-    return resourceName + "-tokenizer.json";
-  }
+    String tokenizerResource() {
+        return resourceName + "-tokenizer.json";
+    }
 }

@@ -33,8 +33,7 @@ public final class EncoderTokenizer implements AutoCloseable {
      * @param ids token ids with special tokens, at most the maximum sequence length
      * @param typeIds token type ids, as long as {@code ids}
      */
-    public record Tokens(long[] ids, long[] typeIds) {
-    }
+    public record Tokens(long[] ids, long[] typeIds) {}
 
     private final EncoderSpec spec;
     private final int maxSequenceLength;
@@ -53,16 +52,21 @@ public final class EncoderTokenizer implements AutoCloseable {
         }
         try (InputStream in = cl.getResourceAsStream(spec.tokenizerResource())) {
             if (in == null) {
-                throw new EncoderException("tokenizer resource " + spec.tokenizerResource() + " of encoder "
-                        + spec.id() + " is not on the classpath");
+                throw new EncoderException("tokenizer resource " + spec.tokenizerResource() + " of encoder " + spec.id()
+                        + " is not on the classpath");
             }
             // Truncation and padding are set here rather than trusting tokenizer.json: padding is done per batch
             // (pad to the longest), truncation to our configured length.
-            return new EncoderTokenizer(spec, maxSequenceLength, HuggingFaceTokenizer.newInstance(in, Map.of(
-                    "maxLength", Integer.toString(maxSequenceLength),
-                    "truncation", "true",
-                    "padding", "false",
-                    "addSpecialTokens", "true")));
+            return new EncoderTokenizer(
+                    spec,
+                    maxSequenceLength,
+                    HuggingFaceTokenizer.newInstance(
+                            in,
+                            Map.of(
+                                    "maxLength", Integer.toString(maxSequenceLength),
+                                    "truncation", "true",
+                                    "padding", "false",
+                                    "addSpecialTokens", "true")));
         } catch (IOException | RuntimeException e) {
             throw new EncoderException("cannot load tokenizer of encoder " + spec.id() + ": " + e, e);
         }

@@ -51,8 +51,7 @@ public final class FinetunedWeights {
     /** Attribute: comma-separated adapted matrices, e.g. {@code query,value}. */
     public static final String LORA_TARGETS = "lora.targets";
 
-    private FinetunedWeights() {
-    }
+    private FinetunedWeights() {}
 
     /** The mode a pack declares. */
     public static FinetuneMode mode(TensorPack pack) throws ArtifactException {
@@ -68,8 +67,8 @@ public final class FinetunedWeights {
         } catch (IllegalArgumentException e) {
             // reported below
         }
-        throw new ArtifactException(Reason.MALFORMED, "fine-tuned weights have mode '" + m
-                + "', expected bitfit, lora or full");
+        throw new ArtifactException(
+                Reason.MALFORMED, "fine-tuned weights have mode '" + m + "', expected bitfit, lora or full");
     }
 
     /** The LoRA targets a pack declares, in {@link LoraTarget} order. */
@@ -83,8 +82,10 @@ public final class FinetunedWeights {
             try {
                 out.add(LoraTarget.valueOf(s.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new ArtifactException(Reason.MALFORMED, "unknown LoRA target '" + s.trim() + "' in "
-                        + LORA_TARGETS + "; known: " + Arrays.toString(LoraTarget.values()).toLowerCase(Locale.ROOT));
+                throw new ArtifactException(
+                        Reason.MALFORMED,
+                        "unknown LoRA target '" + s.trim() + "' in " + LORA_TARGETS + "; known: "
+                                + Arrays.toString(LoraTarget.values()).toLowerCase(Locale.ROOT));
             }
         }
         return out;
@@ -112,30 +113,36 @@ public final class FinetunedWeights {
     public static void check(TensorPack pack, String encoderId, BertWeights base) throws ArtifactException {
         String id = pack.attribute(BASE_ENCODER);
         if (!encoderId.equals(id)) {
-            throw new ArtifactException(Reason.ENCODER_MISMATCH, "weights were fine-tuned from encoder " + id
-                    + ", not " + encoderId);
+            throw new ArtifactException(
+                    Reason.ENCODER_MISMATCH, "weights were fine-tuned from encoder " + id + ", not " + encoderId);
         }
         String sha = pack.attribute(BASE_SHA256);
         if (!base.sha256().equals(sha)) {
-            throw new ArtifactException(Reason.ENCODER_MISMATCH, "weights were fine-tuned from " + encoderId
-                    + " with checksum " + sha + ", this instance has " + base.sha256());
+            throw new ArtifactException(
+                    Reason.ENCODER_MISMATCH,
+                    "weights were fine-tuned from " + encoderId + " with checksum " + sha + ", this instance has "
+                            + base.sha256());
         }
         Map<String, int[]> expected = expectedShapes(pack, base);
         for (Map.Entry<String, int[]> e : expected.entrySet()) {
             TensorPack.Tensor t = pack.tensor(e.getKey());
             if (t == null) {
-                throw new ArtifactException(Reason.MALFORMED, mode(pack).name().toLowerCase(Locale.ROOT)
-                        + " weights lack tensor " + e.getKey());
+                throw new ArtifactException(
+                        Reason.MALFORMED,
+                        mode(pack).name().toLowerCase(Locale.ROOT) + " weights lack tensor " + e.getKey());
             }
             if (!Arrays.equals(t.shape(), e.getValue())) {
-                throw new ArtifactException(Reason.SHAPE_MISMATCH, "tensor " + e.getKey() + " has shape "
-                        + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+                throw new ArtifactException(
+                        Reason.SHAPE_MISMATCH,
+                        "tensor " + e.getKey() + " has shape " + Arrays.toString(t.shape()) + ", expected "
+                                + Arrays.toString(e.getValue()));
             }
         }
         for (String name : pack.tensors().keySet()) {
             if (!expected.containsKey(name)) {
-                throw new ArtifactException(Reason.MALFORMED, "unexpected tensor " + name + " in "
-                        + mode(pack).name().toLowerCase(Locale.ROOT) + " weights");
+                throw new ArtifactException(
+                        Reason.MALFORMED,
+                        "unexpected tensor " + name + " in " + mode(pack).name().toLowerCase(Locale.ROOT) + " weights");
             }
         }
     }
@@ -144,7 +151,8 @@ public final class FinetunedWeights {
     private static Map<String, int[]> expectedShapes(TensorPack pack, BertWeights base) throws ArtifactException {
         Map<String, int[]> out = new LinkedHashMap<>();
         switch (mode(pack)) {
-            case BITFIT -> base.biasNames().forEach(n -> out.put(n, base.tensor(n).shape()));
+            case BITFIT ->
+                base.biasNames().forEach(n -> out.put(n, base.tensor(n).shape()));
             case FULL -> base.names().forEach(n -> out.put(n, base.tensor(n).shape()));
             default -> {
                 int rank = loraRank(pack);
@@ -172,21 +180,25 @@ public final class FinetunedWeights {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ArtifactException(Reason.MALFORMED, "LoRA attribute " + LORA_RANK + " is '"
-                + pack.attribute(LORA_RANK) + "', expected a whole number >= 1");
+        throw new ArtifactException(
+                Reason.MALFORMED,
+                "LoRA attribute " + LORA_RANK + " is '" + pack.attribute(LORA_RANK)
+                        + "', expected a whole number >= 1");
     }
 
     /** alpha / rank from the LoRA attributes. */
     public static double loraScale(TensorPack pack) throws ArtifactException {
         double alpha;
         try {
-            alpha = Double.parseDouble(String.valueOf(pack.attribute(LORA_ALPHA)).trim());
+            alpha = Double.parseDouble(
+                    String.valueOf(pack.attribute(LORA_ALPHA)).trim());
         } catch (NumberFormatException e) {
             alpha = Double.NaN;
         }
         if (!(alpha > 0) || Double.isInfinite(alpha)) {
-            throw new ArtifactException(Reason.MALFORMED, "LoRA attribute " + LORA_ALPHA + " is '"
-                    + pack.attribute(LORA_ALPHA) + "', expected a number > 0");
+            throw new ArtifactException(
+                    Reason.MALFORMED,
+                    "LoRA attribute " + LORA_ALPHA + " is '" + pack.attribute(LORA_ALPHA) + "', expected a number > 0");
         }
         return alpha / loraRank(pack);
     }
@@ -214,8 +226,14 @@ public final class FinetunedWeights {
                 String module = BertWeights.module(l, t);
                 TensorPack.Tensor w = base.tensor(BertWeights.matrix(module));
                 int[] shape = w.shape();
-                float[] merged = mergeLora(w.values(), pack.tensor(BertWeights.loraA(module)).values(),
-                        pack.tensor(BertWeights.loraB(module)).values(), shape[0], shape[1], rank, scale);
+                float[] merged = mergeLora(
+                        w.values(),
+                        pack.tensor(BertWeights.loraA(module)).values(),
+                        pack.tensor(BertWeights.loraB(module)).values(),
+                        shape[0],
+                        shape[1],
+                        rank,
+                        scale);
                 out.put(base.onnxName(BertWeights.matrix(module)), new TensorPack.Tensor(shape, merged));
             }
         }

@@ -84,8 +84,9 @@ public final class OnnxGraph {
             return switch (dataType) {
                 case FLOAT -> b.getFloat();
                 case INT64 -> b.getLong();
-                default -> throw new IllegalStateException("tensor " + name + " of data type " + dataType
-                        + " is not a number this reader reads");
+                default ->
+                    throw new IllegalStateException(
+                            "tensor " + name + " of data type " + dataType + " is not a number this reader reads");
             };
         }
     }
@@ -99,9 +100,8 @@ public final class OnnxGraph {
      * @param outputs names of the values it writes
      * @param tensors its tensor-valued attributes by attribute name (a Constant's {@code value})
      */
-    public record Node(String opType, String name, List<String> inputs, List<String> outputs,
-                       Map<String, Tensor> tensors) {
-    }
+    public record Node(
+            String opType, String name, List<String> inputs, List<String> outputs, Map<String, Tensor> tensors) {}
 
     private final Map<String, Tensor> initializers;
     private final List<Node> nodes;
@@ -144,7 +144,8 @@ public final class OnnxGraph {
         in.setSizeLimit(Integer.MAX_VALUE);
         OnnxGraph graph = null;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) == 7 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            if (WireFormat.getTagFieldNumber(tag) == 7
+                    && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                 int limit = in.pushLimit(in.readRawVarint32());
                 graph = readGraph(in);
                 in.popLimit(limit);

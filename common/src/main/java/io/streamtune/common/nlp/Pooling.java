@@ -5,8 +5,8 @@ package io.streamtune.common.nlp;
  * using the other one silently degrades its embeddings.
  */
 public enum Pooling {
-  /** Mean of the token vectors under the attention mask (sentence-transformers MiniLM). */
-  MEAN,
-  /** The vector of the first ([CLS]) token (BGE models). */
-  CLS
+    /** Mean of the token vectors under the attention mask (sentence-transformers MiniLM). */
+    MEAN,
+    /** The vector of the first ([CLS]) token (BGE models). */
+    CLS
 }

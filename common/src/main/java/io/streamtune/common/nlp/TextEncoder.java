@@ -18,26 +18,26 @@ import java.util.List;
  */
 public interface TextEncoder extends AutoCloseable {
 
-  /** Stable encoder id, e.g. {@code all-minilm-l6-v2}; recorded in every model version. */
-  String id();
+    /** Stable encoder id, e.g. {@code all-minilm-l6-v2}; recorded in every model version. */
+    String id();
 
-  /** Length of each embedding. */
-  int dimension();
+    /** Length of each embedding. */
+    int dimension();
 
-  /** Lower-case hex SHA-256 of the ONNX model bytes; pins the exact weights a head was trained on. */
-  String checksum();
+    /** Lower-case hex SHA-256 of the ONNX model bytes; pins the exact weights a head was trained on. */
+    String checksum();
 
-  /**
-   * Encodes a batch. Texts are truncated to the encoder's maximum sequence length; the batch
-   * is padded only to its longest member.
-   *
-   * @param texts texts to encode, not null, no null elements
-   * @return one L2-normalised vector per text, in input order
-   * @throws IllegalStateException if the encoder is closed
-   * @throws EncoderRuntimeException if inference fails
-   */
-  float[][] encode(List<String> texts);
+    /**
+     * Encodes a batch. Texts are truncated to the encoder's maximum sequence length; the batch
+     * is padded only to its longest member.
+     *
+     * @param texts texts to encode, not null, no null elements
+     * @return one L2-normalised vector per text, in input order
+     * @throws IllegalStateException if the encoder is closed
+     * @throws EncoderRuntimeException if inference fails
+     */
+    float[][] encode(List<String> texts);
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

@@ -93,8 +93,10 @@ public final class Backbones implements AutoCloseable {
      * @param store where stored weights are read; null when this process reads none (inline only)
      */
     public static Backbones opening(int intraOpThreads, ArtifactStore store) {
-        return new Backbones((id, length) -> Encoders.open(id, length, intraOpThreads),
-                (id, length, weights) -> Encoders.open(id, length, intraOpThreads, weights), store);
+        return new Backbones(
+                (id, length) -> Encoders.open(id, length, intraOpThreads),
+                (id, length, weights) -> Encoders.open(id, length, intraOpThreads, weights),
+                store);
     }
 
     /**
@@ -103,9 +105,12 @@ public final class Backbones implements AutoCloseable {
      * ONNX Runtime thread per core). For benchmarks that measure the same encoder alone and in the app.
      */
     public static Backbones sharing(TextEncoder encoder, int maxSequenceLength, ArtifactStore store) {
-        return new Backbones((id, length) -> id.equals(encoder.id()) && length == maxSequenceLength
-                ? new NotClosing(encoder) : Encoders.open(id, length, 0),
-                (id, length, weights) -> Encoders.open(id, length, 0, weights), store);
+        return new Backbones(
+                (id, length) -> id.equals(encoder.id()) && length == maxSequenceLength
+                        ? new NotClosing(encoder)
+                        : Encoders.open(id, length, 0),
+                (id, length, weights) -> Encoders.open(id, length, 0, weights),
+                store);
     }
 
     /** A view of an encoder that someone else closes. */
@@ -170,8 +175,9 @@ public final class Backbones implements AutoCloseable {
             throw new IllegalStateException("the backbone pool is closed");
         }
         if (ref.kind() == BackboneKind.TEXT_ENCODER && ref.maxSequenceLength() < 1) {
-            throw new IllegalArgumentException("text backbone " + ref.id() + " needs a sequence length; resolve a version-1 "
-                    + "artifact's 0 to the task's maxSequenceLength before acquiring it");
+            throw new IllegalArgumentException(
+                    "text backbone " + ref.id() + " needs a sequence length; resolve a version-1 "
+                            + "artifact's 0 to the task's maxSequenceLength before acquiring it");
         }
         BackboneRef.Key key = ref.key();
         Entry e = entries.get(key);
@@ -183,9 +189,11 @@ public final class Backbones implements AutoCloseable {
                 Entry base = openFrozenText(ref.id(), ref.maxSequenceLength());
                 String local = base.backbone.key().baseSha256();
                 if (!local.equals(ref.baseSha256())) {
-                    throw new ArtifactException(ArtifactException.Reason.ENCODER_MISMATCH, "the version was trained on "
-                            + ref.id() + " with sha256 " + ref.baseSha256() + " but this build ships " + local
-                            + " (a different encoder jar)");
+                    throw new ArtifactException(
+                            ArtifactException.Reason.ENCODER_MISMATCH,
+                            "the version was trained on "
+                                    + ref.id() + " with sha256 " + ref.baseSha256() + " but this build ships " + local
+                                    + " (a different encoder jar)");
                 }
                 if (ref.weights() == null) {
                     return lease(base, ref);
@@ -195,32 +203,43 @@ public final class Backbones implements AutoCloseable {
             case IMAGE_CNN -> {
                 return lease(openImage(ref), ref);
             }
-            default -> throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE,
-                    "unknown backbone kind " + ref.kind());
+            default ->
+                throw new ArtifactException(
+                        ArtifactException.Reason.UNSUPPORTED_BACKBONE, "unknown backbone kind " + ref.kind());
         }
     }
 
     private Entry openTunedText(BackboneRef ref, BackboneRef.Key key) throws ArtifactException {
         TensorPack pack = weights(ref.weights());
         String packMode = pack.attribute(FinetunedWeights.MODE);
-        if (packMode == null || !packMode.equalsIgnoreCase(ref.weights().format().wireName())) {
-            throw new ArtifactException(ArtifactException.Reason.MALFORMED, "the record says "
-                    + ref.weights().format().wireName() + " weights but the pack's " + FinetunedWeights.MODE
-                    + " attribute is " + packMode);
+        if (packMode == null
+                || !packMode.equalsIgnoreCase(ref.weights().format().wireName())) {
+            throw new ArtifactException(
+                    ArtifactException.Reason.MALFORMED,
+                    "the record says "
+                            + ref.weights().format().wireName() + " weights but the pack's " + FinetunedWeights.MODE
+                            + " attribute is " + packMode);
         }
         long t0 = System.nanoTime();
         TextEncoder tuned;
         try {
             tuned = tunedText.open(ref.id(), ref.maxSequenceLength(), pack);
         } catch (EncoderException | RuntimeException e) {
-            throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE, "fine-tuned encoder " + ref.id()
-                    + " (max " + ref.maxSequenceLength() + " tokens) cannot be opened: " + e.getMessage(), e);
+            throw new ArtifactException(
+                    ArtifactException.Reason.UNSUPPORTED_BACKBONE,
+                    "fine-tuned encoder " + ref.id() + " (max " + ref.maxSequenceLength()
+                            + " tokens) cannot be opened: " + e.getMessage(),
+                    e);
         }
         // Closed with its last lease: a fine-tuned encoder serves one version (or a few around a swap).
         Entry e = new Entry(new TextEncoderBackbone(key, tuned), tuned, false);
         entries.put(key, e);
-        log.info("[backbones] opened {} ({} weights, {} bytes) in {} ms", key, ref.weights().format().wireName(),
-                ref.weights().sizeBytes(), (System.nanoTime() - t0) / 1_000_000);
+        log.info(
+                "[backbones] opened {} ({} weights, {} bytes) in {} ms",
+                key,
+                ref.weights().format().wireName(),
+                ref.weights().sizeBytes(),
+                (System.nanoTime() - t0) / 1_000_000);
         return e;
     }
 
@@ -230,20 +249,27 @@ public final class Backbones implements AutoCloseable {
      */
     private Entry openImage(BackboneRef ref) throws ArtifactException {
         if (ref.weights() == null || ref.weights().format() != WeightsRef.Format.CNN) {
-            throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE, "image backbone " + ref.id()
-                    + " needs cnn weights, the version has " + (ref.weights() == null ? "none" : ref.weights()));
+            throw new ArtifactException(
+                    ArtifactException.Reason.UNSUPPORTED_BACKBONE,
+                    "image backbone " + ref.id() + " needs cnn weights, the version has "
+                            + (ref.weights() == null ? "none" : ref.weights()));
         }
         long t0 = System.nanoTime();
         TensorPack pack = weights(ref.weights());
         CnnBackbone cnn = CnnBackbone.load(pack, ai.djl.Device.cpu());
         if (!cnn.architecture().id().equals(ref.id())) {
             cnn.close();
-            throw new ArtifactException(ArtifactException.Reason.ENCODER_MISMATCH, "image backbone " + ref.id()
-                    + " has weights of " + cnn.architecture().id() + " (" + cnn.architecture() + ")");
+            throw new ArtifactException(
+                    ArtifactException.Reason.ENCODER_MISMATCH,
+                    "image backbone " + ref.id() + " has weights of "
+                            + cnn.architecture().id() + " (" + cnn.architecture() + ")");
         }
         Entry e = new Entry(new ImageCnnBackbone(ref.key(), cnn, ImagePreprocessor.DEFAULT_MAX_PIXELS), cnn, false);
         entries.put(ref.key(), e);
-        log.info("[backbones] opened {} ({}) in {} ms", ref.key(), cnn.architecture(),
+        log.info(
+                "[backbones] opened {} ({}) in {} ms",
+                ref.key(),
+                cnn.architecture(),
                 (System.nanoTime() - t0) / 1_000_000);
         return e;
     }
@@ -260,12 +286,15 @@ public final class Backbones implements AutoCloseable {
             bytes = w.inline();
             String actual = io.streamtune.common.hash.Sha256.hex(bytes);
             if (!actual.equals(w.sha256())) {
-                throw new ArtifactException(ArtifactException.Reason.CHECKSUM_MISMATCH,
+                throw new ArtifactException(
+                        ArtifactException.Reason.CHECKSUM_MISMATCH,
                         "inline weights hash to " + actual + ", the record says " + w.sha256());
             }
         } else if (store == null) {
-            throw new ArtifactException(ArtifactException.Reason.MISSING_WEIGHTS,
-                    "weights " + w.uri() + " are in an artifact store and this process has none configured (artifacts.dir)");
+            throw new ArtifactException(
+                    ArtifactException.Reason.MISSING_WEIGHTS,
+                    "weights " + w.uri()
+                            + " are in an artifact store and this process has none configured (artifacts.dir)");
         } else {
             bytes = store.get(w.uri(), w.sha256());
         }
@@ -276,7 +305,9 @@ public final class Backbones implements AutoCloseable {
         // Base key: the checksum is filled in once the file has been hashed, so look up by id and length.
         for (Entry e : entries.values()) {
             BackboneRef.Key k = e.backbone.key();
-            if (k.kind() == BackboneKind.TEXT_ENCODER && k.id().equals(encoderId) && k.maxSequenceLength() == maxSequenceLength
+            if (k.kind() == BackboneKind.TEXT_ENCODER
+                    && k.id().equals(encoderId)
+                    && k.maxSequenceLength() == maxSequenceLength
                     && k.weightsSha256().isEmpty()) {
                 return e;
             }
@@ -286,10 +317,14 @@ public final class Backbones implements AutoCloseable {
         try {
             encoder = frozenText.open(encoderId, maxSequenceLength);
         } catch (EncoderException | RuntimeException e) {
-            throw new ArtifactException(ArtifactException.Reason.UNSUPPORTED_BACKBONE,
-                    "encoder " + encoderId + " (max " + maxSequenceLength + " tokens) cannot be opened: " + e.getMessage(), e);
+            throw new ArtifactException(
+                    ArtifactException.Reason.UNSUPPORTED_BACKBONE,
+                    "encoder " + encoderId + " (max " + maxSequenceLength + " tokens) cannot be opened: "
+                            + e.getMessage(),
+                    e);
         }
-        BackboneRef.Key key = BackboneRef.text(encoderId, encoder.checksum(), maxSequenceLength, null).key();
+        BackboneRef.Key key = BackboneRef.text(encoderId, encoder.checksum(), maxSequenceLength, null)
+                .key();
         Entry e = new Entry(new TextEncoderBackbone(key, encoder), encoder, true);
         entries.put(key, e);
         log.info("[backbones] opened {} in {} ms", key, (System.nanoTime() - t0) / 1_000_000);

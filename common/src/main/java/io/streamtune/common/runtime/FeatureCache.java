@@ -27,81 +27,80 @@ import io.streamtune.common.model.ModelInput;
  */
 public final class FeatureCache {
 
-  private final int maxEntries;
-  private final LinkedHashMap<String, float[]> entries;
-  private final AtomicLong hits = new AtomicLong();
-  private final AtomicLong misses = new AtomicLong();
+    private final int maxEntries;
+    private final LinkedHashMap<String, float[]> entries;
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
 
-  /**
-   * @param maxEntries entries kept before the least recently used is evicted (at least 1)
-   */
-  public FeatureCache(int maxEntries) {
-    if (maxEntries < 1) {
-      throw new IllegalArgumentException("maxEntries must be >= 1, got " + maxEntries);
-    }
-    this.maxEntries = maxEntries;
-    this.entries =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          private static final long serialVersionUID = 1L;
+    /**
+     * @param maxEntries entries kept before the least recently used is evicted (at least 1)
+     */
+    public FeatureCache(int maxEntries) {
+        if (maxEntries < 1) {
+            throw new IllegalArgumentException("maxEntries must be >= 1, got " + maxEntries);
+        }
+        this.maxEntries = maxEntries;
+        this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
 
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
-            return size() > FeatureCache.this.maxEntries;
-          }
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
+                return size() > FeatureCache.this.maxEntries;
+            }
         };
-  }
-
-  /** The cache key of an input for a backbone. */
-  public static String key(BackboneRef.Key backbone, ModelInput input) {
-    String content = input instanceof ModelInput.Text t
-        ? "t:" + Sha256.hex(t.text())
-        : "i:" + Sha256.hex(((ModelInput.Image) input).encoded());
-    return backbone.checksum() + ':' + content;
-  }
-
-  /** The cached vector (a copy) or null; counts a hit or a miss. */
-  public float[] get(String key) {
-    float[] v;
-    synchronized (entries) {
-      v = entries.get(key);
     }
-    if (v == null) {
-      misses.incrementAndGet();
-      return null;
+
+    /** The cache key of an input for a backbone. */
+    public static String key(BackboneRef.Key backbone, ModelInput input) {
+        String content = input instanceof ModelInput.Text t
+                ? "t:" + Sha256.hex(t.text())
+                : "i:" + Sha256.hex(((ModelInput.Image) input).encoded());
+        return backbone.checksum() + ':' + content;
     }
-    hits.incrementAndGet();
-    return v.clone();
-  }
 
-  /** Stores a copy of the vector. */
-  public void put(String key, float[] vector) {
-    float[] copy = vector.clone();
-    synchronized (entries) {
-      entries.put(key, copy);
+    /** The cached vector (a copy) or null; counts a hit or a miss. */
+    public float[] get(String key) {
+        float[] v;
+        synchronized (entries) {
+            v = entries.get(key);
+        }
+        if (v == null) {
+            misses.incrementAndGet();
+            return null;
+        }
+        hits.incrementAndGet();
+        return v.clone();
     }
-  }
 
-  public int size() {
-    synchronized (entries) {
-      return entries.size();
+    /** Stores a copy of the vector. */
+    public void put(String key, float[] vector) {
+        float[] copy = vector.clone();
+        synchronized (entries) {
+            entries.put(key, copy);
+        }
     }
-  }
 
-  public int maxEntries() {
-    return maxEntries;
-  }
-
-  public long hits() {
-    return hits.get();
-  }
-
-  public long misses() {
-    return misses.get();
-  }
-
-  public void clear() {
-    synchronized (entries) {
-      entries.clear();
+    public int size() {
+        synchronized (entries) {
+            return entries.size();
+        }
     }
-  }
+
+    public int maxEntries() {
+        return maxEntries;
+    }
+
+    public long hits() {
+        return hits.get();
+    }
+
+    public long misses() {
+        return misses.get();
+    }
+
+    public void clear() {
+        synchronized (entries) {
+            entries.clear();
+        }
+    }
 }

@@ -47,8 +47,8 @@ final class ImageCnnBackbone implements Backbone {
         float[][] tensors = new float[inputs.size()][];
         for (int i = 0; i < tensors.length; i++) {
             if (!(inputs.get(i) instanceof ModelInput.Image image)) {
-                throw new InputRejectedException(i, Reason.SCORING_FAILED,
-                        "image backbone " + key.id() + " was given a text", null);
+                throw new InputRejectedException(
+                        i, Reason.SCORING_FAILED, "image backbone " + key.id() + " was given a text", null);
             }
             try {
                 tensors[i] = preprocessor.tensor(image.encoded());

@@ -33,8 +33,8 @@ final class TextEncoderBackbone implements Backbone {
         List<String> texts = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             if (!(inputs.get(i) instanceof ModelInput.Text t)) {
-                throw new InputRejectedException(i, Reason.SCORING_FAILED,
-                        "text encoder " + key.id() + " was given an image", null);
+                throw new InputRejectedException(
+                        i, Reason.SCORING_FAILED, "text encoder " + key.id() + " was given an image", null);
             }
             texts.add(t.text());
         }

@@ -43,8 +43,8 @@ public final class JsonSerde<T> implements Serde<T> {
             try {
                 return Json.read(bytes, type);
             } catch (IOException e) {
-                throw new SerializationException("cannot read a " + type.getSimpleName() + " from topic " + topic
-                        + ": " + e.getMessage(), e);
+                throw new SerializationException(
+                        "cannot read a " + type.getSimpleName() + " from topic " + topic + ": " + e.getMessage(), e);
             }
         };
     }

@@ -12,11 +12,11 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 /** Creates the topics of a layout that do not exist yet; existing ones are left as they are. */
 public final class TopicAdmin {
-    private TopicAdmin() {
-    }
+    private TopicAdmin() {}
 
     /** @return the names of the topics that were created now */
-    public static List<String> ensure(Admin admin, List<TopicSpec> specs) throws InterruptedException, ExecutionException, TimeoutException {
+    public static List<String> ensure(Admin admin, List<TopicSpec> specs)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         List<NewTopic> missing = new ArrayList<>();
         for (TopicSpec s : specs) {

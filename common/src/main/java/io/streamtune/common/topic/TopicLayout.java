@@ -24,8 +24,7 @@ import java.util.Map;
 public final class TopicLayout {
     static final String DAY_MS = Long.toString(24L * 3600 * 1000);
 
-    private TopicLayout() {
-    }
+    private TopicLayout() {}
 
     /**
      * Every topic of these tasks and the shared ones ({@code StreamtuneConfig.topicLayout()} gives those of a
@@ -34,8 +33,8 @@ public final class TopicLayout {
      * @param maxMessageBytes what each task topic accepts ({@code Limits.writeBytes()})
      * @param modelMessageBytes what the model topics accept ({@code Limits.modelWriteBytes()})
      */
-    public static List<TopicSpec> forTasks(Collection<String> tasks, int partitions, short rf, int maxMessageBytes,
-                                           int modelMessageBytes) {
+    public static List<TopicSpec> forTasks(
+            Collection<String> tasks, int partitions, short rf, int maxMessageBytes, int modelMessageBytes) {
         List<TopicSpec> specs = new ArrayList<>(shared(rf, modelMessageBytes));
         for (String task : tasks) {
             specs.addAll(forTask(task, partitions, rf, maxMessageBytes));
@@ -47,11 +46,24 @@ public final class TopicLayout {
     public static List<TopicSpec> shared(short rf, int modelMessageBytes) {
         String modelBytes = Integer.toString(modelMessageBytes);
         return List.of(
-                new TopicSpec(TaskTopics.MODELS, 1, rf, Map.of("cleanup.policy", "compact",
-                        "max.message.bytes", modelBytes, "min.compaction.lag.ms", "60000"),
+                new TopicSpec(
+                        TaskTopics.MODELS,
+                        1,
+                        rf,
+                        Map.of(
+                                "cleanup.policy",
+                                "compact",
+                                "max.message.bytes",
+                                modelBytes,
+                                "min.compaction.lag.ms",
+                                "60000"),
                         "model versions, newest per task (compacted, key = task)"),
-                new TopicSpec(TaskTopics.MODEL_EVENTS, 1, rf, Map.of("retention.ms", "-1", "max.message.bytes",
-                        modelBytes), "audit: published and rejected versions with metrics (kept forever)"));
+                new TopicSpec(
+                        TaskTopics.MODEL_EVENTS,
+                        1,
+                        rf,
+                        Map.of("retention.ms", "-1", "max.message.bytes", modelBytes),
+                        "audit: published and rejected versions with metrics (kept forever)"));
     }
 
     /** The topics of one task; each takes records of up to {@code maxMessageBytes} ({@code Limits.writeBytes()}). */

@@ -5,7 +5,8 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /** How one topic is created: name, partitions, replication and topic configs. */
-public record TopicSpec(String name, int partitions, short replicationFactor, Map<String, String> configs, String purpose) {
+public record TopicSpec(
+        String name, int partitions, short replicationFactor, Map<String, String> configs, String purpose) {
     public TopicSpec {
         configs = Map.copyOf(configs);
     }

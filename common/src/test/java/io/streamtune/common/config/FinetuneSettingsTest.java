@@ -1,9 +1,5 @@
 package io.streamtune.common.config;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -12,6 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FinetuneSettingsTest {
 
@@ -49,18 +49,34 @@ class FinetuneSettingsTest {
                   mixedPrecision: false
                 """), "tasks[0] (t)", problems);
         assertEquals(List.of(), problems);
-        assertEquals(new FinetuneOptions(FinetuneMode.LORA, 4, 8, Set.of(LoraTarget.QUERY, LoraTarget.KEY,
-                LoraTarget.ATTENTION_OUTPUT), 2e-4, 1e-3, 0.06, 2, 64, 16, 0.5, 0, 7, false), o);
-        FinetuneOptions s = FinetuneSettings.read(yaml("finetune: {lora: {targets: 'value, output'}}"), "t",
-                problems);
+        assertEquals(
+                new FinetuneOptions(
+                        FinetuneMode.LORA,
+                        4,
+                        8,
+                        Set.of(LoraTarget.QUERY, LoraTarget.KEY, LoraTarget.ATTENTION_OUTPUT),
+                        2e-4,
+                        1e-3,
+                        0.06,
+                        2,
+                        64,
+                        16,
+                        0.5,
+                        0,
+                        7,
+                        false),
+                o);
+        FinetuneOptions s = FinetuneSettings.read(yaml("finetune: {lora: {targets: 'value, output'}}"), "t", problems);
         assertEquals(Set.of(LoraTarget.VALUE, LoraTarget.OUTPUT), s.loraTargets());
     }
 
     @Test
     void shouldNameEachWrongKey() throws Exception {
         List<String> problems = new ArrayList<>();
-        FinetuneSettings.read(yaml("finetune: {mode: adapters, lora: {rank: 0, targets: [query, gate]}, epochs: x}"),
-                "tasks[1] (fin)", problems);
+        FinetuneSettings.read(
+                yaml("finetune: {mode: adapters, lora: {rank: 0, targets: [query, gate]}, epochs: x}"),
+                "tasks[1] (fin)",
+                problems);
         assertEquals(4, problems.size(), problems.toString());
         assertTrue(problems.get(0).startsWith("tasks[1] (fin).finetune.mode"), problems.get(0));
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("tasks[1] (fin).finetune.lora.rank")));
@@ -70,7 +86,8 @@ class FinetuneSettingsTest {
 
     @Test
     void shouldRefuseOptionsOutOfRangeNamingTheKey() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> FinetuneOptions.defaults(FinetuneMode.LORA).withBatchSize(0));
         assertTrue(e.getMessage().contains("finetune.batchSize"));
     }

@@ -1,11 +1,5 @@
 package io.streamtune.common.config;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,14 +7,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.streamtune.common.image.ImageSpec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ImageAndCnnSettingsTest {
 
@@ -83,7 +82,8 @@ class ImageAndCnnSettingsTest {
         List<String> problems = new ArrayList<>();
         CnnSettings.read(yaml("image: {size: 28}\ncnn: {layers: 18}"), WHERE, problems);
         assertEquals(1, problems.size(), problems.toString());
-        assertTrue(problems.get(0).startsWith("tasks[0] (fashion).cnn.layers: ResNetV1 for images of 28 pixels"),
+        assertTrue(
+                problems.get(0).startsWith("tasks[0] (fashion).cnn.layers: ResNetV1 for images of 28 pixels"),
                 problems.get(0));
         assertTrue(problems.get(0).contains("(image.size is 28)"), problems.get(0));
         problems.clear();
@@ -103,8 +103,9 @@ class ImageAndCnnSettingsTest {
         CnnSettings.read(yaml("cnn: {pretrained: " + onnx + "}"), WHERE, problems);
         CnnSettings.read(yaml("cnn: {pretrained: " + dir.resolve("absent-0000.params") + "}"), WHERE, problems);
         assertEquals(3, problems.size(), problems.toString());
-        assertTrue(problems.get(0).startsWith("tasks[0] (fashion).cnn.pretrained: " + torchScript
-                + " is a TorchScript"), problems.get(0));
+        assertTrue(
+                problems.get(0).startsWith("tasks[0] (fashion).cnn.pretrained: " + torchScript + " is a TorchScript"),
+                problems.get(0));
         assertTrue(problems.get(1).contains("is an ONNX export; ONNX backbones are not supported"), problems.get(1));
         assertTrue(problems.get(2).contains("does not exist"), problems.get(2));
         assertNull(CnnSettings.pretrainedProblem(Files.write(dir.resolve("ok-0000.params"), "DJL@".getBytes())));

@@ -1,12 +1,12 @@
 package io.streamtune.common.config;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An image task declared in the file: {@code modality: image} with its {@code image.*} and {@code cnn.*}. */
 class ImageTaskConfigTest {
@@ -41,7 +41,9 @@ class ImageTaskConfigTest {
                     image: {size: 28}
                     cnn: {layers: 18}
                 """, Map.of(), Map.of()));
-        assertTrue(e.getMessage().contains("tasks[0] (fashion).cnn.layers") && e.getMessage().contains("got 18"),
+        assertTrue(
+                e.getMessage().contains("tasks[0] (fashion).cnn.layers")
+                        && e.getMessage().contains("got 18"),
                 e.getMessage());
     }
 

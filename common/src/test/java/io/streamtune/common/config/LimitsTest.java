@@ -1,16 +1,15 @@
 package io.streamtune.common.config;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.topic.TaskTopics;
-import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.common.topic.TopicSpec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One record limit, and everything that must agree with it. */
 class LimitsTest {
@@ -29,11 +28,15 @@ class LimitsTest {
 
     @Test
     void shouldNameTheKeyOfARecordLimitOutOfRange() {
-        ConfigException e = assertThrows(ConfigException.class, () -> StreamtuneConfig.parse(
-                "limits: {recordBytes: 1000}\ntasks: [{name: t, labels: [a, b]}]", Map.of(), Map.of()));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> StreamtuneConfig.parse(
+                        "limits: {recordBytes: 1000}\ntasks: [{name: t, labels: [a, b]}]", Map.of(), Map.of()));
         assertTrue(e.getMessage().contains("limits.recordBytes: 1000 is out of range"), e.getMessage());
-        ConfigException big = assertThrows(ConfigException.class, () -> StreamtuneConfig.parse(
-                "limits: {recordBytes: 9000000}\ntasks: [{name: t, labels: [a, b]}]", Map.of(), Map.of()));
+        ConfigException big = assertThrows(
+                ConfigException.class,
+                () -> StreamtuneConfig.parse(
+                        "limits: {recordBytes: 9000000}\ntasks: [{name: t, labels: [a, b]}]", Map.of(), Map.of()));
         assertTrue(big.getMessage().contains("limits.recordBytes"), big.getMessage());
     }
 
@@ -43,18 +46,26 @@ class LimitsTest {
                 tasks:
                   - {name: pics, modality: image, labels: [cat, dog], maxImageBytes: 1048576}
                 """, Map.of(), Map.of()));
-        assertTrue(e.getMessage().contains("tasks[0] (pics).maxImageBytes")
-                && e.getMessage().contains("limits.recordBytes 1048576")
-                && e.getMessage().contains("at most " + new Limits(1 << 20).maxImageBytes()), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("tasks[0] (pics).maxImageBytes")
+                        && e.getMessage().contains("limits.recordBytes 1048576")
+                        && e.getMessage().contains("at most " + new Limits(1 << 20).maxImageBytes()),
+                e.getMessage());
 
         int largest = new Limits(1 << 20).maxImageBytes();
         assertTrue(Limits.base64Length(largest) + Limits.IMAGE_RECORD_MARGIN_BYTES <= 1 << 20);
-        StreamtuneConfig ok = StreamtuneConfig.parse("tasks: [{name: pics, modality: image, labels: [cat, dog],"
-                + " maxImageBytes: " + largest + "}]", Map.of(), Map.of());
+        StreamtuneConfig ok = StreamtuneConfig.parse(
+                "tasks: [{name: pics, modality: image, labels: [cat, dog]," + " maxImageBytes: " + largest + "}]",
+                Map.of(),
+                Map.of());
         assertEquals(largest, ok.requireTask("pics").maxImageBytes());
-        assertThrows(ConfigException.class,
-                () -> StreamtuneConfig.parse("tasks: [{name: pics, modality: image, labels: [cat, dog],"
-                + " maxImageBytes: " + (largest + 3) + "}]", Map.of(), Map.of()));
+        assertThrows(
+                ConfigException.class,
+                () -> StreamtuneConfig.parse(
+                        "tasks: [{name: pics, modality: image, labels: [cat, dog]," + " maxImageBytes: " + (largest + 3)
+                                + "}]",
+                        Map.of(),
+                        Map.of()));
         StreamtuneConfig raised = StreamtuneConfig.parse("""
                 limits: {recordBytes: 2097152}
                 tasks: [{name: pics, modality: image, labels: [cat, dog], maxImageBytes: 1048576}]

@@ -1,21 +1,22 @@
 package io.streamtune.common.config;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 class MonitorPolicyTest {
 
     @Test
     void shouldLeaveATaskWithoutAlertLabelUnmonitored() throws Exception {
-        TaskConfig t = StreamtuneConfig.parse("tasks: [{name: t, labels: [a, b]}]", Map.of(), Map.of()).requireTask("t");
+        TaskConfig t = StreamtuneConfig.parse("tasks: [{name: t, labels: [a, b]}]", Map.of(), Map.of())
+                .requireTask("t");
         assertFalse(t.monitor().active());
         assertEquals("entity", t.monitor().entityAttribute());
         assertEquals(MonitorPolicy.defaults(), t.monitor());
@@ -23,8 +24,16 @@ class MonitorPolicyTest {
 
     @Test
     void shouldKeepTheOldConstructorCompilingWithMonitoringOff() {
-        TaskConfig t = new TaskConfig("t", Modality.TEXT, List.of("a", "b"), "e", 128, 100, 100,
-                new WindowPolicy(1, Duration.ofSeconds(1), 1, 10, 10), new GatePolicy(0, 0),
+        TaskConfig t = new TaskConfig(
+                "t",
+                Modality.TEXT,
+                List.of("a", "b"),
+                "e",
+                128,
+                100,
+                100,
+                new WindowPolicy(1, Duration.ofSeconds(1), 1, 10, 10),
+                new GatePolicy(0, 0),
                 HeadPolicy.defaults());
         assertFalse(t.monitor().active());
     }
@@ -81,7 +90,8 @@ class MonitorPolicyTest {
                     monitor: {alertLabel: neg, minCount: 0}
                 """, Map.of(), Map.of()));
         String m = e.getMessage();
-        assertTrue(m.contains("tasks[0] (a).monitor.alertLabel: 'bearish' is not one of the task's labels [neg, pos]"), m);
+        assertTrue(
+                m.contains("tasks[0] (a).monitor.alertLabel: 'bearish' is not one of the task's labels [neg, pos]"), m);
         assertTrue(m.contains("tasks[1] (b).monitor.advance"), m);
         assertTrue(m.contains("tasks[2] (c).monitor.window: 10s must be a multiple of monitor.advance 3s"), m);
         assertTrue(m.contains("tasks[2] (c).monitor.rule.clearMargin"), m);
@@ -91,7 +101,8 @@ class MonitorPolicyTest {
 
     @Test
     void shouldAcceptTheMonitoringSection() throws Exception {
-        StreamtuneConfig c = StreamtuneConfig.parse("monitoring: {metricsPort: 0}\ntasks: [{name: t, labels: [a, b]}]", Map.of(), Map.of());
+        StreamtuneConfig c = StreamtuneConfig.parse(
+                "monitoring: {metricsPort: 0}\ntasks: [{name: t, labels: [a, b]}]", Map.of(), Map.of());
         assertEquals(0, c.section("monitoring").path("metricsPort").asInt());
     }
 }

@@ -1,11 +1,5 @@
 package io.streamtune.common.config;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +8,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.topic.TopicSpec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StreamtuneConfigTest {
 
@@ -72,8 +72,8 @@ class StreamtuneConfigTest {
                 """, Map.of(), Map.of()));
         String m = e.getMessage();
         assertTrue(m.contains("tasks[0] (ok).retrainEvery: unknown setting"), m);
-        assertTrue(m.contains("tasks[0] (ok).window.retrainEvry: unknown setting") && m.contains("retrainEvery, size"),
-                m);
+        assertTrue(
+                m.contains("tasks[0] (ok).window.retrainEvry: unknown setting") && m.contains("retrainEvery, size"), m);
         assertTrue(m.contains("tasks[0] (ok).head: expected a section"), m);
         assertTrue(m.contains("tasks[0] (ok).finetune.lora.alfa: unknown setting") && m.contains("alpha"), m);
         assertTrue(m.contains("tasks[0] (ok).monitor.windw: unknown setting"), m);
@@ -83,12 +83,12 @@ class StreamtuneConfigTest {
     @Test
     void shouldLayerEnvironmentAndFlagsOverTheFile() throws Exception {
         String yaml = "kafka: {bootstrap.servers: file:1, linger.ms: 5}\ntasks: [{name: t, labels: [a, b]}]";
-        StreamtuneConfig env = StreamtuneConfig.parse(yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2",
-                "STREAMTUNE_KAFKA_LINGER_MS", "7"), Map.of());
+        StreamtuneConfig env = StreamtuneConfig.parse(
+                yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2", "STREAMTUNE_KAFKA_LINGER_MS", "7"), Map.of());
         assertEquals("env:2", env.bootstrapServers());
         assertEquals("7", env.kafka().get("linger.ms"));
-        StreamtuneConfig flag = StreamtuneConfig.parse(yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2"),
-                Map.of("bootstrap.servers", "flag:3"));
+        StreamtuneConfig flag = StreamtuneConfig.parse(
+                yaml, Map.of("STREAMTUNE_BOOTSTRAP_SERVERS", "env:2"), Map.of("bootstrap.servers", "flag:3"));
         assertEquals("flag:3", flag.bootstrapServers());
     }
 
@@ -97,21 +97,26 @@ class StreamtuneConfigTest {
         String yaml = "kafka: {security.protocol: PLAINTEXT}\ntasks: [{name: t, labels: [a, b]}]";
         String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required"
                 + " username=\"trainer\" password=\"s3cret\";";
-        StreamtuneConfig c = StreamtuneConfig.parse(yaml, Map.of(
-                "STREAMTUNE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
-                "STREAMTUNE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
-                "STREAMTUNE_KAFKA_SASL_JAAS_CONFIG", jaas,
-                "STREAMTUNE_KAFKA_SSL_TRUSTSTORE_LOCATION", "/secrets/truststore.p12",
-                "STREAMTUNE_KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "",
-                "STREAMTUNE_KAFKA_LOG_LEVEL", "debug"), Map.of());
+        StreamtuneConfig c = StreamtuneConfig.parse(
+                yaml,
+                Map.of(
+                        "STREAMTUNE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                        "STREAMTUNE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+                        "STREAMTUNE_KAFKA_SASL_JAAS_CONFIG", jaas,
+                        "STREAMTUNE_KAFKA_SSL_TRUSTSTORE_LOCATION", "/secrets/truststore.p12",
+                        "STREAMTUNE_KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "",
+                        "STREAMTUNE_KAFKA_LOG_LEVEL", "debug"),
+                Map.of());
         assertEquals("SASL_SSL", c.kafka().get("security.protocol"), "the environment wins over the file");
         assertEquals("SCRAM-SHA-512", c.kafka().get("sasl.mechanism"));
         assertEquals(jaas, c.kafka().get("sasl.jaas.config"));
         assertEquals("/secrets/truststore.p12", c.kafka().get("ssl.truststore.location"));
-        assertEquals("", c.kafka().get("ssl.endpoint.identification.algorithm"),
+        assertEquals(
+                "",
+                c.kafka().get("ssl.endpoint.identification.algorithm"),
                 "an empty value turns host name checks off");
-        assertFalse(c.kafka().containsKey("log.level"),
-                "STREAMTUNE_KAFKA_LOG_LEVEL sets logging, not a client setting");
+        assertFalse(
+                c.kafka().containsKey("log.level"), "STREAMTUNE_KAFKA_LOG_LEVEL sets logging, not a client setting");
     }
 
     @Test
@@ -120,9 +125,10 @@ class StreamtuneConfigTest {
         assertEquals("a_b.c", StreamtuneConfig.kafkaKey("A__B_C"));
         assertEquals("a-b", StreamtuneConfig.kafkaKey("A___B"));
         assertNull(StreamtuneConfig.kafkaKey("A____B"));
-        ConfigException e = assertThrows(ConfigException.class, () ->
-                StreamtuneConfig.parse("tasks: [{name: t, labels: [a, b]}]",
-                Map.of("STREAMTUNE_KAFKA_A____B", "x"), Map.of()));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> StreamtuneConfig.parse(
+                        "tasks: [{name: t, labels: [a, b]}]", Map.of("STREAMTUNE_KAFKA_A____B", "x"), Map.of()));
         assertTrue(e.getMessage().contains("STREAMTUNE_KAFKA_A____B"), e.getMessage());
     }
 
@@ -137,8 +143,8 @@ class StreamtuneConfigTest {
 
     @Test
     void shouldNameAMissingFile() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> StreamtuneConfig.load(Path.of("no/such.yaml"), Map.of(), Map.of()));
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> StreamtuneConfig.load(Path.of("no/such.yaml"), Map.of(), Map.of()));
         assertTrue(e.getMessage().contains("such.yaml") && e.getMessage().contains("--config"), e.getMessage());
     }
 
@@ -146,11 +152,15 @@ class StreamtuneConfigTest {
     void shouldShipAValidExampleConfigWhoseTopicsFollowTheDocumentedLayout() throws Exception {
         StreamtuneConfig c = StreamtuneConfig.load(Path.of("../config/streamtune.yaml"), Map.of(), Map.of());
         List<TopicSpec> specs = c.topicLayout();
-        TopicSpec models = specs.stream().filter(s -> s.name().equals("streamtune.models")).findFirst().orElseThrow();
+        TopicSpec models = specs.stream()
+                .filter(s -> s.name().equals("streamtune.models"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("compact", models.configs().get("cleanup.policy"));
         assertEquals(1, models.partitions());
         assertEquals(2 + 5 * c.tasks().size(), specs.size());
-        assertTrue(specs.stream().anyMatch(s -> s.name().equals("reviews.examples") && s.partitions() == c.partitions()));
+        assertTrue(
+                specs.stream().anyMatch(s -> s.name().equals("reviews.examples") && s.partitions() == c.partitions()));
     }
 
     @Test
@@ -159,7 +169,9 @@ class StreamtuneConfigTest {
         StringBuilder yaml = new StringBuilder("tasks:\n");
         names.forEach(n -> yaml.append("  - {name: ").append(n).append(", labels: [a, b]}\n"));
         StreamtuneConfig config = StreamtuneConfig.parse(yaml.toString(), Map.of(), Map.of());
-        assertEquals(names.stream().sorted().toList(), List.copyOf(config.tasks().keySet()),
+        assertEquals(
+                names.stream().sorted().toList(),
+                List.copyOf(config.tasks().keySet()),
                 "topologies are built in this order; it must not change between JVMs");
     }
 }

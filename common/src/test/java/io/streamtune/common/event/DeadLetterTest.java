@@ -1,10 +1,5 @@
 package io.streamtune.common.event;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +14,11 @@ import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.hash.Sha256;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Dead letters always fit the record limit, and say what they had to leave out. */
 class DeadLetterTest {
@@ -40,8 +40,18 @@ class DeadLetterTest {
 
     private static ConsumerRecord<byte[], byte[]> consumed(byte[] key, byte[] value, RecordHeaders headers) {
         int keySize = key == null ? 0 : key.length;
-        return new ConsumerRecord<>("reviews.events", 2, 41, 0L, TimestampType.CREATE_TIME, keySize, value.length, key,
-                value, headers, Optional.empty());
+        return new ConsumerRecord<>(
+                "reviews.events",
+                2,
+                41,
+                0L,
+                TimestampType.CREATE_TIME,
+                keySize,
+                value.length,
+                key,
+                value,
+                headers,
+                Optional.empty());
     }
 
     @Test
@@ -49,9 +59,12 @@ class DeadLetterTest {
         byte[] value = json(2 * 1024 * 1024);
         RecordHeaders headers = new RecordHeaders();
         headers.add("trace-id", "t-42".getBytes(StandardCharsets.UTF_8));
-        DeadLetter dl = DeadLetter.of(consumed("big-1".getBytes(StandardCharsets.UTF_8), value, headers),
+        DeadLetter dl = DeadLetter.of(
+                consumed("big-1".getBytes(StandardCharsets.UTF_8), value, headers),
                 Reason.RECORD_TOO_LARGE,
-                "record of 2097152 bytes is over limits.recordBytes 1048576", null, LIMIT);
+                "record of 2097152 bytes is over limits.recordBytes 1048576",
+                null,
+                LIMIT);
 
         ProducerRecord<byte[], byte[]> out = dl.toProducerRecord("reviews.dlq");
         assertTrue(size(out) <= LIMIT, "the dead letter fits the limit: " + size(out));
@@ -59,8 +72,8 @@ class DeadLetterTest {
         assertEquals(Long.toString(value.length), DeadLetter.header(out.headers(), DeadLetter.ORIGINAL_SIZE));
         assertEquals(Sha256.hex(value), DeadLetter.header(out.headers(), DeadLetter.ORIGINAL_SHA256));
         assertEquals("value", DeadLetter.header(out.headers(), DeadLetter.TRUNCATED));
-        assertArrayEquals(Arrays.copyOf(value, out.value().length), out.value(),
-                "the value kept is the original's start");
+        assertArrayEquals(
+                Arrays.copyOf(value, out.value().length), out.value(), "the value kept is the original's start");
         assertArrayEquals("big-1".getBytes(StandardCharsets.UTF_8), out.key(), "a short key is kept");
         assertEquals("t-42", DeadLetter.header(out.headers(), "trace-id"), "small original headers are kept");
         assertEquals("RECORD_TOO_LARGE", DeadLetter.header(out.headers(), DeadLetter.REASON));
@@ -68,8 +81,17 @@ class DeadLetterTest {
         assertEquals("2", DeadLetter.header(out.headers(), DeadLetter.SOURCE_PARTITION));
         assertEquals("41", DeadLetter.header(out.headers(), DeadLetter.SOURCE_OFFSET));
 
-        DeadLetter back = DeadLetter.fromDlqRecord(new ConsumerRecord<>("reviews.dlq", 0, 0, 0L,
-                TimestampType.CREATE_TIME, out.key().length, out.value().length, out.key(), out.value(), out.headers(),
+        DeadLetter back = DeadLetter.fromDlqRecord(new ConsumerRecord<>(
+                "reviews.dlq",
+                0,
+                0,
+                0L,
+                TimestampType.CREATE_TIME,
+                out.key().length,
+                out.value().length,
+                out.key(),
+                out.value(),
+                out.headers(),
                 Optional.empty()));
         assertEquals(value.length, back.originalValueSize());
         assertEquals(List.of("value"), back.truncated());
@@ -83,8 +105,8 @@ class DeadLetterTest {
         RecordHeaders headers = new RecordHeaders();
         headers.add("trace-id", "t-1".getBytes(StandardCharsets.UTF_8));
         headers.add("source", new byte[] {1, 2, 3});
-        DeadLetter dl = DeadLetter.of(consumed(key, value, headers), Reason.UNKNOWN_LABEL, "label 'great' is unknown",
-                null, LIMIT);
+        DeadLetter dl = DeadLetter.of(
+                consumed(key, value, headers), Reason.UNKNOWN_LABEL, "label 'great' is unknown", null, LIMIT);
 
         ProducerRecord<byte[], byte[]> out = dl.toProducerRecord("reviews.dlq");
         assertArrayEquals(value, out.value());
@@ -114,7 +136,9 @@ class DeadLetterTest {
         ProducerRecord<byte[], byte[]> out = dl.toProducerRecord("reviews.dlq");
         assertTrue(size(out) <= LIMIT, "fits: " + size(out));
         assertEquals(DeadLetter.MAX_KEY_BYTES, out.key().length);
-        long kept = Arrays.stream(out.headers().toArray()).filter(h -> h.key().startsWith("h")).count();
+        long kept = Arrays.stream(out.headers().toArray())
+                .filter(h -> h.key().startsWith("h"))
+                .count();
         assertEquals(16, kept, "original headers in order up to 16 KiB");
         assertEquals("value,key,headers", DeadLetter.header(out.headers(), DeadLetter.TRUNCATED));
     }
@@ -125,8 +149,8 @@ class DeadLetterTest {
         headers.add("huge", new byte[2 * LIMIT]);
         headers.add("trace-id", "t-9".getBytes(StandardCharsets.UTF_8));
         byte[] value = json(10_000);
-        DeadLetter dl = DeadLetter.of(consumed(null, value, headers), Reason.RECORD_TOO_LARGE, "too large", null,
-                LIMIT);
+        DeadLetter dl =
+                DeadLetter.of(consumed(null, value, headers), Reason.RECORD_TOO_LARGE, "too large", null, LIMIT);
 
         ProducerRecord<byte[], byte[]> out = dl.toProducerRecord("reviews.dlq");
         assertArrayEquals(value, out.value());
@@ -139,8 +163,17 @@ class DeadLetterTest {
     @Test
     void shouldCapTheMessageAndCutTheValueAtACharacterBoundary() {
         byte[] value = "\u00e9".repeat(LIMIT).getBytes(StandardCharsets.UTF_8); // two bytes per character
-        DeadLetter dl = new DeadLetter("reviews.events", 0, 7, null, value, null, Reason.RECORD_TOO_LARGE,
-                "m".repeat(5_000), "x.y.SomeException", LIMIT);
+        DeadLetter dl = new DeadLetter(
+                "reviews.events",
+                0,
+                7,
+                null,
+                value,
+                null,
+                Reason.RECORD_TOO_LARGE,
+                "m".repeat(5_000),
+                "x.y.SomeException",
+                LIMIT);
 
         ProducerRecord<byte[], byte[]> out = dl.toProducerRecord("reviews.dlq");
         assertTrue(size(out) <= LIMIT);
@@ -158,12 +191,14 @@ class DeadLetterTest {
         byte[] value = new byte[50_000];
         new Random(1).nextBytes(value);
         int budget = 8 * 1024;
-        DeadLetter dl = DeadLetter.of(consumed(key, value, headers), Reason.MALFORMED_JSON, "e".repeat(2_000), null,
-                budget);
+        DeadLetter dl =
+                DeadLetter.of(consumed(key, value, headers), Reason.MALFORMED_JSON, "e".repeat(2_000), null, budget);
 
         ProducerRecord<byte[], byte[]> out = dl.toProducerRecord("reviews.dlq");
         assertTrue(size(out) <= budget, "fits " + budget + ": " + size(out));
         assertEquals(Sha256.hex(value), DeadLetter.header(out.headers(), DeadLetter.ORIGINAL_SHA256));
-        assertTrue(dl.truncated().contains("value") && dl.truncated().contains("headers"), dl.truncated().toString());
+        assertTrue(
+                dl.truncated().contains("value") && dl.truncated().contains("headers"),
+                dl.truncated().toString());
     }
 }

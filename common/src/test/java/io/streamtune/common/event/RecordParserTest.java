@@ -1,16 +1,11 @@
 package io.streamtune.common.event;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-
 import javax.imageio.ImageIO;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -18,6 +13,10 @@ import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.TestTasks;
 import io.streamtune.common.config.StreamtuneConfig;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RecordParserTest {
     private final RecordParser parser = RecordParser.of(TestTasks.reviewsAndImages());
@@ -34,20 +33,29 @@ class RecordParserTest {
 
     @Test
     void shouldParseAValidExampleAndFillTheTaskFromTheTopic() {
-        ParseResult<Example> r = parser.parseExample("reviews",
+        ParseResult<Example> r = parser.parseExample(
+                "reviews",
                 b("{\"id\":\"a1\",\"text\":\"fine\",\"label\":\"positive\",\"ts\":5,"
                         + "\"attrs\":{\"source\":\"web\",\"n\":\"3\"}}"));
         assertTrue(r.isOk(), r::toString);
-        assertEquals(new Example("a1", "reviews", "fine", null, "positive", 5, Map.of("source", "web", "n", "3")), r.value());
+        assertEquals(
+                new Example("a1", "reviews", "fine", null, "positive", 5, Map.of("source", "web", "n", "3")),
+                r.value());
     }
 
     @Test
     void shouldRejectMalformedJson() {
         assertEquals(Reason.MALFORMED_JSON, exampleReason("{\"id\":"));
         assertEquals(Reason.MALFORMED_JSON, exampleReason("[1,2]"));
-        assertEquals(Reason.MALFORMED_JSON, exampleReason("{\"id\":\"x\",\"text\":\"t\",\"label\":\"positive\",\"ts\":\"yesterday\"}"));
-        assertEquals(Reason.MALFORMED_JSON, parser.parseEvent("reviews", new byte[0]).reason());
-        assertEquals(Reason.MALFORMED_JSON, parser.parseEvent("reviews", new byte[] {(byte) 0xff, (byte) 0xfe, 0x7b}).reason());
+        assertEquals(
+                Reason.MALFORMED_JSON,
+                exampleReason("{\"id\":\"x\",\"text\":\"t\",\"label\":\"positive\",\"ts\":\"yesterday\"}"));
+        assertEquals(
+                Reason.MALFORMED_JSON, parser.parseEvent("reviews", new byte[0]).reason());
+        assertEquals(
+                Reason.MALFORMED_JSON,
+                parser.parseEvent("reviews", new byte[] {(byte) 0xff, (byte) 0xfe, 0x7b})
+                        .reason());
     }
 
     @Test
@@ -58,8 +66,12 @@ class RecordParserTest {
 
     @Test
     void shouldRejectAnUnknownTaskOrAnotherTopicsTask() {
-        assertEquals(Reason.UNKNOWN_TASK, exampleReason("{\"id\":\"1\",\"task\":\"nope\",\"text\":\"t\",\"label\":\"positive\"}"));
-        assertEquals(Reason.UNKNOWN_TASK, exampleReason("{\"id\":\"1\",\"task\":\"pics\",\"text\":\"t\",\"label\":\"positive\"}"));
+        assertEquals(
+                Reason.UNKNOWN_TASK,
+                exampleReason("{\"id\":\"1\",\"task\":\"nope\",\"text\":\"t\",\"label\":\"positive\"}"));
+        assertEquals(
+                Reason.UNKNOWN_TASK,
+                exampleReason("{\"id\":\"1\",\"task\":\"pics\",\"text\":\"t\",\"label\":\"positive\"}"));
     }
 
     @Test
@@ -77,7 +89,8 @@ class RecordParserTest {
         ParseResult<Event> r = parser.parseEvent("reviews", b("{\"id\":\"1\",\"text\":\"" + "x".repeat(41) + "\"}"));
         assertEquals(Reason.TEXT_TOO_LONG, r.reason());
         assertTrue(r.message().contains("maxTextChars 40"), r.message());
-        assertTrue(parser.parseEvent("reviews", b("{\"id\":\"1\",\"text\":\"" + "x".repeat(40) + "\"}")).isOk());
+        assertTrue(parser.parseEvent("reviews", b("{\"id\":\"1\",\"text\":\"" + "x".repeat(40) + "\"}"))
+                .isOk());
     }
 
     @Test
@@ -86,15 +99,27 @@ class RecordParserTest {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(img, "png", png);
         String ok = Base64.getEncoder().encodeToString(png.toByteArray());
-        assertTrue(parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"" + ok + "\"}")).isOk());
+        assertTrue(parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"" + ok + "\"}"))
+                .isOk());
 
         String notAnImage = Base64.getEncoder().encodeToString(b("hello, not a picture"));
-        assertEquals(Reason.IMAGE_UNDECODABLE, parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"" + notAnImage + "\"}")).reason());
-        assertEquals(Reason.IMAGE_UNDECODABLE, parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"%%%not-base64\"}")).reason());
-        assertEquals(Reason.IMAGE_UNDECODABLE, parser.parseEvent("pics", b("{\"id\":\"1\"}")).reason());
+        assertEquals(
+                Reason.IMAGE_UNDECODABLE,
+                parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"" + notAnImage + "\"}"))
+                        .reason());
+        assertEquals(
+                Reason.IMAGE_UNDECODABLE,
+                parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"%%%not-base64\"}"))
+                        .reason());
+        assertEquals(
+                Reason.IMAGE_UNDECODABLE,
+                parser.parseEvent("pics", b("{\"id\":\"1\"}")).reason());
 
         String big = Base64.getEncoder().encodeToString(new byte[3000]);
-        assertEquals(Reason.IMAGE_TOO_LARGE, parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"" + big + "\"}")).reason());
+        assertEquals(
+                Reason.IMAGE_TOO_LARGE,
+                parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"" + big + "\"}"))
+                        .reason());
     }
 
     @Test
@@ -111,8 +136,8 @@ class RecordParserTest {
         byte[] half = java.util.Arrays.copyOf(jpeg.toByteArray(), jpeg.size() / 2);
         // ImageIO.read returns a grey-filled picture for this, with only a warning.
         assertTrue(ImageIO.read(new java.io.ByteArrayInputStream(half)) != null);
-        ParseResult<Event> truncated = parser.parseEvent("pics",
-                b("{\"id\":\"t\",\"image\":\"" + Base64.getEncoder().encodeToString(half) + "\"}"));
+        ParseResult<Event> truncated = parser.parseEvent(
+                "pics", b("{\"id\":\"t\",\"image\":\"" + Base64.getEncoder().encodeToString(half) + "\"}"));
         assertEquals(Reason.IMAGE_UNDECODABLE, truncated.reason());
         assertTrue(truncated.message().contains("record t: JPEG image of 64 x 48 is truncated"), truncated.message());
 
@@ -124,10 +149,11 @@ class RecordParserTest {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(bomb, 12, 17);
         java.nio.ByteBuffer.wrap(bomb).putInt(29, (int) crc.getValue());
-        ParseResult<Event> huge = parser.parseEvent("pics",
-                b("{\"id\":\"h\",\"image\":\"" + Base64.getEncoder().encodeToString(bomb) + "\"}"));
+        ParseResult<Event> huge = parser.parseEvent(
+                "pics", b("{\"id\":\"h\",\"image\":\"" + Base64.getEncoder().encodeToString(bomb) + "\"}"));
         assertEquals(Reason.IMAGE_UNDECODABLE, huge.reason());
-        assertTrue(huge.message().contains("30000 x 30000") && huge.message().contains("refused before decoding"),
+        assertTrue(
+                huge.message().contains("30000 x 30000") && huge.message().contains("refused before decoding"),
                 huge.message());
     }
 
@@ -148,15 +174,19 @@ class RecordParserTest {
         ParseResult<Event> two = event("{\"id\":\"n-1\",\"text\":\"Shares jump after record quarter\"}\n"
                 + "{\"id\":\"n-2\",\"text\":\"Shares tumble after profit warning\"}\n");
         assertEquals(Reason.MALFORMED_JSON, reason(two, "two JSON lines"));
-        assertTrue(two.message().contains("more than one JSON value") && two.message().contains("line 2"),
+        assertTrue(
+                two.message().contains("more than one JSON value")
+                        && two.message().contains("line 2"),
                 two.message());
 
         ParseResult<Event> garbage = event("{\"id\":\"n-3\",\"text\":\"fine\"} trailing words");
         assertEquals(Reason.MALFORMED_JSON, reason(garbage, "garbage after the object"));
-        assertEquals(Reason.MALFORMED_JSON, reason(event("{\"id\":\"n-4\",\"text\":\"fine\"}{}"),
-                "an object after the object"));
-        assertEquals(Reason.MALFORMED_JSON, reason(event("{\"id\":\"n-5\",\"text\":\"fine\"} 42"),
-                "a number after the object"));
+        assertEquals(
+                Reason.MALFORMED_JSON,
+                reason(event("{\"id\":\"n-4\",\"text\":\"fine\"}{}"), "an object after the object"));
+        assertEquals(
+                Reason.MALFORMED_JSON,
+                reason(event("{\"id\":\"n-5\",\"text\":\"fine\"} 42"), "a number after the object"));
         ParseResult<Event> twice = event("{\"id\":\"n-6\",\"text\":\"one\",\"text\":\"two\"}");
         assertEquals(Reason.MALFORMED_JSON, reason(twice, "a repeated field"));
         assertTrue(twice.message().contains("text"), twice.message());
@@ -179,16 +209,19 @@ class RecordParserTest {
         wrong.put("attrs ", "{\"id\":\"t\",\"text\":\"fine\",\"attrs\":{\"n\":3}}");
         wrong.put("attrs  ", "{\"id\":\"t\",\"text\":\"fine\",\"attrs\":{\"nested\":{\"a\":\"b\"}}}");
         wrong.forEach((field, json) -> {
-            List<ParseResult<?>> both = List.of(parser.parseEvent("reviews", b(json)),
-                    parser.parseExample("reviews", b(json)));
+            List<ParseResult<?>> both =
+                    List.of(parser.parseEvent("reviews", b(json)), parser.parseExample("reviews", b(json)));
             for (ParseResult<?> r : both) {
                 assertEquals(Reason.MALFORMED_JSON, reason(r, json), json);
                 assertTrue(r.message().contains("'" + field.trim() + "'"), "names " + field + ": " + r.message());
             }
         });
-        assertTrue(event("{\"id\":\"t\",\"task\":null,\"text\":\"fine\",\"ts\":null,\"attrs\":null,"
-                + "\"label\":null}").isOk(), "a null field counts as absent");
-        assertTrue(event("{\"id\":\"t\",\"text\":\"fine\",\"ts\":0,\"attrs\":{}}").isOk());
+        assertTrue(
+                event("{\"id\":\"t\",\"task\":null,\"text\":\"fine\",\"ts\":null,\"attrs\":null," + "\"label\":null}")
+                        .isOk(),
+                "a null field counts as absent");
+        assertTrue(
+                event("{\"id\":\"t\",\"text\":\"fine\",\"ts\":0,\"attrs\":{}}").isOk());
     }
 
     @Test
@@ -196,15 +229,22 @@ class RecordParserTest {
         ParseResult<Event> high = event("{\"id\":\"s-1\",\"text\":\"broken \\ud800 text\"}");
         assertEquals(Reason.MALFORMED_JSON, reason(high, "a lone high surrogate"));
         assertTrue(high.message().contains("'text'") && high.message().contains("surrogate"), high.message());
-        assertEquals(Reason.MALFORMED_JSON, reason(event("{\"id\":\"s-2\",\"text\":\"end \\udc00\"}"),
-                "a lone low surrogate"));
-        assertEquals(Reason.MALFORMED_JSON,
-                reason(event("{\"id\":\"s-3\",\"text\":\"fine\",\"attrs\":{\"src\":\"\\ud83d\"}}"),
-                "a lone surrogate in attrs"));
-        assertEquals(Reason.MALFORMED_JSON, reason(event("{\"id\":\"s-4\",\"text\":\"fine\",\"pad\":[\"\\udfff\"]}"),
-                "a lone surrogate in an unknown field"));
-        assertEquals(Reason.MALFORMED_JSON, reason(event("{\"id\":\"s-5\",\"text\":\"fine\",\"\\ud800\":1}"),
-                "a lone surrogate in a field name"));
+        assertEquals(
+                Reason.MALFORMED_JSON,
+                reason(event("{\"id\":\"s-2\",\"text\":\"end \\udc00\"}"), "a lone low surrogate"));
+        assertEquals(
+                Reason.MALFORMED_JSON,
+                reason(
+                        event("{\"id\":\"s-3\",\"text\":\"fine\",\"attrs\":{\"src\":\"\\ud83d\"}}"),
+                        "a lone surrogate in attrs"));
+        assertEquals(
+                Reason.MALFORMED_JSON,
+                reason(
+                        event("{\"id\":\"s-4\",\"text\":\"fine\",\"pad\":[\"\\udfff\"]}"),
+                        "a lone surrogate in an unknown field"));
+        assertEquals(
+                Reason.MALFORMED_JSON,
+                reason(event("{\"id\":\"s-5\",\"text\":\"fine\",\"\\ud800\":1}"), "a lone surrogate in a field name"));
         ParseResult<Event> pair = event("{\"id\":\"s-6\",\"text\":\"smile \\ud83d\\ude00\"}");
         assertTrue(pair.isOk(), pair::toString);
         assertEquals("smile \uD83D\uDE00", pair.value().text());
@@ -212,26 +252,44 @@ class RecordParserTest {
 
     @Test
     void shouldTreatTextOfOnlyNoBreakAndOtherSpacesAsEmpty() {
-        for (String spaces : List.of("\\u00a0\\u00a0\\u00a0", "\\u2007", "\\u202f \\u202f", "\\u3000", "\\u2028\\u2029",
-                "\\u1680", "\\u205f\\u00a0\\t\\n")) {
-            assertEquals(Reason.EMPTY_TEXT, reason(event("{\"id\":\"w-1\",\"text\":\"" + spaces + "\"}"), spaces),
-                    spaces);
+        for (String spaces : List.of(
+                "\\u00a0\\u00a0\\u00a0",
+                "\\u2007",
+                "\\u202f \\u202f",
+                "\\u3000",
+                "\\u2028\\u2029",
+                "\\u1680",
+                "\\u205f\\u00a0\\t\\n")) {
+            assertEquals(
+                    Reason.EMPTY_TEXT, reason(event("{\"id\":\"w-1\",\"text\":\"" + spaces + "\"}"), spaces), spaces);
         }
-        ParseResult<Example> raw = parser.parseExample("reviews",
-                b("{\"id\":\"w-2\",\"text\":\"\u00a0\u00a0\",\"label\":\"positive\"}"));
+        ParseResult<Example> raw =
+                parser.parseExample("reviews", b("{\"id\":\"w-2\",\"text\":\"\u00a0\u00a0\",\"label\":\"positive\"}"));
         assertEquals(Reason.EMPTY_TEXT, reason(raw, "raw no-break spaces in an example"));
-        assertTrue(event("{\"id\":\"w-3\",\"text\":\"\\u00a0ok\\u00a0\"}").isOk(),
-                "visible text between no-break spaces");
+        assertTrue(
+                event("{\"id\":\"w-3\",\"text\":\"\\u00a0ok\\u00a0\"}").isOk(), "visible text between no-break spaces");
     }
 
     @Test
     void shouldTreatTextOfOnlyZeroWidthFormatOrControlCharactersAsEmpty() {
-        for (String invisible : List.of("\\u200b\\u200b", "\\u200c\\u200d", "\\u2060", "\\ufeff", "\\u00ad",
+        for (String invisible : List.of(
+                "\\u200b\\u200b",
+                "\\u200c\\u200d",
+                "\\u2060",
+                "\\ufeff",
+                "\\u00ad",
                 "\\u200e\\u202e",
-                "\\u0001\\u0007\\u007f", "\\u0085", "\\u3164\\u115f", "\\ufe0f", "\\u034f", "\\udb40\\udc20",
+                "\\u0001\\u0007\\u007f",
+                "\\u0085",
+                "\\u3164\\u115f",
+                "\\ufe0f",
+                "\\u034f",
+                "\\udb40\\udc20",
                 "\\u200b \\u00a0\\u0000")) {
-            assertEquals(Reason.EMPTY_TEXT, reason(event("{\"id\":\"z-1\",\"text\":\"" + invisible + "\"}"),
-                    invisible), invisible);
+            assertEquals(
+                    Reason.EMPTY_TEXT,
+                    reason(event("{\"id\":\"z-1\",\"text\":\"" + invisible + "\"}"), invisible),
+                    invisible);
         }
         assertTrue(event("{\"id\":\"z-2\",\"text\":\"\\u200bx\"}").isOk(), "one visible character is text");
         assertTrue(event("{\"id\":\"z-3\",\"text\":\"\\u4e2d\"}").isOk(), "an ideograph is visible");
@@ -244,8 +302,8 @@ class RecordParserTest {
         String forty = "\uD83D\uDE00".repeat(39) + "a";
         ParseResult<Event> ok = parser.parseEvent("reviews", b("{\"id\":\"c-1\",\"text\":\"" + forty + "\"}"));
         assertTrue(ok.isOk(), "40 characters in 79 UTF-16 units: " + ok);
-        ParseResult<Event> over = parser.parseEvent("reviews", b("{\"id\":\"c-2\",\"text\":\"" + forty
-                + "\uD83D\uDE00\"}"));
+        ParseResult<Event> over =
+                parser.parseEvent("reviews", b("{\"id\":\"c-2\",\"text\":\"" + forty + "\uD83D\uDE00\"}"));
         assertEquals(Reason.TEXT_TOO_LONG, reason(over, "41 characters"));
         assertTrue(over.message().contains("41 characters"), over.message());
     }
@@ -264,8 +322,8 @@ class RecordParserTest {
         byte[] over = b(head + "x".repeat(65536 - head.length() - 1) + "\"}");
         ParseResult<Event> r = small.parseEvent("reviews", over);
         assertEquals(Reason.RECORD_TOO_LARGE, reason(r, "one byte over"));
-        assertTrue(r.message().contains("65537 bytes") && r.message().contains("limits.recordBytes 65536"),
-                r.message());
+        assertTrue(
+                r.message().contains("65537 bytes") && r.message().contains("limits.recordBytes 65536"), r.message());
         assertEquals(Reason.RECORD_TOO_LARGE, reason(small.parseExample("reviews", over), "an example one byte over"));
 
         byte[] garbage = new byte[70_000];
@@ -277,16 +335,20 @@ class RecordParserTest {
         RecordHeaders headers = new RecordHeaders();
         headers.add("trace", new byte[3_000]);
         assertTrue(small.parseEvent("reviews", value).isOk());
-        assertEquals(Reason.RECORD_TOO_LARGE, reason(small.parseEvent("reviews", new byte[3_000], value, headers),
-                "key + value + headers"));
+        assertEquals(
+                Reason.RECORD_TOO_LARGE,
+                reason(small.parseEvent("reviews", new byte[3_000], value, headers), "key + value + headers"));
     }
 
     @Test
     void shouldNameTheOffsetOfAByteThatIsNotUtf8() {
-        ParseResult<Event> r = parser.parseEvent("reviews",
-                "{\"id\":\"p-2\",\"text\":\"Caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1));
+        ParseResult<Event> r = parser.parseEvent(
+                "reviews", "{\"id\":\"p-2\",\"text\":\"Caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1));
         assertEquals(Reason.MALFORMED_JSON, reason(r, "a Latin-1 byte"));
-        assertTrue(r.message().contains("not UTF-8") && r.message().contains("0xE9")
-                && r.message().contains("offset 23"), r.message());
+        assertTrue(
+                r.message().contains("not UTF-8")
+                        && r.message().contains("0xE9")
+                        && r.message().contains("offset 23"),
+                r.message());
     }
 }

@@ -1,13 +1,13 @@
 package io.streamtune.common.hash;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class Sha256Test {
     /** FIPS 180-2, appendix B.1: SHA-256("abc"). */

@@ -1,10 +1,5 @@
 package io.streamtune.common.image;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,12 +8,16 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Random;
 import java.util.zip.CRC32;
-
 import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.image.ImageException.Defect;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ImagePreprocessorTest {
 
@@ -107,7 +106,10 @@ class ImagePreprocessorTest {
         ImageException e = assertThrows(ImageException.class, () -> GREY4.tensorFromBase64(text));
         assertEquals(Defect.NOT_AN_IMAGE, e.defect());
         assertTrue(e.getMessage().contains("not a PNG, JPEG, GIF or BMP"), e.getMessage());
-        assertEquals(Defect.NOT_AN_IMAGE, assertThrows(ImageException.class, () -> GREY4.tensor(new byte[0])).defect());
+        assertEquals(
+                Defect.NOT_AN_IMAGE,
+                assertThrows(ImageException.class, () -> GREY4.tensor(new byte[0]))
+                        .defect());
     }
 
     @Test
@@ -143,8 +145,10 @@ class ImagePreprocessorTest {
         assertEquals(Defect.TOO_MANY_PIXELS, e.defect());
         assertTrue(e.getMessage().contains("100000 x 100000"), e.getMessage());
         assertTrue(e.getMessage().contains("1,000,000"), e.getMessage());
-        assertEquals(Defect.TOO_MANY_PIXELS,
-                assertThrows(ImageException.class, () -> ImagePreprocessor.probe(bomb, 1_000_000)).defect());
+        assertEquals(
+                Defect.TOO_MANY_PIXELS,
+                assertThrows(ImageException.class, () -> ImagePreprocessor.probe(bomb, 1_000_000))
+                        .defect());
         assertEquals(new ImagePreprocessor.Header("PNG", 8, 8), ImagePreprocessor.probe(pngDeclaring(8, 8), 64));
     }
 
@@ -160,8 +164,9 @@ class ImagePreprocessorTest {
 
     @Test
     void shouldCopyGreyIntoThreeChannelsWithoutAColourSpaceShift() throws ImageException {
-        byte[] png = encode(grey(new int[][] {{77, 77, 77, 77}, {77, 77, 77, 77}, {128, 128, 128, 128},
-            {128, 128, 128, 128}}), "png");
+        byte[] png = encode(
+                grey(new int[][] {{77, 77, 77, 77}, {77, 77, 77, 77}, {128, 128, 128, 128}, {128, 128, 128, 128}}),
+                "png");
         int[] px = unsigned(RGB4.pixels(png));
         assertEquals(48, px.length);
         for (int c = 0; c < 3; c++) {
@@ -213,8 +218,8 @@ class ImagePreprocessorTest {
 
     @Test
     void shouldRefuseAMeanOrStdOfTheWrongLength() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ImageSpec(8, 3, new float[] {0.1f, 0.2f}, new float[] {1f}));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new ImageSpec(8, 3, new float[] {0.1f, 0.2f}, new float[] {1f}));
         assertTrue(e.getMessage().contains("needs 1 or 3 values, got 2"), e.getMessage());
     }
 }

@@ -1,15 +1,6 @@
 package io.streamtune.common.logging;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
-
-import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -19,7 +10,15 @@ import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.ConsoleAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
 import io.streamtune.common.serde.Json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The shared {@code logback.xml}, loaded into a fresh Logback context as a service would load it:
@@ -31,7 +30,7 @@ class LoggingConfigurationTest {
         LoggerContext context = new LoggerContext();
         context.setMDCAdapter(new LogbackMDCAdapter());
         if (format != null) {
-            context.putProperty(ServiceLogging.FORMAT_ENV, format);  // looked up before the environment
+            context.putProperty(ServiceLogging.FORMAT_ENV, format); // looked up before the environment
         }
         JoranConfigurator configurator = new JoranConfigurator();
         configurator.setContext(context);
@@ -40,16 +39,16 @@ class LoggingConfigurationTest {
     }
 
     private static Object consoleEncoder(LoggerContext context) {
-        ConsoleAppender<?> console = (ConsoleAppender<?>) context.getLogger(Logger.ROOT_LOGGER_NAME)
-                .getAppender("CONSOLE");
+        ConsoleAppender<?> console =
+                (ConsoleAppender<?>) context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("CONSOLE");
         return console.getEncoder();
     }
 
     @Test
     void shouldWriteHumanLinesByDefaultAndJsonLinesWhenAsked() throws Exception {
         assertInstanceOf(PatternLayoutEncoder.class, consoleEncoder(configured(null)));
-        assertInstanceOf(PatternLayoutEncoder.class, consoleEncoder(configured("xml")),
-                "an unknown format falls back to text");
+        assertInstanceOf(
+                PatternLayoutEncoder.class, consoleEncoder(configured("xml")), "an unknown format falls back to text");
         assertInstanceOf(ServiceJsonEncoder.class, consoleEncoder(configured("json")));
     }
 
@@ -60,7 +59,8 @@ class LoggingConfigurationTest {
         context.getLogger("org.apache.kafka").setLevel(Level.INFO);
         assertFalse(dump.isInfoEnabled(), "at INFO the 'ProducerConfig values' dump is hidden");
         assertTrue(dump.isWarnEnabled(), "the warning for an unknown setting still shows");
-        assertTrue(context.getLogger("org.apache.kafka.clients.NetworkClient").isInfoEnabled(),
+        assertTrue(
+                context.getLogger("org.apache.kafka.clients.NetworkClient").isInfoEnabled(),
                 "other Kafka INFO lines pass");
         context.getLogger("org.apache.kafka").setLevel(Level.DEBUG);
         assertTrue(dump.isInfoEnabled(), "at DEBUG the dump shows");
@@ -70,8 +70,10 @@ class LoggingConfigurationTest {
     void shouldLogStreamtuneAtInfoAndKafkaAtWarnByDefault() throws Exception {
         LoggerContext context = configured(null);
         assertTrue(context.getLogger("io.streamtune.scoring.ScoringService").isInfoEnabled());
-        assertFalse(context.getLogger("org.apache.kafka.clients.consumer.KafkaConsumer").isInfoEnabled());
-        assertTrue(context.getLogger("org.apache.kafka.clients.consumer.KafkaConsumer").isWarnEnabled());
+        assertFalse(context.getLogger("org.apache.kafka.clients.consumer.KafkaConsumer")
+                .isInfoEnabled());
+        assertTrue(context.getLogger("org.apache.kafka.clients.consumer.KafkaConsumer")
+                .isWarnEnabled());
     }
 
     @Test
@@ -80,8 +82,8 @@ class LoggingConfigurationTest {
         context.putProperty(ServiceLogging.SERVICE, "trainer");
         ServiceJsonEncoder encoder = (ServiceJsonEncoder) consoleEncoder(context);
         Logger logger = context.getLogger("io.streamtune.trainer.TrainerService");
-        LoggingEvent event = new LoggingEvent("fqcn", logger, Level.INFO, "[{} v{}] published", null,
-                new Object[] {"reviews", 3});
+        LoggingEvent event =
+                new LoggingEvent("fqcn", logger, Level.INFO, "[{} v{}] published", null, new Object[] {"reviews", 3});
         JsonNode line = Json.mapper().readTree(new String(encoder.encode(event), StandardCharsets.UTF_8));
         assertEquals("trainer", line.path("service").asText());
         assertEquals("[reviews v3] published", line.path("formattedMessage").asText());

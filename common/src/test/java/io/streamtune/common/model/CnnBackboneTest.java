@@ -1,17 +1,10 @@
 package io.streamtune.common.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import org.junit.jupiter.api.Test;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -20,7 +13,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
+import org.junit.jupiter.api.Test;
+
 import io.streamtune.common.image.ImageSpec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CnnBackboneTest {
 
@@ -33,7 +33,8 @@ class CnnBackboneTest {
         assertEquals("1", PACK.attribute("input.channels"));
         assertEquals("16", PACK.attribute("input.size"));
         assertEquals(TestCnns.SMALL, CnnArchitecture.of(PACK));
-        assertTrue(PACK.tensors().keySet().stream().anyMatch(n -> n.endsWith("BatchNorm_runningMean")),
+        assertTrue(
+                PACK.tensors().keySet().stream().anyMatch(n -> n.endsWith("BatchNorm_runningMean")),
                 "BatchNorm running statistics travel in the pack");
         assertTrue(PACK.tensors().keySet().stream().noneMatch(n -> n.contains("Linear")), "the head is not in it");
     }
@@ -53,7 +54,9 @@ class CnnBackboneTest {
             CnnWeights.load(block, PACK);
             for (int i = 0; i < images.length; i++) {
                 NDList x = new NDList(m.create(images[i], TestCnns.SMALL.inputShape(1)));
-                float[] one = block.forward(new ParameterStore(m, false), x, false).singletonOrThrow().toFloatArray();
+                float[] one = block.forward(new ParameterStore(m, false), x, false)
+                        .singletonOrThrow()
+                        .toFloatArray();
                 assertArrayEquals(one, served[i], 1e-4f, "image " + i + " alone and in a batch of 5");
             }
         }
@@ -73,10 +76,10 @@ class CnnBackboneTest {
         ArtifactException e = assertThrows(ArtifactException.class, () -> CnnBackbone.load(PACK, colour, Device.cpu()));
         assertEquals(ArtifactException.Reason.SHAPE_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("images of 1x16x16, the task gives 3x16x16"), e.getMessage());
-        CnnArchitecture otherMean = new CnnArchitecture(8,
-                new ImageSpec(16, 1, new float[] {0.3f}, new float[] {0.5f}));
-        ArtifactException mean = assertThrows(ArtifactException.class,
-                () -> CnnBackbone.load(PACK, otherMean, Device.cpu()));
+        CnnArchitecture otherMean =
+                new CnnArchitecture(8, new ImageSpec(16, 1, new float[] {0.3f}, new float[] {0.5f}));
+        ArtifactException mean =
+                assertThrows(ArtifactException.class, () -> CnnBackbone.load(PACK, otherMean, Device.cpu()));
         assertEquals(ArtifactException.Reason.SHAPE_MISMATCH, mean.reason());
         assertTrue(mean.getMessage().contains("mean 0.5") && mean.getMessage().contains("mean 0.3"), mean.getMessage());
     }
@@ -97,8 +100,8 @@ class CnnBackboneTest {
                 missing.tensor(name, t);
             }
         });
-        ArtifactException m = assertThrows(ArtifactException.class,
-                () -> CnnBackbone.load(missing.build(), Device.cpu()));
+        ArtifactException m =
+                assertThrows(ArtifactException.class, () -> CnnBackbone.load(missing.build(), Device.cpu()));
         assertEquals(ArtifactException.Reason.MALFORMED, m.reason());
         assertTrue(m.getMessage().contains("missing 01Conv2d_weight"), m.getMessage());
     }
@@ -132,8 +135,8 @@ class CnnBackboneTest {
     @Test
     void shouldRefuseAnImageOfTheWrongLength() throws ArtifactException {
         try (CnnBackbone backbone = CnnBackbone.load(PACK, Device.cpu())) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> backbone.features(new float[][] {new float[10]}));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> backbone.features(new float[][] {new float[10]}));
             assertTrue(e.getMessage().contains("takes 256"), e.getMessage());
         }
     }

@@ -1,21 +1,21 @@
 package io.streamtune.common.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.SequentialBlock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import io.streamtune.common.image.ImageSpec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CnnParametersFileTest {
 
@@ -60,10 +60,12 @@ class CnnParametersFileTest {
     @Test
     void shouldRefuseAFileOfAnotherArchitectureNamingTheMismatch() throws Exception {
         Path file = CnnParametersFile.save(PACK, HEAD, dir, "shapes");
-        ArtifactException depth = assertThrows(ArtifactException.class,
+        ArtifactException depth = assertThrows(
+                ArtifactException.class,
                 () -> CnnParametersFile.load(file, new CnnArchitecture(14, TestCnns.SMALL.input())));
         assertEquals(ArtifactException.Reason.ENCODER_MISMATCH, depth.reason());
-        ArtifactException channels = assertThrows(ArtifactException.class,
+        ArtifactException channels = assertThrows(
+                ArtifactException.class,
                 () -> CnnParametersFile.load(file, new CnnArchitecture(8, ImageSpec.of(16, 3))));
         assertEquals(ArtifactException.Reason.SHAPE_MISMATCH, channels.reason());
         assertTrue(channels.getMessage().contains("1x16x16"), channels.getMessage());
@@ -79,7 +81,8 @@ class CnnParametersFileTest {
             backbone.initialize(model.getNDManager(), DataType.FLOAT32, colour.inputShape(1));
             model.save(dir, "colour");
         }
-        ArtifactException e = assertThrows(ArtifactException.class,
+        ArtifactException e = assertThrows(
+                ArtifactException.class,
                 () -> CnnParametersFile.load(dir.resolve("colour-0000.params"), TestCnns.SMALL));
         assertEquals(ArtifactException.Reason.SHAPE_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("01Conv2d_weight has shape (16, 3, 3, 3)"), e.getMessage());

@@ -1,16 +1,15 @@
 package io.streamtune.common.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.streamtune.common.serde.Json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class RecordTypeTest {
 

@@ -1,12 +1,12 @@
 package io.streamtune.common.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class TensorPackTest {
 
@@ -44,20 +44,22 @@ class TensorPackTest {
     @Test
     void shouldRejectTruncatedAndForeignBytes() {
         byte[] bytes = sample("a.weight").encode();
-        ArtifactException truncated = assertThrows(ArtifactException.class,
-                () -> TensorPack.decode(Arrays.copyOf(bytes, bytes.length - 5)));
+        ArtifactException truncated =
+                assertThrows(ArtifactException.class, () -> TensorPack.decode(Arrays.copyOf(bytes, bytes.length - 5)));
         assertEquals(ArtifactException.Reason.TRUNCATED, truncated.reason());
-        ArtifactException foreign = assertThrows(ArtifactException.class,
-                () -> TensorPack.decode("{\"not\":\"a pack\"}".getBytes()));
+        ArtifactException foreign =
+                assertThrows(ArtifactException.class, () -> TensorPack.decode("{\"not\":\"a pack\"}".getBytes()));
         assertEquals(ArtifactException.Reason.MALFORMED, foreign.reason());
         byte[] trailing = Arrays.copyOf(bytes, bytes.length + 3);
-        assertEquals(ArtifactException.Reason.MALFORMED,
-                assertThrows(ArtifactException.class, () -> TensorPack.decode(trailing)).reason());
+        assertEquals(
+                ArtifactException.Reason.MALFORMED,
+                assertThrows(ArtifactException.class, () -> TensorPack.decode(trailing))
+                        .reason());
     }
 
     @Test
     void shouldRefuseAShapeThatDoesNotMatchItsValues() {
-        assertThrows(IllegalArgumentException.class,
-                () -> TensorPack.builder().tensor("x", new int[] {2, 2}, new float[3]));
+        assertThrows(
+                IllegalArgumentException.class, () -> TensorPack.builder().tensor("x", new int[] {2, 2}, new float[3]));
     }
 }

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.util.Pair;
+
 import io.streamtune.common.image.ImageSpec;
 
 /** Small CNN backbones with seeded random weights, for tests that need a pack but no training. */
@@ -18,8 +19,7 @@ public final class TestCnns {
     /** 8 layers, 1 x 16 x 16: the cheapest ResNetV1 the builder makes. */
     public static final CnnArchitecture SMALL = new CnnArchitecture(8, ImageSpec.of(16, 1));
 
-    private TestCnns() {
-    }
+    private TestCnns() {}
 
     /** A pack of {@code arch} with every tensor random (running variances positive). */
     public static TensorPack randomPack(CnnArchitecture arch, long seed) {
@@ -31,7 +31,8 @@ public final class TestCnns {
                 NDArray a = p.getValue().getArray();
                 float[] v = new float[Math.toIntExact(a.size())];
                 for (int i = 0; i < v.length; i++) {
-                    v[i] = p.getValue().getType() == Parameter.Type.RUNNING_VAR ? 0.5f + r.nextFloat()
+                    v[i] = p.getValue().getType() == Parameter.Type.RUNNING_VAR
+                            ? 0.5f + r.nextFloat()
                             : (float) r.nextGaussian() * 0.3f;
                 }
                 a.set(FloatBuffer.wrap(v));

@@ -1,13 +1,13 @@
 package io.streamtune.common.nlp;
 
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import io.streamtune.common.config.LoraTarget;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.streamtune.common.config.LoraTarget;
-import io.streamtune.common.nlp.EncoderFiles;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 /** Configuration and names read from the shipped files (figures from each model's published config.json). */
 class BertWeightsTest {
@@ -16,9 +16,10 @@ class BertWeightsTest {
     @CsvSource({
         "all-minilm-l6-v2, 30522, 384, 6, 12, 1536",
         "bge-small-en-v1.5, 30522, 384, 12, 12, 1536",
-        "bge-small-zh-v1.5, 21128, 512, 4, 8, 2048"})
-    void shouldReadTheConfigurationAndNameEveryMatrix(String id, int vocab, int hidden, int layers, int heads,
-                                                      int intermediate) throws Exception {
+        "bge-small-zh-v1.5, 21128, 512, 4, 8, 2048"
+    })
+    void shouldReadTheConfigurationAndNameEveryMatrix(
+            String id, int vocab, int hidden, int layers, int heads, int intermediate) throws Exception {
         BertWeights w = BertWeights.load(id);
         BertConfig c = w.config();
         assertEquals(vocab, c.vocabSize());

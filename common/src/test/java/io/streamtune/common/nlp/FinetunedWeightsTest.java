@@ -1,19 +1,20 @@
 package io.streamtune.common.nlp;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.EnumSet;
 import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.config.LoraTarget;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ArtifactException.Reason;
 import io.streamtune.common.model.TensorPack;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The contract of fine-tuned weights: LoRA merge arithmetic and every refusal. */
 class FinetunedWeightsTest {
@@ -42,7 +43,8 @@ class FinetunedWeightsTest {
         Map<String, TensorPack.Tensor> overrides = FinetunedWeights.overrides(pack, ID, base);
         assertEquals(base.config().layers(), overrides.size());
         String module = BertWeights.module(2, LoraTarget.VALUE);
-        float[] merged = overrides.get(base.onnxName(BertWeights.matrix(module))).values();
+        float[] merged =
+                overrides.get(base.onnxName(BertWeights.matrix(module))).values();
         float[] w = base.tensor(BertWeights.matrix(module)).values();
         // every A and B entry is 0.01, rank 4, scale 8/4: each entry grows by 2 * 4 * 0.01 * 0.01
         assertEquals(w[123] + 2 * 4 * 1e-4, merged[123], 1e-6);
@@ -50,11 +52,13 @@ class FinetunedWeightsTest {
 
     @Test
     void shouldRefuseWeightsOfAnotherEncoderOrAnotherFileOfIt() {
-        TensorPack other = bitfit().attribute(FinetunedWeights.BASE_ENCODER, "bge-small-en-v1.5").build();
+        TensorPack other = bitfit().attribute(FinetunedWeights.BASE_ENCODER, "bge-small-en-v1.5")
+                .build();
         ArtifactException e = assertThrows(ArtifactException.class, () -> FinetunedWeights.check(other, ID, base));
         assertEquals(Reason.ENCODER_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("bge-small-en-v1.5"), e.getMessage());
-        TensorPack stale = bitfit().attribute(FinetunedWeights.BASE_SHA256, "0".repeat(64)).build();
+        TensorPack stale =
+                bitfit().attribute(FinetunedWeights.BASE_SHA256, "0".repeat(64)).build();
         e = assertThrows(ArtifactException.class, () -> FinetunedWeights.check(stale, ID, base));
         assertEquals(Reason.ENCODER_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("checksum"), e.getMessage());
@@ -71,17 +75,19 @@ class FinetunedWeightsTest {
                 without.tensor(n, t);
             }
         });
-        ArtifactException e = assertThrows(ArtifactException.class,
-                () -> FinetunedWeights.check(without.build(), ID, base));
+        ArtifactException e =
+                assertThrows(ArtifactException.class, () -> FinetunedWeights.check(without.build(), ID, base));
         assertEquals(Reason.MALFORMED, e.reason());
         assertTrue(e.getMessage().contains(missing), e.getMessage());
 
-        TensorPack misshaped = bitfit().tensor(missing, new int[] {3}, new float[3]).build();
+        TensorPack misshaped =
+                bitfit().tensor(missing, new int[] {3}, new float[3]).build();
         e = assertThrows(ArtifactException.class, () -> FinetunedWeights.check(misshaped, ID, base));
         assertEquals(Reason.SHAPE_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains(missing) && e.getMessage().contains("[384]"), e.getMessage());
 
-        TensorPack unknown = bitfit().tensor("encoder.layer.0.output.dense.weight", new int[] {1}, new float[1]).build();
+        TensorPack unknown = bitfit().tensor("encoder.layer.0.output.dense.weight", new int[] {1}, new float[1])
+                .build();
         e = assertThrows(ArtifactException.class, () -> FinetunedWeights.check(unknown, ID, base));
         assertEquals(Reason.MALFORMED, e.reason());
         assertTrue(e.getMessage().contains("encoder.layer.0.output.dense.weight"), e.getMessage());
@@ -89,16 +95,20 @@ class FinetunedWeightsTest {
 
     @Test
     void shouldRefuseABadModeAndBadLoraAttributes() {
-        ArtifactException e = assertThrows(ArtifactException.class, () -> FinetunedWeights.check(
-                bitfit().attribute(FinetunedWeights.MODE, "adapter").build(), ID, base));
+        ArtifactException e = assertThrows(
+                ArtifactException.class,
+                () -> FinetunedWeights.check(
+                        bitfit().attribute(FinetunedWeights.MODE, "adapter").build(), ID, base));
         assertEquals(Reason.MALFORMED, e.reason());
         assertTrue(e.getMessage().contains("adapter"));
         TensorPack noRank = copy(lora(4, 8, EnumSet.of(LoraTarget.QUERY), 0f))
-                .attribute(FinetunedWeights.LORA_RANK, "four").build();
+                .attribute(FinetunedWeights.LORA_RANK, "four")
+                .build();
         e = assertThrows(ArtifactException.class, () -> FinetunedWeights.check(noRank, ID, base));
         assertTrue(e.getMessage().contains(FinetunedWeights.LORA_RANK), e.getMessage());
         TensorPack badTarget = copy(lora(4, 8, EnumSet.of(LoraTarget.QUERY), 0f))
-                .attribute(FinetunedWeights.LORA_TARGETS, "query,gate").build();
+                .attribute(FinetunedWeights.LORA_TARGETS, "query,gate")
+                .build();
         e = assertThrows(ArtifactException.class, () -> FinetunedWeights.check(badTarget, ID, base));
         assertTrue(e.getMessage().contains("gate"), e.getMessage());
     }
@@ -112,8 +122,10 @@ class FinetunedWeightsTest {
 
     /** A BitFit pack holding the base biases. */
     static TensorPack.Builder bitfit() {
-        TensorPack.Builder b = TensorPack.builder().attribute(FinetunedWeights.MODE, "bitfit")
-                .attribute(FinetunedWeights.BASE_ENCODER, ID).attribute(FinetunedWeights.BASE_SHA256, base.sha256());
+        TensorPack.Builder b = TensorPack.builder()
+                .attribute(FinetunedWeights.MODE, "bitfit")
+                .attribute(FinetunedWeights.BASE_ENCODER, ID)
+                .attribute(FinetunedWeights.BASE_SHA256, base.sha256());
         for (String n : base.biasNames()) {
             b.tensor(n, base.tensor(n));
         }
@@ -122,8 +134,10 @@ class FinetunedWeightsTest {
 
     /** A LoRA pack whose every factor entry is {@code value}. */
     static TensorPack lora(int rank, double alpha, EnumSet<LoraTarget> targets, float value) {
-        TensorPack.Builder b = TensorPack.builder().attribute(FinetunedWeights.MODE, "lora")
-                .attribute(FinetunedWeights.BASE_ENCODER, ID).attribute(FinetunedWeights.BASE_SHA256, base.sha256())
+        TensorPack.Builder b = TensorPack.builder()
+                .attribute(FinetunedWeights.MODE, "lora")
+                .attribute(FinetunedWeights.BASE_ENCODER, ID)
+                .attribute(FinetunedWeights.BASE_SHA256, base.sha256())
                 .attribute(FinetunedWeights.LORA_RANK, Integer.toString(rank))
                 .attribute(FinetunedWeights.LORA_ALPHA, Double.toString(alpha))
                 .attribute(FinetunedWeights.LORA_TARGETS, FinetunedWeights.targetsAttribute(targets));

@@ -1,10 +1,5 @@
 package io.streamtune.common.nlp;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,6 +8,11 @@ import java.util.List;
 
 import com.google.protobuf.CodedOutputStream;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The wire-format reader against hand-written ONNX messages. */
 class OnnxGraphTest {
@@ -87,8 +87,14 @@ class OnnxGraphTest {
     @Test
     void shouldReadInitializersNodesAndConstantsInEveryEncoding() throws IOException {
         byte[] graph = message(g -> {
-            g.writeByteArray(1, node("Constant", List.of(), List.of("c"), "value",
-                    tensor("", new long[] {}, new float[] {8f}, true, false)));
+            g.writeByteArray(
+                    1,
+                    node(
+                            "Constant",
+                            List.of(),
+                            List.of("c"),
+                            "value",
+                            tensor("", new long[] {}, new float[] {8f}, true, false)));
             g.writeByteArray(1, node("MatMul", List.of("x", "w"), List.of("xw"), null, null));
             g.writeString(2, "g");
             g.writeByteArray(5, tensor("w", new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}, true, true));

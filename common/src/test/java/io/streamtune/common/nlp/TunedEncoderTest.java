@@ -1,17 +1,18 @@
 package io.streamtune.common.nlp;
 
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.TensorPack;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.util.List;
-
-import io.streamtune.common.model.ArtifactException;
-import io.streamtune.common.model.TensorPack;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /** The serving side of fine-tuned weights: ONNX Runtime with initializers overridden. */
 public class TunedEncoderTest {
@@ -32,8 +33,10 @@ public class TunedEncoderTest {
 
     /** As {@link #bitfit(float)} over {@code base}, the weights of {@link #ID}. */
     public static TensorPack bitfit(BertWeights base, float shift) {
-        TensorPack.Builder b = TensorPack.builder().attribute(FinetunedWeights.MODE, "bitfit")
-                .attribute(FinetunedWeights.BASE_ENCODER, ID).attribute(FinetunedWeights.BASE_SHA256, base.sha256());
+        TensorPack.Builder b = TensorPack.builder()
+                .attribute(FinetunedWeights.MODE, "bitfit")
+                .attribute(FinetunedWeights.BASE_ENCODER, ID)
+                .attribute(FinetunedWeights.BASE_SHA256, base.sha256());
         for (String n : base.biasNames()) {
             float[] v = base.tensor(n).values().clone();
             if (n.equals("encoder.layer.5.output.LayerNorm.bias")) {
@@ -56,7 +59,8 @@ public class TunedEncoderTest {
         }
         TensorPack same = bitfit(0f);
         TensorPack shifted = bitfit(0.5f);
-        try (TextEncoder a = Encoders.open(ID, 64, 1, same); TextEncoder b = Encoders.open(ID, 64, 1, shifted)) {
+        try (TextEncoder a = Encoders.open(ID, 64, 1, same);
+                TextEncoder b = Encoders.open(ID, 64, 1, shifted)) {
             float[][] va = a.encode(TEXTS);
             for (int i = 0; i < TEXTS.size(); i++) {
                 assertArrayEquals(frozen[i], va[i], 1e-6f);
@@ -84,8 +88,8 @@ public class TunedEncoderTest {
 
     @Test
     void shouldRefuseWeightsForAnotherBaseThroughTheFactory() {
-        ArtifactException e = assertThrows(ArtifactException.class,
-                () -> Encoders.open("bge-small-en-v1.5", 64, 1, bitfit(0f)));
+        ArtifactException e =
+                assertThrows(ArtifactException.class, () -> Encoders.open("bge-small-en-v1.5", 64, 1, bitfit(0f)));
         assertEquals(ArtifactException.Reason.ENCODER_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains(ID), e.getMessage());
     }

@@ -1,12 +1,5 @@
 package io.streamtune.common.runtime;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,18 +11,27 @@ import io.streamtune.common.model.TensorPack;
 import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.nlp.FakeEncoder;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 class BackbonesTest {
 
     @Test
     void shouldOpenOneBackbonePerSequenceLengthAndShareEqualOnes() throws Exception {
         List<Integer> openedAt = new ArrayList<>();
-        try (Backbones pool = Backbones.create((id, length) -> {
-            openedAt.add(length);
-            return new FakeEncoder(4);
-        }, null)) {
+        try (Backbones pool = Backbones.create(
+                (id, length) -> {
+                    openedAt.add(length);
+                    return new FakeEncoder(4);
+                },
+                null)) {
             try (Backbones.Lease a = pool.frozenText("fake", 16);
-                 Backbones.Lease b = pool.frozenText("fake", 256);
-                 Backbones.Lease c = pool.acquire(BackboneRef.text("fake", "00", 16, null))) {
+                    Backbones.Lease b = pool.frozenText("fake", 256);
+                    Backbones.Lease c = pool.acquire(BackboneRef.text("fake", "00", 16, null))) {
                 assertNotSame(a.backbone(), b.backbone(), "another truncation is another backbone");
                 assertSame(a.backbone(), c.backbone());
                 assertEquals(16, a.backbone().key().maxSequenceLength());
@@ -43,20 +45,24 @@ class BackbonesTest {
     @Test
     void shouldRefuseAVersionTrainedOnAnotherEncoderFileOrWithCorruptWeights() throws Exception {
         try (Backbones pool = Backbones.create((id, length) -> new FakeEncoder(4), null)) {
-            ArtifactException other = assertThrows(ArtifactException.class,
-                    () -> pool.acquire(BackboneRef.text("fake", "ff", 16, null)));
+            ArtifactException other =
+                    assertThrows(ArtifactException.class, () -> pool.acquire(BackboneRef.text("fake", "ff", 16, null)));
             assertEquals(ArtifactException.Reason.ENCODER_MISMATCH, other.reason());
 
-            byte[] pack = TensorPack.builder().tensor("b", new int[] {1}, new float[] {1}).build().encode();
+            byte[] pack = TensorPack.builder()
+                    .tensor("b", new int[] {1}, new float[] {1})
+                    .build()
+                    .encode();
             WeightsRef good = WeightsRef.inline(WeightsRef.Format.BITFIT, pack);
             WeightsRef lying = new WeightsRef(WeightsRef.Format.BITFIT, "0".repeat(64), pack.length, pack, null);
-            ArtifactException corrupt = assertThrows(ArtifactException.class,
-                    () -> pool.acquire(BackboneRef.text("fake", "00", 16, lying)));
+            ArtifactException corrupt = assertThrows(
+                    ArtifactException.class, () -> pool.acquire(BackboneRef.text("fake", "00", 16, lying)));
             assertEquals(ArtifactException.Reason.CHECKSUM_MISMATCH, corrupt.reason());
 
-            WeightsRef stored = WeightsRef.stored(WeightsRef.Format.FULL, good.sha256(), pack.length, "blob:" + good.sha256());
-            ArtifactException noStore = assertThrows(ArtifactException.class,
-                    () -> pool.acquire(BackboneRef.text("fake", "00", 16, stored)));
+            WeightsRef stored =
+                    WeightsRef.stored(WeightsRef.Format.FULL, good.sha256(), pack.length, "blob:" + good.sha256());
+            ArtifactException noStore = assertThrows(
+                    ArtifactException.class, () -> pool.acquire(BackboneRef.text("fake", "00", 16, stored)));
             assertEquals(ArtifactException.Reason.MISSING_WEIGHTS, noStore.reason());
             assertTrue(noStore.getMessage().contains("artifacts.dir"), noStore.getMessage());
         }

@@ -1,12 +1,5 @@
 package io.streamtune.common.runtime;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -16,8 +9,16 @@ import io.streamtune.common.model.BackboneRef;
 import io.streamtune.common.model.ModelInput;
 import io.streamtune.common.nlp.FakeEncoder;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 class CachingBackboneTest {
-    private static final BackboneRef.Key KEY = BackboneRef.text("fake", "00", 16, null).key();
+    private static final BackboneRef.Key KEY =
+            BackboneRef.text("fake", "00", 16, null).key();
 
     private static CachingBackbone cached(FakeEncoder fake, FeatureCache cache) {
         return new CachingBackbone(new TextEncoderBackbone(KEY, fake), cache);
@@ -71,9 +72,15 @@ class CachingBackboneTest {
         ModelInput t = new ModelInput.Text("t");
         BackboneRef ref = BackboneRef.text("e1", "aa", 16, null);
         assertEquals(FeatureCache.key(ref.key(), t), FeatureCache.key(ref.key(), new ModelInput.Text("t")));
-        assertNotEquals(FeatureCache.key(ref.key(), t), FeatureCache.key(BackboneRef.text("e2", "aa", 16, null).key(), t));
-        assertNotEquals(FeatureCache.key(ref.key(), t), FeatureCache.key(ref.withMaxSequenceLength(256).key(), t));
-        assertNotEquals(FeatureCache.key(ref.key(), t), FeatureCache.key(BackboneRef.text("e1", "bb", 16, null).key(), t));
+        assertNotEquals(
+                FeatureCache.key(ref.key(), t),
+                FeatureCache.key(BackboneRef.text("e2", "aa", 16, null).key(), t));
+        assertNotEquals(
+                FeatureCache.key(ref.key(), t),
+                FeatureCache.key(ref.withMaxSequenceLength(256).key(), t));
+        assertNotEquals(
+                FeatureCache.key(ref.key(), t),
+                FeatureCache.key(BackboneRef.text("e1", "bb", 16, null).key(), t));
     }
 
     @Test
@@ -81,7 +88,8 @@ class CachingBackboneTest {
         FakeEncoder fake = new FakeEncoder(4);
         CachingBackbone b = cached(fake, new FeatureCache(10));
         b.features(ModelInput.texts(List.of("cached")));
-        InputRejectedException e = assertThrows(InputRejectedException.class,
+        InputRejectedException e = assertThrows(
+                InputRejectedException.class,
                 () -> b.features(List.of(new ModelInput.Text("cached"), new ModelInput.Image(new byte[] {1}))));
         assertEquals(1, e.index());
         assertEquals(Reason.SCORING_FAILED, e.reason());

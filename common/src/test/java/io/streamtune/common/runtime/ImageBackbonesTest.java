@@ -1,10 +1,5 @@
 package io.streamtune.common.runtime;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -12,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
 import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
@@ -33,6 +27,11 @@ import io.streamtune.common.model.TensorPack;
 import io.streamtune.common.model.TestCnns;
 import io.streamtune.common.model.WeightsRef;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * {@link Backbones} serving {@code image-cnn} versions: the pack in the record is the network, images
  * are decoded and resized as its attributes say, a bad image is rejected by index with its reason.
@@ -41,14 +40,16 @@ class ImageBackbonesTest {
     private static final TensorPack PACK = TestCnns.randomPack(TestCnns.SMALL, 1);
 
     private static Backbones pool() {
-        return Backbones.create((id, length) -> {
-            throw new IllegalStateException("no text encoder here");
-        }, null);
+        return Backbones.create(
+                (id, length) -> {
+                    throw new IllegalStateException("no text encoder here");
+                },
+                null);
     }
 
     private static BackboneRef ref(String id, TensorPack pack) {
-        return new BackboneRef(BackboneKind.IMAGE_CNN, id, "", 0,
-                WeightsRef.inline(WeightsRef.Format.CNN, pack.encode()));
+        return new BackboneRef(
+                BackboneKind.IMAGE_CNN, id, "", 0, WeightsRef.inline(WeightsRef.Format.CNN, pack.encode()));
     }
 
     /** A 20 x 20 colour PNG (the backbone takes 16 x 16 grey: converted and resized on the way). */
@@ -89,15 +90,20 @@ class ImageBackbonesTest {
 
     @Test
     void shouldRejectAnUndecodableImageByIndexAsImageUndecodableAndATextAsScoringFailed() throws Exception {
-        try (Backbones pool = pool(); Backbones.Lease lease = pool.acquire(ref("resnet-v1-8", PACK))) {
-            InputRejectedException bad = assertThrows(InputRejectedException.class, () -> lease.backbone().features(
-                    List.of(new ModelInput.Image(png(Color.BLACK, Color.WHITE)),
-                            new ModelInput.Image("not a picture".getBytes(StandardCharsets.UTF_8)))));
+        try (Backbones pool = pool();
+                Backbones.Lease lease = pool.acquire(ref("resnet-v1-8", PACK))) {
+            InputRejectedException bad = assertThrows(
+                    InputRejectedException.class,
+                    () -> lease.backbone()
+                            .features(List.of(
+                                    new ModelInput.Image(png(Color.BLACK, Color.WHITE)),
+                                    new ModelInput.Image("not a picture".getBytes(StandardCharsets.UTF_8)))));
             assertEquals(1, bad.index());
             assertEquals(Reason.IMAGE_UNDECODABLE, bad.reason());
             assertTrue(bad.getMessage().contains("not a PNG, JPEG, GIF or BMP"), bad.getMessage());
 
-            InputRejectedException text = assertThrows(InputRejectedException.class,
+            InputRejectedException text = assertThrows(
+                    InputRejectedException.class,
                     () -> lease.backbone().features(List.of(new ModelInput.Text("a text"))));
             assertEquals(0, text.index());
             assertEquals(Reason.SCORING_FAILED, text.reason());
@@ -109,8 +115,8 @@ class ImageBackbonesTest {
         try (Backbones pool = pool()) {
             ArtifactException e = assertThrows(ArtifactException.class, () -> pool.acquire(ref("resnet-v1-14", PACK)));
             assertEquals(ArtifactException.Reason.ENCODER_MISMATCH, e.reason());
-            assertTrue(e.getMessage().contains("resnet-v1-14") && e.getMessage().contains("resnet-v1-8"),
-                    e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("resnet-v1-14") && e.getMessage().contains("resnet-v1-8"), e.getMessage());
             assertEquals(List.of(), pool.openKeys());
         }
     }
@@ -123,15 +129,35 @@ class ImageBackbonesTest {
         }
         HeadWeights head = new HeadWeights(HeadKind.LINEAR, List.of(new HeadWeights.Layer(64, 2, w, new float[2])));
         BackboneRef backbone = ref("resnet-v1-8", PACK);
-        ModelArtifact artifact = ModelArtifact.parse(ModelArtifact.of(new ModelVersion(ModelVersion.FORMAT_VERSION,
-                "bars", 1, null, backbone.id(), "", List.of("h", "v"), null, List.of(), 0L, ""), backbone, head)
+        ModelArtifact artifact = ModelArtifact.parse(ModelArtifact.of(
+                        new ModelVersion(
+                                ModelVersion.FORMAT_VERSION,
+                                "bars",
+                                1,
+                                null,
+                                backbone.id(),
+                                "",
+                                List.of("h", "v"),
+                                null,
+                                List.of(),
+                                0L,
+                                ""),
+                        backbone,
+                        head)
                 .toBytes());
-        try (Backbones pool = pool(); Classifier c = Classifier.open(artifact, pool, 0)) {
-            List<Classification> out = c.classify(List.of(new ModelInput.Image(png(Color.BLACK, Color.WHITE)),
+        try (Backbones pool = pool();
+                Classifier c = Classifier.open(artifact, pool, 0)) {
+            List<Classification> out = c.classify(List.of(
+                    new ModelInput.Image(png(Color.BLACK, Color.WHITE)),
                     new ModelInput.Image(png(Color.WHITE, Color.BLACK))));
             assertEquals(2, out.size());
             for (Classification r : out) {
-                assertEquals(1.0, r.scores().values().stream().mapToDouble(Double::doubleValue).sum(), 1e-5);
+                assertEquals(
+                        1.0,
+                        r.scores().values().stream()
+                                .mapToDouble(Double::doubleValue)
+                                .sum(),
+                        1e-5);
             }
         }
     }

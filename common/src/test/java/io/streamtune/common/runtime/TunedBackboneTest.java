@@ -1,11 +1,5 @@
 package io.streamtune.common.runtime;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -17,6 +11,12 @@ import io.streamtune.common.model.TensorPack;
 import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.nlp.BertWeights;
 import io.streamtune.common.nlp.TunedEncoderTest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A version whose backbone carries fine-tuned weights is served by the pool: the base encoder with the weights laid
@@ -38,8 +38,8 @@ class TunedBackboneTest {
                 base = f.ref();
                 frozen = f.backbone().features(TEXTS);
             }
-            BackboneRef tuned = BackboneRef.text(ID, base.baseSha256(), LENGTH,
-                    WeightsRef.inline(WeightsRef.Format.BITFIT, shifted.encode()));
+            BackboneRef tuned = BackboneRef.text(
+                    ID, base.baseSha256(), LENGTH, WeightsRef.inline(WeightsRef.Format.BITFIT, shifted.encode()));
             try (Backbones.Lease t = pool.acquire(tuned)) {
                 assertEquals(shifted.sha256(), t.backbone().key().weightsSha256());
                 float[][] served = t.backbone().features(TEXTS);
@@ -61,9 +61,10 @@ class TunedBackboneTest {
             try (Backbones.Lease f = pool.frozenText(ID, LENGTH)) {
                 baseSha = f.ref().baseSha256();
             }
-            BackboneRef lora = BackboneRef.text(ID, baseSha, LENGTH, WeightsRef.inline(WeightsRef.Format.LORA,
-                    bitfit.encode()));
-            ArtifactException e = assertThrows(ArtifactException.class, () -> pool.acquire(lora).close());
+            BackboneRef lora =
+                    BackboneRef.text(ID, baseSha, LENGTH, WeightsRef.inline(WeightsRef.Format.LORA, bitfit.encode()));
+            ArtifactException e = assertThrows(
+                    ArtifactException.class, () -> pool.acquire(lora).close());
             assertEquals(ArtifactException.Reason.MALFORMED, e.reason());
             assertTrue(e.getMessage().contains("lora") && e.getMessage().contains("bitfit"), e.getMessage());
         }

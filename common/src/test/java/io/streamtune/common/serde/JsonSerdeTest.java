@@ -1,8 +1,5 @@
 package io.streamtune.common.serde;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +15,9 @@ import io.streamtune.common.event.Event;
 import io.streamtune.common.event.Example;
 import io.streamtune.common.event.Prediction;
 import io.streamtune.common.event.Reason;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class JsonSerdeTest {
 
@@ -38,7 +38,10 @@ class JsonSerdeTest {
         Prediction p = new Prediction("e1", "reviews", "positive", scores, 3, 17L, 12.5, Map.of("entity", "ACME"));
         Prediction back = roundTrip(p, Prediction.class);
         assertEquals(p, back);
-        assertEquals(List.of("negative", "positive"), List.copyOf(back.scores().keySet()), "score order follows the label order");
+        assertEquals(
+                List.of("negative", "positive"),
+                List.copyOf(back.scores().keySet()),
+                "score order follows the label order");
     }
 
     @Test
@@ -51,8 +54,11 @@ class JsonSerdeTest {
 
     @Test
     void shouldNameTheTopicWhenATrustedRecordIsUnreadable() {
-        SerializationException e = assertThrows(SerializationException.class,
-                () -> JsonSerde.of(Prediction.class).deserializer().deserialize("reviews.predictions", "{oops".getBytes()));
+        SerializationException e = assertThrows(
+                SerializationException.class,
+                () -> JsonSerde.of(Prediction.class)
+                        .deserializer()
+                        .deserialize("reviews.predictions", "{oops".getBytes()));
         assertEquals(true, e.getMessage().contains("reviews.predictions"), e.getMessage());
     }
 
@@ -60,10 +66,20 @@ class JsonSerdeTest {
     void shouldKeepOriginalBytesAndHeadersInADeadLetter() {
         RecordHeaders original = new RecordHeaders();
         original.add("trace", "abc".getBytes());
-        ConsumerRecord<byte[], byte[]> src = new ConsumerRecord<>("reviews.events", 2, 41L, 0L, TimestampType.CREATE_TIME,
-                1, 5, "k".getBytes(), "{bad".getBytes(), original, java.util.Optional.empty());
-        DeadLetter dl = DeadLetter.of(src, Reason.MALFORMED_JSON, "not valid JSON", new IllegalStateException(),
-                1 << 20);
+        ConsumerRecord<byte[], byte[]> src = new ConsumerRecord<>(
+                "reviews.events",
+                2,
+                41L,
+                0L,
+                TimestampType.CREATE_TIME,
+                1,
+                5,
+                "k".getBytes(),
+                "{bad".getBytes(),
+                original,
+                java.util.Optional.empty());
+        DeadLetter dl =
+                DeadLetter.of(src, Reason.MALFORMED_JSON, "not valid JSON", new IllegalStateException(), 1 << 20);
         var out = dl.toProducerRecord("reviews.dlq");
         assertEquals("reviews.dlq", out.topic());
         assertEquals("{bad", new String(out.value()));
@@ -74,8 +90,18 @@ class JsonSerdeTest {
         assertEquals("41", DeadLetter.header(out.headers(), DeadLetter.SOURCE_OFFSET));
         assertEquals(IllegalStateException.class.getName(), DeadLetter.header(out.headers(), DeadLetter.EXCEPTION));
 
-        ConsumerRecord<byte[], byte[]> onDlq = new ConsumerRecord<>("reviews.dlq", 0, 0L, 0L, TimestampType.CREATE_TIME,
-                1, 4, out.key(), out.value(), out.headers(), java.util.Optional.empty());
+        ConsumerRecord<byte[], byte[]> onDlq = new ConsumerRecord<>(
+                "reviews.dlq",
+                0,
+                0L,
+                0L,
+                TimestampType.CREATE_TIME,
+                1,
+                4,
+                out.key(),
+                out.value(),
+                out.headers(),
+                java.util.Optional.empty());
         assertEquals(dl, DeadLetter.fromDlqRecord(onDlq));
     }
 }

@@ -19,6 +19,7 @@ import java.util.TreeSet;
 public final class EntityState {
     /** Ids kept per slot as evidence, and model versions kept per slot. */
     static final int EVIDENCE_PER_SLOT = 2;
+
     static final int VERSIONS_PER_SLOT = 4;
 
     /** One hop of predictions. */
@@ -165,7 +166,12 @@ public final class EntityState {
         }
         ByteBuffer b = ByteBuffer.allocate(size);
         b.putInt(slots.length).putInt(labels);
-        b.putLong(lastSeenSlot).putDouble(mean).putDouble(variance).putLong(windows).put((byte) (raised ? 1 : 0)).putLong(raisedWindowEnd);
+        b.putLong(lastSeenSlot)
+                .putDouble(mean)
+                .putDouble(variance)
+                .putLong(windows)
+                .put((byte) (raised ? 1 : 0))
+                .putLong(raisedWindowEnd);
         int e = 0;
         for (Slot s : slots) {
             b.putLong(s.start);

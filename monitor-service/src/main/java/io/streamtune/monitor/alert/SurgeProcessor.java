@@ -69,7 +69,8 @@ public final class SurgeProcessor implements Processor<String, Observation, Stri
     private long entityCount;
     private int partition;
 
-    public SurgeProcessor(TaskConfig task, MonitorMetrics metrics, String entityStore, String indexStore, String clockStore) {
+    public SurgeProcessor(
+            TaskConfig task, MonitorMetrics metrics, String entityStore, String indexStore, String clockStore) {
         this.task = task;
         this.policy = task.monitor();
         this.metrics = metrics;
@@ -175,7 +176,10 @@ public final class SurgeProcessor implements Processor<String, Observation, Stri
         entities.delete(entity);
         entityCount--;
         metrics.evicted(task.name());
-        log.debug("[monitor task={}] evicted entity {} (least recently seen; monitor.maxEntities {})", task.name(), entity,
+        log.debug(
+                "[monitor task={}] evicted entity {} (least recently seen; monitor.maxEntities {})",
+                task.name(),
+                entity,
                 policy.maxEntities());
     }
 
@@ -237,7 +241,19 @@ public final class SurgeProcessor implements Processor<String, Observation, Stri
                     st.raised = true;
                     st.raisedWindowEnd = end;
                     long onset = onset(slots, raiseLevel);
-                    emit(entity, Alert.State.RAISED, start, end, counts, total, share, baseline, raiseLevel, slots, onset, now);
+                    emit(
+                            entity,
+                            Alert.State.RAISED,
+                            start,
+                            end,
+                            counts,
+                            total,
+                            share,
+                            baseline,
+                            raiseLevel,
+                            slots,
+                            onset,
+                            now);
                     if (onset > 0) {
                         metrics.alertDelay(task.name(), Duration.ofMillis(now - onset));
                     }
@@ -248,14 +264,27 @@ public final class SurgeProcessor implements Processor<String, Observation, Stri
                 }
             } else if (share < clearLevel) {
                 st.raised = false;
-                emit(entity, Alert.State.CLEARED, start, end, counts, total, share, baseline, clearLevel, slots, -1, now);
+                emit(
+                        entity,
+                        Alert.State.CLEARED,
+                        start,
+                        end,
+                        counts,
+                        total,
+                        share,
+                        baseline,
+                        clearLevel,
+                        slots,
+                        -1,
+                        now);
                 st.updateBaseline(share, policy.baselineAlpha());
             }
             entities.put(entity, st.toBytes());
         }
         if (!top.isEmpty()) {
             top.sort(Map.Entry.<String, Double>comparingByValue().reversed());
-            metrics.topShares(task.name(), partition, top.subList(0, Math.min(MonitorMetrics.TOP_ENTITIES, top.size())));
+            metrics.topShares(
+                    task.name(), partition, top.subList(0, Math.min(MonitorMetrics.TOP_ENTITIES, top.size())));
         }
     }
 
@@ -278,17 +307,53 @@ public final class SurgeProcessor implements Processor<String, Observation, Stri
         return fallback;
     }
 
-    private void emit(String entity, Alert.State state, long start, long end, long[] counts, long total, double share,
-                      Alert.Baseline baseline, double threshold, List<EntityState.Slot> slots, long onset, long now) {
+    private void emit(
+            String entity,
+            Alert.State state,
+            long start,
+            long end,
+            long[] counts,
+            long total,
+            double share,
+            Alert.Baseline baseline,
+            double threshold,
+            List<EntityState.Slot> slots,
+            long onset,
+            long now) {
         Map<String, Long> byLabel = new LinkedHashMap<>();
         for (int i = 0; i < labels; i++) {
             byLabel.put(task.labels().get(i), counts[i]);
         }
-        Alert alert = new Alert(task.name(), entity, state, start, end, byLabel, total, policy.alertLabel(), round(share), baseline, round(threshold),
-                EntityState.versions(slots), EntityState.evidence(slots, EVIDENCE), onset > 0 ? onset : null, null, now);
+        Alert alert = new Alert(
+                task.name(),
+                entity,
+                state,
+                start,
+                end,
+                byLabel,
+                total,
+                policy.alertLabel(),
+                round(share),
+                baseline,
+                round(threshold),
+                EntityState.versions(slots),
+                EntityState.evidence(slots, EVIDENCE),
+                onset > 0 ? onset : null,
+                null,
+                now);
         metrics.alert(task.name(), state);
-        log.info("[monitor task={}] {} for {}: {} share {} in [{}, {}) of {} predictions (baseline {} +- {})", task.name(), state,
-                entity, policy.alertLabel(), round(share), start, end, total, round(baseline.mean()), round(baseline.spread()));
+        log.info(
+                "[monitor task={}] {} for {}: {} share {} in [{}, {}) of {} predictions (baseline {} +- {})",
+                task.name(),
+                state,
+                entity,
+                policy.alertLabel(),
+                round(share),
+                start,
+                end,
+                total,
+                round(baseline.mean()),
+                round(baseline.spread()));
         context.forward(new Record<>(entity, Json.write(alert), end));
     }
 
@@ -306,5 +371,4 @@ public final class SurgeProcessor implements Processor<String, Observation, Stri
         byte[] k = key.get();
         return new String(k, 8, k.length - 8, StandardCharsets.UTF_8);
     }
-
 }

@@ -26,8 +26,7 @@ public final class PageHinkley {
     static final double RECENT_ALPHA = 0.02;
 
     /** A detection: which way the mean moved and the statistic that crossed the threshold. */
-    public record Detection(boolean up, double statistic, long samples, double meanBefore, double meanRecent) {
-    }
+    public record Detection(boolean up, double statistic, long samples, double meanBefore, double meanRecent) {}
 
     private final double delta;
     private final double lambda;
@@ -49,8 +48,8 @@ public final class PageHinkley {
      */
     public PageHinkley(double delta, double lambda, int warmup) {
         if (lambda <= 0 || delta < 0 || warmup < 2) {
-            throw new IllegalArgumentException("Page-Hinkley needs lambda > 0, delta >= 0, warmup >= 2; got "
-                    + lambda + ", " + delta + ", " + warmup);
+            throw new IllegalArgumentException("Page-Hinkley needs lambda > 0, delta >= 0, warmup >= 2; got " + lambda
+                    + ", " + delta + ", " + warmup);
         }
         this.delta = delta;
         this.lambda = lambda;
@@ -117,7 +116,14 @@ public final class PageHinkley {
     public static final int BYTES = 8 * 8;
 
     public void writeTo(ByteBuffer b) {
-        b.putLong(n).putDouble(mean).putDouble(m2).putDouble(up).putDouble(upMin).putDouble(down).putDouble(downMax).putDouble(recent);
+        b.putLong(n)
+                .putDouble(mean)
+                .putDouble(m2)
+                .putDouble(up)
+                .putDouble(upMin)
+                .putDouble(down)
+                .putDouble(downMax)
+                .putDouble(recent);
     }
 
     public void readFrom(ByteBuffer b) {

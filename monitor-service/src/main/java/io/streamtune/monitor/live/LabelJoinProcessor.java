@@ -85,7 +85,13 @@ public final class LabelJoinProcessor implements Processor<String, Observation, 
                 labels.put(id, null, label.key);
                 metrics.label(task.name(), LabelOutcome.OUTSIDE_WINDOW);
             }
-            predictions.put(id, ByteBuffer.allocate(12).putLong(o.version()).putInt(o.label()).array(), ts);
+            predictions.put(
+                    id,
+                    ByteBuffer.allocate(12)
+                            .putLong(o.version())
+                            .putInt(o.label())
+                            .array(),
+                    ts);
         } else if (o.kind() == Observation.Kind.LABEL) {
             KeyValue<Long, byte[]> prediction = first(predictions, id, ts - keep, ts + window);
             if (prediction == null) {
@@ -112,7 +118,8 @@ public final class LabelJoinProcessor implements Processor<String, Observation, 
         if (to < from) {
             return null;
         }
-        // Forward, keeping the last: RocksDB seeks backwards much more slowly (seen in stack samples), and an id has 0-2 entries.
+        // Forward, keeping the last: RocksDB seeks backwards much more slowly (seen in stack samples), and an id has
+        // 0-2 entries.
         KeyValue<Long, byte[]> newest = null;
         try (WindowStoreIterator<byte[]> it = store.fetch(id, Math.max(0, from), Math.max(0, to))) {
             while (it.hasNext()) {

@@ -98,12 +98,23 @@ public final class PrequentialAccuracy {
 
     public double macroF1(List<String> names) {
         Map<String, Double> f1 = f1PerLabel(names);
-        return f1.isEmpty() ? 0 : f1.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        return f1.isEmpty()
+                ? 0
+                : f1.values().stream()
+                        .mapToDouble(Double::doubleValue)
+                        .average()
+                        .orElse(0);
     }
 
     public byte[] toBytes() {
         ByteBuffer b = ByteBuffer.allocate(4 + 4 + 4 + 4 + 8 + 2 * size);
-        b.putInt(size).putInt(labels).putInt(next).putInt(count).putLong(total).put(predicted).put(truth);
+        b.putInt(size)
+                .putInt(labels)
+                .putInt(next)
+                .putInt(count)
+                .putLong(total)
+                .put(predicted)
+                .put(truth);
         return b.array();
     }
 

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import io.streamtune.common.event.Alert;
 
 /**
@@ -84,8 +85,7 @@ public final class MonitorMetrics {
     }
 
     /** One version's live metrics, as gauges and {@code /health} show them. */
-    public record Live(double accuracy, double macroF1, int pairs) {
-    }
+    public record Live(double accuracy, double macroF1, int pairs) {}
 
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -112,23 +112,36 @@ public final class MonitorMetrics {
     }
 
     public void prediction(String task, PredictionOutcome outcome) {
-        counter(PREDICTIONS, "predictions read by the monitor, by what became of them", TAG_TASK, task, TAG_OUTCOME, outcome.tag())
+        counter(
+                        PREDICTIONS,
+                        "predictions read by the monitor, by what became of them",
+                        TAG_TASK,
+                        task,
+                        TAG_OUTCOME,
+                        outcome.tag())
                 .increment();
     }
 
     /** A prediction arrived after a window it belongs to was decided (beyond {@code monitor.grace}): that window missed it. */
     public void late(String task) {
-        counter(LATE, "predictions that arrived after a window they belong to was decided (later than monitor.grace)",
-                TAG_TASK, task).increment();
+        counter(
+                        LATE,
+                        "predictions that arrived after a window they belong to was decided (later than monitor.grace)",
+                        TAG_TASK,
+                        task)
+                .increment();
     }
 
     public void alert(String task, Alert.State state) {
-        counter(ALERTS, "alert records written to <task>.alerts", TAG_TASK, task, TAG_STATE, state.name()).increment();
+        counter(ALERTS, "alert records written to <task>.alerts", TAG_TASK, task, TAG_STATE, state.name())
+                .increment();
         alertCounts.computeIfAbsent(task, t -> new ConcurrentHashMap<>()).merge(state.name(), 1L, Long::sum);
         AtomicLong now = raisedNow.computeIfAbsent(task, t -> {
             AtomicLong v = new AtomicLong();
-            Gauge.builder(RAISED_NOW, v, AtomicLong::get).description("surge alerts raised and not cleared (this instance)")
-                    .tag(TAG_TASK, t).register(registry);
+            Gauge.builder(RAISED_NOW, v, AtomicLong::get)
+                    .description("surge alerts raised and not cleared (this instance)")
+                    .tag(TAG_TASK, t)
+                    .register(registry);
             return v;
         });
         if (state == Alert.State.RAISED) {
@@ -143,25 +156,45 @@ public final class MonitorMetrics {
      * hop whose own share reached the raise level) to the moment its RAISED alert was decided.
      */
     public void alertDelay(String task, Duration delay) {
-        delays.computeIfAbsent(task, t -> Timer.builder(ALERT_DELAY)
-                .description("onset of a surge (first alert-label prediction of the first hop over the raise level) to its RAISED alert")
-                .tag(TAG_TASK, t).publishPercentiles(0.5, 0.99).register(registry))
+        delays.computeIfAbsent(
+                        task,
+                        t -> Timer.builder(ALERT_DELAY)
+                                .description(
+                                        "onset of a surge (first alert-label prediction of the first hop over the raise level) to its RAISED alert")
+                                .tag(TAG_TASK, t)
+                                .publishPercentiles(0.5, 0.99)
+                                .register(registry))
                 .record(Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
     }
 
     /** Entities one partition tracks now. */
     public void entities(String task, int partition, long count) {
-        entitiesByPartition.computeIfAbsent(task, t -> {
-            Map<Integer, Long> m = new ConcurrentHashMap<>();
-            Gauge.builder(ENTITIES, m, x -> x.values().stream().mapToLong(Long::longValue).sum())
-                    .description("entities whose surge state this instance keeps (bounded by monitor.maxEntities per partition)")
-                    .tag(TAG_TASK, t).strongReference(true).register(registry);
-            return m;
-        }).put(partition, count);
+        entitiesByPartition
+                .computeIfAbsent(task, t -> {
+                    Map<Integer, Long> m = new ConcurrentHashMap<>();
+                    Gauge.builder(
+                                    ENTITIES,
+                                    m,
+                                    x -> x.values().stream()
+                                            .mapToLong(Long::longValue)
+                                            .sum())
+                            .description(
+                                    "entities whose surge state this instance keeps (bounded by monitor.maxEntities per partition)")
+                            .tag(TAG_TASK, t)
+                            .strongReference(true)
+                            .register(registry);
+                    return m;
+                })
+                .put(partition, count);
     }
 
     public void evicted(String task) {
-        counter(EVICTED, "entities evicted, least recently seen first, to stay within monitor.maxEntities", TAG_TASK, task).increment();
+        counter(
+                        EVICTED,
+                        "entities evicted, least recently seen first, to stay within monitor.maxEntities",
+                        TAG_TASK,
+                        task)
+                .increment();
     }
 
     /** The entities of one partition with the highest alert-label share in the window just decided. */
@@ -172,27 +205,53 @@ public final class MonitorMetrics {
         all.sort(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         for (int i = 0; i < Math.min(TOP_ENTITIES, all.size()); i++) {
-            rows.add(MultiGauge.Row.of(Tags.of("rank", Integer.toString(i + 1), "entity", all.get(i).getKey()), all.get(i).getValue()));
+            rows.add(MultiGauge.Row.of(
+                    Tags.of(
+                            "rank",
+                            Integer.toString(i + 1),
+                            "entity",
+                            all.get(i).getKey()),
+                    all.get(i).getValue()));
         }
-        topGauges.computeIfAbsent(task, t -> MultiGauge.builder(TOP_SHARE)
-                .description("alert-label share of the entities with the highest share in the last decided window (top 5)")
-                .tag(TAG_TASK, t).register(registry)).register(rows, true);
+        topGauges
+                .computeIfAbsent(
+                        task,
+                        t -> MultiGauge.builder(TOP_SHARE)
+                                .description(
+                                        "alert-label share of the entities with the highest share in the last decided window (top 5)")
+                                .tag(TAG_TASK, t)
+                                .register(registry))
+                .register(rows, true);
     }
 
     public void label(String task, LabelOutcome outcome) {
-        counter(LABELS, "labels read from <task>.examples, by whether they joined a prediction", TAG_TASK, task,
-                TAG_OUTCOME, outcome.tag()).increment();
+        counter(
+                        LABELS,
+                        "labels read from <task>.examples, by whether they joined a prediction",
+                        TAG_TASK,
+                        task,
+                        TAG_OUTCOME,
+                        outcome.tag())
+                .increment();
     }
 
     /** The live metrics of every version of a task kept now (versions not in the map are dropped). */
     public synchronized void live(String task, Map<Long, Live> byVersion) {
         live.put(task, Map.copyOf(byVersion));
         MultiGauge[] g = liveGauges.computeIfAbsent(task, t -> new MultiGauge[] {
-            MultiGauge.builder(LIVE_ACCURACY).description("prequential accuracy over the last monitor.accuracyWindow joined pairs")
-                    .tag(TAG_TASK, t).register(registry),
-            MultiGauge.builder(LIVE_MACRO_F1).description("prequential macro-F1 over the last monitor.accuracyWindow joined pairs")
-                    .tag(TAG_TASK, t).register(registry),
-            MultiGauge.builder(LIVE_PAIRS).description("joined pairs in the accuracy window").tag(TAG_TASK, t).register(registry)});
+            MultiGauge.builder(LIVE_ACCURACY)
+                    .description("prequential accuracy over the last monitor.accuracyWindow joined pairs")
+                    .tag(TAG_TASK, t)
+                    .register(registry),
+            MultiGauge.builder(LIVE_MACRO_F1)
+                    .description("prequential macro-F1 over the last monitor.accuracyWindow joined pairs")
+                    .tag(TAG_TASK, t)
+                    .register(registry),
+            MultiGauge.builder(LIVE_PAIRS)
+                    .description("joined pairs in the accuracy window")
+                    .tag(TAG_TASK, t)
+                    .register(registry)
+        });
         List<MultiGauge.Row<?>> acc = new ArrayList<>();
         List<MultiGauge.Row<?>> f1 = new ArrayList<>();
         List<MultiGauge.Row<?>> pairs = new ArrayList<>();
@@ -209,8 +268,16 @@ public final class MonitorMetrics {
 
     /** A drift detector fired; {@code written} false when the task's cool-down held the record back. */
     public void drift(String task, Alert.Watched watched, boolean written) {
-        counter(DRIFT, "drift detections (outcome written: a DRIFT record; cooling-down: within monitor.drift.coolDown)",
-                TAG_TASK, task, TAG_WATCHED, watched.wire(), TAG_OUTCOME, written ? "written" : "cooling-down").increment();
+        counter(
+                        DRIFT,
+                        "drift detections (outcome written: a DRIFT record; cooling-down: within monitor.drift.coolDown)",
+                        TAG_TASK,
+                        task,
+                        TAG_WATCHED,
+                        watched.wire(),
+                        TAG_OUTCOME,
+                        written ? "written" : "cooling-down")
+                .increment();
     }
 
     /** Per task, for {@code /health}: live metrics per version, alert counts, entities tracked. */
@@ -222,11 +289,16 @@ public final class MonitorMetrics {
         tasks.addAll(entitiesByPartition.keySet());
         for (String t : tasks) {
             Map<String, Object> d = new LinkedHashMap<>();
-            d.put("entities", entitiesByPartition.getOrDefault(t, Map.of()).values().stream().mapToLong(Long::longValue).sum());
+            d.put(
+                    "entities",
+                    entitiesByPartition.getOrDefault(t, Map.of()).values().stream()
+                            .mapToLong(Long::longValue)
+                            .sum());
             d.put("alerts", new java.util.TreeMap<>(alertCounts.getOrDefault(t, Map.of())));
             d.put("raisedNow", raisedNow.containsKey(t) ? raisedNow.get(t).get() : 0);
             Map<String, Object> versions = new java.util.TreeMap<>();
-            live.getOrDefault(t, Map.of()).entrySet().stream().sorted(Comparator.comparing(Map.Entry::getKey))
+            live.getOrDefault(t, Map.of()).entrySet().stream()
+                    .sorted(Comparator.comparing(Map.Entry::getKey))
                     .forEach(e -> versions.put("v" + e.getKey(), e.getValue()));
             d.put("liveAccuracy", versions);
             out.put(t, d);
@@ -238,7 +310,12 @@ public final class MonitorMetrics {
         String key = name + String.join("|", tags);
         Counter c = counters.get(key);
         if (c == null) {
-            c = counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
+            c = counters.computeIfAbsent(
+                    key,
+                    k -> Counter.builder(name)
+                            .description(description)
+                            .tags(tags)
+                            .register(registry));
         }
         return c;
     }

@@ -23,14 +23,17 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param version    the model version that predicted (predictions, pairs)
  * @param eventTime  the prediction's event time, epoch ms (predictions)
  */
-public record Observation(Kind kind, String id, String entity, int label, int truth, float confidence, long version,
-                          long eventTime) {
+public record Observation(
+        Kind kind, String id, String entity, int label, int truth, float confidence, long version, long eventTime) {
     /** The three kinds of internal record. */
     public enum Kind {
-        PREDICTION, LABEL, PAIR
+        PREDICTION,
+        LABEL,
+        PAIR
     }
 
-    public static Observation prediction(String id, String entity, int label, float confidence, long version, long eventTime) {
+    public static Observation prediction(
+            String id, String entity, int label, float confidence, long version, long eventTime) {
         return new Observation(Kind.PREDICTION, id, entity, label, -1, confidence, version, eventTime);
     }
 
@@ -60,7 +63,11 @@ public record Observation(Kind kind, String id, String entity, int label, int tr
             b.put((byte) o.kind.ordinal());
             put(b, id);
             put(b, entity);
-            b.putInt(o.label).putInt(o.truth).putFloat(o.confidence).putLong(o.version).putLong(o.eventTime);
+            b.putInt(o.label)
+                    .putInt(o.truth)
+                    .putFloat(o.confidence)
+                    .putLong(o.version)
+                    .putLong(o.eventTime);
             return b.array();
         }
     }
@@ -76,9 +83,11 @@ public record Observation(Kind kind, String id, String entity, int label, int tr
                 Kind kind = Kind.values()[b.get()];
                 String id = string(b);
                 String entity = string(b);
-                return new Observation(kind, id, entity, b.getInt(), b.getInt(), b.getFloat(), b.getLong(), b.getLong());
+                return new Observation(
+                        kind, id, entity, b.getInt(), b.getInt(), b.getFloat(), b.getLong(), b.getLong());
             } catch (RuntimeException e) {
-                throw new SerializationException("not a monitor observation on " + topic + " (" + data.length + " bytes)", e);
+                throw new SerializationException(
+                        "not a monitor observation on " + topic + " (" + data.length + " bytes)", e);
             }
         }
     }

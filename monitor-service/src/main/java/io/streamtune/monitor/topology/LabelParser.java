@@ -1,18 +1,17 @@
 package io.streamtune.monitor.topology;
 
-import io.streamtune.monitor.observation.Observation;
 import java.io.IOException;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.serde.Json;
 import io.streamtune.monitor.metrics.MonitorMetrics;
 import io.streamtune.monitor.metrics.MonitorMetrics.LabelOutcome;
+import io.streamtune.monitor.observation.Observation;
 
 /**
  * Reads the id and label of each record on {@code <task>.examples}, keyed by id. Only those two
@@ -45,7 +44,9 @@ final class LabelParser implements Processor<byte[], byte[], String, Observation
         }
         JsonNode id = n == null ? null : n.get("id");
         JsonNode label = n == null ? null : n.get("label");
-        int index = label == null || !label.isTextual() ? -1 : task.labelIndex(label.asText().trim());
+        int index = label == null || !label.isTextual()
+                ? -1
+                : task.labelIndex(label.asText().trim());
         if (id == null || !id.isValueNode() || id.asText().isBlank() || index < 0) {
             metrics.label(task.name(), LabelOutcome.UNREADABLE);
             return;

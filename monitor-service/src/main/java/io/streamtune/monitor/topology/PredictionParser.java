@@ -1,6 +1,5 @@
 package io.streamtune.monitor.topology;
 
-import io.streamtune.monitor.observation.Observation;
 import java.io.IOException;
 
 import org.apache.kafka.streams.processor.api.Processor;
@@ -14,6 +13,7 @@ import io.streamtune.common.event.Prediction;
 import io.streamtune.common.serde.Json;
 import io.streamtune.monitor.metrics.MonitorMetrics;
 import io.streamtune.monitor.metrics.MonitorMetrics.PredictionOutcome;
+import io.streamtune.monitor.observation.Observation;
 
 /**
  * Reads {@code <task>.predictions} (bytes) into {@link Observation}s. Predictions are the scorer's
@@ -51,10 +51,13 @@ final class PredictionParser implements Processor<byte[], byte[], byte[], Observ
         int label = p == null || p.label() == null ? -1 : task.labelIndex(p.label());
         if (p == null || p.id() == null || label < 0) {
             metrics.prediction(task.name(), PredictionOutcome.UNREADABLE);
-            log.warn("[monitor task={}] skipping an unreadable prediction at {}-{}@{} (not JSON of a prediction with one of {})",
-                    task.name(), context.recordMetadata().map(m -> m.topic()).orElse("?"),
+            log.warn(
+                    "[monitor task={}] skipping an unreadable prediction at {}-{}@{} (not JSON of a prediction with one of {})",
+                    task.name(),
+                    context.recordMetadata().map(m -> m.topic()).orElse("?"),
                     context.recordMetadata().map(m -> m.partition()).orElse(-1),
-                    context.recordMetadata().map(m -> m.offset()).orElse(-1L), task.labels());
+                    context.recordMetadata().map(m -> m.offset()).orElse(-1L),
+                    task.labels());
             return;
         }
         String entity = p.attrs().get(entityAttribute);
@@ -64,7 +67,7 @@ final class PredictionParser implements Processor<byte[], byte[], byte[], Observ
         metrics.prediction(task.name(), entity == null ? PredictionOutcome.NO_ENTITY : PredictionOutcome.MONITORED);
         Double score = p.scores() == null ? null : p.scores().get(p.label());
         long eventTime = p.ts() > 0 ? p.ts() : record.timestamp();
-        context.forward(record.withValue(Observation.prediction(p.id(), entity, label, score == null ? 0f : score.floatValue(),
-                p.modelVersion(), eventTime)));
+        context.forward(record.withValue(Observation.prediction(
+                p.id(), entity, label, score == null ? 0f : score.floatValue(), p.modelVersion(), eventTime)));
     }
 }

@@ -1,6 +1,5 @@
 package io.streamtune.monitor.topology;
 
-import io.streamtune.monitor.observation.Observation;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +23,10 @@ import io.streamtune.common.event.Alert;
 import io.streamtune.common.model.LiveMetrics;
 import io.streamtune.common.model.RecordType;
 import io.streamtune.common.serde.Json;
-import io.streamtune.monitor.metrics.MonitorMetrics;
 import io.streamtune.monitor.drift.PageHinkley;
 import io.streamtune.monitor.live.PrequentialAccuracy;
+import io.streamtune.monitor.metrics.MonitorMetrics;
+import io.streamtune.monitor.observation.Observation;
 
 /**
  * The task-wide statistics, on one partition (every record of a task has the task as key):
@@ -46,6 +46,7 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
     private static final Logger log = LoggerFactory.getLogger(TaskStatsProcessor.class);
     /** Versions whose accuracy window is kept; an older one is dropped when a newer one appears. */
     public static final int MAX_VERSIONS = 8;
+
     private static final String DRIFT_KEY = "detectors";
     private static final int RECENT_VERSIONS = 4;
 
@@ -68,8 +69,12 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
     private long coolDownUntil = Long.MIN_VALUE;
     private final List<Long> recentVersions = new ArrayList<>();
 
-    public TaskStatsProcessor(TaskConfig task, MonitorMetrics metrics, String accuracyStore, String driftStore,
-                              long liveMetricsIntervalMs) {
+    public TaskStatsProcessor(
+            TaskConfig task,
+            MonitorMetrics metrics,
+            String accuracyStore,
+            String driftStore,
+            long liveMetricsIntervalMs) {
         this.task = task;
         this.policy = task.monitor();
         this.metrics = metrics;
@@ -96,7 +101,10 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
             readDetectors(saved);
         }
         publishGauges();
-        context.schedule(java.time.Duration.ofMillis(liveMetricsIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::writeLiveMetrics);
+        context.schedule(
+                java.time.Duration.ofMillis(liveMetricsIntervalMs),
+                PunctuationType.WALL_CLOCK_TIME,
+                this::writeLiveMetrics);
     }
 
     private void newDetectors() {
@@ -153,7 +161,12 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
         }
         check(confidence.add(o.confidence()), confidence, Alert.Watched.CONFIDENCE, null, ts);
         for (int l = 0; l < labels; l++) {
-            check(mix[l].add(o.label() == l ? 1 : 0), mix[l], Alert.Watched.LABEL_MIX, task.labels().get(l), ts);
+            check(
+                    mix[l].add(o.label() == l ? 1 : 0),
+                    mix[l],
+                    Alert.Watched.LABEL_MIX,
+                    task.labels().get(l),
+                    ts);
         }
         saveDetectors();
     }
@@ -169,13 +182,42 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
             return;
         }
         coolDownUntil = ts + policy.drift().coolDown().toMillis();
-        Alert drift = new Alert(task.name(), null, Alert.State.DRIFT, null, null, null, null, null, null, null, null,
-                watched == Alert.Watched.ERROR_RATE ? List.copyOf(accuracy.keySet()) : List.copyOf(recentVersions), null, null,
-                new Alert.Drift("page-hinkley", watched, label, d.up() ? "up" : "down", round(d.statistic()), policy.drift().lambda(),
-                        d.samples(), round(d.meanBefore()), round(d.meanRecent())), context.currentSystemTimeMs());
+        Alert drift = new Alert(
+                task.name(),
+                null,
+                Alert.State.DRIFT,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                watched == Alert.Watched.ERROR_RATE ? List.copyOf(accuracy.keySet()) : List.copyOf(recentVersions),
+                null,
+                null,
+                new Alert.Drift(
+                        "page-hinkley",
+                        watched,
+                        label,
+                        d.up() ? "up" : "down",
+                        round(d.statistic()),
+                        policy.drift().lambda(),
+                        d.samples(),
+                        round(d.meanBefore()),
+                        round(d.meanRecent())),
+                context.currentSystemTimeMs());
         metrics.alert(task.name(), Alert.State.DRIFT);
-        log.info("[monitor task={}] DRIFT on {}{}: mean {} -> {} after {} samples (Page-Hinkley {} > {})", task.name(), watched.wire(),
-                label == null ? "" : " (" + label + ")", round(d.meanBefore()), round(d.meanRecent()), d.samples(), round(d.statistic()),
+        log.info(
+                "[monitor task={}] DRIFT on {}{}: mean {} -> {} after {} samples (Page-Hinkley {} > {})",
+                task.name(),
+                watched.wire(),
+                label == null ? "" : " (" + label + ")",
+                round(d.meanBefore()),
+                round(d.meanRecent()),
+                d.samples(),
+                round(d.statistic()),
                 policy.drift().lambda());
         context.forward(new Record<>(task.name(), Json.write(drift), ts));
     }
@@ -212,7 +254,8 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
 
     private void publishGauges() {
         Map<Long, MonitorMetrics.Live> live = new TreeMap<>();
-        accuracy.forEach((v, a) -> live.put(v, new MonitorMetrics.Live(round(a.accuracy()), round(a.macroF1(task.labels())), a.pairs())));
+        accuracy.forEach((v, a) ->
+                live.put(v, new MonitorMetrics.Live(round(a.accuracy()), round(a.macroF1(task.labels())), a.pairs())));
         metrics.live(task.name(), live);
     }
 
@@ -227,8 +270,17 @@ public final class TaskStatsProcessor implements Processor<String, Observation, 
                 return;
             }
             publishedTotal.put(version, a.total());
-            LiveMetrics m = new LiveMetrics(LiveMetrics.TYPE, task.name(), version, round(a.accuracy()), round(a.macroF1(task.labels())),
-                    a.pairs(), a.size(), a.f1PerLabel(task.labels()), a.total(), now);
+            LiveMetrics m = new LiveMetrics(
+                    LiveMetrics.TYPE,
+                    task.name(),
+                    version,
+                    round(a.accuracy()),
+                    round(a.macroF1(task.labels())),
+                    a.pairs(),
+                    a.size(),
+                    a.f1PerLabel(task.labels()),
+                    a.total(),
+                    now);
             RecordHeaders headers = new RecordHeaders();
             headers.add(RecordType.HEADER, RecordType.LIVE_METRICS.headerValue());
             context.forward(new Record<>(task.name(), Json.write(m), now, headers));

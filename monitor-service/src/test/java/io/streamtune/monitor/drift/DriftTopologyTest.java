@@ -1,9 +1,5 @@
 package io.streamtune.monitor.drift;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -16,6 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 import io.streamtune.common.event.Alert;
 import io.streamtune.monitor.metrics.MonitorMetrics;
 import io.streamtune.monitor.testing.MonitorDriver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** DRIFT records through the production topology: one per detection, then a cool-down. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -56,7 +56,16 @@ class DriftTopologyTest {
             assertEquals(Alert.Watched.LABEL_MIX, drift.drift().watched());
             assertTrue(drift.drift().statistic() > drift.drift().threshold(), drift::toString);
             assertEquals(List.of(1L), drift.modelVersions());
-            assertTrue(d.metrics.count(MonitorMetrics.DRIFT, "task", "finance", "watched", "label-mix", "outcome", "cooling-down") >= 1,
+            assertTrue(
+                    d.metrics.count(
+                                    MonitorMetrics.DRIFT,
+                                    "task",
+                                    "finance",
+                                    "watched",
+                                    "label-mix",
+                                    "outcome",
+                                    "cooling-down")
+                            >= 1,
                     "the other labels' detectors fired too, within the cool-down");
         }
     }

@@ -1,11 +1,5 @@
 package io.streamtune.monitor.drift;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.ByteBuffer;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
@@ -13,6 +7,12 @@ import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.config.MonitorPolicy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The detector on seeded synthetic streams, with the default settings (delta 0.2, lambda 50,
@@ -36,18 +36,27 @@ class PageHinkleyTest {
     @Test
     void shouldNotAlarmOnAStationaryErrorRateOf100000Records() {
         Random r = new Random(42);
-        assertEquals(-1, firstDetection(new PageHinkley(DELTA, LAMBDA, WARMUP), 100_000, () -> r.nextDouble() < 0.1 ? 1 : 0));
+        assertEquals(
+                -1,
+                firstDetection(new PageHinkley(DELTA, LAMBDA, WARMUP), 100_000, () -> r.nextDouble() < 0.1 ? 1 : 0));
     }
 
     @Test
     void shouldNotAlarmOnStationaryLabelSharesOrConfidence() {
         Random r = new Random(7);
         for (double p : new double[] {0.5, 0.3, 0.02}) {
-            assertEquals(-1, firstDetection(new PageHinkley(DELTA, LAMBDA, WARMUP), 100_000, () -> r.nextDouble() < p ? 1 : 0),
+            assertEquals(
+                    -1,
+                    firstDetection(new PageHinkley(DELTA, LAMBDA, WARMUP), 100_000, () -> r.nextDouble() < p ? 1 : 0),
                     "label share " + p);
         }
-        assertEquals(-1, firstDetection(new PageHinkley(DELTA, LAMBDA, WARMUP), 100_000,
-                () -> Math.min(1, Math.max(0, 0.8 + 0.1 * r.nextGaussian()))), "confidence");
+        assertEquals(
+                -1,
+                firstDetection(
+                        new PageHinkley(DELTA, LAMBDA, WARMUP),
+                        100_000,
+                        () -> Math.min(1, Math.max(0, 0.8 + 0.1 * r.nextGaussian()))),
+                "confidence");
     }
 
     @Test

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -24,8 +24,8 @@ import io.streamtune.common.model.LiveMetrics;
 import io.streamtune.common.model.RecordType;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
-import io.streamtune.monitor.metrics.MonitorMetrics;
 import io.streamtune.monitor.MonitorSettings;
+import io.streamtune.monitor.metrics.MonitorMetrics;
 import io.streamtune.monitor.topology.MonitorTopology;
 
 /** The production monitoring topology and Streams configuration under TopologyTestDriver, for one task. */
@@ -49,19 +49,22 @@ public final class MonitorDriver implements AutoCloseable {
         MonitorSettings settings = MonitorSettings.defaults().withLiveMetricsInterval(Duration.ofSeconds(1));
         Properties props = settings.streamsProperties(config);
         props.put("state.dir", stateDir.toString());
-        driver = new TopologyTestDriver(MonitorTopology.build(config, settings.liveMetricsInterval(), metrics), props, Instant.ofEpochMilli(0));
+        driver = new TopologyTestDriver(
+                MonitorTopology.build(config, settings.liveMetricsInterval(), metrics), props, Instant.ofEpochMilli(0));
         TaskTopics t = TaskTopics.of(task);
         predictions = driver.createInputTopic(t.predictions(), new ByteArraySerializer(), new ByteArraySerializer());
         examples = driver.createInputTopic(t.examples(), new ByteArraySerializer(), new ByteArraySerializer());
         alerts = driver.createOutputTopic(t.alerts(), new StringDeserializer(), new ByteArrayDeserializer());
-        modelEvents = driver.createOutputTopic(TaskTopics.MODEL_EVENTS, new StringDeserializer(), new ByteArrayDeserializer());
+        modelEvents = driver.createOutputTopic(
+                TaskTopics.MODEL_EVENTS, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     /** A prediction as the scorer writes it; the record timestamp is the event time. */
     public void prediction(String id, String entity, String label, double score, long version, long ts) {
         String attrs = entity == null ? "{}" : "{\"entity\":\"" + entity + "\"}";
-        String json = "{\"id\":\"" + id + "\",\"task\":\"" + task + "\",\"label\":\"" + label + "\",\"scores\":{\"" + label + "\":" + score
-                + "},\"modelVersion\":" + version + ",\"ts\":" + ts + ",\"latencyMs\":3.0,\"attrs\":" + attrs + "}";
+        String json = "{\"id\":\"" + id + "\",\"task\":\"" + task + "\",\"label\":\"" + label + "\",\"scores\":{\""
+                + label + "\":" + score + "},\"modelVersion\":" + version + ",\"ts\":" + ts
+                + ",\"latencyMs\":3.0,\"attrs\":" + attrs + "}";
         predictions.pipeInput(id.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), ts);
     }
 

@@ -46,17 +46,20 @@ public final class ModelHandle {
 
     /** A handle around a loaded classifier. */
     public static ModelHandle of(Classifier classifier, long servedSinceMillis) {
-        return new ModelHandle(classifier.artifact().meta(), new Model() {
-            @Override
-            public List<Classification> classify(List<ModelInput> inputs) {
-                return classifier.classify(inputs);
-            }
+        return new ModelHandle(
+                classifier.artifact().meta(),
+                new Model() {
+                    @Override
+                    public List<Classification> classify(List<ModelInput> inputs) {
+                        return classifier.classify(inputs);
+                    }
 
-            @Override
-            public void close() {
-                classifier.close();
-            }
-        }, servedSinceMillis);
+                    @Override
+                    public void close() {
+                        classifier.close();
+                    }
+                },
+                servedSinceMillis);
     }
 
     /** Classifies a batch with this version (the caller holds a reference). */
@@ -82,7 +85,7 @@ public final class ModelHandle {
 
     /** Adds a reference unless the handle is already released for good. */
     public boolean tryRetain() {
-        for (;;) {
+        for (; ; ) {
             int n = refs.get();
             if (n <= 0) {
                 return false;
@@ -99,7 +102,8 @@ public final class ModelHandle {
         if (n == 0) {
             model.close();
         } else if (n < 0) {
-            throw new IllegalStateException("model " + meta.task() + " v" + meta.version() + " released more often than acquired");
+            throw new IllegalStateException(
+                    "model " + meta.task() + " v" + meta.version() + " released more often than acquired");
         }
     }
 

@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-
 import javax.imageio.ImageIO;
 
 import org.slf4j.Logger;
@@ -65,14 +64,13 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
 
     /** Why a version was refused beyond {@link ArtifactException.Reason}: bounded tag values. */
     public static final String LOAD_FAILED = "LOAD_FAILED";
+
     public static final String WARMUP_FAILED = "WARMUP_FAILED";
 
-    private record Offer(byte[] bytes, long receivedNanos) {
-    }
+    private record Offer(byte[] bytes, long receivedNanos) {}
 
     /** What the health endpoint shows about a rejected version. */
-    public record Rejection(long version, String reason, String message, long atMillis) {
-    }
+    public record Rejection(long version, String reason, String message, long atMillis) {}
 
     private final Map<String, TaskConfig> tasks;
     private final Map<String, Long> pins;
@@ -93,8 +91,12 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
      *               with TopologyTestDriver pass {@code Runnable::run} so a model record is in
      *               service as soon as it is piped.
      */
-    public ModelRegistry(Map<String, TaskConfig> tasks, Map<String, Long> pins, Backbones backbones, Executor loader,
-                         ScoringMetrics metrics) {
+    public ModelRegistry(
+            Map<String, TaskConfig> tasks,
+            Map<String, Long> pins,
+            Backbones backbones,
+            Executor loader,
+            ScoringMetrics metrics) {
         this.tasks = Map.copyOf(tasks);
         this.pins = Map.copyOf(pins);
         this.backbones = backbones;
@@ -158,7 +160,10 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
      */
     public synchronized OptionalLong seed(String task, List<ModelArtifact> candidates) {
         List<ModelArtifact> newestFirst = candidates.stream()
-                .sorted(java.util.Comparator.comparingLong((ModelArtifact a) -> a.meta().version()).reversed()).toList();
+                .sorted(java.util.Comparator.comparingLong(
+                                (ModelArtifact a) -> a.meta().version())
+                        .reversed())
+                .toList();
         for (ModelArtifact a : newestFirst) {
             if (!ServingPolicy.mayReplace(a.meta().version(), servedVersion(task), pin(task))) {
                 continue;
@@ -195,7 +200,7 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
         if (ref == null) {
             return null;
         }
-        for (;;) {
+        for (; ; ) {
             ModelHandle h = ref.get();
             if (h == null || h.tryRetain()) {
                 return h;
@@ -253,7 +258,10 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
         }
         long version = artifact.meta().version();
         if (!ServingPolicy.mayReplace(version, servedVersion(task), pin(task))) {
-            log.info("[scoring task={} version={}] not served: {}", task, version,
+            log.info(
+                    "[scoring task={} version={}] not served: {}",
+                    task,
+                    version,
                     ServingPolicy.refusal(version, servedVersion(task), pin(task)));
             return;
         }
@@ -292,8 +300,13 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
         ModelHandle previous = champions.get(task).getAndSet(next);
         Duration took = Duration.ofNanos(System.nanoTime() - receivedNanos);
         metrics.swapped(task, version, artifact.meta().createdAtMillis(), took);
-        log.info("[scoring task={} version={}] in service (was {}) on {}, {} ms after the record arrived", task, version,
-                previous == null ? "none" : "v" + previous.version(), classifier.backbone().key(), took.toMillis());
+        log.info(
+                "[scoring task={} version={}] in service (was {}) on {}, {} ms after the record arrived",
+                task,
+                version,
+                previous == null ? "none" : "v" + previous.version(),
+                classifier.backbone().key(),
+                took.toMillis());
         if (previous != null) {
             previous.release(); // closes it now, or when the last batch using it ends
         }
@@ -307,15 +320,16 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
      */
     static ModelInput warmUpInput(TaskConfig task) {
         if (task.modality() == Modality.IMAGE) {
-            return new ModelInput.Image(warmUpPng(task.image().spec().size(), task.image().spec().channels()));
+            return new ModelInput.Image(
+                    warmUpPng(task.image().spec().size(), task.image().spec().channels()));
         }
         return new ModelInput.Text(WARM_UP_TEXT);
     }
 
     /** A {@code size} x {@code size} PNG, grey or RGB, with a gradient (no flat image: BatchNorm sees variance). */
     static byte[] warmUpPng(int size, int channels) {
-        BufferedImage image = new BufferedImage(size, size,
-                channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        BufferedImage image = new BufferedImage(
+                size, size, channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {
                 int v = (x + y) * 255 / Math.max(1, 2 * size - 2);
@@ -337,8 +351,13 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
 
     private void reject(String task, long version, String reason, String message) {
         ModelHandle champion = champions.get(task).get();
-        log.warn("[scoring task={} version={}] model rejected ({}): {}; {} stays in service", task,
-                version < 0 ? "?" : version, reason, message, champion == null ? "no version" : "v" + champion.version());
+        log.warn(
+                "[scoring task={} version={}] model rejected ({}): {}; {} stays in service",
+                task,
+                version < 0 ? "?" : version,
+                reason,
+                message,
+                champion == null ? "no version" : "v" + champion.version());
         lastRejection.put(task, new Rejection(version, reason, message, System.currentTimeMillis()));
         metrics.rejected(task, reason);
     }

@@ -15,8 +15,7 @@ import java.util.OptionalLong;
  * </ul>
  */
 public final class ServingPolicy {
-    private ServingPolicy() {
-    }
+    private ServingPolicy() {}
 
     /**
      * Whether {@code candidate} may replace {@code current} in the registry.

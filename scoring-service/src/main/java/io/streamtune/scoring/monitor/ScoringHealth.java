@@ -28,12 +28,10 @@ import org.apache.kafka.streams.KafkaStreams;
  * }</pre>
  */
 public final class ScoringHealth {
-    private ScoringHealth() {
-    }
+    private ScoringHealth() {}
 
     /** A stream thread failed at {@code at} with {@code error}. */
-    public record ThreadFailure(Instant at, String error) {
-    }
+    public record ThreadFailure(Instant at, String error) {}
 
     /**
      * @param models per task, what the model registry describes (version, pin, last refusal)
@@ -42,8 +40,12 @@ public final class ScoringHealth {
      * @param kafkaUnreachable why Kafka does not answer, or null
      */
     @SuppressWarnings("unchecked")
-    public static Map<String, Object> of(KafkaStreams.State state, Map<String, Object> models, ToIntFunction<String> held,
-                                         List<ThreadFailure> recentFailures, String kafkaUnreachable) {
+    public static Map<String, Object> of(
+            KafkaStreams.State state,
+            Map<String, Object> models,
+            ToIntFunction<String> held,
+            List<ThreadFailure> recentFailures,
+            String kafkaUnreachable) {
         Map<String, Object> h = new LinkedHashMap<>();
         List<String> reasons = new ArrayList<>();
         boolean running = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
@@ -58,8 +60,11 @@ public final class ScoringHealth {
             if (n > 0) {
                 Object v = t.get("version");
                 reasons.add("task " + task + ": " + n + " events held: no model version can serve them (in service: "
-                        + (v == null ? "none yet" : "v" + v + ", older than the partitions used before; pin scoring.pin."
-                        + task + " to serve it") + ")");
+                        + (v == null
+                                ? "none yet"
+                                : "v" + v + ", older than the partitions used before; pin scoring.pin." + task
+                                        + " to serve it")
+                        + ")");
             }
             tasks.put(task, t);
         });

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import io.streamtune.common.event.Reason;
 
 /**
@@ -73,21 +74,39 @@ public final class ScoringMetrics {
     }
 
     public void predicted(String task, long version, int n) {
-        counter(PREDICTIONS, "predictions written, by the version that made them", TAG_TASK, task,
-                TAG_VERSION, Long.toString(version)).increment(n);
+        counter(
+                        PREDICTIONS,
+                        "predictions written, by the version that made them",
+                        TAG_TASK,
+                        task,
+                        TAG_VERSION,
+                        Long.toString(version))
+                .increment(n);
     }
 
     /** End-to-end latency: event time to the moment its prediction is made. */
     public void latency(String task, long millis) {
-        latency.computeIfAbsent(task, t -> Timer.builder(LATENCY).description("event timestamp to prediction")
-                .tag(TAG_TASK, t).publishPercentileHistogram().publishPercentiles(0.5, 0.99)
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1))
-                .register(registry)).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+        latency.computeIfAbsent(
+                        task,
+                        t -> Timer.builder(LATENCY)
+                                .description("event timestamp to prediction")
+                                .tag(TAG_TASK, t)
+                                .publishPercentileHistogram()
+                                .publishPercentiles(0.5, 0.99)
+                                .minimumExpectedValue(Duration.ofMillis(1))
+                                .maximumExpectedValue(Duration.ofMinutes(1))
+                                .register(registry))
+                .record(Math.max(0, millis), TimeUnit.MILLISECONDS);
     }
 
     public void batch(String task, int size) {
-        batches.computeIfAbsent(task, t -> DistributionSummary.builder(BATCH_SIZE).description("events per encoder call")
-                .tag(TAG_TASK, t).register(registry)).record(size);
+        batches.computeIfAbsent(
+                        task,
+                        t -> DistributionSummary.builder(BATCH_SIZE)
+                                .description("events per encoder call")
+                                .tag(TAG_TASK, t)
+                                .register(registry))
+                .record(size);
     }
 
     /**
@@ -96,8 +115,10 @@ public final class ScoringMetrics {
      */
     public void encoderPending(IntSupplier pending) {
         // Strong reference: the supplier is a lambda nobody else holds, and gauges hold weak ones by default.
-        Gauge.builder(ENCODER_PENDING, pending, IntSupplier::getAsInt).strongReference(true)
-                .description("batches submitted to the encoder workers and not finished (at most 2 per worker)").register(registry);
+        Gauge.builder(ENCODER_PENDING, pending, IntSupplier::getAsInt)
+                .strongReference(true)
+                .description("batches submitted to the encoder workers and not finished (at most 2 per worker)")
+                .register(registry);
     }
 
     /**
@@ -105,34 +126,59 @@ public final class ScoringMetrics {
      * offset was behind its committed outputs), skipped instead of being scored twice.
      */
     public void alreadyScored(String task) {
-        counter(ALREADY_SCORED, "events read again below their partition's committed progress and skipped (not scored"
-                + " twice)", TAG_TASK, task).increment();
+        counter(
+                        ALREADY_SCORED,
+                        "events read again below their partition's committed progress and skipped (not scored"
+                                + " twice)",
+                        TAG_TASK,
+                        task)
+                .increment();
     }
 
     public void deadLetter(String task, Reason reason) {
-        counter(DLQ, "records sent to <task>.dlq", TAG_TASK, task, TAG_REASON, reason.name()).increment();
+        counter(DLQ, "records sent to <task>.dlq", TAG_TASK, task, TAG_REASON, reason.name())
+                .increment();
     }
 
     public void swapped(String task, long version, long createdAtMillis, Duration loadTime) {
         counter(SWAPS, "model versions swapped into service", TAG_TASK, task).increment();
-        Timer.builder(SWAP_TIME).description("receipt of a model record to its swap into service (parse, checks, load, warm-up)")
-                .tag(TAG_TASK, task).register(registry).record(loadTime);
-        servedVersion.computeIfAbsent(task, t -> {
-            AtomicLong v = new AtomicLong();
-            Gauge.builder(MODEL_VERSION, v, AtomicLong::get).description("model version in service").tag(TAG_TASK, t).register(registry);
-            return v;
-        }).set(version);
-        modelCreatedAt.computeIfAbsent(task, t -> {
-            AtomicLong created = new AtomicLong();
-            Gauge.builder(MODEL_AGE, created, c -> (System.currentTimeMillis() - c.get()) / 1000.0)
-                    .description("age of the model version in service (since its creation)").baseUnit("seconds")
-                    .tag(TAG_TASK, t).register(registry);
-            return created;
-        }).set(createdAtMillis);
+        Timer.builder(SWAP_TIME)
+                .description("receipt of a model record to its swap into service (parse, checks, load, warm-up)")
+                .tag(TAG_TASK, task)
+                .register(registry)
+                .record(loadTime);
+        servedVersion
+                .computeIfAbsent(task, t -> {
+                    AtomicLong v = new AtomicLong();
+                    Gauge.builder(MODEL_VERSION, v, AtomicLong::get)
+                            .description("model version in service")
+                            .tag(TAG_TASK, t)
+                            .register(registry);
+                    return v;
+                })
+                .set(version);
+        modelCreatedAt
+                .computeIfAbsent(task, t -> {
+                    AtomicLong created = new AtomicLong();
+                    Gauge.builder(MODEL_AGE, created, c -> (System.currentTimeMillis() - c.get()) / 1000.0)
+                            .description("age of the model version in service (since its creation)")
+                            .baseUnit("seconds")
+                            .tag(TAG_TASK, t)
+                            .register(registry);
+                    return created;
+                })
+                .set(createdAtMillis);
     }
 
     public void rejected(String task, String reason) {
-        counter(REJECTED, "model versions that failed validation and were not served", TAG_TASK, task, TAG_REASON, reason).increment();
+        counter(
+                        REJECTED,
+                        "model versions that failed validation and were not served",
+                        TAG_TASK,
+                        task,
+                        TAG_REASON,
+                        reason)
+                .increment();
     }
 
     /**
@@ -141,11 +187,19 @@ public final class ScoringMetrics {
      */
     public void held(String task, String partition, int events) {
         held.computeIfAbsent(task, t -> {
-            Map<String, Integer> byPartition = new ConcurrentHashMap<>();
-            Gauge.builder(EVENTS_HELD, byPartition, m -> m.values().stream().mapToInt(Integer::intValue).sum())
-                    .description("events held because no model version may serve them").tag(TAG_TASK, t).register(registry);
-            return byPartition;
-        }).put(partition, events);
+                    Map<String, Integer> byPartition = new ConcurrentHashMap<>();
+                    Gauge.builder(
+                                    EVENTS_HELD,
+                                    byPartition,
+                                    m -> m.values().stream()
+                                            .mapToInt(Integer::intValue)
+                                            .sum())
+                            .description("events held because no model version may serve them")
+                            .tag(TAG_TASK, t)
+                            .register(registry);
+                    return byPartition;
+                })
+                .put(partition, events);
     }
 
     /** Events of a task held because no model version may serve them, over this instance's partitions. */
@@ -159,14 +213,20 @@ public final class ScoringMetrics {
      * {@code max.message.bytes}) or production (any other failed write).
      */
     public void handlerError(String outcome) {
-        counter(HANDLER_ERRORS, "records that reached a Kafka Streams exception handler", TAG_OUTCOME, outcome).increment();
+        counter(HANDLER_ERRORS, "records that reached a Kafka Streams exception handler", TAG_OUTCOME, outcome)
+                .increment();
     }
 
     private Counter counter(String name, String description, String... tags) {
         String key = name + String.join("|", tags);
         Counter c = counters.get(key);
         if (c == null) {
-            c = counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
+            c = counters.computeIfAbsent(
+                    key,
+                    k -> Counter.builder(name)
+                            .description(description)
+                            .tags(tags)
+                            .register(registry));
         }
         return c;
     }

@@ -7,8 +7,7 @@ import io.streamtune.common.model.Classification;
 sealed interface BatchOutcome permits BatchOutcome.Scored, BatchOutcome.Failed {
 
     /** The event's classification. */
-    record Scored(Classification classification) implements BatchOutcome {
-    }
+    record Scored(Classification classification) implements BatchOutcome {}
 
     /**
      * The event could not be scored.
@@ -17,6 +16,5 @@ sealed interface BatchOutcome permits BatchOutcome.Scored, BatchOutcome.Failed {
      * @param message what failed, for the dead letter's message header
      * @param exceptionClass the exception's class, or null
      */
-    record Failed(Reason reason, String message, String exceptionClass) implements BatchOutcome {
-    }
+    record Failed(Reason reason, String message, String exceptionClass) implements BatchOutcome {}
 }

@@ -37,7 +37,8 @@ final class BatchRunner {
      *
      * @throws InterruptedException when interrupted while waiting for a slot
      */
-    CompletableFuture<List<BatchOutcome>> submit(ModelHandle model, List<ModelInput> inputs) throws InterruptedException {
+    CompletableFuture<List<BatchOutcome>> submit(ModelHandle model, List<ModelInput> inputs)
+            throws InterruptedException {
         return workers.submit(() -> run(model, inputs));
     }
 
@@ -50,8 +51,12 @@ final class BatchRunner {
             results.forEach(c -> out.add(new BatchOutcome.Scored(c)));
             return out;
         } catch (RuntimeException e) {
-            log.warn("[scoring task={} version={}] a batch of {} failed ({}); scoring its events one by one", task, model.version(),
-                    inputs.size(), e.toString());
+            log.warn(
+                    "[scoring task={} version={}] a batch of {} failed ({}); scoring its events one by one",
+                    task,
+                    model.version(),
+                    inputs.size(),
+                    e.toString());
         }
         List<BatchOutcome> out = new ArrayList<>(inputs.size());
         for (ModelInput input : inputs) {
@@ -64,9 +69,12 @@ final class BatchRunner {
         try {
             return new BatchOutcome.Scored(model.classify(List.of(input)).get(0));
         } catch (InputRejectedException e) {
-            return new BatchOutcome.Failed(e.reason(), e.getMessage(), e.getClass().getName());
+            return new BatchOutcome.Failed(
+                    e.reason(), e.getMessage(), e.getClass().getName());
         } catch (RuntimeException e) {
-            return new BatchOutcome.Failed(Reason.SCORING_FAILED, "model v" + model.version() + " of task " + task + " failed: " + e,
+            return new BatchOutcome.Failed(
+                    Reason.SCORING_FAILED,
+                    "model v" + model.version() + " of task " + task + " failed: " + e,
                     e.getClass().getName());
         }
     }
@@ -75,7 +83,9 @@ final class BatchRunner {
     static List<BatchOutcome> allFailed(int n, Throwable cause) {
         List<BatchOutcome> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(new BatchOutcome.Failed(Reason.SCORING_FAILED, "the encoder worker failed: " + cause,
+            out.add(new BatchOutcome.Failed(
+                    Reason.SCORING_FAILED,
+                    "the encoder worker failed: " + cause,
                     cause == null ? null : cause.getClass().getName()));
         }
         return out;

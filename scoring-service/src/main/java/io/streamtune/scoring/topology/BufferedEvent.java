@@ -21,8 +21,15 @@ import org.apache.kafka.common.serialization.Serializer;
  * headers, timestamp, source coordinates) so that it can still go to the DLQ unchanged, plus the
  * wall-clock time it was buffered (for the max-wait flush).
  */
-record BufferedEvent(String topic, int partition, long offset, long timestamp, long bufferedAtMillis, byte[] key,
-                     byte[] value, Headers headers) {
+record BufferedEvent(
+        String topic,
+        int partition,
+        long offset,
+        long timestamp,
+        long bufferedAtMillis,
+        byte[] key,
+        byte[] value,
+        Headers headers) {
     private static final byte FORMAT = 1;
 
     static Serde<BufferedEvent> serde() {

@@ -42,8 +42,7 @@ public final class ScoringExceptionHandlers {
     public static final String CAPACITY_CONFIG = "streamtune.scoring.sink.capacity";
     private static final Logger log = LoggerFactory.getLogger(ScoringExceptionHandlers.class);
 
-    private ScoringExceptionHandlers() {
-    }
+    private ScoringExceptionHandlers() {}
 
     private static ScoringMetrics metrics(Map<String, ?> configs) {
         Object m = configs.get(METRICS_CONFIG);
@@ -56,16 +55,32 @@ public final class ScoringExceptionHandlers {
     }
 
     /** The DLQ record for a source record of {@code <task>.events}, or none for other topics. */
-    static List<ProducerRecord<byte[], byte[]>> deadLetter(String topic, int partition, long offset, byte[] key, byte[] value,
-                                                            org.apache.kafka.common.header.Headers headers, Reason reason,
-                                                            Exception error, SinkCapacity capacity) {
+    static List<ProducerRecord<byte[], byte[]>> deadLetter(
+            String topic,
+            int partition,
+            long offset,
+            byte[] key,
+            byte[] value,
+            org.apache.kafka.common.header.Headers headers,
+            Reason reason,
+            Exception error,
+            SinkCapacity capacity) {
         String task = topic == null ? null : TaskTopics.taskOf(topic);
         if (task == null || !TaskTopics.of(task).events().equals(topic)) {
             return List.of();
         }
         String dlq = TaskTopics.of(task).dlq();
-        DeadLetter dl = new DeadLetter(topic, partition, offset, key, value, headers, reason,
-                String.valueOf(error.getMessage()), error.getClass().getName(), capacity.budget(dlq));
+        DeadLetter dl = new DeadLetter(
+                topic,
+                partition,
+                offset,
+                key,
+                value,
+                headers,
+                reason,
+                String.valueOf(error.getMessage()),
+                error.getClass().getName(),
+                capacity.budget(dlq));
         return List.of(dl.toProducerRecord(dlq));
     }
 
@@ -80,14 +95,27 @@ public final class ScoringExceptionHandlers {
         }
 
         @Override
-        public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+        public Response handleError(
+                ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
             if (metrics != null) {
                 metrics.handlerError("deserialization");
             }
-            log.warn("[scoring] cannot deserialise {}-{}@{}: {}; sent to the DLQ", record.topic(), record.partition(),
-                    record.offset(), exception.toString());
-            return Response.resume(deadLetter(record.topic(), record.partition(), record.offset(), record.key(), record.value(),
-                    record.headers(), Reason.MALFORMED_JSON, exception, capacity));
+            log.warn(
+                    "[scoring] cannot deserialise {}-{}@{}: {}; sent to the DLQ",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    exception.toString());
+            return Response.resume(deadLetter(
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.key(),
+                    record.value(),
+                    record.headers(),
+                    Reason.MALFORMED_JSON,
+                    exception,
+                    capacity));
         }
     }
 
@@ -106,17 +134,32 @@ public final class ScoringExceptionHandlers {
             if (metrics != null) {
                 metrics.handlerError("processing");
             }
-            List<ProducerRecord<byte[], byte[]>> dlq = deadLetter(context.topic(), context.partition(), context.offset(),
-                    context.sourceRawKey(), context.sourceRawValue(), context.headers(), Reason.SCORING_FAILED,
-                    exception, capacity);
+            List<ProducerRecord<byte[], byte[]>> dlq = deadLetter(
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    context.sourceRawKey(),
+                    context.sourceRawValue(),
+                    context.headers(),
+                    Reason.SCORING_FAILED,
+                    exception,
+                    capacity);
             if (dlq.isEmpty()) {
                 // No source event to park (e.g. a punctuation): fail so the task restarts from its last commit.
-                log.error("[scoring] processing failed in {} of {} with no event to dead-letter", context.processorNodeId(),
-                        context.taskId(), exception);
+                log.error(
+                        "[scoring] processing failed in {} of {} with no event to dead-letter",
+                        context.processorNodeId(),
+                        context.taskId(),
+                        exception);
                 return Response.fail();
             }
-            log.warn("[scoring] processing {}-{}@{} failed in {}: {}; sent to the DLQ", context.topic(), context.partition(),
-                    context.offset(), context.processorNodeId(), exception.toString());
+            log.warn(
+                    "[scoring] processing {}-{}@{} failed in {}: {}; sent to the DLQ",
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    context.processorNodeId(),
+                    exception.toString());
             return Response.resume(dlq);
         }
     }
@@ -132,7 +175,8 @@ public final class ScoringExceptionHandlers {
         }
 
         @Override
-        public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+        public Response handleError(
+                ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
             boolean tooLarge = exception instanceof RecordTooLargeException;
             if (metrics != null) {
                 // "refused" apart from other write failures: the sends aborted with the doomed transaction reach
@@ -144,16 +188,26 @@ public final class ScoringExceptionHandlers {
                 int budget = capacity.refused(record);
                 // Under exactly_once_v2 the transaction is already doomed (the producer marks it abortable), so
                 // resuming would not skip this record: fail now; the replaced thread processes it again within budget.
-                log.error("[scoring] {} refused a record of {} bytes: {}. Its max.message.bytes (or the"
-                        + " broker's message.max.bytes) is below what streamtune writes; from now on records over {}"
-                        + " bytes for it are dead-lettered or cut (RECORD_TOO_LARGE) and this stream thread is"
-                        + " replaced once. Fix: raise the topic's max.message.bytes (kafka-configs --alter"
-                        + " --entity-type topics --entity-name {} --add-config max.message.bytes=N)", record.topic(),
-                        size, exception.getMessage(), budget, record.topic());
+                log.error(
+                        "[scoring] {} refused a record of {} bytes: {}. Its max.message.bytes (or the"
+                                + " broker's message.max.bytes) is below what streamtune writes; from now on records over {}"
+                                + " bytes for it are dead-lettered or cut (RECORD_TOO_LARGE) and this stream thread is"
+                                + " replaced once. Fix: raise the topic's max.message.bytes (kafka-configs --alter"
+                                + " --entity-type topics --entity-name {} --add-config max.message.bytes=N)",
+                        record.topic(),
+                        size,
+                        exception.getMessage(),
+                        budget,
+                        record.topic());
                 return Response.fail();
             }
-            log.error("[scoring] cannot write to {} (source {}-{}@{}): failing, as resuming would lose the record",
-                    record.topic(), context.topic(), context.partition(), context.offset(), exception);
+            log.error(
+                    "[scoring] cannot write to {} (source {}-{}@{}): failing, as resuming would lose the record",
+                    record.topic(),
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    exception);
             return Response.fail();
         }
     }

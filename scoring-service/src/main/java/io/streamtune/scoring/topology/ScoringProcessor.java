@@ -91,6 +91,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private long lastUsed;
     /** The version in the served-version store. */
     private long lastForwarded;
+
     private String partitionKey;
     /** Kafka Streams' changelog topic of the buffer store. */
     private String bufferChangelog;
@@ -98,15 +99,28 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private long nextOffset;
     /** Records skipped since init because they were taken before, and the first of them (-1: none). */
     private long skipped;
+
     private long firstSkipped = -1;
 
     /** One submitted batch: its buffered events, the model scoring it, and the outcome to come. */
-    private record Batch(List<Long> seqs, List<BufferedEvent> buffered, List<Event> events, ModelHandle model,
-                         CompletableFuture<List<BatchOutcome>> outcome) {
-    }
+    private record Batch(
+            List<Long> seqs,
+            List<BufferedEvent> buffered,
+            List<Event> events,
+            ModelHandle model,
+            CompletableFuture<List<BatchOutcome>> outcome) {}
 
-    ScoringProcessor(TaskConfig task, RecordParser parser, ServedModels models, ScoringMetrics metrics, ScoringWorkers workers,
-                     int batchSize, Duration maxWait, int holdMax, ScoringTopology.Names names, SinkCapacity capacity) {
+    ScoringProcessor(
+            TaskConfig task,
+            RecordParser parser,
+            ServedModels models,
+            ScoringMetrics metrics,
+            ScoringWorkers workers,
+            int batchSize,
+            Duration maxWait,
+            int holdMax,
+            ScoringTopology.Names names,
+            SinkCapacity capacity) {
         this.task = task;
         this.parser = parser;
         this.models = models;
@@ -138,8 +152,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         skipped = 0;
         firstSkipped = -1;
         if (restored > 0) {
-            log.info("[scoring task={} {}] resuming with {} buffered events, last version used v{}", task.name(),
-                    context.taskId(), restored, lastUsed);
+            log.info(
+                    "[scoring task={} {}] resuming with {} buffered events, last version used v{}",
+                    task.name(),
+                    context.taskId(),
+                    restored,
+                    lastUsed);
         }
         long tick = Math.max(1, Math.min(maxWaitMs / 2, 50));
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
@@ -157,9 +175,17 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         if (skipped > 0) {
-            log.warn("[scoring task={} {}] skipped {} records of {}-{} at offsets {}..{}, taken before by"
-                            + " committed transactions; scoring resumes at offset {}", task.name(), context.taskId(),
-                    skipped, topic, partition, firstSkipped, nextOffset - 1, offset);
+            log.warn(
+                    "[scoring task={} {}] skipped {} records of {}-{} at offsets {}..{}, taken before by"
+                            + " committed transactions; scoring resumes at offset {}",
+                    task.name(),
+                    context.taskId(),
+                    skipped,
+                    topic,
+                    partition,
+                    firstSkipped,
+                    nextOffset - 1,
+                    offset);
             skipped = 0;
         }
         take(record, topic, partition, offset);
@@ -177,11 +203,17 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private void alreadyTaken(String topic, int partition, long offset) {
         if (skipped == 0) {
             firstSkipped = offset;
-            log.warn("[scoring task={} {}] read {}-{} from offset {}, but this partition's committed state has"
+            log.warn(
+                    "[scoring task={} {}] read {}-{} from offset {}, but this partition's committed state has"
                             + " taken every record below {}: the group's committed offset is behind its committed"
                             + " outputs (a stale answer of the group coordinator after a broker restart, or offsets"
                             + " moved back by hand); skipping those records instead of scoring them twice",
-                    task.name(), context.taskId(), topic, partition, offset, nextOffset);
+                    task.name(),
+                    context.taskId(),
+                    topic,
+                    partition,
+                    offset,
+                    nextOffset);
         }
         skipped++;
         metrics.alreadyScored(task.name());
@@ -193,24 +225,55 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         ParseResult<Event> parsed = parser.parseEvent(task.name(), record.key(), record.value(), record.headers());
         long size = RecordParser.recordSize(record.key(), record.value(), record.headers());
         if (parsed.isOk() && !capacity.fits(bufferChangelog, size)) {
-            parsed = ParseResult.rejected(Reason.RECORD_TOO_LARGE, "record of " + size + " bytes is over the "
-                    + capacity.budget(bufferChangelog) + " bytes that " + bufferChangelog
-                    + " was found to take (raise its max.message.bytes)");
+            parsed = ParseResult.rejected(
+                    Reason.RECORD_TOO_LARGE,
+                    "record of " + size + " bytes is over the "
+                            + capacity.budget(bufferChangelog) + " bytes that " + bufferChangelog
+                            + " was found to take (raise its max.message.bytes)");
         }
         if (!parsed.isOk()) {
-            deadLetter(new DeadLetter(topic, partition, offset, record.key(), record.value(), record.headers(),
-                    parsed.reason(), parsed.message(), null, dlqBudget()), record.timestamp());
+            deadLetter(
+                    new DeadLetter(
+                            topic,
+                            partition,
+                            offset,
+                            record.key(),
+                            record.value(),
+                            record.headers(),
+                            parsed.reason(),
+                            parsed.message(),
+                            null,
+                            dlqBudget()),
+                    record.timestamp());
             forwardDone();
             return;
         }
         if (buffer.size() >= holdMax && !canScore()) {
-            deadLetter(new DeadLetter(topic, partition, offset, record.key(), record.value(), record.headers(), Reason.NO_MODEL,
-                    "no model version of task " + task.name() + " can serve this partition yet and " + buffer.size()
-                            + " events are already held (scoring.hold.maxEvents)", null, dlqBudget()), record.timestamp());
+            deadLetter(
+                    new DeadLetter(
+                            topic,
+                            partition,
+                            offset,
+                            record.key(),
+                            record.value(),
+                            record.headers(),
+                            Reason.NO_MODEL,
+                            "no model version of task " + task.name() + " can serve this partition yet and "
+                                    + buffer.size() + " events are already held (scoring.hold.maxEvents)",
+                            null,
+                            dlqBudget()),
+                    record.timestamp());
             return;
         }
-        buffer.append(new BufferedEvent(topic, partition, offset, record.timestamp(), context.currentSystemTimeMs(),
-                record.key(), record.value(), new RecordHeaders(record.headers().toArray())));
+        buffer.append(new BufferedEvent(
+                topic,
+                partition,
+                offset,
+                record.timestamp(),
+                context.currentSystemTimeMs(),
+                record.key(),
+                record.value(),
+                new RecordHeaders(record.headers().toArray())));
         if (buffer.waiting() >= batchSize) {
             submit(true);
         }
@@ -263,7 +326,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         for (long seq : candidates) {
             BufferedEvent b = buffer.get(seq);
             if (b == null) {
-                log.warn("[scoring task={} {}] buffered event {} is missing from {}; skipped", task.name(), context.taskId(), seq,
+                log.warn(
+                        "[scoring task={} {}] buffered event {} is missing from {}; skipped",
+                        task.name(),
+                        context.taskId(),
+                        seq,
                         names.bufferStore());
                 buffer.remove(seq);
                 continue;
@@ -275,8 +342,19 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 buffered.add(b);
                 events.add(p.value());
             } else {
-                deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(), p.reason(),
-                        p.message(), null, dlqBudget()), b.timestamp());
+                deadLetter(
+                        new DeadLetter(
+                                b.topic(),
+                                b.partition(),
+                                b.offset(),
+                                b.key(),
+                                b.value(),
+                                b.headers(),
+                                p.reason(),
+                                p.message(),
+                                null,
+                                dlqBudget()),
+                        b.timestamp());
                 buffer.remove(seq);
             }
         }
@@ -327,26 +405,56 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 if (result instanceof BatchOutcome.Scored s) {
                     long eventTime = e.ts() > 0 ? e.ts() : b.timestamp();
                     long latency = System.currentTimeMillis() - eventTime;
-                    Prediction prediction = new Prediction(e.id(), task.name(), s.classification().label(),
-                            s.classification().scores(), version, eventTime, latency, e.attrs());
+                    Prediction prediction = new Prediction(
+                            e.id(),
+                            task.name(),
+                            s.classification().label(),
+                            s.classification().scores(),
+                            version,
+                            eventTime,
+                            latency,
+                            e.attrs());
                     byte[] value = Json.write(prediction);
                     long size = RecordParser.recordSize(b.key(), value, null);
                     if (capacity.fits(task.topics().predictions(), size)) {
-                        context.forward(new Record<>(b.key(), value, b.timestamp(), new RecordHeaders()),
+                        context.forward(
+                                new Record<>(b.key(), value, b.timestamp(), new RecordHeaders()),
                                 names.predictionsSink());
                         metrics.latency(task.name(), latency);
                         predicted++;
                     } else {
                         String sink = task.topics().predictions();
-                        deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(),
-                                Reason.RECORD_TOO_LARGE, "its prediction of " + size + " bytes is over the "
-                                + capacity.budget(sink) + " bytes that " + sink + " was found to take"
-                                + " (raise its max.message.bytes)", null, dlqBudget()), b.timestamp());
+                        deadLetter(
+                                new DeadLetter(
+                                        b.topic(),
+                                        b.partition(),
+                                        b.offset(),
+                                        b.key(),
+                                        b.value(),
+                                        b.headers(),
+                                        Reason.RECORD_TOO_LARGE,
+                                        "its prediction of " + size + " bytes is over the "
+                                                + capacity.budget(sink) + " bytes that " + sink + " was found to take"
+                                                + " (raise its max.message.bytes)",
+                                        null,
+                                        dlqBudget()),
+                                b.timestamp());
                     }
                 } else {
                     BatchOutcome.Failed f = (BatchOutcome.Failed) result;
-                    deadLetter(new DeadLetter(b.topic(), b.partition(), b.offset(), b.key(), b.value(), b.headers(), f.reason(),
-                            f.message(), f.exceptionClass(), dlqBudget()), b.timestamp());
+                    deadLetter(
+                            new DeadLetter(
+                                    b.topic(),
+                                    b.partition(),
+                                    b.offset(),
+                                    b.key(),
+                                    b.value(),
+                                    b.headers(),
+                                    f.reason(),
+                                    f.message(),
+                                    f.exceptionClass(),
+                                    dlqBudget()),
+                            b.timestamp());
                 }
                 buffer.remove(batch.seqs().get(i));
             }
@@ -385,7 +493,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     /** The one place a record leaves for the DLQ: one log level per reason, one metric. */
     private void deadLetter(DeadLetter dl, long timestamp) {
         metrics.deadLetter(task.name(), dl.reason());
-        if (dl.reason() == Reason.NO_MODEL || dl.reason() == Reason.SCORING_FAILED || dl.reason() == Reason.RECORD_TOO_LARGE) {
+        if (dl.reason() == Reason.NO_MODEL
+                || dl.reason() == Reason.SCORING_FAILED
+                || dl.reason() == Reason.RECORD_TOO_LARGE) {
             log.warn("[scoring task={}] to {}: {}", task.name(), task.topics().dlq(), dl);
         } else {
             log.debug("[scoring task={}] to {}: {}", task.name(), task.topics().dlq(), dl);

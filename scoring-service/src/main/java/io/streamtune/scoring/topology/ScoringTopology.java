@@ -72,19 +72,21 @@ public final class ScoringTopology {
      * @param maxWait a partly filled batch is cut when its oldest event has waited this long (wall clock)
      * @param holdMaxEvents events held per partition while no version may serve them; more go to the DLQ (NO_MODEL)
      */
-    public record BatchPolicy(int size, java.time.Duration maxWait, int holdMaxEvents) {
-    }
+    public record BatchPolicy(int size, java.time.Duration maxWait, int holdMaxEvents) {}
 
-    private ScoringTopology() {
-    }
+    private ScoringTopology() {}
 
     /** The tasks this scorer scores: every configured task, text or image. */
     public static java.util.List<TaskConfig> scoredTasks(StreamtuneConfig config) {
         return java.util.List.copyOf(config.tasks().values());
     }
 
-    public static Topology build(StreamtuneConfig config, BatchPolicy batch, ModelRegistry models, ScoringMetrics metrics,
-                                 ScoringWorkers workers) {
+    public static Topology build(
+            StreamtuneConfig config,
+            BatchPolicy batch,
+            ModelRegistry models,
+            ScoringMetrics metrics,
+            ScoringWorkers workers) {
         return build(config, batch, models, metrics, workers, new SinkCapacity(config.limits()));
     }
 
@@ -92,29 +94,64 @@ public final class ScoringTopology {
      * As {@link #build(StreamtuneConfig, BatchPolicy, ModelRegistry, ScoringMetrics, ScoringWorkers)}, with the
      * {@link SinkCapacity} the service shares with its production exception handler.
      */
-    public static Topology build(StreamtuneConfig config, BatchPolicy batch, ModelRegistry models,
-                                 ScoringMetrics metrics, ScoringWorkers workers, SinkCapacity capacity) {
+    public static Topology build(
+            StreamtuneConfig config,
+            BatchPolicy batch,
+            ModelRegistry models,
+            ScoringMetrics metrics,
+            ScoringWorkers workers,
+            SinkCapacity capacity) {
         Topology t = new Topology();
         // Global stores have no changelog of their own: the compacted topic is their log.
-        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MODEL_STORE), Serdes.String(), Serdes.ByteArray())
+        t.addGlobalStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(MODEL_STORE), Serdes.String(), Serdes.ByteArray())
                         .withLoggingDisabled(),
-                MODEL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), TaskTopics.MODELS, MODEL_PROCESSOR,
+                MODEL_SOURCE,
+                new StringDeserializer(),
+                new ByteArrayDeserializer(),
+                TaskTopics.MODELS,
+                MODEL_PROCESSOR,
                 () -> new ModelUpdateProcessor(MODEL_STORE, models));
         RecordParser parser = RecordParser.of(config);
         for (TaskConfig task : config.tasks().values()) {
             Names n = new Names(task.name());
             TaskTopics topics = task.topics();
             t.addSource(n.source(), new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-            t.addProcessor(n.scorer(), () -> new ScoringProcessor(task, parser, models, metrics, workers, batch.size(),
-                    batch.maxWait(), batch.holdMaxEvents(), n, capacity), n.source());
+            t.addProcessor(
+                    n.scorer(),
+                    () -> new ScoringProcessor(
+                            task,
+                            parser,
+                            models,
+                            metrics,
+                            workers,
+                            batch.size(),
+                            batch.maxWait(),
+                            batch.holdMaxEvents(),
+                            n,
+                            capacity),
+                    n.source());
             // In memory with a changelog: the buffer is small and bounded, and restores from its changelog.
-            t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.bufferStore()), Serdes.Long(),
-                    BufferedEvent.serde()), n.scorer());
+            t.addStateStore(
+                    Stores.keyValueStoreBuilder(
+                            Stores.inMemoryKeyValueStore(n.bufferStore()), Serdes.Long(), BufferedEvent.serde()),
+                    n.scorer());
             // The last version used and the input progress (ScoringProcessor); cached, so the progress, written per
             // record, reaches the changelog once per commit, in the commit's transaction.
-            t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(n.servedVersionStore()), Serdes.String(),
-                    Serdes.Long()).withCachingEnabled(), n.scorer());
-            t.addSink(n.predictionsSink(), topics.predictions(), new ByteArraySerializer(), new ByteArraySerializer(), n.scorer());
+            t.addStateStore(
+                    Stores.keyValueStoreBuilder(
+                                    Stores.inMemoryKeyValueStore(n.servedVersionStore()),
+                                    Serdes.String(),
+                                    Serdes.Long())
+                            .withCachingEnabled(),
+                    n.scorer());
+            t.addSink(
+                    n.predictionsSink(),
+                    topics.predictions(),
+                    new ByteArraySerializer(),
+                    new ByteArraySerializer(),
+                    n.scorer());
             t.addSink(n.dlqSink(), topics.dlq(), new ByteArraySerializer(), new ByteArraySerializer(), n.scorer());
         }
         return t;

@@ -15,10 +15,10 @@ import io.streamtune.common.runtime.Backbones;
 public final class TestModels {
     /** The tasks' default sequence length. */
     public static final int LENGTH = Encoders.DEFAULT_MAX_SEQUENCE_LENGTH;
+
     private static Backbones shared;
 
-    private TestModels() {
-    }
+    private TestModels() {}
 
     /** Backbones opened once per test JVM (an encoder takes seconds to open); closed when the JVM exits. */
     public static synchronized Backbones backbones() {
@@ -47,11 +47,23 @@ public final class TestModels {
     }
 
     /** As {@link #constant(String, long, List, float...)} on a given backbone of the default encoder (384 dimensions). */
-    public static ModelArtifact constant(BackboneRef backbone, String task, long version, List<String> labels, float... bias) {
-        ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, task, version, version > 1 ? version - 1 : null,
-                backbone.id(), backbone.baseSha256(), labels, null, List.of(), System.currentTimeMillis(), "test v" + version);
+    public static ModelArtifact constant(
+            BackboneRef backbone, String task, long version, List<String> labels, float... bias) {
+        ModelVersion meta = new ModelVersion(
+                ModelVersion.FORMAT_VERSION,
+                task,
+                version,
+                version > 1 ? version - 1 : null,
+                backbone.id(),
+                backbone.baseSha256(),
+                labels,
+                null,
+                List.of(),
+                System.currentTimeMillis(),
+                "test v" + version);
         int dim = 384;
-        HeadWeights head = new HeadWeights(HeadKind.LINEAR,
+        HeadWeights head = new HeadWeights(
+                HeadKind.LINEAR,
                 List.of(new HeadWeights.Layer(dim, labels.size(), new float[dim * labels.size()], bias)));
         return ModelArtifact.of(meta, backbone, head);
     }

@@ -1,8 +1,5 @@
 package io.streamtune.scoring.topology;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +31,9 @@ import io.streamtune.scoring.model.ModelHandle;
 import io.streamtune.scoring.model.ServedModels;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * The scoring processor alone, Kafka Streams' {@code MockProcessorContext} pattern: a fake model at the
  * {@link ServedModels} seam, stores in memory, punctuation driven by hand on the mock's wall clock.
@@ -52,32 +52,35 @@ class ScoringProcessorTest {
         final List<Integer> batches = new ArrayList<>();
 
         void serve(long version) {
-            ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, TASK, version, null, "fake", "00", LABELS, null,
-                    List.of(), 0, null);
+            ModelVersion meta = new ModelVersion(
+                    ModelVersion.FORMAT_VERSION, TASK, version, null, "fake", "00", LABELS, null, List.of(), 0, null);
             ModelHandle previous = current;
-            current = new ModelHandle(meta, new ModelHandle.Model() {
-                @Override
-                public List<Classification> classify(List<ModelInput> inputs) {
-                    batches.add(inputs.size());
-                    List<Classification> out = new ArrayList<>();
-                    for (int i = 0; i < inputs.size(); i++) {
-                        String text = ((ModelInput.Text) inputs.get(i)).text();
-                        if (text.contains("unreadable")) {
-                            throw new InputRejectedException(i, Reason.IMAGE_UNDECODABLE, "cannot read input " + i, null);
+            current = new ModelHandle(
+                    meta,
+                    new ModelHandle.Model() {
+                        @Override
+                        public List<Classification> classify(List<ModelInput> inputs) {
+                            batches.add(inputs.size());
+                            List<Classification> out = new ArrayList<>();
+                            for (int i = 0; i < inputs.size(); i++) {
+                                String text = ((ModelInput.Text) inputs.get(i)).text();
+                                if (text.contains("unreadable")) {
+                                    throw new InputRejectedException(
+                                            i, Reason.IMAGE_UNDECODABLE, "cannot read input " + i, null);
+                                }
+                                int label = text.contains("good") ? 1 : 0;
+                                Map<String, Double> scores = new LinkedHashMap<>();
+                                scores.put(LABELS.get(0), label == 0 ? 0.9 : 0.1);
+                                scores.put(LABELS.get(1), label == 1 ? 0.9 : 0.1);
+                                out.add(new Classification(LABELS.get(label), label, scores));
+                            }
+                            return out;
                         }
-                        int label = text.contains("good") ? 1 : 0;
-                        Map<String, Double> scores = new LinkedHashMap<>();
-                        scores.put(LABELS.get(0), label == 0 ? 0.9 : 0.1);
-                        scores.put(LABELS.get(1), label == 1 ? 0.9 : 0.1);
-                        out.add(new Classification(LABELS.get(label), label, scores));
-                    }
-                    return out;
-                }
 
-                @Override
-                public void close() {
-                }
-            }, 0);
+                        @Override
+                        public void close() {}
+                    },
+                    0);
             if (previous != null) {
                 previous.release();
             }
@@ -121,8 +124,8 @@ class ScoringProcessorTest {
 
     /** A fresh processor over the given stores (a restart keeps them, as their changelogs would). */
     private void start(KeyValueStore<Long, BufferedEvent> buffer, KeyValueStore<String, Long> served) throws Exception {
-        StreamtuneConfig config = StreamtuneConfig.parse("tasks: [{name: reviews, labels: [negative, positive]}]", Map.of(),
-                Map.of());
+        StreamtuneConfig config =
+                StreamtuneConfig.parse("tasks: [{name: reviews, labels: [negative, positive]}]", Map.of(), Map.of());
         ScoringTopology.Names names = new ScoringTopology.Names(TASK);
         long now = context == null ? 1_000_000L : context.currentSystemTimeMs();
         context = new MockProcessorContext<>();
@@ -131,19 +134,36 @@ class ScoringProcessorTest {
         served.init(context.getStateStoreContext(), served);
         context.addStateStore(buffer);
         context.addStateStore(served);
-        processor = new ScoringProcessor(config.tasks().get(TASK), RecordParser.of(config), models, metrics, workers, BATCH,
-                Duration.ofMillis(MAX_WAIT_MS), HOLD, names, new SinkCapacity(config.limits()));
+        processor = new ScoringProcessor(
+                config.tasks().get(TASK),
+                RecordParser.of(config),
+                models,
+                metrics,
+                workers,
+                BATCH,
+                Duration.ofMillis(MAX_WAIT_MS),
+                HOLD,
+                names,
+                new SinkCapacity(config.limits()));
         processor.init(context);
     }
 
     private static KeyValueStore<Long, BufferedEvent> bufferStore() {
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(new ScoringTopology.Names(TASK).bufferStore()),
-                Serdes.Long(), BufferedEvent.serde()).withLoggingDisabled().build();
+        return Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(new ScoringTopology.Names(TASK).bufferStore()),
+                        Serdes.Long(),
+                        BufferedEvent.serde())
+                .withLoggingDisabled()
+                .build();
     }
 
     private static KeyValueStore<String, Long> servedStore() {
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(new ScoringTopology.Names(TASK).servedVersionStore()),
-                Serdes.String(), Serdes.Long()).withLoggingDisabled().build();
+        return Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(new ScoringTopology.Names(TASK).servedVersionStore()),
+                        Serdes.String(),
+                        Serdes.Long())
+                .withLoggingDisabled()
+                .build();
     }
 
     private void event(String id, String text) {
@@ -154,8 +174,8 @@ class ScoringProcessorTest {
 
     private void malformed() {
         context.setRecordMetadata(TASK + ".events", 0, offset++);
-        processor.process(new Record<>("m".getBytes(StandardCharsets.UTF_8), "not json".getBytes(StandardCharsets.UTF_8),
-                1_000L));
+        processor.process(new Record<>(
+                "m".getBytes(StandardCharsets.UTF_8), "not json".getBytes(StandardCharsets.UTF_8), 1_000L));
     }
 
     private void tick(long advanceMs) {
@@ -191,8 +211,12 @@ class ScoringProcessorTest {
         event("b", "bad room");
         event("c", "good food");
         assertEquals(List.of(3), models.batches, "one model call for the full batch");
-        assertEquals(List.of("a", "b", "c"), predictions().stream().map(Prediction::id).toList());
-        assertEquals(List.of("positive", "negative", "positive"), predictions().stream().map(Prediction::label).toList());
+        assertEquals(
+                List.of("a", "b", "c"),
+                predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("positive", "negative", "positive"),
+                predictions().stream().map(Prediction::label).toList());
         assertTrue(predictions().stream().allMatch(p -> p.modelVersion() == 1), "each prediction names its version");
     }
 
@@ -206,7 +230,8 @@ class ScoringProcessorTest {
         assertEquals(List.of(), models.batches, "younger than batch.maxWait: still waiting for a full batch");
         tick(1);
         assertEquals(List.of(2), models.batches);
-        assertEquals(List.of("a", "b"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("a", "b"), predictions().stream().map(Prediction::id).toList());
     }
 
     @Test
@@ -218,11 +243,17 @@ class ScoringProcessorTest {
         tick(MAX_WAIT_MS);
         assertEquals(HOLD, metrics.heldEvents(TASK), "held, and counted for /health");
         event("over", "one too many");
-        assertEquals(List.of(Reason.NO_MODEL.name()), deadLetters().stream()
-                .map(r -> DeadLetter.header(r.headers(), DeadLetter.REASON)).toList());
+        assertEquals(
+                List.of(Reason.NO_MODEL.name()),
+                deadLetters().stream()
+                        .map(r -> DeadLetter.header(r.headers(), DeadLetter.REASON))
+                        .toList());
         models.serve(1);
         tick(MAX_WAIT_MS);
-        assertEquals(List.of("h0", "h1", "h2", "h3"), predictions().stream().map(Prediction::id).toList(), "held events, in order");
+        assertEquals(
+                List.of("h0", "h1", "h2", "h3"),
+                predictions().stream().map(Prediction::id).toList(),
+                "held events, in order");
         assertEquals(0, metrics.heldEvents(TASK));
     }
 
@@ -247,7 +278,10 @@ class ScoringProcessorTest {
         processor.close();
         start(buffer, served);
         tick(MAX_WAIT_MS);
-        assertEquals(List.of("d"), predictions().stream().map(Prediction::id).toList(), "a pin moves a partition back on purpose");
+        assertEquals(
+                List.of("d"),
+                predictions().stream().map(Prediction::id).toList(),
+                "a pin moves a partition back on purpose");
         assertEquals(3, predictions().get(0).modelVersion());
     }
 
@@ -261,11 +295,13 @@ class ScoringProcessorTest {
         event("b", "good");
         malformed(); // a dead letter is taken too
         tick(MAX_WAIT_MS);
-        assertEquals(List.of("a", "b"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("a", "b"), predictions().stream().map(Prediction::id).toList());
         assertEquals(1, deadLetters().size());
         assertEquals(3L, served.get(ScoringProcessor.NEXT_OFFSET_KEY), "the offset after the last record taken");
         processor.close();
-        // The stores as their changelogs restore them, and the consumer placed back at offset 1 (a stale committed offset).
+        // The stores as their changelogs restore them, and the consumer placed back at offset 1 (a stale committed
+        // offset).
         start(buffer, served);
         offset = 1;
         event("b", "good");
@@ -274,8 +310,12 @@ class ScoringProcessorTest {
         tick(MAX_WAIT_MS);
         assertEquals(List.of("c"), predictions().stream().map(Prediction::id).toList(), "b is not scored twice");
         assertEquals(List.of(), deadLetters(), "nor dead-lettered twice");
-        assertEquals(2.0, metrics.registry().find(io.streamtune.scoring.monitor.ScoringMetrics.ALREADY_SCORED).counter()
-                .count());
+        assertEquals(
+                2.0,
+                metrics.registry()
+                        .find(io.streamtune.scoring.monitor.ScoringMetrics.ALREADY_SCORED)
+                        .counter()
+                        .count());
         assertEquals(4L, served.get(ScoringProcessor.NEXT_OFFSET_KEY));
     }
 
@@ -286,10 +326,12 @@ class ScoringProcessorTest {
         event("a", "good");
         event("x", "unreadable");
         event("c", "bad");
-        assertEquals(List.of("a", "c"), predictions().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("a", "c"), predictions().stream().map(Prediction::id).toList());
         List<Record<? extends byte[], ? extends byte[]>> dl = deadLetters();
         assertEquals(1, dl.size());
-        assertEquals(Reason.IMAGE_UNDECODABLE.name(), DeadLetter.header(dl.get(0).headers(), DeadLetter.REASON));
+        assertEquals(
+                Reason.IMAGE_UNDECODABLE.name(), DeadLetter.header(dl.get(0).headers(), DeadLetter.REASON));
         assertEquals("x", new String(dl.get(0).key(), StandardCharsets.UTF_8));
         assertEquals(List.of(3, 1, 1, 1), models.batches, "the batch failed, then each event alone");
     }

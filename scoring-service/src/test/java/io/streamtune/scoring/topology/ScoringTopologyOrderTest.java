@@ -1,7 +1,5 @@
 package io.streamtune.scoring.topology;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,6 +15,8 @@ import io.streamtune.scoring.model.ModelRegistry;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 import io.streamtune.scoring.testing.TestModels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * Kafka Streams numbers sub-topologies, and so its tasks (0_1, 1_1, ...), in the order they are
  * added. Two JVMs of the same scorer (a restart that rejoins with its static membership id, or two
@@ -28,8 +28,8 @@ import io.streamtune.scoring.testing.TestModels;
  * only after a rebalance ~45 s later.
  */
 class ScoringTopologyOrderTest {
-    private static final List<String> NAMES = List.of("zeta", "alpha", "mu", "beta", "omega", "kappa", "delta", "nu", "eta",
-            "gamma");
+    private static final List<String> NAMES =
+            List.of("zeta", "alpha", "mu", "beta", "omega", "kappa", "delta", "nu", "eta", "gamma");
 
     @Test
     void shouldNumberSubTopologiesByTaskNameWhateverTheOrderOfTheConfiguration() throws Exception {
@@ -47,20 +47,28 @@ class ScoringTopologyOrderTest {
         StringBuilder yaml = new StringBuilder("kafka: {bootstrap.servers: \"ttd:9092\"}\ntasks:\n");
         taskNames.forEach(n -> yaml.append("  - {name: ").append(n).append(", labels: [negative, positive]}\n"));
         StreamtuneConfig config = StreamtuneConfig.parse(yaml.toString(), Map.of(), Map.of());
-        ModelRegistry models = new ModelRegistry(config.tasks(), Map.of(), TestModels.backbones(), Runnable::run,
-                ScoringMetrics.noop());
+        ModelRegistry models = new ModelRegistry(
+                config.tasks(), Map.of(), TestModels.backbones(), Runnable::run, ScoringMetrics.noop());
         try (ScoringWorkers workers = ScoringWorkers.inline()) {
-            return ScoringTopology.build(config, new ScoringTopology.BatchPolicy(8, Duration.ofMillis(20), 100), models,
-                    ScoringMetrics.noop(), workers);
+            return ScoringTopology.build(
+                    config,
+                    new ScoringTopology.BatchPolicy(8, Duration.ofMillis(20), 100),
+                    models,
+                    ScoringMetrics.noop(),
+                    workers);
         } finally {
             models.close();
         }
     }
 
     private static List<String> sourceTopicsById(TopologyDescription d) {
-        return d.subtopologies().stream().sorted(Comparator.comparingInt(TopologyDescription.Subtopology::id))
-                .map(s -> s.nodes().stream().filter(n -> n instanceof TopologyDescription.Source)
-                        .map(n -> String.join(",", ((TopologyDescription.Source) n).topicSet())).findFirst().orElse("?"))
+        return d.subtopologies().stream()
+                .sorted(Comparator.comparingInt(TopologyDescription.Subtopology::id))
+                .map(s -> s.nodes().stream()
+                        .filter(n -> n instanceof TopologyDescription.Source)
+                        .map(n -> String.join(",", ((TopologyDescription.Source) n).topicSet()))
+                        .findFirst()
+                        .orElse("?"))
                 .toList();
     }
 }

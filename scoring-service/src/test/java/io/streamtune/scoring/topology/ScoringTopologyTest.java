@@ -1,10 +1,5 @@
 package io.streamtune.scoring.topology;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +34,11 @@ import io.streamtune.scoring.model.ModelRegistry;
 import io.streamtune.scoring.monitor.ScoringMetrics;
 import io.streamtune.scoring.testing.TestModels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** The production topology and Streams configuration under TopologyTestDriver. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ScoringTopologyTest {
@@ -72,19 +72,35 @@ class ScoringTopologyTest {
                     labels: [negative, positive]
                     maxTextChars: 200
                 """, Map.of(), Map.of());
-        ScoringSettings settings = new ScoringSettings("ttd-scoring", batchSize, Duration.ofMillis(20), holdMax,
-                Duration.ofMillis(100), 1, w.size(), -1, false, pins, "");
+        ScoringSettings settings = new ScoringSettings(
+                "ttd-scoring",
+                batchSize,
+                Duration.ofMillis(20),
+                holdMax,
+                Duration.ofMillis(100),
+                1,
+                w.size(),
+                -1,
+                false,
+                pins,
+                "");
         metrics = ScoringMetrics.noop();
         // A direct executor: a piped model record is validated, loaded and swapped before pipeInput returns.
         models = new ModelRegistry(config.tasks(), pins, TestModels.backbones(), Runnable::run, metrics);
         Properties props = settings.streamsProperties(config);
-        props.put("state.dir", Files.createDirectories(stateDir.resolve("streams")).toString());
+        props.put(
+                "state.dir",
+                Files.createDirectories(stateDir.resolve("streams")).toString());
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);
-        driver = new TopologyTestDriver(ScoringTopology.build(config, settings.batchPolicy(), models, metrics, workers), props);
+        driver = new TopologyTestDriver(
+                ScoringTopology.build(config, settings.batchPolicy(), models, metrics, workers), props);
         TaskTopics t = TaskTopics.of(TASK);
         events = driver.createInputTopic(t.events(), new ByteArraySerializer(), new ByteArraySerializer());
         modelTopic = driver.createInputTopic(TaskTopics.MODELS, new StringSerializer(), new ByteArraySerializer());
-        predictions = driver.createOutputTopic(t.predictions(), new ByteArrayDeserializer(), JsonSerde.of(Prediction.class).deserializer());
+        predictions = driver.createOutputTopic(
+                t.predictions(),
+                new ByteArrayDeserializer(),
+                JsonSerde.of(Prediction.class).deserializer());
         dlq = driver.createOutputTopic(t.dlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -102,11 +118,13 @@ class ScoringTopologyTest {
     }
 
     private void publishModel(long version, List<String> labels, float... bias) {
-        modelTopic.pipeInput(TASK, TestModels.constant(TASK, version, labels, bias).toBytes());
+        modelTopic.pipeInput(
+                TASK, TestModels.constant(TASK, version, labels, bias).toBytes());
     }
 
     private static byte[] event(String id, String text) {
-        return ("{\"id\":\"" + id + "\",\"text\":\"" + text + "\",\"ts\":1732300000000,\"attrs\":{\"entity\":\"ACME\"}}")
+        return ("{\"id\":\"" + id + "\",\"text\":\"" + text
+                        + "\",\"ts\":1732300000000,\"attrs\":{\"entity\":\"ACME\"}}")
                 .getBytes(StandardCharsets.UTF_8);
     }
 
@@ -133,7 +151,10 @@ class ScoringTopologyTest {
         assertEquals("positive", p.label());
         assertEquals(1, p.modelVersion());
         assertEquals(LABELS, List.copyOf(p.scores().keySet()));
-        assertEquals(1.0, p.scores().values().stream().mapToDouble(Double::doubleValue).sum(), 1e-4);
+        assertEquals(
+                1.0,
+                p.scores().values().stream().mapToDouble(Double::doubleValue).sum(),
+                1e-4);
         assertEquals(Map.of("entity", "ACME"), p.attrs());
         assertEquals(1732300000000L, p.ts());
         assertTrue(p.latencyMs() > 0, "latency is measured from the event's ts");
@@ -148,7 +169,9 @@ class ScoringTopologyTest {
         sendEvent("b", "second");
         assertTrue(predictions.isEmpty());
         sendEvent("c", "third");
-        assertEquals(List.of("a", "b", "c"), predictions.readValuesToList().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("a", "b", "c"),
+                predictions.readValuesToList().stream().map(Prediction::id).toList());
     }
 
     @Test
@@ -181,14 +204,15 @@ class ScoringTopologyTest {
         start(2, 100, Map.of(), one);
         publishModel(1, LABELS, 0f, 2f);
         java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
-        one.submit(() -> { // occupies the only worker: the next batch stays in flight
-            try {
-                busy.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        });
+        one.submit(
+                () -> { // occupies the only worker: the next batch stays in flight
+                    try {
+                        busy.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return null;
+                });
         sendEvent("f-1", "The mattress feels solid and well made.");
         sendEvent("f-2", "The mattress feels solid and well made.");
         tick();
@@ -224,8 +248,12 @@ class ScoringTopologyTest {
         bad.put(Reason.MALFORMED_JSON, "{\"id\":\"x\",\"text\":".getBytes(StandardCharsets.UTF_8));
         bad.put(Reason.MISSING_ID, "{\"text\":\"no id here\"}".getBytes(StandardCharsets.UTF_8));
         bad.put(Reason.EMPTY_TEXT, "{\"id\":\"e\",\"text\":\"   \"}".getBytes(StandardCharsets.UTF_8));
-        bad.put(Reason.TEXT_TOO_LONG, ("{\"id\":\"l\",\"text\":\"" + "a".repeat(201) + "\"}").getBytes(StandardCharsets.UTF_8));
-        bad.put(Reason.UNKNOWN_TASK, "{\"id\":\"u\",\"task\":\"weather\",\"text\":\"sunny\"}".getBytes(StandardCharsets.UTF_8));
+        bad.put(
+                Reason.TEXT_TOO_LONG,
+                ("{\"id\":\"l\",\"text\":\"" + "a".repeat(201) + "\"}").getBytes(StandardCharsets.UTF_8));
+        bad.put(
+                Reason.UNKNOWN_TASK,
+                "{\"id\":\"u\",\"task\":\"weather\",\"text\":\"sunny\"}".getBytes(StandardCharsets.UTF_8));
         RecordHeaders original = new RecordHeaders();
         original.add("trace-id", "t-42".getBytes(StandardCharsets.UTF_8));
         for (byte[] value : bad.values()) {
@@ -248,7 +276,13 @@ class ScoringTopologyTest {
             i++;
         }
         assertTrue(predictions.isEmpty());
-        assertEquals(1.0, metrics.registry().get(ScoringMetrics.DLQ).tag("reason", "TEXT_TOO_LONG").counter().count());
+        assertEquals(
+                1.0,
+                metrics.registry()
+                        .get(ScoringMetrics.DLQ)
+                        .tag("reason", "TEXT_TOO_LONG")
+                        .counter()
+                        .count());
     }
 
     @Test
@@ -288,7 +322,11 @@ class ScoringTopologyTest {
         assertEquals(1, p.modelVersion());
         assertEquals("positive", p.label());
         assertEquals(1L, models.servedVersion(TASK).getAsLong());
-        assertEquals(3.0, metrics.registry().get(ScoringMetrics.REJECTED).counters().stream().mapToDouble(c -> c.count()).sum());
+        assertEquals(
+                3.0,
+                metrics.registry().get(ScoringMetrics.REJECTED).counters().stream()
+                        .mapToDouble(c -> c.count())
+                        .sum());
     }
 
     @Test
@@ -326,7 +364,9 @@ class ScoringTopologyTest {
         publishModel(1, LABELS, 0f, 2f);
         tick();
         List<Prediction> out = predictions.readValuesToList();
-        assertEquals(List.of("e-1", "e-2", "e-3", "e-4", "e-5"), out.stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("e-1", "e-2", "e-3", "e-4", "e-5"),
+                out.stream().map(Prediction::id).toList());
         assertTrue(out.stream().allMatch(p -> p.modelVersion() == 1));
     }
 
@@ -340,10 +380,13 @@ class ScoringTopologyTest {
         assertEquals(2, dead.size());
         for (int i = 0; i < 2; i++) {
             assertEquals(Reason.NO_MODEL.name(), DeadLetter.header(dead.get(i).headers(), DeadLetter.REASON));
-            assertArrayEquals(event("e-" + (i + 4), "event " + (i + 4)), dead.get(i).value());
+            assertArrayEquals(
+                    event("e-" + (i + 4), "event " + (i + 4)), dead.get(i).value());
         }
         publishModel(1, LABELS, 0f, 2f);
         tick();
-        assertEquals(List.of("e-1", "e-2", "e-3"), predictions.readValuesToList().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("e-1", "e-2", "e-3"),
+                predictions.readValuesToList().stream().map(Prediction::id).toList());
     }
 }

@@ -1,10 +1,5 @@
 package io.streamtune.scoring.topology;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -12,6 +7,11 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ScoringWorkersTest {
 
@@ -34,23 +34,29 @@ class ScoringWorkersTest {
     void shouldMakeTheSubmitterWaitWhileTwoBatchesPerWorkerAreUnfinished() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (ScoringWorkers w = ScoringWorkers.start(1)) {
-            CompletableFuture<String> first = w.submit(() -> await(release, Thread.currentThread().getName()));
+            CompletableFuture<String> first =
+                    w.submit(() -> await(release, Thread.currentThread().getName()));
             w.submit(() -> await(release, "second"));
             CompletableFuture<CompletableFuture<String>> third = new CompletableFuture<>();
-            Thread submitter = new Thread(() -> {
-                try {
-                    third.complete(w.submit(() -> "third"));
-                } catch (InterruptedException e) {
-                    third.completeExceptionally(e);
-                }
-            }, "third-submitter");
+            Thread submitter = new Thread(
+                    () -> {
+                        try {
+                            third.complete(w.submit(() -> "third"));
+                        } catch (InterruptedException e) {
+                            third.completeExceptionally(e);
+                        }
+                    },
+                    "third-submitter");
             submitter.start();
             // Positive evidence that it waits: the submitting thread is parked in submit (on the worker slots).
             long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (submitter.getState() != Thread.State.WAITING && System.nanoTime() < waitUntil) {
                 Thread.sleep(1);
             }
-            assertEquals(Thread.State.WAITING, submitter.getState(), "a third batch waits while one worker has two unfinished");
+            assertEquals(
+                    Thread.State.WAITING,
+                    submitter.getState(),
+                    "a third batch waits while one worker has two unfinished");
             assertFalse(third.isDone());
             assertEquals(2, w.pending());
             release.countDown();

@@ -1,9 +1,5 @@
 package io.streamtune.scoring.topology;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.Map;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -17,6 +13,10 @@ import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.config.Limits;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What the scorer learns from a topic that refused a record as too large. */
 class SinkCapacityTest {
@@ -48,10 +48,12 @@ class SinkCapacityTest {
         handler.configure(Map.of(ScoringExceptionHandlers.CAPACITY_CONFIG, c));
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("t.dlq", new byte[10], new byte[99_990]);
 
-        ProductionExceptionHandler.Response r = handler.handleError(null, record,
-                new RecordTooLargeException("too large"));
+        ProductionExceptionHandler.Response r =
+                handler.handleError(null, record, new RecordTooLargeException("too large"));
 
-        assertEquals(ProductionExceptionHandler.Result.FAIL, r.result(),
+        assertEquals(
+                ProductionExceptionHandler.Result.FAIL,
+                r.result(),
                 "under exactly_once_v2 the transaction is doomed: resuming would not skip the record");
         assertEquals(50_000, c.budget("t.dlq"), "processing the record again stays under half of what was refused");
         assertEquals(1 << 20, c.budget("t.predictions"));
@@ -62,8 +64,10 @@ class SinkCapacityTest {
         SinkCapacity c = new SinkCapacity(Limits.defaults());
         ScoringExceptionHandlers.Production handler = new ScoringExceptionHandlers.Production();
         handler.configure(Map.of(ScoringExceptionHandlers.CAPACITY_CONFIG, c));
-        ProductionExceptionHandler.Response r = handler.handleError(new SourceContext(),
-                new ProducerRecord<>("t.dlq", new byte[10], new byte[99_990]), new TimeoutException("slow"));
+        ProductionExceptionHandler.Response r = handler.handleError(
+                new SourceContext(),
+                new ProducerRecord<>("t.dlq", new byte[10], new byte[99_990]),
+                new TimeoutException("slow"));
         assertEquals(ProductionExceptionHandler.Result.FAIL, r.result());
         assertFalse(c.learnedAny());
     }

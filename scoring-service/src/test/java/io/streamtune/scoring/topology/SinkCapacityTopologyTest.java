@@ -1,8 +1,5 @@
 package io.streamtune.scoring.topology;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,13 +26,16 @@ import io.streamtune.common.event.DeadLetter;
 import io.streamtune.common.event.Prediction;
 import io.streamtune.common.event.Reason;
 import io.streamtune.common.event.RecordParser;
+import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.serde.JsonSerde;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.ScoringSettings;
 import io.streamtune.scoring.model.ModelRegistry;
 import io.streamtune.scoring.monitor.ScoringMetrics;
-import io.streamtune.common.runtime.Backbones;
 import io.streamtune.scoring.testing.TestModels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * After a topic refused a record as too large (learned by the production exception handler), the
@@ -58,33 +58,36 @@ class SinkCapacityTopologyTest {
     private TestOutputTopic<byte[], Prediction> predictions;
     private TestOutputTopic<byte[], byte[]> dlq;
 
-
-
     private void start() throws Exception {
         workers = ScoringWorkers.inline();
         StreamtuneConfig config = StreamtuneConfig.parse("""
                 kafka: {bootstrap.servers: "ttd:9092"}
                 tasks: [{name: reviews, labels: [negative, positive]}]
                 """, Map.of(), Map.of());
-        ScoringSettings settings = new ScoringSettings(APP, 1, Duration.ofMillis(20), 100, Duration.ofMillis(100), 1,
-                0, -1, false,
-                Map.of(), "");
+        ScoringSettings settings = new ScoringSettings(
+                APP, 1, Duration.ofMillis(20), 100, Duration.ofMillis(100), 1, 0, -1, false, Map.of(), "");
         ScoringMetrics metrics = ScoringMetrics.noop();
         models = new ModelRegistry(config.tasks(), Map.of(), encoders, Runnable::run, metrics);
         Properties props = settings.streamsProperties(config);
-        props.put("state.dir", Files.createDirectories(stateDir.resolve("streams")).toString());
+        props.put(
+                "state.dir",
+                Files.createDirectories(stateDir.resolve("streams")).toString());
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);
         props.put(ScoringExceptionHandlers.CAPACITY_CONFIG, capacity);
-        driver = new TopologyTestDriver(ScoringTopology.build(config, settings.batchPolicy(), models, metrics, workers, capacity),
-                props);
+        driver = new TopologyTestDriver(
+                ScoringTopology.build(config, settings.batchPolicy(), models, metrics, workers, capacity), props);
         TaskTopics t = TaskTopics.of(TASK);
         events = driver.createInputTopic(t.events(), new ByteArraySerializer(), new ByteArraySerializer());
-        predictions = driver.createOutputTopic(t.predictions(), new ByteArrayDeserializer(),
+        predictions = driver.createOutputTopic(
+                t.predictions(),
+                new ByteArrayDeserializer(),
                 JsonSerde.of(Prediction.class).deserializer());
         dlq = driver.createOutputTopic(t.dlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         driver.createInputTopic(TaskTopics.MODELS, new StringSerializer(), new ByteArraySerializer())
-                .pipeInput(TASK, TestModels.constant(TASK, 1, List.of("negative", "positive"), 0f,
-                        2f).toBytes());
+                .pipeInput(
+                        TASK,
+                        TestModels.constant(TASK, 1, List.of("negative", "positive"), 0f, 2f)
+                                .toBytes());
     }
 
     @AfterEach
@@ -136,9 +139,9 @@ class SinkCapacityTopologyTest {
         assertEquals(List.of("p-2"), out.stream().map(Prediction::id).toList(), "the small event is still scored");
         TestRecord<byte[], byte[]> d = dlq.readRecord();
         assertEquals(Reason.RECORD_TOO_LARGE.name(), DeadLetter.header(d.headers(), DeadLetter.REASON));
-        assertTrue(DeadLetter.header(d.headers(), DeadLetter.MESSAGE).contains("prediction"),
-                DeadLetter.header(d.headers(),
-                DeadLetter.MESSAGE));
+        assertTrue(
+                DeadLetter.header(d.headers(), DeadLetter.MESSAGE).contains("prediction"),
+                DeadLetter.header(d.headers(), DeadLetter.MESSAGE));
         assertEquals("p-1", new String(d.key(), StandardCharsets.UTF_8));
         assertTrue(dlq.isEmpty());
     }
@@ -150,10 +153,13 @@ class SinkCapacityTopologyTest {
         send("b-1", padded("b-1", 15_000));
         send("b-2", padded("b-2", 10));
 
-        assertEquals(List.of("b-2"), predictions.readValuesToList().stream().map(Prediction::id).toList());
+        assertEquals(
+                List.of("b-2"),
+                predictions.readValuesToList().stream().map(Prediction::id).toList());
         TestRecord<byte[], byte[]> d = dlq.readRecord();
         assertEquals(Reason.RECORD_TOO_LARGE.name(), DeadLetter.header(d.headers(), DeadLetter.REASON));
-        assertTrue(DeadLetter.header(d.headers(), DeadLetter.MESSAGE).contains("buffer-changelog"),
+        assertTrue(
+                DeadLetter.header(d.headers(), DeadLetter.MESSAGE).contains("buffer-changelog"),
                 DeadLetter.header(d.headers(), DeadLetter.MESSAGE));
     }
 }

@@ -17,16 +17,36 @@ import io.streamtune.trainer.window.TrainingWindow;
  * @param challengerKind   how the challenger was trained ({@code head}, {@code finetune-lora}, {@code cnn}, ...)
  * @param device           where it trained
  */
-public record GateDecision(ModelArtifact challenger, ModelMetrics challengerMetrics, ModelMetrics championMetrics,
-                           boolean admitted, String reason, long trainingMillis, String challengerKind, String device) {
+public record GateDecision(
+        ModelArtifact challenger,
+        ModelMetrics challengerMetrics,
+        ModelMetrics championMetrics,
+        boolean admitted,
+        String reason,
+        long trainingMillis,
+        String challengerKind,
+        String device) {
 
     /** The audit record of this decision. */
     public ModelEvent toEvent(TrainingWindow window, long createdAtMillis) {
         var meta = challenger.meta();
-        return new ModelEvent(meta.task(), meta.version(), meta.parentVersion(),
-                admitted ? ModelEvent.Decision.PUBLISHED : ModelEvent.Decision.REJECTED, challengerMetrics,
-                championMetrics, reason, window.ranges(), window.training().size(), window.holdout().size(),
-                trainingMillis, meta.encoderId(), createdAtMillis, admitted ? challenger.toBytes() : null, challengerKind, device,
+        return new ModelEvent(
+                meta.task(),
+                meta.version(),
+                meta.parentVersion(),
+                admitted ? ModelEvent.Decision.PUBLISHED : ModelEvent.Decision.REJECTED,
+                challengerMetrics,
+                championMetrics,
+                reason,
+                window.ranges(),
+                window.training().size(),
+                window.holdout().size(),
+                trainingMillis,
+                meta.encoderId(),
+                createdAtMillis,
+                admitted ? challenger.toBytes() : null,
+                challengerKind,
+                device,
                 window.trigger());
     }
 }

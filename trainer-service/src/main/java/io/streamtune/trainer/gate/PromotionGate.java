@@ -43,8 +43,9 @@ public final class PromotionGate {
      * @param version       the number the challenger gets if published
      * @param parentVersion the champion's version, or null for the first
      */
-    public GateDecision judge(TaskConfig task, ModelArtifact champion, long version, Long parentVersion,
-                              TrainingWindow window) throws ArtifactException {
+    public GateDecision judge(
+            TaskConfig task, ModelArtifact champion, long version, Long parentVersion, TrainingWindow window)
+            throws ArtifactException {
         long t0 = System.nanoTime();
         Challenger trained = learner.train(task, champion, window.training());
         return judge(task, champion, version, parentVersion, window, trained, t0);
@@ -56,42 +57,79 @@ public final class PromotionGate {
      *
      * @param trainingStartNanos {@link System#nanoTime()} when its training began, for the training time
      */
-    public GateDecision judge(TaskConfig task, ModelArtifact champion, long version, Long parentVersion,
-                              TrainingWindow window, Challenger trained, long trainingStartNanos) throws ArtifactException {
+    public GateDecision judge(
+            TaskConfig task,
+            ModelArtifact champion,
+            long version,
+            Long parentVersion,
+            TrainingWindow window,
+            Challenger trained,
+            long trainingStartNanos)
+            throws ArtifactException {
         BackboneRef backbone = trained.backbone();
-        ModelArtifact draft = ModelArtifact.of(meta(task, version, parentVersion, null, window, "", backbone), backbone, trained.head());
+        ModelArtifact draft = ModelArtifact.of(
+                meta(task, version, parentVersion, null, window, "", backbone), backbone, trained.head());
         ModelMetrics challengerMetrics = learner.evaluate(task, draft, window.holdout());
         ModelMetrics championMetrics = null;
         if (champion != null) {
             try {
                 championMetrics = learner.evaluate(task, champion, window.holdout());
             } catch (ArtifactException e) {
-                log.warn("[{} v{}] champion cannot be scored, gating against the floor only: {}", task.name(),
-                        champion.meta().version(), e.getMessage());
+                log.warn(
+                        "[{} v{}] champion cannot be scored, gating against the floor only: {}",
+                        task.name(),
+                        champion.meta().version(),
+                        e.getMessage());
             }
         }
         long millis = (System.nanoTime() - trainingStartNanos) / 1_000_000;
         Double championF1 = championMetrics == null ? null : championMetrics.macroF1();
         boolean admitted = task.gate().admits(challengerMetrics.macroF1(), championF1);
         String reason = reason(task, challengerMetrics.macroF1(), championF1, admitted);
-        String note = trained.kind() + " challenger trained on " + window.training().size() + " examples, holdout "
-                + window.holdout().size() + "; " + reason;
-        ModelArtifact challenger = draft.withMeta(meta(task, version, parentVersion, challengerMetrics, window, note, backbone));
-        return new GateDecision(challenger, challengerMetrics, championMetrics, admitted, reason, millis, trained.kind(),
+        String note =
+                trained.kind() + " challenger trained on " + window.training().size() + " examples, holdout "
+                        + window.holdout().size() + "; " + reason;
+        ModelArtifact challenger =
+                draft.withMeta(meta(task, version, parentVersion, challengerMetrics, window, note, backbone));
+        return new GateDecision(
+                challenger,
+                challengerMetrics,
+                championMetrics,
+                admitted,
+                reason,
+                millis,
+                trained.kind(),
                 trained.device());
     }
 
-    private ModelVersion meta(TaskConfig task, long version, Long parent, ModelMetrics metrics, TrainingWindow window, String note,
-                              BackboneRef backbone) {
-        return new ModelVersion(ModelVersion.FORMAT_VERSION, task.name(), version, parent, backbone.id(),
-                backbone.baseSha256(), task.labels(), metrics, window.ranges(), clock.millis(), note);
+    private ModelVersion meta(
+            TaskConfig task,
+            long version,
+            Long parent,
+            ModelMetrics metrics,
+            TrainingWindow window,
+            String note,
+            BackboneRef backbone) {
+        return new ModelVersion(
+                ModelVersion.FORMAT_VERSION,
+                task.name(),
+                version,
+                parent,
+                backbone.id(),
+                backbone.baseSha256(),
+                task.labels(),
+                metrics,
+                window.ranges(),
+                clock.millis(),
+                note);
     }
 
     static String reason(TaskConfig task, double challenger, Double champion, boolean admitted) {
         double floor = task.gate().floor();
         double tol = task.gate().tolerance();
         if (challenger < floor) {
-            return champion == null ? f("challenger macro-F1 %.4f < floor %.4f; no champion", challenger, floor)
+            return champion == null
+                    ? f("challenger macro-F1 %.4f < floor %.4f; no champion", challenger, floor)
                     : f("challenger macro-F1 %.4f < floor %.4f; champion %.4f", challenger, floor, champion);
         }
         if (champion == null) {

@@ -27,8 +27,7 @@ import io.streamtune.trainer.window.TaskWindow;
  * </ul>
  */
 public final class OffsetRecovery {
-    private OffsetRecovery() {
-    }
+    private OffsetRecovery() {}
 
     /**
      * The plan for one partition.
@@ -36,15 +35,16 @@ public final class OffsetRecovery {
      * @param deletedBeforeCoverage offsets {@code [rangeStart of the history, first offset)} that retention deleted
      *     before any version covered them (0 when none): logged, they cannot be recovered
      */
-    public record PartitionPlan(TopicPartition partition, long seek, long rangeStart, long routedFrom, long deletedBeforeCoverage) {
-    }
+    public record PartitionPlan(
+            TopicPartition partition, long seek, long rangeStart, long routedFrom, long deletedBeforeCoverage) {}
 
     /**
      * Records to read back to refill a window: {@code size} examples outside the holdout arrive among about
      * {@code size * 100 / (100 - holdoutPercent)} records, plus the holdout's capacity.
      */
     public static long lookback(WindowPolicy policy) {
-        return (long) Math.ceil(policy.size() * 100.0 / (100 - policy.holdoutPercent())) + TaskWindow.holdoutCapacity(policy);
+        return (long) Math.ceil(policy.size() * 100.0 / (100 - policy.holdoutPercent()))
+                + TaskWindow.holdoutCapacity(policy);
     }
 
     /**
@@ -54,9 +54,13 @@ public final class OffsetRecovery {
      * @param begin, end first and next offsets of each partition now
      * @param committed the trainer group's committed offsets (absent: none)
      */
-    public static List<PartitionPlan> plan(WindowPolicy policy, List<TopicPartition> partitions, Map<Integer, Long> publishedEnd,
-                                           Map<TopicPartition, Long> begin, Map<TopicPartition, Long> end,
-                                           Map<TopicPartition, OffsetAndMetadata> committed) {
+    public static List<PartitionPlan> plan(
+            WindowPolicy policy,
+            List<TopicPartition> partitions,
+            Map<Integer, Long> publishedEnd,
+            Map<TopicPartition, Long> begin,
+            Map<TopicPartition, Long> end,
+            Map<TopicPartition, OffsetAndMetadata> committed) {
         long lookback = lookback(policy);
         List<PartitionPlan> out = new ArrayList<>();
         for (TopicPartition tp : partitions) {

@@ -15,8 +15,8 @@ import io.streamtune.common.event.Example;
 import io.streamtune.common.model.ArtifactChecks;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ModelArtifact;
-import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.gate.GateDecision;
+import io.streamtune.trainer.monitor.TrainerMetrics;
 import io.streamtune.trainer.window.TaskWindow;
 import io.streamtune.trainer.window.TrainingWindow;
 
@@ -40,21 +40,32 @@ public final class TaskState {
     private volatile ModelArtifact champion;
     /** Written by the loop thread, read by health and tests. */
     private volatile long lastVersion;
+
     private boolean refilled;
+    private final FinetuneCadence cadence;
+    /** The fine-tuning run in progress, or null; written by the loop thread, read by health. */
+    private volatile BackgroundFinetuner.Run finetune;
 
     /**
      * @param plans where each partition is read from ({@link OffsetRecovery#plan})
      * @param attemptedEnd per partition, where the last decision's window ended (published or rejected)
      * @param lastVersion highest version number published so far (0: none)
      */
-    public TaskState(TaskConfig config, List<OffsetRecovery.PartitionPlan> plans, Map<Integer, Long> attemptedEnd, long lastVersion,
-                     TrainerMetrics.TaskGauges gauges, Instant now) {
+    public TaskState(
+            TaskConfig config,
+            List<OffsetRecovery.PartitionPlan> plans,
+            Map<Integer, Long> attemptedEnd,
+            long lastVersion,
+            TrainerMetrics.TaskGauges gauges,
+            Instant now) {
         this.config = config;
-        this.partitions = plans.stream().map(OffsetRecovery.PartitionPlan::partition).toList();
+        this.partitions =
+                plans.stream().map(OffsetRecovery.PartitionPlan::partition).toList();
         this.window = new TaskWindow(config.topics().examples(), config.window(), now);
         this.gauges = gauges;
         this.attemptedEnd = new TreeMap<>(attemptedEnd);
         this.lastVersion = lastVersion;
+        this.cadence = new FinetuneCadence(config.finetune());
         for (OffsetRecovery.PartitionPlan p : plans) {
             int partition = p.partition().partition();
             window.startRange(partition, p.rangeStart());
@@ -95,10 +106,14 @@ public final class TaskState {
      */
     public boolean refilled(Map<Integer, Long> positions) {
         if (!refilled) {
-            refilled = rangeStart.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
+            refilled = rangeStart.entrySet().stream()
+                    .allMatch(e -> positions.getOrDefault(e.getKey(), -1L) >= e.getValue());
             if (refilled) {
-                log.info("[{}] window refilled after the start: {} training and {} holdout examples", name(),
-                        window.trainingSize(), window.holdoutSize());
+                log.info(
+                        "[{}] window refilled after the start: {} training and {} holdout examples",
+                        name(),
+                        window.trainingSize(),
+                        window.holdoutSize());
             }
         }
         return refilled;
@@ -110,10 +125,14 @@ public final class TaskState {
      */
     public void driftDetected(Alert drift) {
         Alert.Drift d = drift.drift();
-        String why = d == null ? "drift" : "drift (" + d.detector() + " on " + d.watched().wire() + ")";
+        String why = d == null
+                ? "drift"
+                : "drift (" + d.detector() + " on " + d.watched().wire() + ")";
         window.signalDrift(why);
-        log.info("[{}] {} reported by the monitor: retraining at the next new example instead of waiting for retrainEvery",
-                name(), why);
+        log.info(
+                "[{}] {} reported by the monitor: retraining at the next new example instead of waiting for retrainEvery",
+                name(),
+                why);
     }
 
     /** Whether a challenger should be trained now. */
@@ -152,12 +171,20 @@ public final class TaskState {
         try {
             ArtifactChecks.checkFitsTask(a, config.name(), config.labels(), config.modality());
             champion = a;
-            log.info("[{} v{}] champion ({}), holdout macro-F1 {}", name(), a.meta().version(), why,
+            log.info(
+                    "[{} v{}] champion ({}), holdout macro-F1 {}",
+                    name(),
+                    a.meta().version(),
+                    why,
                     a.meta().metrics() == null ? "n/a" : a.meta().metrics().macroF1());
         } catch (ArtifactException e) {
             champion = null;
-            log.warn("[{} v{}] ({}) does not fit the configured task: {}; challengers are gated on the floor only", name(),
-                    a.meta().version(), why, e.getMessage());
+            log.warn(
+                    "[{} v{}] ({}) does not fit the configured task: {}; challengers are gated on the floor only",
+                    name(),
+                    a.meta().version(),
+                    why,
+                    e.getMessage());
         }
     }
 
@@ -165,7 +192,9 @@ public final class TaskState {
     public void decided(Instant now, GateDecision d, TrainingWindow w, Map<Integer, Long> positions) {
         window.attempted(now, d.admitted(), positions);
         w.ranges().forEach(r -> attemptedEnd.merge(r.partition(), r.toOffset(), Math::max));
-        gauges.gated(d.championMetrics() == null ? Double.NaN : d.championMetrics().macroF1(), d.challengerMetrics().macroF1());
+        gauges.gated(
+                d.championMetrics() == null ? Double.NaN : d.championMetrics().macroF1(),
+                d.challengerMetrics().macroF1());
         if (d.admitted()) {
             champion = d.challenger();
             lastVersion = d.challenger().meta().version();
@@ -178,14 +207,72 @@ public final class TaskState {
         window.attempted(now, false, positions);
     }
 
+    /** A head-only challenger was trained (or failed): counts towards the fine-tuning cadence. */
+    public void headAttempted() {
+        cadence.headAttempted();
+    }
+
+    /** Whether a fine-tuning challenger should start now ({@link FinetuneCadence}). */
+    public boolean finetuneDue() {
+        return cadence.due();
+    }
+
+    /** A fine-tuning run started for this task. */
+    public void finetuneStarted(BackgroundFinetuner.Run run) {
+        cadence.started();
+        finetune = run;
+        gauges.finetune(true, 0);
+    }
+
+    /** A fine-tuning run could not start: the cadence counts again from here, so it is not retried at every poll. */
+    public void finetuneNotStarted() {
+        cadence.started();
+        cadence.finished();
+    }
+
+    /** The fine-tuning run in progress, or null. */
+    public BackgroundFinetuner.Run finetune() {
+        return finetune;
+    }
+
+    /** The fine-tuning run ended (gated, failed or cancelled). */
+    public void finetuneEnded() {
+        cadence.finished();
+        finetune = null;
+        gauges.finetune(false, 0);
+    }
+
+    /**
+     * A fine-tuning challenger was gated and its decision committed. Published: as a head challenger
+     * ({@link #decided}). Rejected: only the gauges and the attempted range move; the head path's trigger keeps
+     * counting, so a rejected slow challenger does not delay the next head-only one.
+     */
+    public void finetuneDecided(Instant now, GateDecision d, TrainingWindow w, Map<Integer, Long> positions) {
+        if (d.admitted()) {
+            decided(now, d, w, positions);
+        } else {
+            w.ranges().forEach(r -> attemptedEnd.merge(r.partition(), r.toOffset(), Math::max));
+            gauges.gated(
+                    d.championMetrics() == null
+                            ? Double.NaN
+                            : d.championMetrics().macroF1(),
+                    d.challengerMetrics().macroF1());
+        }
+    }
+
     /** Refreshes the window gauges. */
     public void updateGauges() {
         gauges.window(window.trainingSize(), window.holdoutSize(), window.fill());
+        BackgroundFinetuner.Run f = finetune;
+        if (f != null) {
+            gauges.finetune(true, f.progress());
+        }
     }
 
     /**
      * For /health: the version in service ({@code championVersion}), the one the gate scores challengers
-     * against ({@code gatedAgainst}; null when none fits the task), and what the window holds.
+     * against ({@code gatedAgainst}; null when none fits the task), what the window holds, and for a task that
+     * fine-tunes ({@code finetune}) whether a run is going, its step, total steps and last loss.
      */
     public Map<String, Object> describe() {
         Map<String, Object> d = new java.util.LinkedHashMap<>();
@@ -194,6 +281,16 @@ public final class TaskState {
         d.put("gatedAgainst", c == null ? null : c.meta().version());
         d.put("windowExamples", gauges.windowExamples());
         d.put("holdoutExamples", gauges.holdoutExamples());
+        if (config.finetune().enabled()) {
+            Map<String, Object> f = new java.util.LinkedHashMap<>();
+            BackgroundFinetuner.Run run = finetune;
+            f.put("mode", config.finetune().mode().name().toLowerCase(java.util.Locale.ROOT));
+            f.put("running", run != null);
+            if (run != null) {
+                f.putAll(run.describe());
+            }
+            d.put("finetune", f);
+        }
         return d;
     }
 }

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+
 import io.streamtune.common.event.Reason;
 
 /**
@@ -25,6 +26,9 @@ public final class TrainerMetrics {
     public static final String CHALLENGER_MACRO_F1 = "streamtune.trainer.challenger.macro.f1";
     public static final String VERSIONS = "streamtune.trainer.versions";
     public static final String CHAMPION_VERSION = "streamtune.trainer.champion.version";
+    public static final String FINETUNE_RUNNING = "streamtune.trainer.finetune.running";
+    public static final String FINETUNE_PROGRESS = "streamtune.trainer.finetune.progress";
+    public static final String ARTIFACTS_DELETED = "streamtune.trainer.artifacts.deleted";
 
     public static final String TAG_TASK = "task";
     public static final String TAG_OUTCOME = "outcome";
@@ -41,6 +45,18 @@ public final class TrainerMetrics {
         private volatile double championMacroF1 = Double.NaN;
         private volatile double challengerMacroF1 = Double.NaN;
         private volatile long championVersion;
+        private volatile double finetuneRunning;
+        private volatile double finetuneProgress;
+
+        /** Whether a fine-tuning run is going and the share of its steps done. */
+        public void finetune(boolean running, double progress) {
+            finetuneRunning = running ? 1 : 0;
+            finetuneProgress = progress;
+        }
+
+        public boolean finetuneRunning() {
+            return finetuneRunning > 0;
+        }
 
         /** The version in service (0: none). */
         public void championVersion(long version) {
@@ -84,31 +100,83 @@ public final class TrainerMetrics {
     public TaskGauges task(String task) {
         return gauges.computeIfAbsent(task, t -> {
             TaskGauges g = new TaskGauges();
-            Gauge.builder(WINDOW_FILL, g, x -> x.windowFill).tag(TAG_TASK, t).description("training examples held / window.size").register(registry);
-            Gauge.builder(WINDOW_EXAMPLES, g, x -> x.windowExamples).tag(TAG_TASK, t).description("training examples held").register(registry);
-            Gauge.builder(HOLDOUT_EXAMPLES, g, x -> x.holdoutExamples).tag(TAG_TASK, t).description("holdout examples held").register(registry);
-            Gauge.builder(CHAMPION_MACRO_F1, g, x -> x.championMacroF1).tag(TAG_TASK, t).description("champion macro-F1 at the last gate").register(registry);
-            Gauge.builder(CHALLENGER_MACRO_F1, g, x -> x.challengerMacroF1).tag(TAG_TASK, t).description("challenger macro-F1 at the last gate").register(registry);
-            Gauge.builder(CHAMPION_VERSION, g, x -> x.championVersion).tag(TAG_TASK, t).description("version in service, 0 for none").register(registry);
+            Gauge.builder(WINDOW_FILL, g, x -> x.windowFill)
+                    .tag(TAG_TASK, t)
+                    .description("training examples held / window.size")
+                    .register(registry);
+            Gauge.builder(WINDOW_EXAMPLES, g, x -> x.windowExamples)
+                    .tag(TAG_TASK, t)
+                    .description("training examples held")
+                    .register(registry);
+            Gauge.builder(HOLDOUT_EXAMPLES, g, x -> x.holdoutExamples)
+                    .tag(TAG_TASK, t)
+                    .description("holdout examples held")
+                    .register(registry);
+            Gauge.builder(CHAMPION_MACRO_F1, g, x -> x.championMacroF1)
+                    .tag(TAG_TASK, t)
+                    .description("champion macro-F1 at the last gate")
+                    .register(registry);
+            Gauge.builder(CHALLENGER_MACRO_F1, g, x -> x.challengerMacroF1)
+                    .tag(TAG_TASK, t)
+                    .description("challenger macro-F1 at the last gate")
+                    .register(registry);
+            Gauge.builder(CHAMPION_VERSION, g, x -> x.championVersion)
+                    .tag(TAG_TASK, t)
+                    .description("version in service, 0 for none")
+                    .register(registry);
+            Gauge.builder(FINETUNE_RUNNING, g, x -> x.finetuneRunning)
+                    .tag(TAG_TASK, t)
+                    .description("1 while a fine-tuning challenger trains, else 0")
+                    .register(registry);
+            Gauge.builder(FINETUNE_PROGRESS, g, x -> x.finetuneProgress)
+                    .tag(TAG_TASK, t)
+                    .description("share of the running fine-tune's steps done")
+                    .register(registry);
             return g;
         });
     }
 
     public void consumed(String task) {
-        Counter.builder(EXAMPLES_CONSUMED).tag(TAG_TASK, task).register(registry).increment();
+        Counter.builder(EXAMPLES_CONSUMED)
+                .tag(TAG_TASK, task)
+                .register(registry)
+                .increment();
     }
 
     public void rejected(String task, Reason reason) {
-        Counter.builder(EXAMPLES_REJECTED).tag(TAG_TASK, task).tag(TAG_REASON, reason.name()).register(registry).increment();
+        Counter.builder(EXAMPLES_REJECTED)
+                .tag(TAG_TASK, task)
+                .tag(TAG_REASON, reason.name())
+                .register(registry)
+                .increment();
     }
 
     public void trained(String task, String outcome, long millis) {
-        Timer.builder(TRAINING_TIME).tag(TAG_TASK, task).tag(TAG_OUTCOME, outcome).register(registry).record(millis, TimeUnit.MILLISECONDS);
-        Counter.builder(VERSIONS).tag(TAG_TASK, task).tag(TAG_OUTCOME, outcome).register(registry).increment();
+        Timer.builder(TRAINING_TIME)
+                .tag(TAG_TASK, task)
+                .tag(TAG_OUTCOME, outcome)
+                .register(registry)
+                .record(millis, TimeUnit.MILLISECONDS);
+        Counter.builder(VERSIONS)
+                .tag(TAG_TASK, task)
+                .tag(TAG_OUTCOME, outcome)
+                .register(registry)
+                .increment();
+    }
+
+    /** Blobs the artifact garbage collection deleted. */
+    public void artifactsDeleted(int n) {
+        Counter.builder(ARTIFACTS_DELETED)
+                .description("blobs no retained version referenced, deleted")
+                .register(registry)
+                .increment(n);
     }
 
     public double count(String name, String task, String outcome) {
-        Counter c = registry.find(name).tag(TAG_TASK, task).tag(TAG_OUTCOME, outcome).counter();
+        Counter c = registry.find(name)
+                .tag(TAG_TASK, task)
+                .tag(TAG_OUTCOME, outcome)
+                .counter();
         return c == null ? 0 : c.count();
     }
 

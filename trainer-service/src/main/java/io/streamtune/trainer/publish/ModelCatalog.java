@@ -1,7 +1,6 @@
 package io.streamtune.trainer.publish;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +32,8 @@ public final class ModelCatalog {
     private final Map<Long, ModelArtifact> artifacts;
     private final Map<Long, LiveMetrics> live;
 
-    private ModelCatalog(String task, List<ModelEvent> events, Map<Long, ModelArtifact> artifacts, Map<Long, LiveMetrics> live) {
+    private ModelCatalog(
+            String task, List<ModelEvent> events, Map<Long, ModelArtifact> artifacts, Map<Long, LiveMetrics> live) {
         this.task = task;
         this.events = events;
         this.artifacts = artifacts;
@@ -46,7 +46,8 @@ public final class ModelCatalog {
      * @throws org.apache.kafka.common.errors.TimeoutException when Kafka does not answer within {@code timeout}
      */
     public static ModelCatalog read(KafkaClients clients, String task, Duration timeout) {
-        ModelHistory.TaskHistory h = ModelHistory.read(clients, Set.of(task), timeout).get(task);
+        ModelHistory.TaskHistory h =
+                ModelHistory.read(clients, Set.of(task), timeout).get(task);
         return new ModelCatalog(task, h.events(), h.artifacts(), h.liveMetrics());
     }
 
@@ -66,7 +67,8 @@ public final class ModelCatalog {
 
     /** The newest published version, or empty. */
     public Optional<ModelArtifact> latest() {
-        return artifacts.values().stream().max(Comparator.comparingLong(a -> a.meta().version()));
+        return artifacts.values().stream()
+                .max(Comparator.comparingLong(a -> a.meta().version()));
     }
 
     /**
@@ -76,17 +78,43 @@ public final class ModelCatalog {
      * @throws IllegalArgumentException when {@code to} was never published or its artifact is gone
      */
     public ModelArtifact rollback(KafkaClients clients, long to) {
-        ModelArtifact source = artifact(to).orElseThrow(() -> new IllegalArgumentException("task " + task + " has no published version "
-                + to + " with its artifact on " + TaskTopics.MODELS + " or " + TaskTopics.MODEL_EVENTS
-                + " (published: " + artifacts.keySet() + ")"));
+        ModelArtifact source = artifact(to)
+                .orElseThrow(() -> new IllegalArgumentException("task " + task + " has no published version "
+                        + to + " with its artifact on " + TaskTopics.MODELS + " or " + TaskTopics.MODEL_EVENTS
+                        + " (published: " + artifacts.keySet() + ")"));
         ModelVersion newest = latest().orElseThrow().meta();
         ModelVersion m = source.meta();
-        ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, task, newest.version() + 1, newest.version(), m.encoderId(),
-                m.encoderChecksum(), m.labels(), m.metrics(), List.of(), System.currentTimeMillis(), "rollback to v" + to);
+        ModelVersion meta = new ModelVersion(
+                ModelVersion.FORMAT_VERSION,
+                task,
+                newest.version() + 1,
+                newest.version(),
+                m.encoderId(),
+                m.encoderChecksum(),
+                m.labels(),
+                m.metrics(),
+                List.of(),
+                System.currentTimeMillis(),
+                "rollback to v" + to);
         ModelArtifact rolled = source.withMeta(meta);
-        ModelEvent event = new ModelEvent(task, meta.version(), meta.parentVersion(), ModelEvent.Decision.PUBLISHED, m.metrics(),
-                newest.metrics(), "operator rollback to v" + to + " (replaces v" + newest.version() + ")", List.of(), 0, 0, 0,
-                m.encoderId(), meta.createdAtMillis(), rolled.toBytes(), "rollback", null, "operator");
+        ModelEvent event = new ModelEvent(
+                task,
+                meta.version(),
+                meta.parentVersion(),
+                ModelEvent.Decision.PUBLISHED,
+                m.metrics(),
+                newest.metrics(),
+                "operator rollback to v" + to + " (replaces v" + newest.version() + ")",
+                List.of(),
+                0,
+                0,
+                0,
+                m.encoderId(),
+                meta.createdAtMillis(),
+                rolled.toBytes(),
+                "rollback",
+                null,
+                "operator");
         try (TransactionalPublisher publisher = new TransactionalPublisher(clients, "streamtune-rollback-" + task)) {
             publisher.init();
             publisher.commit(List.of(ModelRecords.model(rolled), ModelRecords.event(event)), Map.of(), null);

@@ -11,8 +11,7 @@ import io.streamtune.common.topic.TaskTopics;
 
 /** The records the trainer writes about models: artifacts on {@code streamtune.models}, decisions on the audit log. */
 public final class ModelRecords {
-    private ModelRecords() {
-    }
+    private ModelRecords() {}
 
     /** The artifact keyed by its task, so compaction keeps each task's newest version. */
     public static ProducerRecord<byte[], byte[]> model(ModelArtifact artifact) {

@@ -76,14 +76,19 @@ public final class TransactionalPublisher implements AutoCloseable {
         producer.initTransactions();
     }
 
-    public void commit(List<ProducerRecord<byte[], byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets,
-                       ConsumerGroupMetadata group) {
-        commit(records, offsets, group, () -> { });
+    public void commit(
+            List<ProducerRecord<byte[], byte[]>> records,
+            Map<TopicPartition, OffsetAndMetadata> offsets,
+            ConsumerGroupMetadata group) {
+        commit(records, offsets, group, () -> {});
     }
 
     /** As {@link #commit(List, Map, ConsumerGroupMetadata)}, running {@code beforeCommit} just before the commit (tests inject crashes there). */
-    public void commit(List<ProducerRecord<byte[], byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets,
-                       ConsumerGroupMetadata group, Runnable beforeCommit) {
+    public void commit(
+            List<ProducerRecord<byte[], byte[]>> records,
+            Map<TopicPartition, OffsetAndMetadata> offsets,
+            ConsumerGroupMetadata group,
+            Runnable beforeCommit) {
         try {
             producer.beginTransaction();
             inTransaction = true;
@@ -105,8 +110,8 @@ public final class TransactionalPublisher implements AutoCloseable {
             // This producer is unusable, but a new one (same transactional id) can carry on.
             fenced = true;
             inTransaction = false;
-            throw new PublishException("transaction of " + transactionalId + " failed; the producer must be replaced: " + e, e,
-                    false);
+            throw new PublishException(
+                    "transaction of " + transactionalId + " failed; the producer must be replaced: " + e, e, false);
         } catch (KafkaException e) {
             abort();
             throw new PublishException("transaction of " + transactionalId + " failed and was aborted: " + e, e, false);
@@ -119,8 +124,10 @@ public final class TransactionalPublisher implements AutoCloseable {
             try {
                 producer.abortTransaction();
             } catch (KafkaException e) {
-                log.warn("aborting the transaction of {} failed (the broker aborts it on timeout or when a restart fences us): {}",
-                        transactionalId, e.toString());
+                log.warn(
+                        "aborting the transaction of {} failed (the broker aborts it on timeout or when a restart fences us): {}",
+                        transactionalId,
+                        e.toString());
             }
         }
         inTransaction = false;

@@ -12,5 +12,4 @@ import io.streamtune.common.model.HeadWeights;
  * @param kind how it was trained, for the audit log: {@code head}, {@code finetune-lora}, {@code cnn}, ...
  * @param device where it trained ({@code cpu}, {@code gpu0}, ...)
  */
-public record Challenger(BackboneRef backbone, HeadWeights head, String kind, String device) {
-}
+public record Challenger(BackboneRef backbone, HeadWeights head, String kind, String device) {}

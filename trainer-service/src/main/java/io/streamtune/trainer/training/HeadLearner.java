@@ -73,13 +73,18 @@ public final class HeadLearner implements Learner {
     @Override
     public Challenger train(TaskConfig task, ModelArtifact champion, List<Example> training) throws ArtifactException {
         try (Backbones.Lease lease = backboneFor(task, champion)) {
-            HeadWeights head = trainHead(lease.backbone(), task.head(), task.labels(), Labelled.of(training), n -> { });
-            return new Challenger(lease.ref(), head, "head", HeadTrainer.name(HeadTrainer.device(task.head().device())));
+            HeadWeights head = trainHead(lease.backbone(), task.head(), task.labels(), Labelled.of(training), n -> {});
+            return new Challenger(
+                    lease.ref(),
+                    head,
+                    "head",
+                    HeadTrainer.name(HeadTrainer.device(task.head().device())));
         }
     }
 
     @Override
-    public ModelMetrics evaluate(TaskConfig task, ModelArtifact artifact, List<Example> holdout) throws ArtifactException {
+    public ModelMetrics evaluate(TaskConfig task, ModelArtifact artifact, List<Example> holdout)
+            throws ArtifactException {
         try (Classifier c = Classifier.open(artifact, backbones, task.maxSequenceLength())) {
             return evaluate(c, task.labels(), Labelled.of(holdout)).toMetrics();
         }
@@ -92,7 +97,9 @@ public final class HeadLearner implements Learner {
     public Backbones.Lease backboneFor(TaskConfig task, ModelArtifact champion) throws ArtifactException {
         if (champion != null) {
             BackboneRef ref = Classifier.resolve(champion.backbone(), task.maxSequenceLength());
-            if (ref.isTuned() && ref.kind() == BackboneKind.TEXT_ENCODER && ref.id().equals(task.encoder())
+            if (ref.isTuned()
+                    && ref.kind() == BackboneKind.TEXT_ENCODER
+                    && ref.id().equals(task.encoder())
                     && ref.maxSequenceLength() == task.maxSequenceLength()) {
                 return backbones.acquire(ref);
             }
@@ -106,18 +113,23 @@ public final class HeadLearner implements Learner {
      * @param progress called after each chunk of features with the running count
      * @throws IllegalArgumentException if an example's label is not in {@code labels}
      */
-    public HeadWeights trainHead(Backbone backbone, HeadPolicy policy, List<String> labels, List<Labelled> examples,
-                                 LongConsumer progress) {
+    public HeadWeights trainHead(
+            Backbone backbone, HeadPolicy policy, List<String> labels, List<Labelled> examples, LongConsumer progress) {
         int[] y = Labelled.labelIndices(labels, examples);
         long t0 = System.nanoTime();
         float[][] x = features(backbone, inputs(examples), progress);
-        log.debug("features of {} examples from {} in {} ms", examples.size(), backbone.key(), (System.nanoTime() - t0) / 1_000_000);
+        log.debug(
+                "features of {} examples from {} in {} ms",
+                examples.size(),
+                backbone.key(),
+                (System.nanoTime() - t0) / 1_000_000);
         return new HeadTrainer(policy, validationFraction).train(x, y, labels.size());
     }
 
     /** Features of {@code inputs} from the cache of {@code backbone}, computing misses in chunks. */
     public float[][] features(Backbone backbone, List<ModelInput> inputs, LongConsumer progress) {
-        CachingBackbone cached = new CachingBackbone(backbone, caches.computeIfAbsent(backbone.key(), k -> new FeatureCache(cacheSize)));
+        CachingBackbone cached =
+                new CachingBackbone(backbone, caches.computeIfAbsent(backbone.key(), k -> new FeatureCache(cacheSize)));
         float[][] out = new float[inputs.size()][];
         for (int start = 0; start < inputs.size(); start += CHUNK) {
             int end = Math.min(inputs.size(), start + CHUNK);
@@ -140,10 +152,11 @@ public final class HeadLearner implements Learner {
      */
     public Evaluation evaluate(Classifier c, List<String> labels, List<Labelled> holdout) {
         if (!c.artifact().meta().labels().equals(labels)) {
-            throw new IllegalArgumentException("labels " + labels + " differ from the model's " + c.artifact().meta().labels());
+            throw new IllegalArgumentException("labels " + labels + " differ from the model's "
+                    + c.artifact().meta().labels());
         }
         int[] truth = Labelled.labelIndices(labels, holdout);
-        float[][] x = features(c.backbone(), inputs(holdout), n -> { });
+        float[][] x = features(c.backbone(), inputs(holdout), n -> {});
         int[] predicted = new int[holdout.size()];
         for (int start = 0; start < x.length; start += CHUNK) {
             int end = Math.min(x.length, start + CHUNK);

@@ -17,7 +17,9 @@ public record Labelled(ModelInput input, String label) {
 
     /** The inputs and labels of validated examples, in order. */
     public static List<Labelled> of(List<Example> examples) {
-        return examples.stream().map(e -> new Labelled(ModelInput.of(e), e.label())).toList();
+        return examples.stream()
+                .map(e -> new Labelled(ModelInput.of(e), e.label()))
+                .toList();
     }
 
     /** A labelled text. */
@@ -40,8 +42,8 @@ public record Labelled(ModelInput input, String label) {
         for (int i = 0; i < y.length; i++) {
             Integer k = index.get(examples.get(i).label());
             if (k == null) {
-                throw new IllegalArgumentException("example " + i + " has label '" + examples.get(i).label()
-                        + "' not in " + labels);
+                throw new IllegalArgumentException(
+                        "example " + i + " has label '" + examples.get(i).label() + "' not in " + labels);
             }
             y[i] = k;
         }

@@ -10,21 +10,21 @@ import ai.djl.training.loss.Loss;
  */
 public final class WeightedSoftmaxCrossEntropy extends Loss {
 
-  private final float[] classWeights;
+    private final float[] classWeights;
 
-  public WeightedSoftmaxCrossEntropy(float[] classWeights) {
-    super("WeightedSoftmaxCrossEntropy");
-    this.classWeights = classWeights.clone();
-  }
+    public WeightedSoftmaxCrossEntropy(float[] classWeights) {
+        super("WeightedSoftmaxCrossEntropy");
+        this.classWeights = classWeights.clone();
+    }
 
-  @Override
-  public NDArray evaluate(NDList labels, NDList predictions) {
-    NDArray logits = predictions.singletonOrThrow();
-    NDArray y = labels.singletonOrThrow();
-    NDArray logp = logits.logSoftmax(1);
-    // Weights live in the labels' (per-batch) manager, never in a long-lived one.
-    NDArray w = y.getManager().create(classWeights);
-    NDArray target = y.oneHot(classWeights.length).mul(w);
-    return target.mul(logp).sum(new int[] {1}).neg().mean();
-  }
+    @Override
+    public NDArray evaluate(NDList labels, NDList predictions) {
+        NDArray logits = predictions.singletonOrThrow();
+        NDArray y = labels.singletonOrThrow();
+        NDArray logp = logits.logSoftmax(1);
+        // Weights live in the labels' (per-batch) manager, never in a long-lived one.
+        NDArray w = y.getManager().create(classWeights);
+        NDArray target = y.oneHot(classWeights.length).mul(w);
+        return target.mul(logp).sum(new int[] {1}).neg().mean();
+    }
 }

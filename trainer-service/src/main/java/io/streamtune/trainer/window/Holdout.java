@@ -17,8 +17,7 @@ import java.security.NoSuchAlgorithmException;
  * }</pre>
  */
 public final class Holdout {
-    private Holdout() {
-    }
+    private Holdout() {}
 
     /** The example's bucket in [0, 100). */
     public static int bucket(String id) {

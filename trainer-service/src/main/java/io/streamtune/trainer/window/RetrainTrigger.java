@@ -11,8 +11,7 @@ import io.streamtune.common.config.WindowPolicy;
  * make the trainer retry on every following example.
  */
 public final class RetrainTrigger {
-    private RetrainTrigger() {
-    }
+    private RetrainTrigger() {}
 
     public static boolean due(WindowPolicy policy, long newExamples, Duration sinceLastAttempt) {
         if (newExamples >= policy.retrainEvery()) {

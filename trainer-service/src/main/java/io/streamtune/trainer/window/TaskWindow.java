@@ -130,7 +130,8 @@ public final class TaskWindow {
                 ranges.add(new WindowRange(topic, e.getKey(), e.getValue(), position - 1, rangeCount.get(e.getKey())));
             }
         }
-        return new TrainingWindow(new ArrayList<>(training), new ArrayList<>(holdout), ranges, newSinceAttempt, trigger(now));
+        return new TrainingWindow(
+                new ArrayList<>(training), new ArrayList<>(holdout), ranges, newSinceAttempt, trigger(now));
     }
 
     /**

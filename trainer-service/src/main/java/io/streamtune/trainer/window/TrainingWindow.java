@@ -15,8 +15,8 @@ import io.streamtune.common.model.WindowRange;
  * @param trigger     why the task retrains now: {@code retrainEvery}, {@code maxWait} or {@code drift (...)}
  *                    ({@link TaskWindow#trigger}); null when it is not due
  */
-public record TrainingWindow(List<Example> training, List<Example> holdout, List<WindowRange> ranges, long newExamples,
-                             String trigger) {
+public record TrainingWindow(
+        List<Example> training, List<Example> holdout, List<WindowRange> ranges, long newExamples, String trigger) {
     public TrainingWindow {
         training = List.copyOf(training);
         holdout = List.copyOf(holdout);

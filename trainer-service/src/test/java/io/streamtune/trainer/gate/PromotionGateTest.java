@@ -1,11 +1,5 @@
 package io.streamtune.trainer.gate;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,14 +11,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import io.streamtune.common.config.Device;
 import io.streamtune.common.config.GatePolicy;
+import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.config.HeadPolicy;
 import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.config.WindowPolicy;
 import io.streamtune.common.event.Example;
-import io.streamtune.common.config.Device;
-import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.model.BackboneRef;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
@@ -35,11 +29,25 @@ import io.streamtune.trainer.training.Challenger;
 import io.streamtune.trainer.training.Learner;
 import io.streamtune.trainer.window.TrainingWindow;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 @Timeout(10)
 class PromotionGateTest {
     private static final List<String> LABELS = List.of("negative", "positive");
-    private static final TaskConfig TASK = new TaskConfig("t", Modality.TEXT, LABELS, "enc", 64, 1000, 1000,
-            new WindowPolicy(10, Duration.ofMinutes(1), 1, 100, 10), new GatePolicy(0.01, 0.5),
+    private static final TaskConfig TASK = new TaskConfig(
+            "t",
+            Modality.TEXT,
+            LABELS,
+            "enc",
+            64,
+            1000,
+            1000,
+            new WindowPolicy(10, Duration.ofMinutes(1), 1, 100, 10),
+            new GatePolicy(0.01, 0.5),
             HeadPolicy.defaults().withDevice(Device.CPU));
     private static final BackboneRef BACKBONE = BackboneRef.text("enc", "sum", 64, null);
 
@@ -73,11 +81,16 @@ class PromotionGateTest {
     private static final TrainingWindow WINDOW = new TrainingWindow(
             List.of(new Example("a", "t", "x", null, "positive", 0, Map.of())),
             List.of(new Example("h", "t", "y", null, "negative", 0, Map.of())),
-            List.of(new WindowRange("t.examples", 0, 10, 19, 9)), 9, "retrainEvery");
+            List.of(new WindowRange("t.examples", 0, 10, 19, 9)),
+            9,
+            "retrainEvery");
 
     private static ModelArtifact champion() {
-        return ModelArtifact.of(new io.streamtune.common.model.ModelVersion(2, "t", 3, 2L, "enc", "sum", LABELS, null,
-                List.of(), 0, null), BACKBONE, TableLearner.head());
+        return ModelArtifact.of(
+                new io.streamtune.common.model.ModelVersion(
+                        2, "t", 3, 2L, "enc", "sum", LABELS, null, List.of(), 0, null),
+                BACKBONE,
+                TableLearner.head());
     }
 
     @Test
@@ -98,7 +111,8 @@ class PromotionGateTest {
 
     @Test
     void shouldAdmitWithinToleranceAndStampTheArtifact() throws Exception {
-        GateDecision d = new PromotionGate(new TableLearner(Map.of(3L, 0.90, 4L, 0.895)), CLOCK).judge(TASK, champion(), 4, 3L, WINDOW);
+        GateDecision d = new PromotionGate(new TableLearner(Map.of(3L, 0.90, 4L, 0.895)), CLOCK)
+                .judge(TASK, champion(), 4, 3L, WINDOW);
         assertTrue(d.admitted(), d.reason());
         assertEquals(4, d.challenger().meta().version());
         assertEquals(3L, d.challenger().meta().parentVersion());
@@ -113,10 +127,12 @@ class PromotionGateTest {
 
     @Test
     void shouldGateTheFirstVersionOnTheFloorOnly() throws Exception {
-        GateDecision low = new PromotionGate(new TableLearner(Map.of(1L, 0.4)), CLOCK).judge(TASK, null, 1, null, WINDOW);
+        GateDecision low =
+                new PromotionGate(new TableLearner(Map.of(1L, 0.4)), CLOCK).judge(TASK, null, 1, null, WINDOW);
         assertFalse(low.admitted());
         assertNull(low.championMetrics());
-        GateDecision ok = new PromotionGate(new TableLearner(Map.of(1L, 0.6)), CLOCK).judge(TASK, null, 1, null, WINDOW);
+        GateDecision ok =
+                new PromotionGate(new TableLearner(Map.of(1L, 0.6)), CLOCK).judge(TASK, null, 1, null, WINDOW);
         assertTrue(ok.admitted());
     }
 }

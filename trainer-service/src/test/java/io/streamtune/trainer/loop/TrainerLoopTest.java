@@ -1,8 +1,5 @@
 package io.streamtune.trainer.loop;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -25,7 +23,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.event.DeadLetter;
@@ -33,7 +31,6 @@ import io.streamtune.common.event.Example;
 import io.streamtune.common.event.Reason;
 import io.streamtune.common.event.RecordParser;
 import io.streamtune.common.history.ModelHistory;
-import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.model.BackboneRef;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
@@ -47,6 +44,9 @@ import io.streamtune.trainer.publish.TransactionalPublisher;
 import io.streamtune.trainer.training.Challenger;
 import io.streamtune.trainer.training.Learner;
 import io.streamtune.trainer.window.Holdout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The trainer loop alone, against {@link MockConsumer} and {@link MockProducer} and a learner that
@@ -69,7 +69,8 @@ class TrainerLoopTest {
         @Override
         public Challenger train(TaskConfig task, ModelArtifact champion, List<Example> training) {
             trainedOn.add(List.copyOf(training));
-            HeadWeights head = new HeadWeights(HeadKind.LINEAR, List.of(new HeadWeights.Layer(2, 2, new float[4], new float[2])));
+            HeadWeights head =
+                    new HeadWeights(HeadKind.LINEAR, List.of(new HeadWeights.Layer(2, 2, new float[4], new float[2])));
             return new Challenger(BACKBONE, head, "head", "cpu");
         }
 
@@ -107,10 +108,16 @@ class TrainerLoopTest {
                 return null;
             }
         };
-        TrainerLoop.Settings settings = new TrainerLoop.Settings(Duration.ofMillis(10), Duration.ofHours(1), 1_000, 2,
-                Clock.systemUTC(), e -> { });
-        return new TrainerLoop(kafka, settings, List.copyOf(config.tasks().values()), RecordParser.of(config), "tx-test",
-                new PromotionGate(learner, Clock.systemUTC()), new TrainerMetrics(new SimpleMeterRegistry()));
+        TrainerLoop.Settings settings = new TrainerLoop.Settings(
+                Duration.ofMillis(10), Duration.ofHours(1), 1_000, 2, Clock.systemUTC(), e -> {});
+        return new TrainerLoop(
+                kafka,
+                settings,
+                List.copyOf(config.tasks().values()),
+                RecordParser.of(config),
+                "tx-test",
+                new PromotionGate(learner, Clock.systemUTC()),
+                new TrainerMetrics(new SimpleMeterRegistry()));
     }
 
     private static StreamtuneConfig config() throws Exception {
@@ -124,16 +131,21 @@ class TrainerLoopTest {
 
     private void topicOfTwoPartitions() {
         Node n = new Node(0, "localhost", 9092);
-        consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, n, null, null), new PartitionInfo(TOPIC, 1, n, null, null)));
+        consumer.updatePartitions(
+                TOPIC, List.of(new PartitionInfo(TOPIC, 0, n, null, null), new PartitionInfo(TOPIC, 1, n, null, null)));
         Map<TopicPartition, Long> zero = Map.of(new TopicPartition(TOPIC, 0), 0L, new TopicPartition(TOPIC, 1), 0L);
         consumer.updateBeginningOffsets(zero);
         consumer.updateEndOffsets(zero);
     }
 
     private static ConsumerRecord<byte[], byte[]> example(int partition, long offset, int i) {
-        String json = Json.writeString(new Example("e-" + i, TASK, i % 2 == 0 ? "great stay" : "awful stay", null,
-                LABELS.get(1 - i % 2), 0, Map.of()));
-        return new ConsumerRecord<>(TOPIC, partition, offset, ("e-" + i).getBytes(StandardCharsets.UTF_8),
+        String json = Json.writeString(new Example(
+                "e-" + i, TASK, i % 2 == 0 ? "great stay" : "awful stay", null, LABELS.get(1 - i % 2), 0, Map.of()));
+        return new ConsumerRecord<>(
+                TOPIC,
+                partition,
+                offset,
+                ("e-" + i).getBytes(StandardCharsets.UTF_8),
                 json.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -147,8 +159,10 @@ class TrainerLoopTest {
             int p = i % 2;
             consumer.addRecord(example(p, next[p]++, i));
         }
-        consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, next[0]++, null, "{\"id\":\"bad\",\"text\":\"x\"}".getBytes(StandardCharsets.UTF_8)));
-        consumer.addRecord(new ConsumerRecord<>(TOPIC, 1, next[1]++, null, "not json".getBytes(StandardCharsets.UTF_8)));
+        consumer.addRecord(new ConsumerRecord<>(
+                TOPIC, 0, next[0]++, null, "{\"id\":\"bad\",\"text\":\"x\"}".getBytes(StandardCharsets.UTF_8)));
+        consumer.addRecord(
+                new ConsumerRecord<>(TOPIC, 1, next[1]++, null, "not json".getBytes(StandardCharsets.UTF_8)));
 
         loop.run(producer::transactionCommitted);
         loop.close();
@@ -156,20 +170,34 @@ class TrainerLoopTest {
         assertEquals(1, producer.commitCount(), "one transaction");
         assertEquals(1, trainedOn.size(), "one challenger trained once the trigger fired");
         List<ProducerRecord<byte[], byte[]>> sent = producer.history();
-        List<ProducerRecord<byte[], byte[]>> models = sent.stream().filter(r -> r.topic().equals(TaskTopics.MODELS)).toList();
+        List<ProducerRecord<byte[], byte[]>> models =
+                sent.stream().filter(r -> r.topic().equals(TaskTopics.MODELS)).toList();
         assertEquals(1, models.size());
         ModelArtifact v1 = ModelArtifact.parse(models.get(0).value());
         assertEquals(1, v1.meta().version());
         assertEquals(BACKBONE, v1.backbone());
-        ModelEvent event = Json.read(sent.stream().filter(r -> r.topic().equals(TaskTopics.MODEL_EVENTS)).findFirst()
-                .orElseThrow().value(), ModelEvent.class);
+        ModelEvent event = Json.read(
+                sent.stream()
+                        .filter(r -> r.topic().equals(TaskTopics.MODEL_EVENTS))
+                        .findFirst()
+                        .orElseThrow()
+                        .value(),
+                ModelEvent.class);
         assertEquals(ModelEvent.Decision.PUBLISHED, event.decision());
-        assertEquals(60, event.window().stream().mapToLong(r -> r.count()).sum(), "every valid example is covered once");
-        List<ProducerRecord<byte[], byte[]>> dlq = sent.stream().filter(r -> r.topic().equals(TaskTopics.of(TASK).dlq())).toList();
-        assertEquals(List.of(Reason.MALFORMED_JSON.name(), Reason.MISSING_LABEL.name()),
-                dlq.stream().map(r -> DeadLetter.header(r.headers(), DeadLetter.REASON)).sorted().toList(),
+        assertEquals(
+                60, event.window().stream().mapToLong(r -> r.count()).sum(), "every valid example is covered once");
+        List<ProducerRecord<byte[], byte[]>> dlq = sent.stream()
+                .filter(r -> r.topic().equals(TaskTopics.of(TASK).dlq()))
+                .toList();
+        assertEquals(
+                List.of(Reason.MALFORMED_JSON.name(), Reason.MISSING_LABEL.name()),
+                dlq.stream()
+                        .map(r -> DeadLetter.header(r.headers(), DeadLetter.REASON))
+                        .sorted()
+                        .toList(),
                 "both bad records are dead-lettered in the same transaction");
-        Map<TopicPartition, OffsetAndMetadata> offsets = producer.consumerGroupOffsetsHistory().get(0).get("dummy.group.id");
+        Map<TopicPartition, OffsetAndMetadata> offsets =
+                producer.consumerGroupOffsetsHistory().get(0).get("dummy.group.id");
         assertEquals(next[0], offsets.get(new TopicPartition(TOPIC, 0)).offset());
         assertEquals(next[1], offsets.get(new TopicPartition(TOPIC, 1)).offset());
         assertTrue(trainedOn.get(0).stream().noneMatch(e -> e.id().equals("bad")));
@@ -179,20 +207,21 @@ class TrainerLoopTest {
     void shouldNotTrainAfterARestartUntilTheWindowIsRefilled() throws Exception {
         // Before the restart v1 covered offsets 0..29 of both partitions; 40 examples arrived on partition 1 since.
         Node n = new Node(0, "localhost", 9092);
-        consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, n, null, null), new PartitionInfo(TOPIC, 1, n, null, null)));
+        consumer.updatePartitions(
+                TOPIC, List.of(new PartitionInfo(TOPIC, 0, n, null, null), new PartitionInfo(TOPIC, 1, n, null, null)));
         TopicPartition p0 = new TopicPartition(TOPIC, 0);
         TopicPartition p1 = new TopicPartition(TOPIC, 1);
         consumer.updateBeginningOffsets(Map.of(p0, 0L, p1, 0L));
         consumer.updateEndOffsets(Map.of(p0, 30L, p1, 70L));
-        ModelHistory.TaskHistory past = new ModelHistory.TaskHistory(new java.util.TreeMap<>(), List.of(), 1, Map.of(0, 29L, 1, 29L),
-                Map.of(0, 29L, 1, 29L), Map.of());
+        ModelHistory.TaskHistory past = new ModelHistory.TaskHistory(
+                new java.util.TreeMap<>(), List.of(), 1, Map.of(0, 29L, 1, 29L), Map.of(0, 29L, 1, 29L), Map.of());
         TrainerLoop loop = loop(config(), past);
         loop.bootstrap(() -> false);
         for (int i = 0; i < 70; i++) {
             consumer.addRecord(example(1, i, 1000 + i));
         }
         // Partition 0's re-read arrives only after the first poll: the trigger (40 new) fires before it.
-        consumer.schedulePollTask(() -> { });
+        consumer.schedulePollTask(() -> {});
         consumer.schedulePollTask(() -> {
             for (int i = 0; i < 30; i++) {
                 consumer.addRecord(example(0, i, i));
@@ -203,13 +232,24 @@ class TrainerLoopTest {
         loop.close();
 
         assertEquals(1, trainedOn.size());
-        long outsideHoldout = java.util.stream.IntStream.concat(java.util.stream.IntStream.range(0, 30),
-                java.util.stream.IntStream.range(1000, 1070)).filter(i -> !Holdout.contains("e-" + i, 20)).count();
+        long outsideHoldout = java.util.stream.IntStream.concat(
+                        java.util.stream.IntStream.range(0, 30), java.util.stream.IntStream.range(1000, 1070))
+                .filter(i -> !Holdout.contains("e-" + i, 20))
+                .count();
         assertEquals(outsideHoldout, trainedOn.get(0).size(), "trained on the refilled window of both partitions");
-        assertTrue(trainedOn.get(0).stream().anyMatch(e -> e.id().equals("e-0")), "partition 0's examples are in the window");
-        ModelEvent event = Json.read(producer.history().stream().filter(r -> r.topic().equals(TaskTopics.MODEL_EVENTS))
-                .findFirst().orElseThrow().value(), ModelEvent.class);
-        assertEquals(List.of(new io.streamtune.common.model.WindowRange(TOPIC, 1, 30, 69, 40)), event.window(),
+        assertTrue(
+                trainedOn.get(0).stream().anyMatch(e -> e.id().equals("e-0")),
+                "partition 0's examples are in the window");
+        ModelEvent event = Json.read(
+                producer.history().stream()
+                        .filter(r -> r.topic().equals(TaskTopics.MODEL_EVENTS))
+                        .findFirst()
+                        .orElseThrow()
+                        .value(),
+                ModelEvent.class);
+        assertEquals(
+                List.of(new io.streamtune.common.model.WindowRange(TOPIC, 1, 30, 69, 40)),
+                event.window(),
                 "covers only what v1 did not");
     }
 }

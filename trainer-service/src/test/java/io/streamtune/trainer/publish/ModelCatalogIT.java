@@ -1,10 +1,5 @@
 package io.streamtune.trainer.publish;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +18,11 @@ import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.model.WindowRange;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.testing.SharedKafka;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Rollback on the real broker: an older version comes back as a new, audited version; history stays monotonic. */
 class ModelCatalogIT {
@@ -48,15 +48,22 @@ class ModelCatalogIT {
         assertEquals(3, v3.meta().version());
         assertEquals(2L, v3.meta().parentVersion());
         assertEquals("rollback to v1", v3.meta().note());
-        assertArrayEquals(v1.head().layers().get(0).weight(), v3.head().layers().get(0).weight(), "v3 serves v1's head");
+        assertArrayEquals(
+                v1.head().layers().get(0).weight(), v3.head().layers().get(0).weight(), "v3 serves v1's head");
         ModelCatalog after = ModelCatalog.read(props, task, TIMEOUT);
         assertEquals(3, after.latest().orElseThrow().meta().version());
-        assertEquals(3, ModelHistory.latestPublished(props, task, TIMEOUT).meta().version(), "what a running trainer adopts");
+        assertEquals(
+                3,
+                ModelHistory.latestPublished(props, task, TIMEOUT).meta().version(),
+                "what a running trainer adopts");
         ModelEvent audit = after.events().get(after.events().size() - 1);
         assertEquals(ModelEvent.Decision.PUBLISHED, audit.decision());
         assertEquals(3, audit.version());
         assertTrue(audit.reason().contains("rollback to v1"), audit.reason());
-        assertEquals(List.of(1L, 2L, 3L), after.events().stream().map(ModelEvent::version).toList(), "versions only go up");
+        assertEquals(
+                List.of(1L, 2L, 3L),
+                after.events().stream().map(ModelEvent::version).toList(),
+                "versions only go up");
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> after.rollback(props, 9));
         assertTrue(e.getMessage().contains("no published version 9"), e.getMessage());
@@ -64,7 +71,10 @@ class ModelCatalogIT {
 
     private static void ensureSharedTopics() {
         try (var admin = SharedKafka.admin()) {
-            io.streamtune.common.topic.TopicAdmin.ensure(admin, io.streamtune.common.topic.TopicLayout.shared((short) 1, io.streamtune.common.config.Limits.modelWriteBytes()));
+            io.streamtune.common.topic.TopicAdmin.ensure(
+                    admin,
+                    io.streamtune.common.topic.TopicLayout.shared(
+                            (short) 1, io.streamtune.common.config.Limits.modelWriteBytes()));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -74,16 +84,40 @@ class ModelCatalogIT {
         float[] weight = new float[4 * 2];
         java.util.Arrays.fill(weight, w);
         HeadWeights head = new HeadWeights(HeadKind.LINEAR, List.of(new HeadWeights.Layer(4, 2, weight, new float[2])));
-        ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, task, version, parent, "all-minilm-l6-v2", "abc123",
-                List.of("neg", "pos"), new ModelMetrics(f1, f1, 10, Map.of("neg", f1, "pos", f1)),
+        ModelVersion meta = new ModelVersion(
+                ModelVersion.FORMAT_VERSION,
+                task,
+                version,
+                parent,
+                "all-minilm-l6-v2",
+                "abc123",
+                List.of("neg", "pos"),
+                new ModelMetrics(f1, f1, 10, Map.of("neg", f1, "pos", f1)),
                 List.of(new WindowRange(TaskTopics.of(task).examples(), 0, version * 10, version * 10 + 9, 10)),
-                System.currentTimeMillis() + version, null);
+                System.currentTimeMillis() + version,
+                null);
         return ModelArtifact.of(meta, head);
     }
 
     private static ModelEvent published(ModelArtifact a) {
         ModelVersion m = a.meta();
-        return new ModelEvent(m.task(), m.version(), m.parentVersion(), ModelEvent.Decision.PUBLISHED, m.metrics(), null, "test",
-                m.window(), 10, 10, 1, m.encoderId(), m.createdAtMillis(), a.toBytes(), "head", "cpu", "retrainEvery");
+        return new ModelEvent(
+                m.task(),
+                m.version(),
+                m.parentVersion(),
+                ModelEvent.Decision.PUBLISHED,
+                m.metrics(),
+                null,
+                "test",
+                m.window(),
+                10,
+                10,
+                1,
+                m.encoderId(),
+                m.createdAtMillis(),
+                a.toBytes(),
+                "head",
+                "cpu",
+                "retrainEvery");
     }
 }

@@ -1,7 +1,5 @@
 package io.streamtune.trainer.publish;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +19,8 @@ import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.common.topic.TopicSpec;
 import io.streamtune.testing.SharedKafka;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /** The trainer's producer and the model topics carry a model record of the documented 16 MiB. */
 class ModelRecordSizeIT {
 
@@ -28,11 +28,15 @@ class ModelRecordSizeIT {
     @Timeout(120)
     void shouldPublishAModelRecordOfSixteenMiB() throws Exception {
         // A topic configured as the layout configures streamtune.models, under a name of its own.
-        TopicSpec models = TopicLayout.shared((short) 1, Limits.modelWriteBytes()).stream().filter(s -> s.name().equals(TaskTopics.MODELS))
-                .findFirst().orElseThrow();
+        TopicSpec models = TopicLayout.shared((short) 1, Limits.modelWriteBytes()).stream()
+                .filter(s -> s.name().equals(TaskTopics.MODELS))
+                .findFirst()
+                .orElseThrow();
         String topic = SharedKafka.uniqueName("models-size");
         try (var admin = SharedKafka.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(models.configs()))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(models.configs())))
+                    .all()
+                    .get();
         }
         byte[] model = new byte[Limits.MODEL_BYTES]; // as incompressible as trained weights
         new Random(7).nextBytes(model);
@@ -44,12 +48,13 @@ class ModelRecordSizeIT {
             p.commit(List.of(new ProducerRecord<>(topic, "task".getBytes(), model)), Map.of(), null);
         }
 
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",
-                SharedKafka.bootstrapServers(),
-                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of("bootstrap.servers", SharedKafka.bootstrapServers(), "isolation.level", "read_committed"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
-            assertEquals(2L, c.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp),
-                    "the record and its commit marker");
+            assertEquals(
+                    2L, c.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp), "the record and its commit marker");
         }
     }
 }

@@ -1,10 +1,5 @@
 package io.streamtune.trainer.training;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +24,11 @@ import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.runtime.FeatureCache;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** End to end on a real (int8 MiniLM) encoder: examples to a challenger, scored as the scorer scores it. */
 class HeadLearnerTest {
 
@@ -47,8 +47,16 @@ class HeadLearnerTest {
     }
 
     private static TaskConfig task(int maxSequenceLength) {
-        return new TaskConfig("reviews", Modality.TEXT, LABELS, ENCODER, maxSequenceLength, 1000, 1000,
-                new WindowPolicy(10, Duration.ofMinutes(1), 1, 100, 10), new GatePolicy(0.01, 0.5),
+        return new TaskConfig(
+                "reviews",
+                Modality.TEXT,
+                LABELS,
+                ENCODER,
+                maxSequenceLength,
+                1000,
+                1000,
+                new WindowPolicy(10, Duration.ofMinutes(1), 1, 100, 10),
+                new GatePolicy(0.01, 0.5),
                 HeadPolicy.defaults().withDevice(Device.CPU));
     }
 
@@ -61,8 +69,16 @@ class HeadLearnerTest {
             String t = things[(i + seed) % things.length];
             out.add(example(seed, out.size(), "The " + t + " was " + good[(i + seed) % good.length] + ".", "positive"));
             out.add(example(seed, out.size(), "The " + t + " was " + bad[(i + seed) % bad.length] + ".", "negative"));
-            out.add(example(seed, out.size(), "I really loved the " + t + ", " + good[(i + 2 * seed) % good.length] + "!", "positive"));
-            out.add(example(seed, out.size(), "I hated the " + t + ", simply " + bad[(i + 2 * seed) % bad.length] + ".", "negative"));
+            out.add(example(
+                    seed,
+                    out.size(),
+                    "I really loved the " + t + ", " + good[(i + 2 * seed) % good.length] + "!",
+                    "positive"));
+            out.add(example(
+                    seed,
+                    out.size(),
+                    "I hated the " + t + ", simply " + bad[(i + 2 * seed) % bad.length] + ".",
+                    "negative"));
         }
         return out;
     }
@@ -72,8 +88,18 @@ class HeadLearnerTest {
     }
 
     private static ModelArtifact artifact(Challenger c) {
-        ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, "reviews", 1, null, c.backbone().id(),
-                c.backbone().baseSha256(), LABELS, null, List.of(), 0L, null);
+        ModelVersion meta = new ModelVersion(
+                ModelVersion.FORMAT_VERSION,
+                "reviews",
+                1,
+                null,
+                c.backbone().id(),
+                c.backbone().baseSha256(),
+                LABELS,
+                null,
+                List.of(),
+                0L,
+                null);
         return ModelArtifact.of(meta, c.backbone(), c.head());
     }
 
@@ -83,7 +109,9 @@ class HeadLearnerTest {
         TaskConfig task = task(64);
         List<Example> train = reviews(0);
         Challenger c = learner.train(task, null, train);
-        assertEquals(BackboneRef.text(ENCODER, c.backbone().baseSha256(), 64, null), c.backbone(),
+        assertEquals(
+                BackboneRef.text(ENCODER, c.backbone().baseSha256(), 64, null),
+                c.backbone(),
                 "stands on the frozen configured encoder at the configured length");
         assertEquals("head", c.kind());
         FeatureCache cache = learner.cache(c.backbone().key());
@@ -101,13 +129,31 @@ class HeadLearnerTest {
         HeadLearner learner = new HeadLearner(backbones, 1000, 0.1);
         TaskConfig task = task(64);
         Challenger frozen = learner.train(task, null, reviews(0));
-        byte[] pack = io.streamtune.common.model.TensorPack.builder().attribute("mode", "bitfit").build().encode();
-        BackboneRef tunedOtherLength = frozen.backbone().withMaxSequenceLength(32)
+        byte[] pack = io.streamtune.common.model.TensorPack.builder()
+                .attribute("mode", "bitfit")
+                .build()
+                .encode();
+        BackboneRef tunedOtherLength = frozen.backbone()
+                .withMaxSequenceLength(32)
                 .withWeights(WeightsRef.inline(WeightsRef.Format.BITFIT, pack));
-        ModelArtifact champion = ModelArtifact.of(new ModelVersion(ModelVersion.FORMAT_VERSION, "reviews", 1, null, ENCODER,
-                frozen.backbone().baseSha256(), LABELS, null, List.of(), 0L, null), tunedOtherLength, frozen.head());
+        ModelArtifact champion = ModelArtifact.of(
+                new ModelVersion(
+                        ModelVersion.FORMAT_VERSION,
+                        "reviews",
+                        1,
+                        null,
+                        ENCODER,
+                        frozen.backbone().baseSha256(),
+                        LABELS,
+                        null,
+                        List.of(),
+                        0L,
+                        null),
+                tunedOtherLength,
+                frozen.head());
         try (Backbones.Lease lease = learner.backboneFor(task, champion)) {
-            assertEquals(frozen.backbone(), lease.ref(), "a tuned champion at another length is not the task's backbone");
+            assertEquals(
+                    frozen.backbone(), lease.ref(), "a tuned champion at another length is not the task's backbone");
         }
         assertNotEquals(frozen.backbone().key(), tunedOtherLength.key());
     }
@@ -115,8 +161,10 @@ class HeadLearnerTest {
     @Test
     void shouldRejectExampleWithUnknownLabel() {
         HeadLearner learner = new HeadLearner(backbones, 10, 0.1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> learner.train(task(64), null,
-                List.of(new Example("x", "reviews", "meh", null, "neutral", 0, Map.of()))));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> learner.train(
+                        task(64), null, List.of(new Example("x", "reviews", "meh", null, "neutral", 0, Map.of()))));
         assertTrue(e.getMessage().contains("neutral"));
     }
 }

@@ -1,13 +1,13 @@
 package io.streamtune.trainer.window;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(10)
 class HoldoutTest {
@@ -29,8 +29,11 @@ class HoldoutTest {
 
     private static int expectedBucket(String id) {
         try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return new java.math.BigInteger(1, java.util.Arrays.copyOf(d, 8)).mod(java.math.BigInteger.valueOf(100)).intValue();
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return new java.math.BigInteger(1, java.util.Arrays.copyOf(d, 8))
+                    .mod(java.math.BigInteger.valueOf(100))
+                    .intValue();
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
@@ -38,7 +41,9 @@ class HoldoutTest {
 
     @Test
     void shouldKeepAboutThePercentOfIds() {
-        long in = IntStream.range(0, 20_000).filter(i -> Holdout.contains("id-" + i, 10)).count();
+        long in = IntStream.range(0, 20_000)
+                .filter(i -> Holdout.contains("id-" + i, 10))
+                .count();
         // 10% of 20,000 = 2,000; binomial sd ~42, so +-300 never flakes.
         assertTrue(in > 1_700 && in < 2_300, "holdout share " + in);
     }

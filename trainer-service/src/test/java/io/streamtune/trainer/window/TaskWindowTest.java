@@ -1,9 +1,5 @@
 package io.streamtune.trainer.window;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,6 +11,10 @@ import org.junit.jupiter.api.Timeout;
 import io.streamtune.common.config.WindowPolicy;
 import io.streamtune.common.event.Example;
 import io.streamtune.common.model.WindowRange;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(10)
 class TaskWindowTest {
@@ -61,7 +61,9 @@ class TaskWindowTest {
         assertFalse(w.due(T0, 3), "33 new of retrainEvery 100 and no maxWait yet");
         w.signalDrift("drift (page-hinkley on error-rate)");
         assertTrue(w.due(T0, 3));
-        assertEquals("drift (page-hinkley on error-rate)", w.snapshot(Map.of(0, 33L), T0).trigger());
+        assertEquals(
+                "drift (page-hinkley on error-rate)",
+                w.snapshot(Map.of(0, 33L), T0).trigger());
         w.attempted(T0, true, Map.of(0, 33L));
 
         w.signalDrift("drift (page-hinkley on confidence)");
@@ -127,7 +129,8 @@ class TaskWindowTest {
             w.add(example(id("a", i, false)), i % 2, true, true);
         }
         TrainingWindow first = w.snapshot(Map.of(0, 16L, 1, 17L), T0); // partition 1 also holds a marker or dead letter
-        assertEquals(List.of(new WindowRange("t.examples", 0, 0, 15, 15), new WindowRange("t.examples", 1, 0, 16, 15)),
+        assertEquals(
+                List.of(new WindowRange("t.examples", 0, 0, 15, 15), new WindowRange("t.examples", 1, 0, 16, 15)),
                 first.ranges());
         w.attempted(T0.plusSeconds(1), true, Map.of(0, 16L, 1, 17L));
 
@@ -135,7 +138,9 @@ class TaskWindowTest {
             w.add(example(id("b", i, false)), 0, true, true);
         }
         TrainingWindow rejected = w.snapshot(Map.of(0, 26L, 1, 17L), T0);
-        assertEquals(List.of(new WindowRange("t.examples", 0, 16, 25, 10)), rejected.ranges(),
+        assertEquals(
+                List.of(new WindowRange("t.examples", 0, 16, 25, 10)),
+                rejected.ranges(),
                 "a partition with nothing new is left out");
         w.attempted(T0.plusSeconds(2), false, Map.of(0, 26L, 1, 17L));
 
@@ -143,8 +148,10 @@ class TaskWindowTest {
             w.add(example(id("c", i, false)), 1, true, true);
         }
         TrainingWindow second = w.snapshot(Map.of(0, 26L, 1, 22L), T0);
-        assertEquals(List.of(new WindowRange("t.examples", 0, 16, 25, 10), new WindowRange("t.examples", 1, 17, 21, 5)),
-                second.ranges(), "after a rejection the next version still covers from the parent's end");
+        assertEquals(
+                List.of(new WindowRange("t.examples", 0, 16, 25, 10), new WindowRange("t.examples", 1, 17, 21, 5)),
+                second.ranges(),
+                "after a rejection the next version still covers from the parent's end");
         assertEquals(5, second.newExamples());
     }
 
@@ -161,7 +168,9 @@ class TaskWindowTest {
         for (int i = 0; i < 5; i++) {
             w.add(example(id("p0", i, false)), 0, true, true);
         }
-        assertEquals(List.of(new WindowRange("t.examples", 0, 264, 268, 5)), w.snapshot(Map.of(0, 269L, 1, 10L), T0).ranges());
+        assertEquals(
+                List.of(new WindowRange("t.examples", 0, 264, 268, 5)),
+                w.snapshot(Map.of(0, 269L, 1, 10L), T0).ranges());
     }
 
     @Test
@@ -176,7 +185,8 @@ class TaskWindowTest {
         }
         TrainingWindow s = w.snapshot(Map.of(0, 43L), T0);
         assertEquals(43, s.training().size(), "refilled examples train");
-        assertEquals(List.of(new WindowRange("t.examples", 0, 40, 42, 3)), s.ranges(), "but an earlier version covers them");
+        assertEquals(
+                List.of(new WindowRange("t.examples", 0, 40, 42, 3)), s.ranges(), "but an earlier version covers them");
     }
 
     @Test

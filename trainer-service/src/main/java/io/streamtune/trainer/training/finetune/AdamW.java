@@ -39,8 +39,14 @@ final class AdamW {
      * @return the global gradient norm before clipping, or NaN when a gradient was not finite and the step was
      *     skipped (gradients are zeroed then)
      */
-    double update(NDManager bm, List<TrainableBert.Param> params, double encoderLr, double headLr,
-                  double weightDecay, double maxNorm, double lossScale) {
+    double update(
+            NDManager bm,
+            List<TrainableBert.Param> params,
+            double encoderLr,
+            double headLr,
+            double weightDecay,
+            double maxNorm,
+            double lossScale) {
         List<NDArray> grads = new ArrayList<>(params.size());
         NDArray sumSquares = null;
         for (TrainableBert.Param p : params) {
@@ -64,10 +70,21 @@ final class AdamW {
         for (int i = 0; i < params.size(); i++) {
             TrainableBert.Param p = params.get(i);
             double lr = p.head() ? headLr : encoderLr;
-            p.value().getNDArrayInternal().adamUpdate(
-                    new NDList(p.value(), grads.get(i), p.m(), p.v()), new NDList(p.value()),
-                    (float) lr, (float) (lr * correction), p.decay() ? (float) weightDecay : 0f, rescale, -1f,
-                    BETA1, BETA2, EPSILON, false, true);
+            p.value()
+                    .getNDArrayInternal()
+                    .adamUpdate(
+                            new NDList(p.value(), grads.get(i), p.m(), p.v()),
+                            new NDList(p.value()),
+                            (float) lr,
+                            (float) (lr * correction),
+                            p.decay() ? (float) weightDecay : 0f,
+                            rescale,
+                            -1f,
+                            BETA1,
+                            BETA2,
+                            EPSILON,
+                            false,
+                            true);
         }
         return norm;
     }

@@ -13,8 +13,7 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 final class Autograd {
 
-    private Autograd() {
-    }
+    private Autograd() {}
 
     /**
      * Turns gradient recording on or off for the calling thread.

@@ -10,22 +10,23 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.streamtune.common.config.Device;
 import io.streamtune.common.config.FinetuneMode;
 import io.streamtune.common.config.FinetuneOptions;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.HeadWeights;
+import io.streamtune.common.model.ModelInput;
 import io.streamtune.common.model.TensorPack;
+import io.streamtune.common.nlp.BertWeights;
 import io.streamtune.common.nlp.EncoderException;
 import io.streamtune.common.nlp.EncoderSpec;
 import io.streamtune.common.nlp.EncoderTokenizer;
 import io.streamtune.common.nlp.Encoders;
 import io.streamtune.common.nlp.PaddedBatch;
-import io.streamtune.common.nlp.BertWeights;
-import io.streamtune.common.model.ModelInput;
 import io.streamtune.trainer.training.Labelled;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Fine-tunes a shipped text encoder and a classification head together (tier 2): BitFit, LoRA or full fine-tuning
@@ -62,7 +63,7 @@ public final class FineTuner {
     private final Map<String, BertWeights> bases = new HashMap<>();
 
     /** Tests: called after every step with the number of native arrays the model's manager holds. */
-    java.util.function.IntConsumer liveArraysProbe = n -> { };
+    java.util.function.IntConsumer liveArraysProbe = n -> {};
 
     /** Tests: float16 matrix products on the CPU too, to run the mixed-precision code where a test can. */
     boolean halfOnCpu;
@@ -83,19 +84,34 @@ public final class FineTuner {
      * @throws IllegalArgumentException if the mode is none, the examples are empty or a label is unknown, or a GPU
      *     is requested where there is none
      */
-    public FinetuneResult tune(String encoderId, TensorPack warmStart, HeadWeights warmHead, List<String> labels,
-                               List<Labelled> examples, FinetuneOptions options, Device device,
-                               FinetuneListener listener) throws EncoderException, ArtifactException {
-        return run(encoderId, warmStart, warmHead, labels, examples, options, device, listener, List.of()).result();
+    public FinetuneResult tune(
+            String encoderId,
+            TensorPack warmStart,
+            HeadWeights warmHead,
+            List<String> labels,
+            List<Labelled> examples,
+            FinetuneOptions options,
+            Device device,
+            FinetuneListener listener)
+            throws EncoderException, ArtifactException {
+        return run(encoderId, warmStart, warmHead, labels, examples, options, device, listener, List.of())
+                .result();
     }
 
     /** A result and the trained in-memory model's probabilities for some texts (tests compare them with serving). */
-    record Probed(FinetuneResult result, float[][] probabilities) {
-    }
+    record Probed(FinetuneResult result, float[][] probabilities) {}
 
-    Probed run(String encoderId, TensorPack warmStart, HeadWeights warmHead, List<String> labels,
-               List<Labelled> examples, FinetuneOptions options, Device device, FinetuneListener listener,
-               List<String> probeTexts) throws EncoderException, ArtifactException {
+    Probed run(
+            String encoderId,
+            TensorPack warmStart,
+            HeadWeights warmHead,
+            List<String> labels,
+            List<Labelled> examples,
+            FinetuneOptions options,
+            Device device,
+            FinetuneListener listener,
+            List<String> probeTexts)
+            throws EncoderException, ArtifactException {
         if (options.mode() == FinetuneMode.NONE) {
             throw new IllegalArgumentException("finetune.mode is none: nothing to fine-tune");
         }
@@ -104,17 +120,29 @@ public final class FineTuner {
                     + examples.size() + " examples and labels " + labels);
         }
         int[] y = Labelled.labelIndices(labels, examples);
-        EncoderSpec spec = Encoders.spec(encoderId).orElseThrow(() -> new EncoderException(
-                "unknown encoder id '" + encoderId + "'; known ids: " + Encoders.knownIds()));
+        EncoderSpec spec = Encoders.spec(encoderId)
+                .orElseThrow(() -> new EncoderException(
+                        "unknown encoder id '" + encoderId + "'; known ids: " + Encoders.knownIds()));
         BertWeights base = base(encoderId);
         ai.djl.Device djlDevice = resolve(device);
         boolean half = (djlDevice.isGpu() || halfOnCpu) && options.mixedPrecision();
         Random random = new Random(options.seed());
         long tSetup = System.nanoTime();
         try (EncoderTokenizer tokenizer = Encoders.openTokenizer(encoderId, options.maxLength());
-             TrainableBert model = TrainableBert.create(base, encoderId, spec.pooling(), options.mode(),
-                     options.loraRank(), options.loraAlpha(), options.loraTargets(), warmStart, warmHead,
-                     labels.size(), djlDevice, random, half)) {
+                TrainableBert model = TrainableBert.create(
+                        base,
+                        encoderId,
+                        spec.pooling(),
+                        options.mode(),
+                        options.loraRank(),
+                        options.loraAlpha(),
+                        options.loraTargets(),
+                        warmStart,
+                        warmHead,
+                        labels.size(),
+                        djlDevice,
+                        random,
+                        half)) {
             List<String> texts = new ArrayList<>(examples.size());
             for (Labelled e : examples) {
                 if (!(e.input() instanceof ModelInput.Text t)) {
@@ -129,11 +157,21 @@ public final class FineTuner {
             int total = perEpoch * options.epochs();
             LinearWarmupDecay schedule = LinearWarmupDecay.of(total, options.warmupFraction());
             double encoderLr = options.effectiveLearningRate();
-            LOG.info("finetune {} {}: {} examples, {} epochs, {} steps, batch {}, max length {}, lr {} (head {}),"
-                            + " {} trainable values, on {}{}, set-up {} ms", encoderId,
-                    options.mode().name().toLowerCase(java.util.Locale.ROOT), n, options.epochs(), total,
-                    options.batchSize(), options.maxLength(), encoderLr, options.headLearningRate(),
-                    trainableValues(model), djlDevice, half ? " (mixed precision)" : "",
+            LOG.info(
+                    "finetune {} {}: {} examples, {} epochs, {} steps, batch {}, max length {}, lr {} (head {}),"
+                            + " {} trainable values, on {}{}, set-up {} ms",
+                    encoderId,
+                    options.mode().name().toLowerCase(java.util.Locale.ROOT),
+                    n,
+                    options.epochs(),
+                    total,
+                    options.batchSize(),
+                    options.maxLength(),
+                    encoderLr,
+                    options.headLearningRate(),
+                    trainableValues(model),
+                    djlDevice,
+                    half ? " (mixed precision)" : "",
                     (System.nanoTime() - tSetup) / 1_000_000);
             AdamW optimizer = new AdamW();
             double lossScale = half ? INITIAL_LOSS_SCALE : 1.0;
@@ -161,19 +199,30 @@ public final class FineTuner {
                             NDArray l = crossEntropy(bm, model.logits(bm, batch), y, rows, labels.size());
                             loss = l.getFloat();
                             Autograd.backward(half ? l.mul((float) lossScale) : l);
-                            double norm = optimizer.update(bm, model.params(), encoderLr * factor,
-                                    options.headLearningRate() * factor, options.weightDecay(),
-                                    options.gradientClip(), lossScale);
+                            double norm = optimizer.update(
+                                    bm,
+                                    model.params(),
+                                    encoderLr * factor,
+                                    options.headLearningRate() * factor,
+                                    options.weightDecay(),
+                                    options.gradientClip(),
+                                    lossScale);
                             if (Double.isNaN(norm) && !half) {
-                                LOG.warn("finetune {}: non-finite gradient at step {} (loss {}), step skipped",
-                                        encoderId, s + 1, loss);
+                                LOG.warn(
+                                        "finetune {}: non-finite gradient at step {} (loss {}), step skipped",
+                                        encoderId,
+                                        s + 1,
+                                        loss);
                             }
                             if (half) {
                                 if (Double.isNaN(norm)) {
                                     lossScale /= 2;
                                     goodSteps = 0;
-                                    LOG.debug("finetune {}: non-finite gradient at step {}, loss scale now {}",
-                                            encoderId, s + 1, lossScale);
+                                    LOG.debug(
+                                            "finetune {}: non-finite gradient at step {}, loss scale now {}",
+                                            encoderId,
+                                            s + 1,
+                                            lossScale);
                                 } else if (++goodSteps % LOSS_SCALE_GROWTH_INTERVAL == 0) {
                                     lossScale *= 2;
                                 }
@@ -184,7 +233,10 @@ public final class FineTuner {
                         listener.onStep(++s, total, loss);
                     }
                     lastEpochLoss = epochLoss / n;
-                    LOG.debug("finetune {} epoch {}: mean loss {}", encoderId, epoch + 1,
+                    LOG.debug(
+                            "finetune {} epoch {}: mean loss {}",
+                            encoderId,
+                            epoch + 1,
                             String.format("%.4f", lastEpochLoss));
                 }
             } finally {
@@ -192,13 +244,25 @@ public final class FineTuner {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             float[][] probe = probeTexts.isEmpty() ? new float[0][] : probabilities(model, tokenizer, probeTexts);
-            FinetuneResult result = new FinetuneResult(model.exportWeights(encoderId, base.sha256()),
-                    model.exportHead(), options.mode(), n, options.epochs(), optimizer.steps(), seconds,
-                    (double) n * options.epochs() / Math.max(1e-9, seconds), djlDevice.toString(), half,
+            FinetuneResult result = new FinetuneResult(
+                    model.exportWeights(encoderId, base.sha256()),
+                    model.exportHead(),
+                    options.mode(),
+                    n,
+                    options.epochs(),
+                    optimizer.steps(),
+                    seconds,
+                    (double) n * options.epochs() / Math.max(1e-9, seconds),
+                    djlDevice.toString(),
+                    half,
                     lastEpochLoss);
-            LOG.info("finetune {} {}: {} steps in {} s ({} sentences/s), last epoch loss {}", encoderId,
-                    options.mode().name().toLowerCase(java.util.Locale.ROOT), optimizer.steps(),
-                    String.format("%.1f", seconds), String.format("%.1f", result.sentencesPerSecond()),
+            LOG.info(
+                    "finetune {} {}: {} steps in {} s ({} sentences/s), last epoch loss {}",
+                    encoderId,
+                    options.mode().name().toLowerCase(java.util.Locale.ROOT),
+                    optimizer.steps(),
+                    String.format("%.1f", seconds),
+                    String.format("%.1f", result.sentencesPerSecond()),
                     String.format("%.4f", lastEpochLoss));
             return new Probed(result, probe);
         }
@@ -251,7 +315,9 @@ public final class FineTuner {
      * @throws IllegalArgumentException if GPU is asked for and PyTorch sees none
      */
     public static ai.djl.Device resolve(Device device) {
-        int gpus = device == Device.CPU ? 0 : Engine.getEngine(TrainableBert.ENGINE).getGpuCount();
+        int gpus = device == Device.CPU
+                ? 0
+                : Engine.getEngine(TrainableBert.ENGINE).getGpuCount();
         return switch (device) {
             case CPU -> ai.djl.Device.cpu();
             case GPU -> {
@@ -281,8 +347,8 @@ public final class FineTuner {
      * text then costs little (Hugging Face Trainer's {@code group_by_length} does the same); every example is seen
      * once per epoch and the order depends only on {@code random}.
      */
-    static List<int[]> lengthGroupedBatches(int[] order, EncoderTokenizer.Tokens[] tokens, int batchSize,
-                                            Random random) {
+    static List<int[]> lengthGroupedBatches(
+            int[] order, EncoderTokenizer.Tokens[] tokens, int batchSize, Random random) {
         shuffle(order, random);
         int n = order.length;
         int group = batchSize * BATCHES_PER_LENGTH_GROUP;

@@ -7,7 +7,7 @@ package io.streamtune.trainer.training.finetune;
 public interface FinetuneListener {
 
     /** Ignores progress. */
-    FinetuneListener NONE = (step, total, loss) -> { };
+    FinetuneListener NONE = (step, total, loss) -> {};
 
     /**
      * @param step steps done so far (1-based)

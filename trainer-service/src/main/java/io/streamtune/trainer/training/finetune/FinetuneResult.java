@@ -25,9 +25,18 @@ import io.streamtune.common.model.WeightsRef;
  * @param mixedPrecision whether matrix products ran in float16
  * @param lastLoss mean loss over the last epoch's steps
  */
-public record FinetuneResult(TensorPack weights, HeadWeights head, FinetuneMode mode, int examples, int epochs,
-                             int steps, double trainSeconds, double sentencesPerSecond, String device,
-                             boolean mixedPrecision, double lastLoss) {
+public record FinetuneResult(
+        TensorPack weights,
+        HeadWeights head,
+        FinetuneMode mode,
+        int examples,
+        int epochs,
+        int steps,
+        double trainSeconds,
+        double sentencesPerSecond,
+        String device,
+        boolean mixedPrecision,
+        double lastLoss) {
 
     /**
      * The backbone a version trained by this run records: the base encoder with these weights laid over it. The
@@ -39,8 +48,9 @@ public record FinetuneResult(TensorPack weights, HeadWeights head, FinetuneMode 
      * @throws IOException when the store cannot write the pack
      * @throws IllegalStateException when the pack is over {@code inlineMaxBytes} and there is no store
      */
-    public BackboneRef backbone(String encoderId, String baseSha256, int maxSequenceLength, long inlineMaxBytes,
-                                ArtifactStore store) throws IOException {
+    public BackboneRef backbone(
+            String encoderId, String baseSha256, int maxSequenceLength, long inlineMaxBytes, ArtifactStore store)
+            throws IOException {
         byte[] encoded = weights.encode();
         WeightsRef.Format format = WeightsRef.Format.fromWireName(mode.name());
         WeightsRef ref;

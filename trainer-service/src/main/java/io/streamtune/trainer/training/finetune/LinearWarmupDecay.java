@@ -10,8 +10,8 @@ record LinearWarmupDecay(int total, int warmup) {
 
     LinearWarmupDecay {
         if (total < 1 || warmup < 0 || warmup >= Math.max(total, 1) + 1) {
-            throw new IllegalArgumentException("schedule needs total >= 1 and 0 <= warmup <= total, got " + total
-                    + ", " + warmup);
+            throw new IllegalArgumentException(
+                    "schedule needs total >= 1 and 0 <= warmup <= total, got " + total + ", " + warmup);
         }
     }
 

@@ -16,17 +16,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+
 import io.streamtune.common.config.FinetuneMode;
 import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.config.LoraTarget;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.TensorPack;
-import io.streamtune.common.nlp.PaddedBatch;
-import io.streamtune.common.nlp.Pooling;
 import io.streamtune.common.nlp.BertConfig;
 import io.streamtune.common.nlp.BertWeights;
 import io.streamtune.common.nlp.FinetunedWeights;
+import io.streamtune.common.nlp.PaddedBatch;
+import io.streamtune.common.nlp.Pooling;
 
 /**
  * A trainable copy of a shipped BERT encoder plus a classification head, on DJL's PyTorch engine, computing what the
@@ -49,8 +50,7 @@ final class TrainableBert implements AutoCloseable {
     static final String ENGINE = "PyTorch";
 
     /** One trainable array with its AdamW state. */
-    record Param(String name, NDArray value, NDArray m, NDArray v, boolean decay, boolean head) {
-    }
+    record Param(String name, NDArray value, NDArray m, NDArray v, boolean decay, boolean head) {}
 
     private final BertConfig config;
     private final Pooling pooling;
@@ -67,8 +67,16 @@ final class TrainableBert implements AutoCloseable {
     private final List<Param> params = new ArrayList<>();
     private final boolean half;
 
-    private TrainableBert(BertConfig config, Pooling pooling, FinetuneMode mode, Device device, int loraRank,
-                          double loraAlpha, Set<LoraTarget> loraTargets, HeadKind headKind, boolean half) {
+    private TrainableBert(
+            BertConfig config,
+            Pooling pooling,
+            FinetuneMode mode,
+            Device device,
+            int loraRank,
+            double loraAlpha,
+            Set<LoraTarget> loraTargets,
+            HeadKind headKind,
+            boolean half) {
         this.config = config;
         this.pooling = pooling;
         this.mode = mode;
@@ -91,9 +99,20 @@ final class TrainableBert implements AutoCloseable {
      * @param half run the encoder's matrix products in float16 (mixed precision)
      * @throws ArtifactException if the warm start does not fit the base or the mode
      */
-    static TrainableBert create(BertWeights base, String encoderId, Pooling pooling, FinetuneMode mode, int loraRank,
-                                double loraAlpha, Set<LoraTarget> loraTargets, TensorPack warmStart,
-                                HeadWeights warmHead, int numLabels, Device device, Random random, boolean half)
+    static TrainableBert create(
+            BertWeights base,
+            String encoderId,
+            Pooling pooling,
+            FinetuneMode mode,
+            int loraRank,
+            double loraAlpha,
+            Set<LoraTarget> loraTargets,
+            TensorPack warmStart,
+            HeadWeights warmHead,
+            int numLabels,
+            Device device,
+            Random random,
+            boolean half)
             throws ArtifactException {
         if (mode == FinetuneMode.NONE) {
             throw new IllegalArgumentException("fine-tuning needs mode bitfit, lora or full, not none");
@@ -107,8 +126,10 @@ final class TrainableBert implements AutoCloseable {
             FinetunedWeights.check(warmStart, encoderId, base);
             FinetuneMode warmMode = FinetunedWeights.mode(warmStart);
             if (warmMode != mode && mode != FinetuneMode.FULL) {
-                throw new ArtifactException(ArtifactException.Reason.MALFORMED, "cannot continue " + mode
-                        + " fine-tuning from " + warmMode + " weights (only full fine-tuning continues from any mode)");
+                throw new ArtifactException(
+                        ArtifactException.Reason.MALFORMED,
+                        "cannot continue " + mode + " fine-tuning from " + warmMode
+                                + " weights (only full fine-tuning continues from any mode)");
             }
             if (warmMode == FinetuneMode.LORA && mode == FinetuneMode.LORA) {
                 // Continue the adapters themselves: rank, alpha and targets come from the warm start.
@@ -144,9 +165,11 @@ final class TrainableBert implements AutoCloseable {
                     for (LoraTarget target : targets) {
                         String module = BertWeights.module(l, target);
                         int[] shape = base.matrixShape(module);
-                        float[] a = warmLora.isEmpty() ? uniform(random, shape[0] * rank, 1.0 / Math.sqrt(shape[0]))
+                        float[] a = warmLora.isEmpty()
+                                ? uniform(random, shape[0] * rank, 1.0 / Math.sqrt(shape[0]))
                                 : warmLora.get(BertWeights.loraA(module)).values();
-                        float[] b = warmLora.isEmpty() ? new float[rank * shape[1]]
+                        float[] b = warmLora.isEmpty()
+                                ? new float[rank * shape[1]]
                                 : warmLora.get(BertWeights.loraB(module)).values();
                         NDArray aa = m.manager.create(a, new Shape(shape[0], rank));
                         NDArray bb = m.manager.create(b, new Shape(rank, shape[1]));
@@ -158,9 +181,12 @@ final class TrainableBert implements AutoCloseable {
             }
             HeadWeights head = warmHead != null ? warmHead : newLinearHead(config.hidden(), numLabels, random);
             if (head.inputDimension() != config.hidden() || head.outputDimension() != numLabels) {
-                throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH, "head " + head.inputDimension()
-                        + "->" + head.outputDimension() + " does not fit encoder width " + config.hidden() + " and "
-                        + numLabels + " labels");
+                throw new ArtifactException(
+                        ArtifactException.Reason.SHAPE_MISMATCH,
+                        "head " + head.inputDimension()
+                                + "->" + head.outputDimension() + " does not fit encoder width " + config.hidden()
+                                + " and "
+                                + numLabels + " labels");
             }
             int i = 0;
             for (HeadWeights.Layer layer : head.layers()) {
@@ -263,7 +289,9 @@ final class TrainableBert implements AutoCloseable {
             pooled = x.get(":, 0, :");
         } else {
             NDArray mask = bm.create(maskValues, new Shape(n, t));
-            pooled = x.mul(mask.expandDims(2)).sum(new int[] {1}).div(mask.sum(new int[] {1}, true).maximum(1f));
+            pooled = x.mul(mask.expandDims(2))
+                    .sum(new int[] {1})
+                    .div(mask.sum(new int[] {1}, true).maximum(1f));
         }
         NDArray norm = pooled.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f);
         return pooled.div(norm).reshape(n, h);
@@ -290,8 +318,8 @@ final class TrainableBert implements AutoCloseable {
         NDArray v = dense(bm, x, l, LoraTarget.VALUE).reshape(n, t, heads, d).transpose(0, 2, 1, 3);
         NDArray scores = q.matMul(k).div((float) Math.sqrt(d)).add(additiveMask);
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(n, t, config.hidden());
-        NDArray attention = layerNorm(dense(bm, context, l, LoraTarget.ATTENTION_OUTPUT).add(x),
-                p + "attention.output.LayerNorm");
+        NDArray attention =
+                layerNorm(dense(bm, context, l, LoraTarget.ATTENTION_OUTPUT).add(x), p + "attention.output.LayerNorm");
         NDArray inner = dense(bm, attention, l, LoraTarget.INTERMEDIATE);
         inner = inner.getNDArrayInternal().gelu();
         return layerNorm(dense(bm, inner, l, LoraTarget.OUTPUT).add(attention), p + "output.LayerNorm");
@@ -318,12 +346,19 @@ final class TrainableBert implements AutoCloseable {
     }
 
     private NDArray embed(NDArray ids, String table) {
-        return ids.getNDArrayInternal().embedding(ids, weights.get(table), SparseFormat.DENSE).singletonOrThrow();
+        return ids.getNDArrayInternal()
+                .embedding(ids, weights.get(table), SparseFormat.DENSE)
+                .singletonOrThrow();
     }
 
     private NDArray layerNorm(NDArray x, String prefix) {
-        NDList out = x.getNDArrayInternal().layerNorm(x, new Shape(config.hidden()), weights.get(prefix + ".weight"),
-                weights.get(prefix + ".bias"), (float) config.layerNormEps());
+        NDList out = x.getNDArrayInternal()
+                .layerNorm(
+                        x,
+                        new Shape(config.hidden()),
+                        weights.get(prefix + ".weight"),
+                        weights.get(prefix + ".bias"),
+                        (float) config.layerNormEps());
         return out.singletonOrThrow();
     }
 
@@ -363,7 +398,10 @@ final class TrainableBert implements AutoCloseable {
         List<HeadWeights.Layer> layers = new ArrayList<>();
         for (int i = 0; i < headWeights.size(); i++) {
             Shape s = headWeights.get(i).getShape();
-            layers.add(new HeadWeights.Layer((int) s.get(0), (int) s.get(1), headWeights.get(i).toFloatArray(),
+            layers.add(new HeadWeights.Layer(
+                    (int) s.get(0),
+                    (int) s.get(1),
+                    headWeights.get(i).toFloatArray(),
                     headBiases.get(i).toFloatArray()));
         }
         return new HeadWeights(headKind, layers);

@@ -18,8 +18,8 @@ import io.streamtune.common.image.ImagePreprocessor;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.BackboneKind;
 import io.streamtune.common.model.BackboneRef;
-import io.streamtune.common.model.CnnArchitecture;
 import io.streamtune.common.model.Classification;
+import io.streamtune.common.model.CnnArchitecture;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelInput;
 import io.streamtune.common.model.ModelMetrics;
@@ -83,7 +83,8 @@ public final class CnnLearner implements Learner {
 
     @Override
     public Challenger train(TaskConfig task, ModelArtifact champion, List<Example> training) throws ArtifactException {
-        CnnTrainer trainer = new CnnTrainer(task.image().spec(), task.cnn(), task.head().classWeights());
+        CnnTrainer trainer =
+                new CnnTrainer(task.image().spec(), task.cnn(), task.head().classWeights());
         CnnArchitecture arch = trainer.architecture();
         LabelledImages data = images(task, training);
         WarmStart warm = warmStart(task, arch, champion);
@@ -91,21 +92,30 @@ public final class CnnLearner implements Learner {
         try {
             result = trainer.train(data, task.labels().size(), warm, null);
         } catch (IOException e) {
-            throw new UncheckedIOException("tasks (" + task.name() + ").cnn.pretrained cannot be read: "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "tasks (" + task.name() + ").cnn.pretrained cannot be read: " + e.getMessage(), e);
         }
         byte[] encoded = result.backbone().encode();
         if (encoded.length > inlineLimit) {
             // No artifact store is wired into the trainer yet: a pack this large cannot be published.
-            throw new ArtifactException(ArtifactException.Reason.MISSING_WEIGHTS, "the " + arch.id()
-                    + " backbone of task " + task.name() + " is " + encoded.length + " bytes encoded, over the "
-                    + inlineLimit + " that travel inline in a model record; choose fewer cnn.layers or a smaller"
-                    + " image.size (an artifact store for larger packs is not wired into the trainer)");
+            throw new ArtifactException(
+                    ArtifactException.Reason.MISSING_WEIGHTS,
+                    "the " + arch.id()
+                            + " backbone of task " + task.name() + " is " + encoded.length + " bytes encoded, over the "
+                            + inlineLimit
+                            + " that travel inline in a model record; choose fewer cnn.layers or a smaller"
+                            + " image.size (an artifact store for larger packs is not wired into the trainer)");
         }
-        BackboneRef ref = new BackboneRef(BackboneKind.IMAGE_CNN, arch.id(), "", 0,
-                WeightsRef.inline(WeightsRef.Format.CNN, encoded));
-        LOG.info("[{}] cnn challenger {} from {}: {} images, {} s, pack {} bytes", task.name(), arch.id(),
-                result.start(), data.size(), String.format("%.1f", result.trainSeconds()), encoded.length);
+        BackboneRef ref = new BackboneRef(
+                BackboneKind.IMAGE_CNN, arch.id(), "", 0, WeightsRef.inline(WeightsRef.Format.CNN, encoded));
+        LOG.info(
+                "[{}] cnn challenger {} from {}: {} images, {} s, pack {} bytes",
+                task.name(),
+                arch.id(),
+                result.start(),
+                data.size(),
+                String.format("%.1f", result.trainSeconds()),
+                encoded.length);
         return new Challenger(ref, result.head(), "cnn", HeadTrainer.name(result.device()));
     }
 
@@ -118,23 +128,34 @@ public final class CnnLearner implements Learner {
             return null;
         }
         BackboneRef ref = champion.backbone();
-        if (ref.kind() != BackboneKind.IMAGE_CNN || ref.weights() == null
+        if (ref.kind() != BackboneKind.IMAGE_CNN
+                || ref.weights() == null
                 || ref.weights().format() != WeightsRef.Format.CNN) {
-            LOG.warn("[{}] champion v{} stands on {}, not a cnn: training from the start", task.name(),
-                    champion.meta().version(), ref.key());
+            LOG.warn(
+                    "[{}] champion v{} stands on {}, not a cnn: training from the start",
+                    task.name(),
+                    champion.meta().version(),
+                    ref.key());
             return null;
         }
         TensorPack pack = backbones.weights(ref.weights());
         try {
             arch.requireSame(CnnArchitecture.of(pack));
         } catch (ArtifactException e) {
-            LOG.warn("[{}] champion v{} cannot seed the configured cnn ({}): training from the start", task.name(),
-                    champion.meta().version(), e.getMessage());
+            LOG.warn(
+                    "[{}] champion v{} cannot seed the configured cnn ({}): training from the start",
+                    task.name(),
+                    champion.meta().version(),
+                    e.getMessage());
             return null;
         }
         if (champion.head().outputDimension() != task.labels().size()) {
-            LOG.warn("[{}] champion v{} has {} outputs for {} labels: training from the start", task.name(),
-                    champion.meta().version(), champion.head().outputDimension(), task.labels().size());
+            LOG.warn(
+                    "[{}] champion v{} has {} outputs for {} labels: training from the start",
+                    task.name(),
+                    champion.meta().version(),
+                    champion.head().outputDimension(),
+                    task.labels().size());
             return null;
         }
         return new WarmStart(pack, champion.head());
@@ -147,7 +168,8 @@ public final class CnnLearner implements Learner {
      * @throws IllegalArgumentException when an example's label is not one of the task's
      */
     static LabelledImages images(TaskConfig task, List<Example> examples) {
-        ImagePreprocessor pre = new ImagePreprocessor(task.image().spec(), task.image().maxPixels());
+        ImagePreprocessor pre =
+                new ImagePreprocessor(task.image().spec(), task.image().maxPixels());
         Map<String, Integer> index = labelIndex(task.labels());
         List<byte[]> pixels = new ArrayList<>(examples.size());
         int[] labels = new int[examples.size()];
@@ -155,8 +177,8 @@ public final class CnnLearner implements Learner {
         for (Example e : examples) {
             Integer label = index.get(e.label());
             if (label == null) {
-                throw new IllegalArgumentException("example " + e.id() + " has label '" + e.label() + "' not in "
-                        + task.labels());
+                throw new IllegalArgumentException(
+                        "example " + e.id() + " has label '" + e.label() + "' not in " + task.labels());
             }
             try {
                 pixels.add(pre.pixels(ImagePreprocessor.fromBase64(e.image())));
@@ -182,8 +204,10 @@ public final class CnnLearner implements Learner {
                 try {
                     out = c.classify(inputs);
                 } catch (InputRejectedException e) {
-                    throw new IllegalStateException("holdout example " + part.get(e.index()).id() + " of task "
-                            + task.name() + " passed validation but " + e.getMessage(), e);
+                    throw new IllegalStateException(
+                            "holdout example " + part.get(e.index()).id() + " of task " + task.name()
+                                    + " passed validation but " + e.getMessage(),
+                            e);
                 }
                 for (int i = 0; i < part.size(); i++) {
                     truth.add(index.get(part.get(i).label()));
@@ -191,8 +215,11 @@ public final class CnnLearner implements Learner {
                 }
             }
         }
-        return Evaluation.of(task.labels(), truth.stream().mapToInt(Integer::intValue).toArray(),
-                predicted.stream().mapToInt(Integer::intValue).toArray()).toMetrics();
+        return Evaluation.of(
+                        task.labels(),
+                        truth.stream().mapToInt(Integer::intValue).toArray(),
+                        predicted.stream().mapToInt(Integer::intValue).toArray())
+                .toMetrics();
     }
 
     private static Map<String, Integer> labelIndex(List<String> labels) {

@@ -21,6 +21,10 @@ import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.common.config.CnnPolicy;
 import io.streamtune.common.config.Device;
 import io.streamtune.common.image.ImageSpec;
@@ -31,11 +35,8 @@ import io.streamtune.common.model.CnnParametersFile;
 import io.streamtune.common.model.CnnWeights;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.TensorPack;
-import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.trainer.training.HeadTrainer;
 import io.streamtune.trainer.training.WeightedSoftmaxCrossEntropy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Trains an image model, a ResNetV1 backbone (DJL's model-zoo builder) and a linear head, on
@@ -80,7 +81,9 @@ public final class CnnTrainer {
 
     /** Where a training's weights came from. */
     public enum Start {
-        SCRATCH, PRETRAINED, CHAMPION
+        SCRATCH,
+        PRETRAINED,
+        CHAMPION
     }
 
     /** Called after every optimiser step; for progress bars and memory checks. */
@@ -99,8 +102,7 @@ public final class CnnTrainer {
      * @param loss         the batch's mean loss
      * @param nativeArrays native arrays held by the training model after the batch's were freed
      */
-    public record StepReport(int epoch, int epochs, int batch, int batches, double loss, int nativeArrays) {
-    }
+    public record StepReport(int epoch, int epochs, int batch, int batches, double loss, int nativeArrays) {}
 
     private final CnnArchitecture architecture;
     private final CnnPolicy policy;
@@ -151,8 +153,8 @@ public final class CnnTrainer {
     public CnnTrainingResult train(LabelledImages data, int numLabels, WarmStart champion, Progress progress)
             throws ArtifactException, IOException {
         if (!data.spec().equals(architecture.input())) {
-            throw new IllegalArgumentException("images are " + data.spec() + ", the trainer takes "
-                    + architecture.input());
+            throw new IllegalArgumentException(
+                    "images are " + data.spec() + ", the trainer takes " + architecture.input());
         }
         if (data.size() < 2) {
             throw new IllegalArgumentException("need at least 2 images to train, got " + data.size());
@@ -176,19 +178,38 @@ public final class CnnTrainer {
         int[] indices = new int[data.size()];
         Arrays.setAll(indices, i -> i);
         float[] classWeights = weighting == ClassWeighting.BALANCED
-                ? HeadTrainer.classWeights(data.labels(), indices, numLabels) : ones(numLabels);
+                ? HeadTrainer.classWeights(data.labels(), indices, numLabels)
+                : ones(numLabels);
         WeightedSoftmaxCrossEntropy loss = new WeightedSoftmaxCrossEntropy(classWeights);
-        Trained trained = frozen ? trainHead(data, numLabels, initial, loss, device, random, progress)
+        Trained trained = frozen
+                ? trainHead(data, numLabels, initial, loss, device, random, progress)
                 : trainAll(data, numLabels, initial, loss, device, random, progress);
         double seconds = (System.nanoTime() - t0) / 1e9;
         double rate = (double) policy.epochs() * data.size() / Math.max(seconds, 1e-9);
-        LOG.info("cnn: trained {} ({}{}) on {} images, {} epochs, {} steps in {} s ({} images/s) on {},"
-                + " last epoch loss {}",
-                architecture, initial.start, frozen ? ", backbone frozen" : "", data.size(), policy.epochs(),
-                trained.steps, String.format("%.1f", seconds), String.format("%.0f", rate), device,
+        LOG.info(
+                "cnn: trained {} ({}{}) on {} images, {} epochs, {} steps in {} s ({} images/s) on {},"
+                        + " last epoch loss {}",
+                architecture,
+                initial.start,
+                frozen ? ", backbone frozen" : "",
+                data.size(),
+                policy.epochs(),
+                trained.steps,
+                String.format("%.1f", seconds),
+                String.format("%.0f", rate),
+                device,
                 String.format("%.4f", trained.lastLoss));
-        return new CnnTrainingResult(trained.backbone, trained.head, initial.start, frozen, policy.epochs(),
-                trained.steps, trained.lastLoss, seconds, rate, device);
+        return new CnnTrainingResult(
+                trained.backbone,
+                trained.head,
+                initial.start,
+                frozen,
+                policy.epochs(),
+                trained.steps,
+                trained.lastLoss,
+                seconds,
+                rate,
+                device);
     }
 
     /**
@@ -231,8 +252,10 @@ public final class CnnTrainer {
             }
             try (NDManager m = model.getNDManager().newSubManager()) {
                 NDArray x = m.create(flat, architecture.inputShape(images.length));
-                float[] z = net.all.forward(new ai.djl.training.ParameterStore(m, false), new NDList(x), false)
-                        .singletonOrThrow().toFloatArray();
+                float[] z = net.all
+                        .forward(new ai.djl.training.ParameterStore(m, false), new NDList(x), false)
+                        .singletonOrThrow()
+                        .toFloatArray();
                 float[][] out = new float[images.length][numLabels];
                 for (int i = 0; i < images.length; i++) {
                     System.arraycopy(z, i * numLabels, out[i], 0, numLabels);
@@ -242,25 +265,27 @@ public final class CnnTrainer {
         }
     }
 
-    private record Initial(Start start, TensorPack backbone, HeadWeights head) {
-    }
+    private record Initial(Start start, TensorPack backbone, HeadWeights head) {}
 
-    private record Net(SequentialBlock all, SequentialBlock backbone, Linear head) {
-    }
+    private record Net(SequentialBlock all, SequentialBlock backbone, Linear head) {}
 
-    private record Trained(TensorPack backbone, HeadWeights head, int steps, double lastLoss) {
-    }
+    private record Trained(TensorPack backbone, HeadWeights head, int steps, double lastLoss) {}
 
     private Initial initial(int numLabels, WarmStart champion) throws ArtifactException, IOException {
         if (champion != null) {
             architecture.requireSame(CnnArchitecture.of(champion.backbone()));
             HeadWeights h = champion.head();
-            if (h.layers().size() != 1 || h.inputDimension() != architecture.featureDimension()
+            if (h.layers().size() != 1
+                    || h.inputDimension() != architecture.featureDimension()
                     || h.outputDimension() != numLabels) {
-                throw new ArtifactException(ArtifactException.Reason.SHAPE_MISMATCH, "champion head "
-                        + h.inputDimension() + " -> " + h.outputDimension() + " (" + h.layers().size()
-                        + " layer(s)) cannot continue as a linear head " + architecture.featureDimension() + " -> "
-                        + numLabels);
+                throw new ArtifactException(
+                        ArtifactException.Reason.SHAPE_MISMATCH,
+                        "champion head "
+                                + h.inputDimension() + " -> " + h.outputDimension() + " ("
+                                + h.layers().size()
+                                + " layer(s)) cannot continue as a linear head " + architecture.featureDimension()
+                                + " -> "
+                                + numLabels);
             }
             return new Initial(Start.CHAMPION, champion.backbone(), h);
         }
@@ -316,16 +341,26 @@ public final class CnnTrainer {
     }
 
     private DefaultTrainingConfig config(WeightedSoftmaxCrossEntropy loss, int totalSteps, ai.djl.Device device) {
-        Tracker lr = Tracker.cosine().setBaseValue((float) policy.learningRate()).optFinalValue(0f)
-                .setMaxUpdates(Math.max(1, totalSteps)).build();
+        Tracker lr = Tracker.cosine()
+                .setBaseValue((float) policy.learningRate())
+                .optFinalValue(0f)
+                .setMaxUpdates(Math.max(1, totalSteps))
+                .build();
         return new DefaultTrainingConfig(loss)
                 .optOptimizer(Optimizer.adam().optLearningRateTracker(lr).build())
                 .optDevices(new ai.djl.Device[] {device});
     }
 
     /** Backbone and head together, on images. */
-    private Trained trainAll(LabelledImages data, int numLabels, Initial initial, WeightedSoftmaxCrossEntropy loss,
-                             ai.djl.Device device, Random random, Progress progress) throws ArtifactException {
+    private Trained trainAll(
+            LabelledImages data,
+            int numLabels,
+            Initial initial,
+            WeightedSoftmaxCrossEntropy loss,
+            ai.djl.Device device,
+            Random random,
+            Progress progress)
+            throws ArtifactException {
         int batch = Math.min(policy.batchSize(), data.size());
         int batches = batchesPerEpoch(data.size(), batch);
         try (Model model = Model.newInstance("cnn", device, ENGINE)) {
@@ -335,7 +370,15 @@ public final class CnnTrainer {
                 trainer.initialize(architecture.inputShape(1));
                 initialise(net, initial, random);
                 ImageSpec spec = architecture.input();
-                Epochs run = new Epochs(trainer, model, loss, data.size(), batch, batches, random, progress,
+                Epochs run = new Epochs(
+                        trainer,
+                        model,
+                        loss,
+                        data.size(),
+                        batch,
+                        batches,
+                        random,
+                        progress,
                         (m, idx, from, to) -> {
                             float[] flat = new float[(to - from) * spec.elements()];
                             for (int i = from; i < to; i++) {
@@ -343,17 +386,25 @@ public final class CnnTrainer {
                                 System.arraycopy(x, 0, flat, (i - from) * spec.elements(), x.length);
                             }
                             return m.create(flat, architecture.inputShape(to - from));
-                        }, data::label);
+                        },
+                        data::label);
                 double last = run.all(policy.epochs());
-                return new Trained(CnnWeights.toPack(net.backbone, architecture), CnnWeights.headOf(net.head),
-                        run.steps, last);
+                return new Trained(
+                        CnnWeights.toPack(net.backbone, architecture), CnnWeights.headOf(net.head), run.steps, last);
             }
         }
     }
 
     /** The head alone on features the frozen backbone computes once, through the serving code. */
-    private Trained trainHead(LabelledImages data, int numLabels, Initial initial, WeightedSoftmaxCrossEntropy loss,
-                              ai.djl.Device device, Random random, Progress progress) throws ArtifactException {
+    private Trained trainHead(
+            LabelledImages data,
+            int numLabels,
+            Initial initial,
+            WeightedSoftmaxCrossEntropy loss,
+            ai.djl.Device device,
+            Random random,
+            Progress progress)
+            throws ArtifactException {
         int d = architecture.featureDimension();
         float[][] features = new float[data.size()][];
         try (CnnBackbone backbone = CnnBackbone.load(initial.backbone, architecture, device)) {
@@ -375,14 +426,23 @@ public final class CnnTrainer {
                     net.backbone.initialize(scratch, DataType.FLOAT32, architecture.inputShape(1));
                     initialise(net, initial, random);
                 }
-                Epochs run = new Epochs(trainer, model, loss, data.size(), batch, batches, random, progress,
+                Epochs run = new Epochs(
+                        trainer,
+                        model,
+                        loss,
+                        data.size(),
+                        batch,
+                        batches,
+                        random,
+                        progress,
                         (m, idx, from, to) -> {
                             float[] flat = new float[(to - from) * d];
                             for (int i = from; i < to; i++) {
                                 System.arraycopy(features[idx[i]], 0, flat, (i - from) * d, d);
                             }
                             return m.create(flat, new Shape(to - from, d));
-                        }, data::label);
+                        },
+                        data::label);
                 double last = run.all(policy.epochs());
                 return new Trained(initial.backbone, CnnWeights.headOf(net.head), run.steps, last);
             }
@@ -421,8 +481,17 @@ public final class CnnTrainer {
         private final java.util.function.IntUnaryOperator label;
         int steps;
 
-        Epochs(Trainer trainer, Model model, WeightedSoftmaxCrossEntropy loss, int n, int batch, int batches,
-               Random random, Progress progress, BatchInput input, java.util.function.IntUnaryOperator label) {
+        Epochs(
+                Trainer trainer,
+                Model model,
+                WeightedSoftmaxCrossEntropy loss,
+                int n,
+                int batch,
+                int batches,
+                Random random,
+                Progress progress,
+                BatchInput input,
+                java.util.function.IntUnaryOperator label) {
             this.trainer = trainer;
             this.model = model;
             this.loss = loss;
@@ -466,7 +535,12 @@ public final class CnnTrainer {
                     sum += batchLoss * (to - from);
                     seen += to - from;
                     if (progress != null) {
-                        progress.step(new StepReport(epoch, epochs, b + 1, batches, batchLoss,
+                        progress.step(new StepReport(
+                                epoch,
+                                epochs,
+                                b + 1,
+                                batches,
+                                batchLoss,
                                 model.getNDManager().getManagedArrays().size()));
                     }
                 }

@@ -1,6 +1,7 @@
 package io.streamtune.trainer.training.image;
 
 import ai.djl.Device;
+
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.TensorPack;
 
@@ -18,9 +19,17 @@ import io.streamtune.common.model.TensorPack;
  * @param imagesPerSecond epochs x images / trainSeconds
  * @param device          where it ran
  */
-public record CnnTrainingResult(TensorPack backbone, HeadWeights head, CnnTrainer.Start start, boolean backboneFrozen,
-                                int epochs, int steps, double lastEpochLoss, double trainSeconds,
-                                double imagesPerSecond, Device device) {
+public record CnnTrainingResult(
+        TensorPack backbone,
+        HeadWeights head,
+        CnnTrainer.Start start,
+        boolean backboneFrozen,
+        int epochs,
+        int steps,
+        double lastEpochLoss,
+        double trainSeconds,
+        double imagesPerSecond,
+        Device device) {
 
     /** The result as the next training's starting point. */
     public WarmStart asWarmStart() {

@@ -23,8 +23,8 @@ public record LabelledImages(ImageSpec spec, List<byte[]> pixels, int[] labels) 
         }
         for (int i = 0; i < pixels.size(); i++) {
             if (pixels.get(i).length != spec.elements()) {
-                throw new IllegalArgumentException("image " + i + " has " + pixels.get(i).length + " values, "
-                        + spec + " needs " + spec.elements());
+                throw new IllegalArgumentException("image " + i + " has " + pixels.get(i).length + " values, " + spec
+                        + " needs " + spec.elements());
             }
         }
     }

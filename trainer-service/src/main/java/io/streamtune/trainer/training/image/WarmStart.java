@@ -10,5 +10,4 @@ import io.streamtune.common.model.TensorPack;
  * @param backbone the backbone's pack
  * @param head     its linear head on the backbone's features
  */
-public record WarmStart(TensorPack backbone, HeadWeights head) {
-}
+public record WarmStart(TensorPack backbone, HeadWeights head) {}

@@ -1,14 +1,11 @@
 package io.streamtune.trainer.training.finetune;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.streamtune.common.config.Device;
 import io.streamtune.common.config.FinetuneMode;
@@ -22,9 +19,12 @@ import io.streamtune.common.nlp.FinetunedWeights;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.runtime.Classifier;
 import io.streamtune.trainer.training.Labelled;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Fine-tuning on a few generated sentences and a few steps: what serving computes from the result equals what the
@@ -44,27 +44,36 @@ class FineTunerTest {
         for (int i = 0; i < n; i++) {
             boolean positive = i % 2 == 0;
             String adj = (positive ? good : bad)[(i / 2) % good.length];
-            out.add(Labelled.text("The " + things[(i / 3) % things.length] + " was " + adj + ".",
+            out.add(Labelled.text(
+                    "The " + things[(i / 3) % things.length] + " was " + adj + ".",
                     positive ? "positive" : "negative"));
         }
         return out;
     }
 
-    static final List<String> PROBE = List.of("The view was great and the bed was lovely.",
-            "Awful, noisy room.", "Breakfast was fine I guess", "Staff were rude; never again!");
+    static final List<String> PROBE = List.of(
+            "The view was great and the bed was lovely.",
+            "Awful, noisy room.",
+            "Breakfast was fine I guess",
+            "Staff were rude; never again!");
 
     /** A few large steps so every trained tensor moves well past 1e-4. */
     static FinetuneOptions options(FinetuneMode mode) {
-        return FinetuneOptions.defaults(mode).withEpochs(1).withBatchSize(4).withMaxLength(MAX_LENGTH)
+        return FinetuneOptions.defaults(mode)
+                .withEpochs(1)
+                .withBatchSize(4)
+                .withMaxLength(MAX_LENGTH)
                 .withLearningRates(mode == FinetuneMode.FULL ? 1e-3 : 1e-2, 1e-2);
     }
 
     @ParameterizedTest
-    @EnumSource(value = FinetuneMode.class, names = {"BITFIT", "LORA", "FULL"})
+    @EnumSource(
+            value = FinetuneMode.class,
+            names = {"BITFIT", "LORA", "FULL"})
     void shouldServeTheProbabilitiesTheTrainedModelComputes(FinetuneMode mode) throws Exception {
         FineTuner tuner = new FineTuner();
-        FineTuner.Probed probed = tuner.run(ENCODER, null, null, LABELS, examples(12), options(mode), Device.CPU,
-                FinetuneListener.NONE, PROBE);
+        FineTuner.Probed probed = tuner.run(
+                ENCODER, null, null, LABELS, examples(12), options(mode), Device.CPU, FinetuneListener.NONE, PROBE);
         FinetuneResult r = probed.result();
         assertEquals(3, r.steps());
         assertEquals(mode.name().toLowerCase(), r.weights().attribute(FinetunedWeights.MODE));
@@ -82,10 +91,11 @@ class FineTunerTest {
         FinetuneOptions o = options(FinetuneMode.LORA);
         FinetuneResult a = tuner.tune(ENCODER, null, null, LABELS, examples(8), o, Device.CPU, FinetuneListener.NONE);
         FinetuneResult b = tuner.tune(ENCODER, null, null, LABELS, examples(8), o, Device.CPU, FinetuneListener.NONE);
-        FinetuneResult c = tuner.tune(ENCODER, null, null, LABELS, examples(8), o.withSeed(7), Device.CPU,
-                FinetuneListener.NONE);
+        FinetuneResult c =
+                tuner.tune(ENCODER, null, null, LABELS, examples(8), o.withSeed(7), Device.CPU, FinetuneListener.NONE);
         assertEquals(a.weights().sha256(), b.weights().sha256());
-        assertArrayEquals(a.head().layers().get(0).weight(), b.head().layers().get(0).weight());
+        assertArrayEquals(
+                a.head().layers().get(0).weight(), b.head().layers().get(0).weight());
         assertNotEquals(a.weights().sha256(), c.weights().sha256());
     }
 
@@ -106,19 +116,20 @@ class FineTunerTest {
     void shouldContinueFromAWarmStartExactlyWhereItEnded() throws Exception {
         FineTuner tuner = new FineTuner();
         List<Labelled> data = examples(8);
-        FinetuneResult first = tuner.tune(ENCODER, null, null, LABELS, data, options(FinetuneMode.LORA), Device.CPU,
-                FinetuneListener.NONE);
+        FinetuneResult first = tuner.tune(
+                ENCODER, null, null, LABELS, data, options(FinetuneMode.LORA), Device.CPU, FinetuneListener.NONE);
         // The loss of the continuing run's first batch (all 8 examples, before its update)...
         double[] firstLoss = {Double.NaN};
         FinetuneOptions one = options(FinetuneMode.LORA).withBatchSize(8);
-        tuner.tune(ENCODER, first.weights(), first.head(), LABELS, data, one, Device.CPU,
-                (step, total, loss) -> {
-                    if (step == 1) {
-                        firstLoss[0] = loss;
-                    }
-                });
+        tuner.tune(ENCODER, first.weights(), first.head(), LABELS, data, one, Device.CPU, (step, total, loss) -> {
+            if (step == 1) {
+                firstLoss[0] = loss;
+            }
+        });
         // ...equals the served previous result's loss on them.
-        List<String> texts = data.stream().map(l -> ((io.streamtune.common.model.ModelInput.Text) l.input()).text()).toList();
+        List<String> texts = data.stream()
+                .map(l -> ((io.streamtune.common.model.ModelInput.Text) l.input()).text())
+                .toList();
         double expected = 0;
         float[][] p = served(first, true, texts);
         for (int i = 0; i < data.size(); i++) {
@@ -131,21 +142,55 @@ class FineTunerTest {
     @Test
     void shouldRefuseAWarmStartOfAnotherMode() throws Exception {
         FineTuner tuner = new FineTuner();
-        FinetuneResult bitfit = tuner.tune(ENCODER, null, null, LABELS, examples(4), options(FinetuneMode.BITFIT),
-                Device.CPU, FinetuneListener.NONE);
-        ArtifactException e = assertThrows(ArtifactException.class, () -> tuner.tune(ENCODER, bitfit.weights(), null,
-                LABELS, examples(4), options(FinetuneMode.LORA), Device.CPU, FinetuneListener.NONE));
+        FinetuneResult bitfit = tuner.tune(
+                ENCODER,
+                null,
+                null,
+                LABELS,
+                examples(4),
+                options(FinetuneMode.BITFIT),
+                Device.CPU,
+                FinetuneListener.NONE);
+        ArtifactException e = assertThrows(
+                ArtifactException.class,
+                () -> tuner.tune(
+                        ENCODER,
+                        bitfit.weights(),
+                        null,
+                        LABELS,
+                        examples(4),
+                        options(FinetuneMode.LORA),
+                        Device.CPU,
+                        FinetuneListener.NONE));
         assertTrue(e.getMessage().contains("BITFIT"), e.getMessage());
     }
 
     @Test
     void shouldRefuseModeNoneAndUnknownLabels() {
         FineTuner tuner = new FineTuner();
-        assertThrows(IllegalArgumentException.class, () -> tuner.tune(ENCODER, null, null, LABELS, examples(4),
-                options(FinetuneMode.NONE), Device.CPU, FinetuneListener.NONE));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> tuner.tune(
+                        ENCODER,
+                        null,
+                        null,
+                        LABELS,
+                        examples(4),
+                        options(FinetuneMode.NONE),
+                        Device.CPU,
+                        FinetuneListener.NONE));
         List<Labelled> bad = List.of(Labelled.text("x", "neutral"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tuner.tune(ENCODER, null,
-                null, LABELS, bad, options(FinetuneMode.LORA), Device.CPU, FinetuneListener.NONE));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> tuner.tune(
+                        ENCODER,
+                        null,
+                        null,
+                        LABELS,
+                        bad,
+                        options(FinetuneMode.LORA),
+                        Device.CPU,
+                        FinetuneListener.NONE));
         assertTrue(e.getMessage().contains("neutral"));
     }
 
@@ -160,12 +205,23 @@ class FineTunerTest {
             try (Backbones.Lease base = pool.frozenText(ENCODER, MAX_LENGTH)) {
                 frozen = base.ref();
             }
-            BackboneRef ref = tuned ? r.backbone(ENCODER, frozen.baseSha256(), MAX_LENGTH, Long.MAX_VALUE, null)
-                    : frozen;
-            ModelVersion meta = new ModelVersion(ModelVersion.FORMAT_VERSION, "t", 1, null, ENCODER,
-                    frozen.baseSha256(), LABELS, null, List.of(), 0L, "test");
+            BackboneRef ref =
+                    tuned ? r.backbone(ENCODER, frozen.baseSha256(), MAX_LENGTH, Long.MAX_VALUE, null) : frozen;
+            ModelVersion meta = new ModelVersion(
+                    ModelVersion.FORMAT_VERSION,
+                    "t",
+                    1,
+                    null,
+                    ENCODER,
+                    frozen.baseSha256(),
+                    LABELS,
+                    null,
+                    List.of(),
+                    0L,
+                    "test");
             try (Classifier c = Classifier.open(ModelArtifact.of(meta, ref, r.head()), pool, MAX_LENGTH)) {
-                List<ModelInput> inputs = texts.stream().<ModelInput>map(ModelInput.Text::new).toList();
+                List<ModelInput> inputs =
+                        texts.stream().<ModelInput>map(ModelInput.Text::new).toList();
                 return c.probabilities(c.backbone().features(inputs));
             }
         }
@@ -180,5 +236,4 @@ class FineTunerTest {
         }
         return max;
     }
-
 }

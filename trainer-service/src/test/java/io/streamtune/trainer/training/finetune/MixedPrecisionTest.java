@@ -1,13 +1,13 @@
 package io.streamtune.trainer.training.finetune;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.config.Device;
 import io.streamtune.common.config.FinetuneMode;
 import io.streamtune.common.model.TensorPack;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The mixed-precision code (float16 products, loss scaling) run on the CPU, where PyTorch has float16 kernels: the
@@ -21,8 +21,16 @@ class MixedPrecisionTest {
         tuner.halfOnCpu = true;
         FineTuner.Probed probed;
         try {
-            probed = tuner.run(FineTunerTest.ENCODER, null, null, FineTunerTest.LABELS, FineTunerTest.examples(8),
-                    FineTunerTest.options(FinetuneMode.LORA), Device.CPU, FinetuneListener.NONE, FineTunerTest.PROBE);
+            probed = tuner.run(
+                    FineTunerTest.ENCODER,
+                    null,
+                    null,
+                    FineTunerTest.LABELS,
+                    FineTunerTest.examples(8),
+                    FineTunerTest.options(FinetuneMode.LORA),
+                    Device.CPU,
+                    FinetuneListener.NONE,
+                    FineTunerTest.PROBE);
         } catch (RuntimeException e) {
             Assumptions.abort("this PyTorch build has no float16 CPU kernels: " + e.getMessage());
             return;

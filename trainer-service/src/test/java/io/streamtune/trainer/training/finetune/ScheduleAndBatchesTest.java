@@ -1,15 +1,16 @@
 package io.streamtune.trainer.training.finetune;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
-import io.streamtune.common.nlp.EncoderTokenizer;
 import org.junit.jupiter.api.Test;
+
+import io.streamtune.common.nlp.EncoderTokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ScheduleAndBatchesTest {
 

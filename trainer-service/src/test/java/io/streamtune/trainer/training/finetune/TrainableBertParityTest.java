@@ -1,24 +1,25 @@
 package io.streamtune.trainer.training.finetune;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
 import io.streamtune.common.config.FinetuneMode;
 import io.streamtune.common.config.LoraTarget;
+import io.streamtune.common.nlp.BertWeights;
 import io.streamtune.common.nlp.EncoderSpec;
 import io.streamtune.common.nlp.EncoderTokenizer;
 import io.streamtune.common.nlp.Encoders;
 import io.streamtune.common.nlp.PaddedBatch;
 import io.streamtune.common.nlp.TextEncoder;
-import io.streamtune.common.nlp.BertWeights;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The trainable DJL copy computes what ONNX Runtime computes from the same file, for every fp32 encoder. */
 class TrainableBertParityTest {
@@ -46,8 +47,20 @@ class TrainableBertParityTest {
         BertWeights base = BertWeights.load(id);
         float[][] actual = new float[texts.size()][];
         try (EncoderTokenizer tokenizer = Encoders.openTokenizer(id, 128);
-             TrainableBert model = TrainableBert.create(base, id, spec.pooling(), FinetuneMode.FULL, 4, 8,
-                     Set.of(LoraTarget.QUERY), null, null, 2, Device.cpu(), new Random(1), false)) {
+                TrainableBert model = TrainableBert.create(
+                        base,
+                        id,
+                        spec.pooling(),
+                        FinetuneMode.FULL,
+                        4,
+                        8,
+                        Set.of(LoraTarget.QUERY),
+                        null,
+                        null,
+                        2,
+                        Device.cpu(),
+                        new Random(1),
+                        false)) {
             boolean previous = Autograd.record(false);
             try {
                 for (PaddedBatch b : tokenizer.lengthSortedBatches(texts, 3)) {

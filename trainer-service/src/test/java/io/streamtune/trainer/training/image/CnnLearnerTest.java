@@ -1,12 +1,5 @@
 package io.streamtune.trainer.training.image;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -30,6 +23,13 @@ import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.trainer.training.Challenger;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * The image task's learner as the trainer drives it: examples as the parser passes them (base64 PNGs),
  * a challenger whose backbone is an inline CNN pack, evaluation through {@code Classifier.open} (the
@@ -40,9 +40,11 @@ class CnnLearnerTest {
 
     @BeforeAll
     static void pool() {
-        backbones = Backbones.create((id, length) -> {
-            throw new IllegalStateException("an image task opens no text encoder");
-        }, null);
+        backbones = Backbones.create(
+                (id, length) -> {
+                    throw new IllegalStateException("an image task opens no text encoder");
+                },
+                null);
     }
 
     @AfterAll
@@ -58,7 +60,9 @@ class CnnLearnerTest {
                     labels: [square, triangle, cross]
                     image: {size: 16, channels: 3}
                     cnn: {layers: %d, epochs: 6, batchSize: 16, learningRate: 0.005, seed: 3, device: cpu}
-                """.formatted(layers), Map.of(), Map.of()).tasks().get("shapes");
+                """.formatted(layers), Map.of(), Map.of())
+                .tasks()
+                .get("shapes");
     }
 
     static List<Example> examples(int n, long seed) {
@@ -67,16 +71,28 @@ class CnnLearnerTest {
         for (int i = 0; i < n; i++) {
             int shape = i % 3;
             String b64 = Base64.getEncoder().encodeToString(GeneratedShapes.png(GeneratedShapes.draw(shape, r)));
-            out.add(new Example("x-" + seed + "-" + i, "shapes", null, b64, GeneratedShapes.LABELS.get(shape), 0L,
-                    null));
+            out.add(new Example(
+                    "x-" + seed + "-" + i, "shapes", null, b64, GeneratedShapes.LABELS.get(shape), 0L, null));
         }
         return out;
     }
 
     static ModelArtifact artifact(TaskConfig task, Challenger c, long version) {
-        return ModelArtifact.of(new ModelVersion(ModelVersion.FORMAT_VERSION, task.name(), version, null,
-                c.backbone().id(), c.backbone().baseSha256(), task.labels(), null, List.of(), 0L, "test"),
-                c.backbone(), c.head());
+        return ModelArtifact.of(
+                new ModelVersion(
+                        ModelVersion.FORMAT_VERSION,
+                        task.name(),
+                        version,
+                        null,
+                        c.backbone().id(),
+                        c.backbone().baseSha256(),
+                        task.labels(),
+                        null,
+                        List.of(),
+                        0L,
+                        "test"),
+                c.backbone(),
+                c.head());
     }
 
     @Test
@@ -102,9 +118,11 @@ class CnnLearnerTest {
 
         Challenger v2 = learner.train(task, champion, examples(240, 3));
         ModelMetrics m2 = learner.evaluate(task, artifact(task, v2, 2), holdout);
-        assertTrue(m2.accuracy() >= 0.95 && m2.accuracy() > m1.accuracy(),
+        assertTrue(
+                m2.accuracy() >= 0.95 && m2.accuracy() > m1.accuracy(),
                 "v2, fine-tuned from v1 on a new window, improves on it: " + m1.accuracy() + " -> " + m2.accuracy());
-        assertTrue(!v2.backbone().weights().sha256().equals(v1.backbone().weights().sha256()),
+        assertTrue(
+                !v2.backbone().weights().sha256().equals(v1.backbone().weights().sha256()),
                 "v2 trained its backbone further");
     }
 
@@ -115,8 +133,16 @@ class CnnLearnerTest {
         Challenger v1 = learner.train(eight, null, examples(30, 5));
         ModelArtifact champion = artifact(eight, v1, 1);
         TaskConfig fourteen = task(14);
-        assertNull(learner.warmStart(fourteen, new CnnTrainer(fourteen.image().spec(), fourteen.cnn(),
-                fourteen.head().classWeights()).architecture(), champion), "cnn.layers changed: no warm start");
+        assertNull(
+                learner.warmStart(
+                        fourteen,
+                        new CnnTrainer(
+                                        fourteen.image().spec(),
+                                        fourteen.cnn(),
+                                        fourteen.head().classWeights())
+                                .architecture(),
+                        champion),
+                "cnn.layers changed: no warm start");
     }
 
     @Test
@@ -125,7 +151,9 @@ class CnnLearnerTest {
         CnnLearner learner = new CnnLearner(backbones, 1000);
         ArtifactException e = assertThrows(ArtifactException.class, () -> learner.train(task, null, examples(30, 6)));
         assertEquals(ArtifactException.Reason.MISSING_WEIGHTS, e.reason());
-        assertTrue(e.getMessage().contains("over the 1000 that travel inline") && e.getMessage().contains("cnn.layers"),
+        assertTrue(
+                e.getMessage().contains("over the 1000 that travel inline")
+                        && e.getMessage().contains("cnn.layers"),
                 e.getMessage());
     }
 
@@ -133,15 +161,20 @@ class CnnLearnerTest {
     private static final class CnnArchitectureCheck {
         static void sameStart(CnnLearner learner, TaskConfig task, ModelArtifact champion, Challenger v1)
                 throws Exception {
-            CnnTrainer trainer = new CnnTrainer(task.image().spec(), task.cnn(), task.head().classWeights());
+            CnnTrainer trainer =
+                    new CnnTrainer(task.image().spec(), task.cnn(), task.head().classWeights());
             WarmStart warm = learner.warmStart(task, trainer.architecture(), champion);
             assertNotNull(warm);
             TensorPack v1Pack = TensorPack.decode(v1.backbone().weights().inline());
             assertArrayEquals(v1Pack.encode(), warm.backbone().encode());
             WarmStart start = trainer.startingPoint(task.labels().size(), warm);
             assertArrayEquals(v1Pack.encode(), start.backbone().encode(), "the network v2 trains starts as v1");
-            assertArrayEquals(v1.head().layers().get(0).weight(), start.head().layers().get(0).weight());
-            assertArrayEquals(v1.head().layers().get(0).bias(), start.head().layers().get(0).bias());
+            assertArrayEquals(
+                    v1.head().layers().get(0).weight(),
+                    start.head().layers().get(0).weight());
+            assertArrayEquals(
+                    v1.head().layers().get(0).bias(),
+                    start.head().layers().get(0).bias());
         }
     }
 }

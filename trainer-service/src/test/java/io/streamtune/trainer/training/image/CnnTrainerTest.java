@@ -1,12 +1,5 @@
 package io.streamtune.trainer.training.image;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +8,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.common.config.CnnPolicy;
 import io.streamtune.common.config.Device;
 import io.streamtune.common.image.ImageSpec;
@@ -24,7 +18,13 @@ import io.streamtune.common.model.CnnClassifier;
 import io.streamtune.common.model.CnnParametersFile;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.TensorPack;
-import io.streamtune.common.config.ClassWeighting;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Real training on generated pictures (three shapes, random sizes, positions and colours, written
@@ -81,21 +81,30 @@ class CnnTrainerTest {
         CnnTrainingResult first = weak.train(train.slice(0, 90), 3, null, null);
         WarmStart start = weak.startingPoint(3, first.asWarmStart());
         assertEquals(first.backbone().sha256(), start.backbone().sha256(), "the backbone starts as version 1's");
-        assertArrayEquals(first.head().layers().get(0).weight(), start.head().layers().get(0).weight());
-        assertArrayEquals(first.head().layers().get(0).bias(), start.head().layers().get(0).bias());
-        assertNotEquals(first.backbone().sha256(), weak.startingPoint(3, null).backbone().sha256(),
+        assertArrayEquals(
+                first.head().layers().get(0).weight(),
+                start.head().layers().get(0).weight());
+        assertArrayEquals(
+                first.head().layers().get(0).bias(),
+                start.head().layers().get(0).bias());
+        assertNotEquals(
+                first.backbone().sha256(),
+                weak.startingPoint(3, null).backbone().sha256(),
                 "without a champion the start differs (the check above can fail)");
 
         // Trained with a vanishing learning rate, the weights stay where version 1 left them:
         // train() itself starts from the champion, not only startingPoint().
-        CnnTrainingResult still = trainer(policy(1, 1e-7, false, null)).train(train.slice(90, 180), 3,
-                first.asWarmStart(), null);
+        CnnTrainingResult still =
+                trainer(policy(1, 1e-7, false, null)).train(train.slice(90, 180), 3, first.asWarmStart(), null);
         assertEquals(CnnTrainer.Start.CHAMPION, still.start());
         String conv = "01Conv2d_weight";
-        assertArrayEquals(first.backbone().tensor(conv).values(), still.backbone().tensor(conv).values(), 1e-4f);
+        assertArrayEquals(
+                first.backbone().tensor(conv).values(),
+                still.backbone().tensor(conv).values(),
+                1e-4f);
 
-        CnnTrainingResult second = trainer(policy(4, 0.005, false, null)).train(train.slice(90, 600), 3,
-                first.asWarmStart(), null);
+        CnnTrainingResult second =
+                trainer(policy(4, 0.005, false, null)).train(train.slice(90, 600), 3, first.asWarmStart(), null);
         double before = accuracy(first.backbone(), first.head(), test);
         double after = accuracy(second.backbone(), second.head(), test);
         assertTrue(after >= before + 0.1 && after >= 0.9, "version 1 " + before + ", version 2 " + after);
@@ -117,11 +126,14 @@ class CnnTrainerTest {
     @Test
     void shouldKeepNativeArraysConstantOverTrainingSteps() throws Exception {
         List<Integer> live = new ArrayList<>();
-        trainer(policy(2, 0.005, false, null)).train(train.slice(0, 200), 3, v1.asWarmStart(),
-                r -> live.add(r.nativeArrays()));
+        trainer(policy(2, 0.005, false, null))
+                .train(train.slice(0, 200), 3, v1.asWarmStart(), r -> live.add(r.nativeArrays()));
         assertEquals(2 * 7, live.size(), "200 images in batches of 32: 6 full and one of 8, two epochs");
         // Adam's state appears at the first step; from then on nothing may accumulate.
-        assertEquals(List.of(live.get(1)), live.subList(1, live.size()).stream().distinct().toList(), live.toString());
+        assertEquals(
+                List.of(live.get(1)),
+                live.subList(1, live.size()).stream().distinct().toList(),
+                live.toString());
     }
 
     @Test
@@ -130,19 +142,22 @@ class CnnTrainerTest {
         CnnTrainingResult a = t.train(train.slice(0, 96), 3, null, null);
         CnnTrainingResult b = t.train(train.slice(0, 96), 3, null, null);
         assertEquals(a.backbone().sha256(), b.backbone().sha256());
-        assertArrayEquals(a.head().layers().get(0).weight(), b.head().layers().get(0).weight());
-        CnnTrainingResult other = new CnnTrainer(SPEC, new CnnPolicy(8, 1, 32, 0.005, false, null, 7, Device.CPU),
-                ClassWeighting.BALANCED).train(train.slice(0, 96), 3, null, null);
+        assertArrayEquals(
+                a.head().layers().get(0).weight(), b.head().layers().get(0).weight());
+        CnnTrainingResult other = new CnnTrainer(
+                        SPEC, new CnnPolicy(8, 1, 32, 0.005, false, null, 7, Device.CPU), ClassWeighting.BALANCED)
+                .train(train.slice(0, 96), 3, null, null);
         assertNotEquals(a.backbone().sha256(), other.backbone().sha256(), "another seed, other weights");
     }
 
     @Test
     void shouldTrainOnlyTheHeadOnAFrozenBackbone() throws Exception {
-        CnnTrainingResult v2 = trainer(policy(3, 0.01, true, null)).train(train.slice(300, 600), 3,
-                v1.asWarmStart(), null);
+        CnnTrainingResult v2 =
+                trainer(policy(3, 0.01, true, null)).train(train.slice(300, 600), 3, v1.asWarmStart(), null);
         assertTrue(v2.backboneFrozen());
         assertEquals(v1.backbone().sha256(), v2.backbone().sha256(), "the backbone, BatchNorm statistics included");
-        assertFalse(java.util.Arrays.equals(v1.head().layers().get(0).weight(), v2.head().layers().get(0).weight()));
+        assertFalse(java.util.Arrays.equals(
+                v1.head().layers().get(0).weight(), v2.head().layers().get(0).weight()));
         assertTrue(accuracy(v2.backbone(), v2.head(), test) >= 0.9);
     }
 
@@ -168,15 +183,17 @@ class CnnTrainerTest {
 
     @Test
     void shouldRefuseAChampionOfAnotherArchitectureOrLabelCount() throws Exception {
-        CnnTrainer deeper = new CnnTrainer(SPEC, new CnnPolicy(14, 1, 32, 0.005, false, null, 42, Device.CPU),
-                ClassWeighting.BALANCED);
-        ArtifactException depth = assertThrows(ArtifactException.class,
-                () -> deeper.train(train.slice(0, 64), 3, v1.asWarmStart(), null));
+        CnnTrainer deeper = new CnnTrainer(
+                SPEC, new CnnPolicy(14, 1, 32, 0.005, false, null, 42, Device.CPU), ClassWeighting.BALANCED);
+        ArtifactException depth = assertThrows(
+                ArtifactException.class, () -> deeper.train(train.slice(0, 64), 3, v1.asWarmStart(), null));
         assertEquals(ArtifactException.Reason.ENCODER_MISMATCH, depth.reason());
-        ArtifactException labels = assertThrows(ArtifactException.class,
+        ArtifactException labels = assertThrows(
+                ArtifactException.class,
                 () -> trainer(policy(1, 0.005, false, null)).train(train.slice(0, 64), 4, v1.asWarmStart(), null));
         assertEquals(ArtifactException.Reason.SHAPE_MISMATCH, labels.reason());
-        assertTrue(labels.getMessage().contains("64 -> 3") && labels.getMessage().contains("64 -> 4"),
+        assertTrue(
+                labels.getMessage().contains("64 -> 3") && labels.getMessage().contains("64 -> 4"),
                 labels.getMessage());
     }
 }

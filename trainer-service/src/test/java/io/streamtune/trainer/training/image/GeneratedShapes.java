@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import javax.imageio.ImageIO;
 
 import io.streamtune.common.image.ImageException;
@@ -28,8 +27,7 @@ final class GeneratedShapes {
     static final List<String> LABELS = List.of("square", "triangle", "cross");
     private static final int CANVAS = 24;
 
-    private GeneratedShapes() {
-    }
+    private GeneratedShapes() {}
 
     /** {@code n} images, labels cycling through the three shapes, decoded for {@code spec}. */
     static LabelledImages make(ImageSpec spec, int n, long seed) {
@@ -55,8 +53,8 @@ final class GeneratedShapes {
         float hue = r.nextFloat();
         g.setColor(Color.getHSBColor(hue, 0.3f + 0.4f * r.nextFloat(), 0.15f + 0.25f * r.nextFloat()));
         g.fillRect(0, 0, CANVAS, CANVAS);
-        g.setColor(Color.getHSBColor((hue + 0.3f + 0.4f * r.nextFloat()) % 1f, 0.5f + 0.5f * r.nextFloat(),
-                0.7f + 0.3f * r.nextFloat()));
+        g.setColor(Color.getHSBColor(
+                (hue + 0.3f + 0.4f * r.nextFloat()) % 1f, 0.5f + 0.5f * r.nextFloat(), 0.7f + 0.3f * r.nextFloat()));
         int s = 10 + r.nextInt(9);
         int x = 1 + r.nextInt(CANVAS - s - 1);
         int y = 1 + r.nextInt(CANVAS - s - 1);
