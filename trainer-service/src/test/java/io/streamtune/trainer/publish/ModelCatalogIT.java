@@ -43,14 +43,14 @@ class ModelCatalogIT {
             }
         }
 
-        ModelArtifact v3 = ModelCatalog.read(props, task, TIMEOUT).rollback(props, 1);
+        ModelArtifact v3 = awaitLatest(props, task, 2).rollback(props, 1);
 
         assertEquals(3, v3.meta().version());
         assertEquals(2L, v3.meta().parentVersion());
         assertEquals("rollback to v1", v3.meta().note());
         assertArrayEquals(
                 v1.head().layers().get(0).weight(), v3.head().layers().get(0).weight(), "v3 serves v1's head");
-        ModelCatalog after = ModelCatalog.read(props, task, TIMEOUT);
+        ModelCatalog after = awaitLatest(props, task, 3);
         assertEquals(3, after.latest().orElseThrow().meta().version());
         assertEquals(
                 3,
@@ -67,6 +67,26 @@ class ModelCatalogIT {
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> after.rollback(props, 9));
         assertTrue(e.getMessage().contains("no published version 9"), e.getMessage());
+    }
+
+    /**
+     * The catalog once it shows {@code version} as the latest: the transaction coordinator writes commit markers
+     * after the commit returns, so a read_committed read straight after it may not see the last transaction yet.
+     */
+    private static ModelCatalog awaitLatest(KafkaClients props, String task, long version) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            ModelCatalog c = ModelCatalog.read(props, task, TIMEOUT);
+            if (c.latest().map(a -> a.meta().version() >= version).orElse(false) || System.nanoTime() > deadline) {
+                return c;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return c;
+            }
+        }
     }
 
     private static void ensureSharedTopics() {

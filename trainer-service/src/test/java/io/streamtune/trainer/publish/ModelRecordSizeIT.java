@@ -53,8 +53,16 @@ class ModelRecordSizeIT {
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
-            assertEquals(
-                    2L, c.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp), "the record and its commit marker");
+            // The coordinator writes the commit marker after the commit returns: poll for it, bounded.
+            long end = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (end < 2 && System.nanoTime() < deadline) {
+                end = c.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp);
+                if (end < 2) {
+                    Thread.sleep(50);
+                }
+            }
+            assertEquals(2L, end, "the record and its commit marker");
         }
     }
 }
