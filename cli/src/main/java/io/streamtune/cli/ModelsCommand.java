@@ -19,6 +19,7 @@ import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.ModelMetrics;
 import io.streamtune.common.model.ModelVersion;
+import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.model.WindowRange;
 import io.streamtune.trainer.publish.ModelCatalog;
 
@@ -64,14 +65,16 @@ final class ModelsCommand {
                 return 0;
             }
             System.out.printf(
-                    "%-8s %-10s %-7s %-9s %-9s %-9s %-18s %-8s %-19s %s%n",
+                    "%-8s %-10s %-7s %-15s %-9s %-9s %-9s %-18s %-8s %-8s %-19s %s%n",
                     "version",
                     "decision",
                     "parent",
+                    "kind",
                     "macroF1",
                     "champion",
                     "accuracy",
                     "live acc. (pairs)",
+                    "trained",
                     "new ex.",
                     "created (UTC)",
                     "reason");
@@ -81,10 +84,11 @@ final class ModelsCommand {
                         : null;
                 System.out.printf(
                         Locale.ROOT,
-                        "%-8s %-10s %-7s %-9s %-9s %-9s %-18s %-8d %-19s %s%n",
+                        "%-8s %-10s %-7s %-15s %-9s %-9s %-9s %-18s %-8d %-8d %-19s %s%n",
                         "v" + e.version(),
                         e.decision(),
                         e.parentVersion() == null ? "-" : "v" + e.parentVersion(),
+                        e.challengerKind() == null ? "-" : e.challengerKind(),
                         f1(e.challenger()),
                         f1(e.champion()),
                         e.challenger() == null
@@ -92,10 +96,13 @@ final class ModelsCommand {
                                 : String.format(
                                         Locale.ROOT, "%.4f", e.challenger().accuracy()),
                         l == null ? "-" : String.format(Locale.ROOT, "%.4f (%d)", l.accuracy(), l.pairs()),
+                        e.trainingExamples(),
                         e.window().stream().mapToLong(WindowRange::count).sum(),
                         TIME.format(Instant.ofEpochMilli(e.createdAtMillis())),
                         e.reason());
             }
+            System.out.println("kind: the challenger that made the version (head-only, or finetune-<mode> for a tuned"
+                    + " encoder); trained: examples it was trained on; new ex.: examples no earlier version covered");
             if (c.events().stream().anyMatch(e -> c.liveMetrics(e.version()).isPresent())) {
                 System.out.println(
                         "accuracy: on the holdout at training; live acc.: on the last joined late labels (monitor service)");
@@ -133,8 +140,24 @@ final class ModelsCommand {
                     + (m.parentVersion() == null ? "" : " (parent v" + m.parentVersion() + ")")
                     + (m.note() == null ? "" : " - " + m.note()));
             System.out.println("created:   " + TIME.format(Instant.ofEpochMilli(m.createdAtMillis())) + " UTC");
-            System.out.println("encoder:   " + m.encoderId() + " (sha256 "
+            System.out.println("encoder:   " + m.encoderId() + " (base sha256 "
                     + m.encoderChecksum().substring(0, 12) + "...)");
+            WeightsRef tuned = a.backbone() == null ? null : a.backbone().weights();
+            if (tuned != null) {
+                System.out.println("weights:   " + tuned.format().wireName() + ", sha256 "
+                        + tuned.sha256().substring(0, 12)
+                        + "..., " + tuned.sizeBytes() + " bytes "
+                        + (tuned.isInline() ? "in the model record" : "at " + tuned.uri())
+                        + "; served as " + a.backbone().key());
+            }
+            c.events().stream()
+                    .filter(e -> e.version() == m.version())
+                    .findFirst()
+                    .ifPresent(e -> System.out.println("trained:   "
+                            + (e.challengerKind() == null ? "" : e.challengerKind() + " challenger, ")
+                            + e.trainingExamples() + " examples, holdout " + e.holdoutExamples() + ", "
+                            + e.trainingMillis() + " ms" + (e.device() == null ? "" : " on " + e.device())
+                            + (e.trigger() == null ? "" : "; trigger " + e.trigger())));
             System.out.println("head:      " + a.head().kind() + " " + a.head().inputDimension() + " -> "
                     + a.head().outputDimension());
             System.out.println("labels:    " + m.labels());
@@ -154,7 +177,7 @@ final class ModelsCommand {
             }
             System.out.println("window:    "
                     + (m.window().isEmpty()
-                            ? "(none: no new examples)"
+                            ? "(no new examples: an earlier version covers every example it was trained on)"
                             : m.window().stream()
                                     .map(w -> w.topic() + "-" + w.partition() + " [" + w.fromOffset() + ".."
                                             + w.toOffset() + "] " + w.count() + " examples")

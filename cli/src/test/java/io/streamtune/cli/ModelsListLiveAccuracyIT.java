@@ -108,6 +108,9 @@ class ModelsListLiveAccuracyIT {
         assertTrue(
                 v1.contains("0.9500") && v1.contains("0.8750 (40)"),
                 () -> "holdout 0.95 and the newest live 0.875 on 40 pairs: " + shown);
+        assertTrue(
+                v1.contains(" head ") && v1.matches(".* 400 +0 +.*"),
+                () -> "the challenger kind, 400 examples trained on and 0 new (the audit's window is empty): " + shown);
         assertEquals(
                 1,
                 shown.lines().filter(l -> l.matches("v\\d+ .*")).count(),

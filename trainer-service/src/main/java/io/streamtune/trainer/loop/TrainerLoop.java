@@ -546,13 +546,14 @@ public final class TrainerLoop implements AutoCloseable {
         if (d.admitted()) {
             metrics.trained(t.name(), TrainerMetrics.PUBLISHED, d.trainingMillis());
             log.info(
-                    "[{} v{}] published (parent {}, {} challenger on {}): {}; covers {} examples in {}",
+                    "[{} v{}] published (parent {}, {} challenger on {}): {}; trained on {} examples, covers {} new in {}",
                     t.name(),
                     version,
                     parent,
                     d.challengerKind(),
                     d.device(),
                     d.reason(),
+                    w.training().size(),
                     w.coveredExamples(),
                     w.ranges());
         } else {
