@@ -158,7 +158,8 @@ public final class TrainerService implements AutoCloseable {
         warnOverrides();
         int port = options.metricsPort() != null ? options.metricsPort() : settings.metricsPort();
         if (port >= 0) {
-            metricsServer = MetricsServer.start(port, registry, this::health);
+            metricsServer =
+                    MetricsServer.start(port, "trainer." + TrainerSettings.METRICS_PORT.key(), registry, this::health);
             log.info("[trainer] metrics on :{}/metrics, health on /health", metricsServer.port());
         }
         probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
@@ -277,7 +278,8 @@ public final class TrainerService implements AutoCloseable {
 
     /**
      * The {@code /health} document: {@code status} STARTING (waiting for Kafka or reading the history),
-     * UP, DEGRADED (Kafka does not answer: the loop waits and retries) or DOWN (stopped), with the reason.
+     * UP, DEGRADED (Kafka does not answer: the loop waits and retries) or DOWN (stopped), with {@code reasons}, a
+     * list as in the scorer's and the monitor's documents (one reason here).
      */
     public Map<String, Object> health() {
         Map<String, Object> h = new LinkedHashMap<>();
@@ -300,7 +302,7 @@ public final class TrainerService implements AutoCloseable {
         }
         h.put("status", status);
         if (reason != null) {
-            h.put("reason", reason);
+            h.put("reasons", List.of(reason));
         }
         h.put("service", "trainer");
         h.put("transactionalId", transactionalId);

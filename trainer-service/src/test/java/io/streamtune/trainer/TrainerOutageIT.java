@@ -97,7 +97,12 @@ class TrainerOutageIT {
             assertTrue(brokerDown.await(90, TimeUnit.SECONDS), "the broker went down inside v2's transaction");
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < until) { // the outage: ~20 s, health polled all along
-                statuses.add(String.valueOf(trainer.health().get("status")));
+                Map<String, Object> h = trainer.health();
+                statuses.add(String.valueOf(h.get("status")));
+                if ("DEGRADED".equals(h.get("status"))) {
+                    // the same shape as the scorer's and the monitor's documents: a list of reasons
+                    statuses.add("reasons " + h.get("reasons"));
+                }
                 Thread.sleep(200);
             }
             broker.set(EmbeddedKafkaBroker.start(data, port));
@@ -113,6 +118,9 @@ class TrainerOutageIT {
                     trainer.isRunning() && trainer.failure().isEmpty(),
                     "the outage was not fatal: " + trainer.failure());
             assertTrue(statuses.contains("DEGRADED"), "health said so during the outage: " + statuses);
+            assertTrue(
+                    statuses.stream().anyMatch(r -> r.startsWith("reasons [cannot reach Kafka at ")),
+                    "with its reasons as a list: " + statuses);
             TrainerFixture.await(
                     "UP again",
                     Duration.ofSeconds(30),

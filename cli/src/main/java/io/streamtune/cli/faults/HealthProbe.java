@@ -64,13 +64,9 @@ public final class HealthProbe {
         }
         JsonNode h = health.get();
         StringBuilder s = new StringBuilder(h.path("status").asText("?"));
-        JsonNode reasons = h.has("reasons") ? h.get("reasons") : h.path("reason");
-        if (reasons.isArray()) {
-            for (JsonNode r : reasons) {
-                s.append(s.indexOf(":") < 0 ? ": " : "; ").append(shorten(r.asText()));
-            }
-        } else if (reasons.isTextual()) {
-            s.append(": ").append(shorten(reasons.asText()));
+        // Every service's document gives "reasons" as a list.
+        for (JsonNode r : h.path("reasons")) {
+            s.append(s.indexOf(":") < 0 ? ": " : "; ").append(shorten(r.asText()));
         }
         return s.toString();
     }
