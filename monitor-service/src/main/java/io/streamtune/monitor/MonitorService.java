@@ -92,7 +92,11 @@ public final class MonitorService implements AutoCloseable {
                     + config.tasks().keySet());
         }
         if (settings.metricsPort() >= 0) {
-            http = MetricsServer.start(settings.metricsPort(), meters, this::health);
+            http = MetricsServer.start(
+                    settings.metricsPort(),
+                    MonitorSettings.SECTION + "." + MonitorSettings.METRICS_PORT.key(),
+                    meters,
+                    this::health);
             log.info("[monitor] metrics and health on port {}", http.port());
         }
         probe = KafkaProbe.start(clients, "monitor", Duration.ofSeconds(5), Duration.ofSeconds(30));

@@ -143,7 +143,11 @@ public final class ScoringService implements AutoCloseable {
             throw new IllegalStateException("scoring service already started");
         }
         if (settings.metricsPort() >= 0) {
-            http = MetricsServer.start(settings.metricsPort(), meters, this::health);
+            http = MetricsServer.start(
+                    settings.metricsPort(),
+                    ScoringSettings.SECTION + "." + ScoringSettings.METRICS_PORT.key(),
+                    meters,
+                    this::health);
             log.info("[scoring] metrics and health on port {}", http.port());
         }
         probe = KafkaProbe.start(clients, "scoring", Duration.ofSeconds(5), Duration.ofSeconds(30));

@@ -28,7 +28,7 @@ class HealthProbeTest {
                 "reasons",
                 List.of("cannot reach Kafka at localhost:9092 since 2026-11-29T15:41:25.170Z: no answer"));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (MetricsServer server = MetricsServer.start(0, registry, () -> degraded)) {
+        try (MetricsServer server = MetricsServer.start(0, "scoring.metricsPort", registry, () -> degraded)) {
             Optional<JsonNode> h = new HealthProbe(server.port()).read();
 
             assertTrue(h.isPresent());

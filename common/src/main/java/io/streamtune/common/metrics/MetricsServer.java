@@ -21,7 +21,7 @@ import io.streamtune.common.serde.Json;
  *
  * <pre>{@code
  * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
- * try (MetricsServer http = MetricsServer.start(9400, registry, () -> Map.of("status", "UP"))) { ... }
+ * try (MetricsServer http = MetricsServer.start(9400, "trainer.metricsPort", registry, () -> Map.of("status", "UP"))) { ... }
  * }</pre>
  *
  * <p>Port 0 picks a free port ({@link #port()} tells which); a negative port serves nothing.
@@ -34,7 +34,7 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     public static MetricsServer start(
-            int port, PrometheusMeterRegistry registry, Supplier<Map<String, Object>> health) {
+            int port, String portSetting, PrometheusMeterRegistry registry, Supplier<Map<String, Object>> health) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
             server.setExecutor(Executors.newSingleThreadExecutor(r -> {
@@ -53,7 +53,8 @@ public final class MetricsServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "cannot serve metrics on port " + port
-                            + " (set metrics.port to a free port, or -1 to turn the endpoint off)",
+                            + " (" + e.getMessage() + "): set " + portSetting
+                            + " or --metrics-port to a free port, 0 for any free port, or -1 to serve nothing",
                     e);
         }
     }
