@@ -281,6 +281,7 @@ public final class TaskState {
         d.put("gatedAgainst", c == null ? null : c.meta().version());
         d.put("windowExamples", gauges.windowExamples());
         d.put("holdoutExamples", gauges.holdoutExamples());
+        d.put("nextTraining", window.nextTraining());
         if (config.finetune().enabled()) {
             Map<String, Object> f = new java.util.LinkedHashMap<>();
             BackgroundFinetuner.Run run = finetune;

@@ -42,10 +42,10 @@ public final class TaskWindow {
     private final ArrayDeque<Example> holdout = new ArrayDeque<>();
     private final Map<Integer, Long> rangeStart = new TreeMap<>();
     private final Map<Integer, Long> rangeCount = new TreeMap<>();
-    private long newSinceAttempt;
-    private Instant lastAttempt;
+    private volatile long newSinceAttempt; // volatile: also read by /health (nextTraining)
+    private volatile Instant lastAttempt;
     /** Why a drift detector asked for a retrain, until the next attempt; null when none did. */
-    private String driftSignal;
+    private volatile String driftSignal;
 
     public TaskWindow(String topic, WindowPolicy policy, Instant now) {
         this.topic = topic;
@@ -100,17 +100,39 @@ public final class TaskWindow {
     }
 
     /**
-     * Why the task retrains now, or null when it does not: {@code retrainEvery}, {@code maxWait} (see
-     * {@link RetrainTrigger}) or the drift signal's text.
+     * Why the task retrains now, or null when it does not: the drift signal's text when one is pending and an example
+     * arrived since, else {@code retrainEvery} or {@code maxWait} (see {@link RetrainTrigger}).
      */
     public String trigger(Instant now) {
+        // A pending drift signal names the retrain even when a count or time trigger would also fire: the monitor
+        // asked for it, and the audit should say so.
+        if (driftSignal != null && newSinceAttempt > 0) {
+            return driftSignal;
+        }
         if (newSinceAttempt >= policy.retrainEvery()) {
             return "retrainEvery";
         }
         if (RetrainTrigger.due(policy, newSinceAttempt, Duration.between(lastAttempt, now))) {
             return "maxWait";
         }
-        return driftSignal != null && newSinceAttempt > 0 ? driftSignal : null;
+        return null;
+    }
+
+    /**
+     * When the next training comes, for {@code /health}: the new examples so far and the two triggers, e.g.
+     * {@code {"newExamples":271,"retrainEvery":500,"maxWaitAt":"2026-11-29T20:34:42Z","minNew":100}} ({@code maxWaitAt}
+     * is the last attempt, or the trainer's start, plus {@code window.maxWait}).
+     */
+    public Map<String, Object> nextTraining() {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("newExamples", newSinceAttempt);
+        m.put("retrainEvery", policy.retrainEvery());
+        m.put("maxWaitAt", lastAttempt.plus(policy.maxWait()).toString());
+        m.put("minNew", policy.minNew());
+        if (driftSignal != null) {
+            m.put("drift", driftSignal + ": at the next new example");
+        }
+        return m;
     }
 
     /** Whether a trigger fires ({@link #trigger}) and the holdout holds at least {@code minHoldout} examples. */

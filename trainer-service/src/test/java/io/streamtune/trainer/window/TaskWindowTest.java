@@ -76,6 +76,29 @@ class TaskWindowTest {
     }
 
     @Test
+    void shouldNameTheDriftSignalAsTheTriggerAlsoWhenMaxWaitHasPassed() {
+        TaskWindow w = new TaskWindow("t.examples", POLICY, T0);
+        w.startRange(0, 0);
+        for (int i = 0; i < 30; i++) {
+            w.add(example(id("tr", i, false)), 0, true, true);
+        }
+        for (int i = 0; i < 3; i++) {
+            w.add(example(id("ho", i, true)), 0, true, true);
+        }
+        assertEquals(
+                Map.of("newExamples", 33L, "retrainEvery", 100, "maxWaitAt", "2026-11-23T10:05:00Z", "minNew", 20),
+                w.nextTraining(),
+                "health tells when the next training comes: maxWait counts from the start before the first attempt");
+        Instant late = T0.plus(Duration.ofMinutes(6)); // past maxWait (5 min) with minNew (20) new examples
+        assertEquals("maxWait", w.snapshot(Map.of(0, 33L), late).trigger());
+        w.signalDrift("drift (page-hinkley on error-rate)");
+        assertEquals(
+                "drift (page-hinkley on error-rate)",
+                w.snapshot(Map.of(0, 33L), late).trigger(),
+                "the monitor asked for this retrain: the audit says drift, not maxWait");
+    }
+
+    @Test
     void shouldKeepHoldoutExamplesOutOfTrainingAndBoundBoth() {
         TaskWindow w = new TaskWindow("t.examples", POLICY, T0);
         w.startRange(0, 0);
