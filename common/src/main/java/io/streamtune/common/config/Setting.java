@@ -239,17 +239,27 @@ public final class Setting<T> {
         return constraint;
     }
 
-    /** The default as written in the file: {@code 200ms}, {@code 5m}, {@code linear}; {@code (required)} when there is
+    /** The default as written in the file: {@code 200ms}, {@code 5m}, {@code linear}; {@code (none)} when there is
      * none. */
     public String defaultText() {
         if (defaultValue == null) {
-            return "(required)";
+            return "(none)"; // unset unless written; a required key (a task's name) says so in its doc
         }
         if (defaultValue instanceof Duration d) {
             return formatDuration(d);
         }
         if (defaultValue instanceof Enum<?> e) {
             return e.name().toLowerCase(Locale.ROOT);
+        }
+        if (defaultValue instanceof java.util.Collection<?> c
+                && !c.isEmpty()
+                && c.stream().allMatch(v -> v instanceof Enum<?>)) {
+            // as written in the file: [query, value], in declaration order
+            return c.stream()
+                    .map(v -> (Enum<?>) v)
+                    .sorted(java.util.Comparator.comparingInt(Enum::ordinal))
+                    .map(v -> v.name().toLowerCase(Locale.ROOT))
+                    .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
         }
         String text = String.valueOf(defaultValue);
         return text.isEmpty() ? "(empty)" : text;

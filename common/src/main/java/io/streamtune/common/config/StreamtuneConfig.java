@@ -41,8 +41,8 @@ public final class StreamtuneConfig {
     public static final String KAFKA_ENV_PREFIX = "STREAMTUNE_KAFKA_";
 
     // ---- task settings (relative to one entry of "tasks") ----
-    public static final Setting<String> TASK_NAME_SETTING =
-            Setting.string("name", null, "task name: lower-case letters, digits, - and _; prefixes the task's topics");
+    public static final Setting<String> TASK_NAME_SETTING = Setting.string(
+            "name", null, "required: task name, lower-case letters, digits, - and _; prefixes the task's topics");
     public static final Setting<Modality> MODALITY =
             Setting.enumeration("modality", Modality.class, Modality.TEXT, "what the task classifies");
     public static final Setting<String> ENCODER = Setting.string(

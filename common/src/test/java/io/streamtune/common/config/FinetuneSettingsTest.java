@@ -31,6 +31,14 @@ class FinetuneSettingsTest {
     }
 
     @Test
+    void shouldShowDefaultsAsTheyAreWrittenInTheFile() {
+        assertEquals(
+                "[query, value]", FinetuneSettings.LORA_TARGETS.defaultText(), "lower case, as the file takes them");
+        assertEquals(
+                "(none)", CnnSettings.PRETRAINED.defaultText(), "an optional key without a default is not required");
+    }
+
+    @Test
     void shouldReadEveryKeyInListAndStringForm() throws Exception {
         List<String> problems = new ArrayList<>();
         FinetuneOptions o = FinetuneSettings.read(yaml("""
