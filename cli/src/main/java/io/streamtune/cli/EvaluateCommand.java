@@ -23,7 +23,7 @@ import io.streamtune.cli.images.ImageEvaluateOptions;
 import io.streamtune.cli.images.ImageEvaluation;
 import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.common.config.Device;
-import io.streamtune.common.config.EncoderPrecisions;
+import io.streamtune.common.config.EncoderCatalog;
 import io.streamtune.common.config.FinetuneMode;
 import io.streamtune.common.config.FinetuneOptions;
 import io.streamtune.common.config.HeadKind;
@@ -271,17 +271,17 @@ public final class EvaluateCommand implements Callable<Integer> {
             return 2;
         }
         List<Precision> precisions = precision == null
-                ? List.of(EncoderPrecisions.precisionOf(encoderId))
+                ? List.of(EncoderCatalog.precisionOf(encoderId))
                 : precision.equals("both")
                         ? List.of(Precision.FP32, Precision.INT8)
                         : List.of(Precision.valueOf(precision.toUpperCase(java.util.Locale.ROOT)));
         List<String> ids = new ArrayList<>();
         for (Precision p : precisions) {
-            var id = EncoderPrecisions.atPrecision(encoderId, p);
+            var id = EncoderCatalog.atPrecision(encoderId, p);
             if (id.isEmpty()) {
                 err.println("--precision " + p.name().toLowerCase(java.util.Locale.ROOT) + ": no "
                         + p.name().toLowerCase(java.util.Locale.ROOT) + " export of " + encoderId
-                        + " ships (int8 exists for " + EncoderPrecisions.withInt8() + ")");
+                        + " ships (int8 exists for " + EncoderCatalog.withInt8() + ")");
                 return 2;
             }
             ids.add(id.get());
@@ -404,7 +404,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             json.put("nTrain", trainSet.size());
             json.put("nTest", testSet.size());
             json.put("encoder", encoder);
-            json.put("precision", EncoderPrecisions.precisionOf(encoder).name().toLowerCase(java.util.Locale.ROOT));
+            json.put("precision", EncoderCatalog.precisionOf(encoder).name().toLowerCase(java.util.Locale.ROOT));
             json.put("head", head.wireName());
             json.put("labels", String.join(",", labelSet));
             json.put("seed", seed);

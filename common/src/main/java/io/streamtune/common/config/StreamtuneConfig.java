@@ -353,10 +353,10 @@ public final class StreamtuneConfig {
                     + modality.name().toLowerCase(Locale.ROOT) + " task takes none");
         }
         String encoder = readEncoder(n, where, problems);
-        if (finetune.enabled() && encoder != null && EncoderPrecisions.precisionOf(encoder) == Precision.INT8) {
+        if (finetune.enabled() && encoder != null && EncoderCatalog.precisionOf(encoder) == Precision.INT8) {
             problems.add(where + "." + FinetuneSettings.MODE.key() + ": encoder " + encoder + " is int8-quantized and"
                     + " cannot be fine-tuned; use precision fp32 (encoder "
-                    + EncoderPrecisions.atPrecision(encoder, Precision.FP32).orElse("?") + ")");
+                    + EncoderCatalog.atPrecision(encoder, Precision.FP32).orElse("?") + ")");
         }
         Setting.refuseUnknown(n, where, TASK_KEYS, Set.of("labels"), problems);
         if (problems.size() > before) {
@@ -383,13 +383,13 @@ public final class StreamtuneConfig {
      * The id of the encoder a task trains and serves on, precision applied. {@code encoder} is an id
      * ({@code all-minilm-l6-v2}; an int8 id such as {@code all-minilm-l6-v2-q} means int8) or an object
      * {@code {id, precision}}; int8 resolves to the encoder's int8 export, so the precision is in the id
-     * every model version records. Ids this build does not know are left to the services, which refuse
-     * them when they open the encoder.
+     * every model version records. An id that is not a shipped encoder ({@link EncoderCatalog#ids()}) is a
+     * problem here, so no command (not even {@code topics create}) goes ahead with it.
      */
     private static String readEncoder(JsonNode task, String where, List<String> problems) {
         JsonNode node = task.path(ENCODER.key());
         if (!node.isObject()) {
-            return ENCODER.read(task, where, problems);
+            return known(ENCODER.read(task, where, problems), where + "." + ENCODER.key(), problems);
         }
         node.fieldNames().forEachRemaining(k -> {
             if (!k.equals("id") && !k.equals("precision")) {
@@ -399,15 +399,15 @@ public final class StreamtuneConfig {
                         + " maxSequenceLength is the task's own key)");
             }
         });
-        String id = ENCODER_ID.read(task, where, problems);
-        if (node.path("precision").isMissingNode()) {
+        String id = known(ENCODER_ID.read(task, where, problems), where + "." + ENCODER_ID.key(), problems);
+        if (id == null || node.path("precision").isMissingNode()) {
             return id;
         }
         Precision precision = ENCODER_PRECISION.read(task, where, problems);
-        if (EncoderPrecisions.precisionOf(id) == precision) {
+        if (EncoderCatalog.precisionOf(id) == precision) {
             return id;
         }
-        Optional<String> variant = EncoderPrecisions.atPrecision(id, precision);
+        Optional<String> variant = EncoderCatalog.atPrecision(id, precision);
         if (variant.isPresent()) {
             if (precision == Precision.FP32) {
                 problems.add(
@@ -418,9 +418,18 @@ public final class StreamtuneConfig {
             return variant.get();
         }
         problems.add(where + ".encoder.precision: int8 is not available for encoder " + id
-                + " (no int8 export of it ships;" + " int8 exists for " + EncoderPrecisions.withInt8()
+                + " (no int8 export of it ships;" + " int8 exists for " + EncoderCatalog.withInt8()
                 + "); use precision fp32 or one of those encoders");
         return id;
+    }
+
+    /** {@code id} when it is a shipped encoder (or unset); else records a problem naming {@code key} and the known ids. */
+    private static String known(String id, String key, List<String> problems) {
+        if (id == null || EncoderCatalog.isKnown(id)) {
+            return id;
+        }
+        problems.add(key + ": unknown encoder '" + id + "' (known: " + String.join(", ", EncoderCatalog.ids()) + ")");
+        return null;
     }
 
     /**

@@ -194,6 +194,6 @@ public record TaskConfig(
 
     /** The precision of the task's encoder ({@code encoder.precision}). */
     public Precision precision() {
-        return EncoderPrecisions.precisionOf(encoder);
+        return EncoderCatalog.precisionOf(encoder);
     }
 }

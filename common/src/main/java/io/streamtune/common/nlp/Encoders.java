@@ -53,12 +53,7 @@ public final class Encoders {
 
     /** The encoder ids {@link #open} accepts, in a stable order. */
     public static List<String> knownIds() {
-        return List.of(
-                "all-minilm-l6-v2",
-                "all-minilm-l6-v2-q",
-                "bge-small-en-v1.5",
-                "bge-small-en-v1.5-q",
-                "bge-small-zh-v1.5");
+        return io.streamtune.common.config.EncoderCatalog.ids();
     }
 
     /** The static description of a known encoder, if the id is known. */

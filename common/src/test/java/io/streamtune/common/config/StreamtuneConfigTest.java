@@ -221,6 +221,22 @@ class StreamtuneConfigTest {
     }
 
     @Test
+    void shouldRefuseAnEncoderThatDoesNotShipWhereverItIsWritten() {
+        ConfigException e = assertThrows(ConfigException.class, () -> StreamtuneConfig.parse("""
+                tasks:
+                  - {name: a, labels: [x, y], encoder: minilm}
+                  - {name: b, labels: [x, y], encoder: {id: bert-base, precision: int8}}
+                """, Map.of(), Map.of()));
+        String m = e.getMessage();
+        assertTrue(
+                m.contains(
+                        "tasks[0] (a).encoder: unknown encoder 'minilm' (known: all-minilm-l6-v2, all-minilm-l6-v2-q,"),
+                m);
+        assertTrue(m.contains("tasks[1] (b).encoder.id: unknown encoder 'bert-base'"), m);
+        assertEquals(2, e.problems().size(), m);
+    }
+
+    @Test
     void shouldIterateTasksInNameOrderWhateverTheFileOrder() throws Exception {
         List<String> names = List.of("zeta", "alpha", "mu", "beta", "omega", "kappa", "delta", "nu", "eta", "gamma");
         StringBuilder yaml = new StringBuilder("tasks:\n");

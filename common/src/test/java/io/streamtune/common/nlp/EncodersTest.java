@@ -79,12 +79,18 @@ class EncodersTest {
     }
 
     @Test
-    void shouldOpenEveryIdThePrecisionTableNames() {
-        // The precision table lives in common.config (configuration must not depend on this package): each id it
-        // resolves to must be one this class opens.
-        assertTrue(
-                Encoders.knownIds().containsAll(io.streamtune.common.config.EncoderPrecisions.ids()),
-                io.streamtune.common.config.EncoderPrecisions.ids() + " not all in " + Encoders.knownIds());
+    void shouldShipEveryIdOfTheCatalogueOnTheClasspath() {
+        // The catalogue lives in common.config (configuration must not depend on this package); every id on it,
+        // and every id its precision table resolves to, must be an encoder this class finds.
+        for (String id : Encoders.knownIds()) {
+            assertTrue(Encoders.spec(id).isPresent(), id + " has no spec");
+        }
+        for (String fp32 : io.streamtune.common.config.EncoderCatalog.withInt8()) {
+            String int8 = io.streamtune.common.config.EncoderCatalog.atPrecision(
+                            fp32, io.streamtune.common.config.Precision.INT8)
+                    .orElseThrow();
+            assertTrue(Encoders.spec(fp32).isPresent() && Encoders.spec(int8).isPresent(), fp32 + " / " + int8);
+        }
     }
 
     @Test

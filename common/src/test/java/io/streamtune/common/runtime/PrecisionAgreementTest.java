@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.streamtune.common.config.EncoderPrecisions;
+import io.streamtune.common.config.EncoderCatalog;
 import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.config.Precision;
 import io.streamtune.common.model.Classification;
@@ -87,7 +87,7 @@ class PrecisionAgreementTest {
     @ParameterizedTest
     @ValueSource(strings = {"all-minilm-l6-v2", "bge-small-en-v1.5"})
     void shouldAgreeOnAtLeast99PercentOfAFixedSetBetweenInt8AndFp32(String fp32) throws Exception {
-        String int8 = EncoderPrecisions.atPrecision(fp32, Precision.INT8).orElseThrow();
+        String int8 = EncoderCatalog.atPrecision(fp32, Precision.INT8).orElseThrow();
         List<Object[]> train = sentences(120, 1);
         List<Object[]> test = sentences(400, 2);
         try (Backbones backbones = Backbones.opening(1, null);

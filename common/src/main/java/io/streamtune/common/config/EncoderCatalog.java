@@ -5,22 +5,37 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Which precisions of each shipped text encoder exist, as encoder ids: the fp32 export and, where one
- * ships, its int8 export ({@code all-minilm-l6-v2} and {@code all-minilm-l6-v2-q}). Configuration resolves
- * {@code encoder: {id, precision}} to one id through this table, so the id a task opens, a backbone is
- * shared by and a model version records already carries the precision.
+ * The shipped text encoders by id, and which precisions of each exist: the fp32 export and, where one ships,
+ * its int8 export ({@code all-minilm-l6-v2} and {@code all-minilm-l6-v2-q}). Configuration checks a task's
+ * {@code encoder} against these ids and resolves {@code encoder: {id, precision}} to one id through the
+ * precision table, so the id a task opens, a backbone is shared by and a model version records already
+ * carries the precision.
  *
  * <p>It lives beside the settings rather than in {@code common.nlp} (which opens the encoders) because
- * reading a configuration must not depend on the encoders' code; {@code EncodersTest} checks that every id
- * named here is one {@code Encoders} opens.
+ * reading a configuration must not depend on the encoders' code; {@code Encoders.knownIds()} is this list,
+ * and {@code EncodersTest} opens every id on it.
  */
-public final class EncoderPrecisions {
+public final class EncoderCatalog {
 
     /** The int8 export of each fp32 encoder that has one (there is none of bge-small-zh-v1.5 on Maven Central). */
     private static final Map<String, String> INT8_OF =
             Map.of("all-minilm-l6-v2", "all-minilm-l6-v2-q", "bge-small-en-v1.5", "bge-small-en-v1.5-q");
 
-    private EncoderPrecisions() {}
+    /** Every shipped encoder id, in a stable order. */
+    private static final List<String> IDS = List.of(
+            "all-minilm-l6-v2", "all-minilm-l6-v2-q", "bge-small-en-v1.5", "bge-small-en-v1.5-q", "bge-small-zh-v1.5");
+
+    private EncoderCatalog() {}
+
+    /** Every shipped encoder id ({@code all-minilm-l6-v2}, ..., {@code bge-small-zh-v1.5}), in a stable order. */
+    public static List<String> ids() {
+        return IDS;
+    }
+
+    /** Whether {@code encoderId} is a shipped encoder. */
+    public static boolean isKnown(String encoderId) {
+        return IDS.contains(encoderId);
+    }
 
     /**
      * The id of {@code encoderId} at a precision: the id itself at its own precision, its int8 export for
@@ -48,13 +63,5 @@ public final class EncoderPrecisions {
     /** The fp32 encoders that have an int8 export, in a stable order. */
     public static List<String> withInt8() {
         return INT8_OF.keySet().stream().sorted().toList();
-    }
-
-    /** Every id this table names (fp32 originals and their int8 exports), sorted. */
-    public static List<String> ids() {
-        return INT8_OF.entrySet().stream()
-                .flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue()))
-                .sorted()
-                .toList();
     }
 }
