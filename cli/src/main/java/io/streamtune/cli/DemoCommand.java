@@ -30,7 +30,8 @@ import io.streamtune.trainer.TrainerService;
             "Shows labelled examples flowing, each model version going live with its holdout metrics, live predictions",
             "with their versions, throughput and dead letters. Ends after --duration (or on Ctrl-C) and prints as its",
             "last line one JSON object: eventsProduced, predictions, modelVersions, dlq, lost, duplicates,",
-            "alertsRaised, alertsCleared, alertDelaySeconds, liveAccuracyByVersion, ...",
+            "alertsRaised, alertsCleared, alertDelaySeconds, liveAccuracyByVersion, imageSource, predictionsByTask,",
+            "accuracyByTask, firstLiveSeconds (per task: seconds from the feed's start to its first version live), ...",
             "The finance feed scripts a negative surge on one company; the monitor raises and clears its alert.",
             "Beside the two text tasks an image task ('images') trains a small CNN on Fashion-MNIST when its files are",
             "at --fashion-mnist, else on shapes the demo draws (--images says which, or off)."

@@ -31,13 +31,14 @@ import io.streamtune.common.topic.TaskTopics;
  * {@link Choice#AUTO} takes Fashion-MNIST when both image files are where {@code --fashion-mnist} says (by default
  * {@code ../shared/data/fashion_mnist}, the evaluation data beside a checkout) and the shapes otherwise.
  *
- * <p>Both train the smallest ResNetV1 the image settings allow ({@code cnn.layers: 8}) for 4 epochs on a window of at
- * most {@value #WINDOW} examples: on 2 cores a version trains in 1 to 4 s (measured on the shapes, load 12 to 20), on
- * the trainer's loop thread between two text retrains.
+ * <p>Both train the smallest ResNetV1 the image settings allow ({@code cnn.layers: 8}) for {@value #EPOCHS} epochs on
+ * the newest {@value #WINDOW} examples every {@value #RETRAIN_EVERY} new ones, on the trainer's loop thread between two
+ * text retrains. Measured on 2 cores at load 12 to 20 (28 x 28 shapes, batch 16): 300 images x 4 epochs train in 2 to
+ * 4 s, so a full window here takes about 1.5 times that.
  *
  * <pre>{@code
  * DemoImages images = DemoImages.open(DemoImages.Choice.AUTO, Path.of("../shared/data/fashion_mnist"), 7);
- * images.describe();                  // the line the demo prints: which source, how many images
+ * out.println(images.describe(false));   // which source, how many images, the model
  * DemoRun.Feed.Record r = images.next(System.currentTimeMillis(), 0.02);
  * }</pre>
  */
