@@ -61,15 +61,15 @@ public final class DemoRun {
             DemoImages.Choice images,
             Path fashionMnist,
             double imageRatePerSecond) {
+        /** Where {@code streamtune demo} looks for Fashion-MNIST by default: the evaluation data beside a checkout. */
+        public static final Path FASHION_MNIST = Path.of("..", "shared", "data", "fashion_mnist");
+
         public Options {
             if (images != DemoImages.Choice.OFF && !(imageRatePerSecond > 0)) {
                 throw new IllegalArgumentException(
                         "--image-rate must be above 0, got " + imageRatePerSecond + " (--images off: no image task)");
             }
         }
-
-        /** Where {@code streamtune demo} looks for Fashion-MNIST by default: the evaluation data beside a checkout. */
-        public static final Path FASHION_MNIST = Path.of("..", "shared", "data", "fashion_mnist");
 
         /** The text tasks only (no image task): the runs and simulations written before the image task. */
         public Options(
@@ -118,8 +118,7 @@ public final class DemoRun {
      * {@code liveAccuracyByVersion} is the newest live-metrics accuracy per {@code task:vN} (late labels).
      * Per task: {@code predictionsByTask}; {@code accuracyByTask}, the share of them that name the feed's label;
      * {@code firstLiveSeconds}, from the start of the feed to the first prediction read (its first version live;
-     * absent: never). {@code imageSource}: {@code fashion-mnist},
-     * {@code shapes}, or null without an image task.
+     * absent: never). {@code imageSource}: {@code fashion-mnist}, {@code shapes}, or null without an image task.
      */
     public record Report(
             long eventsProduced,
