@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import io.streamtune.cli.demo.DemoImages;
 import io.streamtune.cli.demo.DemoRun;
 import io.streamtune.common.config.Setting;
 import io.streamtune.common.config.StreamtuneConfig;
@@ -29,8 +30,11 @@ import io.streamtune.trainer.TrainerService;
             "Shows labelled examples flowing, each model version going live with its holdout metrics, live predictions",
             "with their versions, throughput and dead letters. Ends after --duration (or on Ctrl-C) and prints as its",
             "last line one JSON object: eventsProduced, predictions, modelVersions, dlq, lost, duplicates,",
-            "alertsRaised, alertsCleared, alertDelaySeconds, liveAccuracyByVersion, ...",
-            "The finance feed scripts a negative surge on one company; the monitor raises and clears its alert."
+            "alertsRaised, alertsCleared, alertDelaySeconds, liveAccuracyByVersion, imageSource, predictionsByTask,",
+            "accuracyByTask, firstLiveSeconds (per task: seconds from the feed's start to its first version live), ...",
+            "The finance feed scripts a negative surge on one company; the monitor raises and clears its alert.",
+            "Beside the two text tasks an image task ('images') trains a small CNN on Fashion-MNIST when its files are",
+            "at --fashion-mnist, else on shapes the demo draws (--images says which, or off)."
         })
 final class DemoCommand implements Callable<Integer> {
     @Option(
@@ -80,6 +84,32 @@ final class DemoCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE})")
     Path data;
 
+    @Option(
+            names = "--images",
+            paramLabel = "SOURCE",
+            defaultValue = "auto",
+            description =
+                    "the image task's pictures: auto (Fashion-MNIST when present at --fashion-mnist, else shapes),"
+                            + " shapes (drawn by the demo), fashion (Fashion-MNIST, required), off (text tasks only)"
+                            + " (default: ${DEFAULT-VALUE})")
+    DemoImages.Choice images;
+
+    @Option(
+            names = "--fashion-mnist",
+            paramLabel = "DIR",
+            defaultValue = "../shared/data/fashion_mnist",
+            description =
+                    "where Fashion-MNIST's IDX files are (train-images-idx3-ubyte.gz, t10k-images-idx3-ubyte.gz and"
+                            + " their label files), read as they are (default: ${DEFAULT-VALUE})")
+    Path fashionMnist;
+
+    @Option(
+            names = "--image-rate",
+            paramLabel = "R",
+            defaultValue = "8",
+            description = "image records per second, on top of --rate (default: ${DEFAULT-VALUE})")
+    double imageRate;
+
     @Override
     public Integer call() throws Exception {
         ServiceLogging.start("demo");
@@ -108,7 +138,10 @@ final class DemoCommand implements Callable<Integer> {
                 retrainEvery,
                 seed,
                 defaults.malformedShare(),
-                duration == null ? Duration.ofSeconds(20) : defaults.drainTimeout());
+                duration == null ? Duration.ofSeconds(20) : defaults.drainTimeout(),
+                images,
+                fashionMnist,
+                imageRate);
         DemoRun run = new DemoRun(options, DemoCommand::startServices, System.out).withDataDir(data);
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(

@@ -42,7 +42,8 @@ final class DemoMonitor implements AutoCloseable {
 
     record ModelPublished(ModelVersion meta) implements Notice {}
 
-    record ModelLive(String task, long version) implements Notice {}
+    /** The first prediction naming {@code task} v{@code version} was read; {@code meta} is its record, null if not read. */
+    record ModelLive(String task, long version, ModelVersion meta) implements Notice {}
 
     record Sample(String task, String text, Prediction prediction, String truth) implements Notice {}
 
@@ -60,10 +61,22 @@ final class DemoMonitor implements AutoCloseable {
     final Map<String, Long> liveVersion = new ConcurrentHashMap<>();
     final Set<String> publishedVersions = Collections.synchronizedSet(new TreeSet<>());
     final Map<String, ModelVersion> latestPublished = new ConcurrentHashMap<>();
+    /** Every version read, by {@code task:vN}. */
+    private final Map<String, ModelVersion> versions = new ConcurrentHashMap<>();
+
+    private final Map<String, AtomicLong> predictionsByTask = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> correctByTask = new ConcurrentHashMap<>();
+    /** When each task's last sample line was shown (wall clock ms). */
+    private final Map<String, Long> lastSampleByTask = new ConcurrentHashMap<>();
+
     private final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
     private final List<AlertSeen> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, LiveMetrics> liveMetrics = new ConcurrentHashMap<>();
     private volatile long lastSampleAt;
+    /** Sample lines: one every 4 s, a task's at most every 8 s. */
+    private static final long SAMPLE_EVERY_MS = 4_000;
+
+    private static final long TASK_SAMPLE_EVERY_MS = 8_000;
     private final Map<String, Long> firstPredictionAt = new ConcurrentHashMap<>();
 
     DemoMonitor(
@@ -128,6 +141,7 @@ final class DemoMonitor implements AutoCloseable {
         try {
             ModelVersion meta = ModelArtifact.parse(value).meta();
             if (publishedVersions.add(meta.task() + ":v" + meta.version())) {
+                versions.put(meta.task() + ":v" + meta.version(), meta);
                 latestPublished.put(meta.task(), meta);
                 notices.accept(new ModelPublished(meta));
             }
@@ -149,19 +163,25 @@ final class DemoMonitor implements AutoCloseable {
                 .computeIfAbsent(p.task() + ":v" + p.modelVersion(), k -> new AtomicLong())
                 .incrementAndGet();
         latencies.add(p.latencyMs());
+        predictionsByTask.computeIfAbsent(p.task(), k -> new AtomicLong()).incrementAndGet();
         String truth = truthById.get(p.id());
         if (truth != null && truth.equals(p.label())) {
             correct.incrementAndGet();
+            correctByTask.computeIfAbsent(p.task(), k -> new AtomicLong()).incrementAndGet();
         }
         firstPredictionAt.putIfAbsent(p.task(), System.currentTimeMillis());
         Long live = liveVersion.get(p.task());
         if (live == null || p.modelVersion() > live) {
             liveVersion.put(p.task(), p.modelVersion());
-            notices.accept(new ModelLive(p.task(), p.modelVersion()));
+            notices.accept(new ModelLive(p.task(), p.modelVersion(), versions.get(p.task() + ":v" + p.modelVersion())));
         }
+        // One sample line every SAMPLE_EVERY, and each task's at most every TASK_SAMPLE_EVERY: the tasks take turns
+        // instead of the busiest filling the screen.
         long now = System.currentTimeMillis();
-        if (now - lastSampleAt > 4_000) {
+        if (now - lastSampleAt > SAMPLE_EVERY_MS
+                && now - lastSampleByTask.getOrDefault(p.task(), 0L) > TASK_SAMPLE_EVERY_MS) {
             lastSampleAt = now;
+            lastSampleByTask.put(p.task(), now);
             notices.accept(new Sample(p.task(), textById.get(p.id()), p, truth));
         }
     }
@@ -254,6 +274,30 @@ final class DemoMonitor implements AutoCloseable {
         }
         Collections.sort(copy);
         return copy.get((int) Math.min(copy.size() - 1, Math.floor(q * copy.size())));
+    }
+
+    /** Predictions read per task. */
+    Map<String, Long> countsByTask() {
+        Map<String, Long> m = new TreeMap<>();
+        predictionsByTask.forEach((k, v) -> m.put(k, v.get()));
+        return m;
+    }
+
+    /** Per task, the share of its predictions whose label is the feed's (events only; late labels do not count). */
+    Map<String, Double> accuracyByTask() {
+        Map<String, Double> m = new TreeMap<>();
+        predictionsByTask.forEach((k, v) -> m.put(
+                k,
+                Math.round(correctByTask.getOrDefault(k, new AtomicLong()).get() * 1000.0 / Math.max(1, v.get()))
+                        / 1000.0));
+        return m;
+    }
+
+    /** Per task, seconds from {@code start} (wall clock ms) to its first prediction read: its first version live. */
+    Map<String, Double> firstLiveSeconds(long start) {
+        Map<String, Double> m = new TreeMap<>();
+        firstPredictionAt.forEach((k, v) -> m.put(k, Math.round((v - start) / 100.0) / 10.0));
+        return m;
     }
 
     Map<String, Long> countsByVersion() {

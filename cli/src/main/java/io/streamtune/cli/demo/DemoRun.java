@@ -43,7 +43,12 @@ import io.streamtune.common.topic.TopicAdmin;
  * alerts seen.
  */
 public final class DemoRun {
-    /** What to run. {@code bootstrap} null starts an embedded broker; {@code fromFile} null uses the synthetic feed. */
+    /**
+     * What to run. {@code bootstrap} null starts an embedded broker; {@code fromFile} null uses the synthetic feed.
+     * {@code ratePerSecond} is the text tasks' records per second; the image task ({@link DemoImages}, none with
+     * {@code fromFile} or {@link DemoImages.Choice#OFF}) sends {@code imageRatePerSecond} more, from
+     * {@code fashionMnist} or generated.
+     */
     public record Options(
             Duration duration,
             double ratePerSecond,
@@ -52,18 +57,68 @@ public final class DemoRun {
             int retrainEvery,
             long seed,
             double malformedShare,
-            Duration drainTimeout) {
+            Duration drainTimeout,
+            DemoImages.Choice images,
+            Path fashionMnist,
+            double imageRatePerSecond) {
+        /** Where {@code streamtune demo} looks for Fashion-MNIST by default: the evaluation data beside a checkout. */
+        public static final Path FASHION_MNIST = Path.of("..", "shared", "data", "fashion_mnist");
+
+        public Options {
+            if (images != DemoImages.Choice.OFF && !(imageRatePerSecond > 0)) {
+                throw new IllegalArgumentException(
+                        "--image-rate must be above 0, got " + imageRatePerSecond + " (--images off: no image task)");
+            }
+        }
+
+        /** The text tasks only (no image task): the runs and simulations written before the image task. */
+        public Options(
+                Duration duration,
+                double ratePerSecond,
+                Path fromFile,
+                String bootstrap,
+                int retrainEvery,
+                long seed,
+                double malformedShare,
+                Duration drainTimeout) {
+            this(
+                    duration,
+                    ratePerSecond,
+                    fromFile,
+                    bootstrap,
+                    retrainEvery,
+                    seed,
+                    malformedShare,
+                    drainTimeout,
+                    DemoImages.Choice.OFF,
+                    null,
+                    0);
+        }
+
         public static Options defaults(Duration duration) {
-            return new Options(duration, 30, null, null, 150, 7, 0.02, Duration.ofSeconds(90));
+            return new Options(
+                    duration,
+                    30,
+                    null,
+                    null,
+                    150,
+                    7,
+                    0.02,
+                    Duration.ofSeconds(90),
+                    DemoImages.Choice.AUTO,
+                    FASHION_MNIST,
+                    8);
         }
     }
 
-    /** The last line of {@code streamtune demo}. */
     /**
      * The last line of {@code streamtune demo}. Monitoring: {@code alertsRaised}/{@code alertsCleared} count the
      * surge alerts of every entity on {@code finance.alerts}; {@code alertDelaySeconds} is from the scripted
      * surge's first event to the moment the RAISED alert for the surging entity was read (read_committed), or -1;
      * {@code liveAccuracyByVersion} is the newest live-metrics accuracy per {@code task:vN} (late labels).
+     * Per task: {@code predictionsByTask}; {@code accuracyByTask}, the share of them that name the feed's label;
+     * {@code firstLiveSeconds}, from the start of the feed to the first prediction read (its first version live;
+     * absent: never). {@code imageSource}: {@code fashion-mnist}, {@code shapes}, or null without an image task.
      */
     public record Report(
             long eventsProduced,
@@ -87,7 +142,11 @@ public final class DemoRun {
             List<String> alerts,
             String surgeEntity,
             long lateLabels,
-            long driftRecords) {}
+            long driftRecords,
+            String imageSource,
+            Map<String, Long> predictionsByTask,
+            Map<String, Double> accuracyByTask,
+            Map<String, Double> firstLiveSeconds) {}
 
     /** The finance companies of the demo feed (a few, so each has enough predictions per window). */
     public static final List<String> COMPANIES = List.of("Acme Corp", "Globex", "Initech", "Hooli");
@@ -110,6 +169,8 @@ public final class DemoRun {
     private final SurgeScript script;
     private volatile boolean stopRequested;
     private Path dataDir;
+    /** The image task of this run, or null (none asked for, or a replay). */
+    private DemoImages images;
 
     public DemoRun(Options options, Services services, PrintStream out) {
         this(options, services, out, SurgeScript.DEMO);
@@ -149,6 +210,14 @@ public final class DemoRun {
                 ? null
                 : new ArrayList<>(new LinkedHashSet<>(
                         replay.stream().map(Feed.Item::label).toList()));
+        if (replay == null) {
+            images = DemoImages.open(options.images(), options.fashionMnist(), options.seed());
+            if (images != null) {
+                out.println(images.describe(options.images() != DemoImages.Choice.AUTO));
+            }
+        } else if (options.images() != DemoImages.Choice.OFF) {
+            out.println("** no image task in a replay: --from-file feeds its one text task");
+        }
         EmbeddedKafkaBroker broker = null;
         try {
             String bootstrap = options.bootstrap();
@@ -217,6 +286,9 @@ public final class DemoRun {
                     yaml.append(script.monitorYaml());
                 }
             }
+            if (images != null) {
+                yaml.append(images.taskYaml());
+            }
         } else {
             yaml.append("  - name: replay\n    labels: [")
                     .append(String.join(
@@ -246,7 +318,11 @@ public final class DemoRun {
                         ProducerConfig.LINGER_MS_CONFIG,
                         "5"))) {
             monitor.start();
-            Feed feed = new Feed(options, tasks, replay, script);
+            // The text tasks take turns as before; the image task's records come on top, at their own rate.
+            List<String> textTasks =
+                    tasks.stream().filter(t -> !t.equals(DemoImages.TASK)).toList();
+            Feed feed = new Feed(options, textTasks, replay, script);
+            long imageSent = 0;
             long deadline = start + options.duration().toMillis();
             long nextStatus = start + 2_000;
             long sent = 0;
@@ -310,22 +386,33 @@ public final class DemoRun {
                                             + " are scored)"
                                     : "");
                 }
-                producer.send(new ProducerRecord<>(r.topic(), r.key(), r.value()));
-                switch (r.kind()) {
-                    case EVENT -> {
-                        events.incrementAndGet();
-                        truth.put(r.id(), r.label());
-                        texts.put(r.id(), r.text());
-                        if (monitored
-                                && r.topic().startsWith("finance.")
-                                && lateRandom.nextDouble() < LATE_LABEL_SHARE) {
-                            lateLabels.add(new ProducerRecord<>(
-                                    TaskTopics.of("finance").examples(), r.key(), Feed.lateLabel(r)));
-                            lateDue.add(System.currentTimeMillis() + 3_000 + lateRandom.nextInt(5_000));
+                List<Feed.Record> batch = new ArrayList<>(2);
+                batch.add(r);
+                // Image records due by now go with this text record (at 30 text records/s: within 34 ms of due).
+                while (images != null
+                        && start + (long) (imageSent * 1000 / options.imageRatePerSecond())
+                                <= System.currentTimeMillis()) {
+                    batch.add(images.next(System.currentTimeMillis(), options.malformedShare()));
+                    imageSent++;
+                }
+                for (Feed.Record record : batch) {
+                    producer.send(new ProducerRecord<>(record.topic(), record.key(), record.value()));
+                    switch (record.kind()) {
+                        case EVENT -> {
+                            events.incrementAndGet();
+                            truth.put(record.id(), record.label());
+                            texts.put(record.id(), record.text());
+                            if (monitored
+                                    && record.topic().startsWith("finance.")
+                                    && lateRandom.nextDouble() < LATE_LABEL_SHARE) {
+                                lateLabels.add(new ProducerRecord<>(
+                                        TaskTopics.of("finance").examples(), record.key(), Feed.lateLabel(record)));
+                                lateDue.add(System.currentTimeMillis() + 3_000 + lateRandom.nextInt(5_000));
+                            }
                         }
+                        case EXAMPLE -> examples.incrementAndGet();
+                        default -> malformed.incrementAndGet();
                     }
-                    case EXAMPLE -> examples.incrementAndGet();
-                    default -> malformed.incrementAndGet();
                 }
                 while (!lateDue.isEmpty() && lateDue.peek() <= System.currentTimeMillis()) {
                     lateDue.poll();
@@ -402,7 +489,11 @@ public final class DemoRun {
                     monitor.alertSummaries(),
                     surgeStartedAt >= 0 ? script.entity() : null,
                     lateSent,
-                    monitor.alertCount(Alert.State.DRIFT));
+                    monitor.alertCount(Alert.State.DRIFT),
+                    images == null ? null : images.source().wire(),
+                    monitor.countsByTask(),
+                    monitor.accuracyByTask(),
+                    monitor.firstLiveSeconds(start));
         }
     }
 
@@ -444,15 +535,27 @@ public final class DemoRun {
                     v.metrics() == null ? 0 : v.metrics().holdoutSize(),
                     covered);
         } else if (n instanceof DemoMonitor.ModelLive l) {
-            out.printf(">> %s v%d is live: predictions now name it (no restart)%n", l.task(), l.version());
+            ModelVersion v = l.meta();
+            out.printf(
+                    Locale.ROOT,
+                    ">> %s v%d is live: predictions now name it (no restart)%s%n",
+                    l.task(),
+                    l.version(),
+                    v == null || v.metrics() == null
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT,
+                                    "; holdout macro-F1 %.3f",
+                                    v.metrics().macroF1()));
         } else if (n instanceof DemoMonitor.AlertSeen a) {
             out.println(">> ALERT " + AlertLine.of(a.alert()));
         } else if (n instanceof DemoMonitor.Sample s) {
             out.printf(
                     Locale.ROOT,
-                    "   %s: \"%s\" -> %s %.2f (v%d%s)%n",
+                    "   %s: %s -> %s %.2f (v%d%s)%n",
                     s.task(),
-                    s.text(),
+                    // A picture is named (its source and number), a text quoted.
+                    s.task().equals(DemoImages.TASK) && images != null ? "[" + s.text() + "]" : "\"" + s.text() + "\"",
                     s.prediction().label(),
                     s.prediction().scores().getOrDefault(s.prediction().label(), 0.0),
                     s.prediction().modelVersion(),

@@ -48,6 +48,11 @@ public final class ImageFixtures {
 
     /** {@code dir/<prefix>-images-idx3-ubyte.gz} and its labels file: {@code n} grey 12 x 12 bars. */
     public static Path writeIdx(Path dir, String prefix, int n, long seed) throws IOException {
+        return writeIdx(dir, prefix, n, seed, 12);
+    }
+
+    /** As {@link #writeIdx(Path, String, int, long)} with {@code side} x {@code side} bars. */
+    public static Path writeIdx(Path dir, String prefix, int n, long seed, int side) throws IOException {
         Random r = new Random(seed);
         Path images = dir.resolve(prefix + "-images-idx3-ubyte.gz");
         Path labels = dir.resolve(prefix + "-labels-idx1-ubyte.gz");
@@ -55,15 +60,15 @@ public final class ImageFixtures {
                 DataOutputStream lb = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(labels)))) {
             im.writeInt(0x803);
             im.writeInt(n);
-            im.writeInt(12);
-            im.writeInt(12);
+            im.writeInt(side);
+            im.writeInt(side);
             lb.writeInt(0x801);
             lb.writeInt(n);
             for (int i = 0; i < n; i++) {
                 int label = i % 2;
-                BufferedImage bar = bar(label, 12, r);
-                for (int y = 0; y < 12; y++) {
-                    for (int x = 0; x < 12; x++) {
+                BufferedImage bar = bar(label, side, r);
+                for (int y = 0; y < side; y++) {
+                    for (int x = 0; x < side; x++) {
                         im.writeByte((bar.getRGB(x, y) >> 8) & 0xff);
                     }
                 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.event.Example;
+import io.streamtune.common.image.GeneratedShapes;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.BackboneKind;
 import io.streamtune.common.model.ModelArtifact;

@@ -60,8 +60,8 @@ class CnnTrainerTest {
 
     @BeforeAll
     static void trainVersionOne() throws Exception {
-        train = GeneratedShapes.make(SPEC, 600, 1);
-        test = GeneratedShapes.make(SPEC, 300, 2);
+        train = ShapeImages.make(SPEC, 600, 1);
+        test = ShapeImages.make(SPEC, 300, 2);
         v1 = trainer(policy(6, 0.005, false, null)).train(train, 3, null, null);
     }
 
