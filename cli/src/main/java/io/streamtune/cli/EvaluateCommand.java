@@ -23,17 +23,18 @@ import io.streamtune.cli.images.ImageEvaluateOptions;
 import io.streamtune.cli.images.ImageEvaluation;
 import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.common.config.Device;
+import io.streamtune.common.config.EncoderPrecisions;
 import io.streamtune.common.config.FinetuneMode;
 import io.streamtune.common.config.FinetuneOptions;
 import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.config.HeadPolicy;
+import io.streamtune.common.config.Precision;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelInput;
 import io.streamtune.common.model.ModelVersion;
 import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.Precision;
 import io.streamtune.common.runtime.Backbone;
 import io.streamtune.common.runtime.Backbones;
 import io.streamtune.common.runtime.Classifier;
@@ -270,17 +271,17 @@ public final class EvaluateCommand implements Callable<Integer> {
             return 2;
         }
         List<Precision> precisions = precision == null
-                ? List.of(Encoders.precisionOf(encoderId))
+                ? List.of(EncoderPrecisions.precisionOf(encoderId))
                 : precision.equals("both")
                         ? List.of(Precision.FP32, Precision.INT8)
                         : List.of(Precision.valueOf(precision.toUpperCase(java.util.Locale.ROOT)));
         List<String> ids = new ArrayList<>();
         for (Precision p : precisions) {
-            var id = Encoders.atPrecision(encoderId, p);
+            var id = EncoderPrecisions.atPrecision(encoderId, p);
             if (id.isEmpty()) {
                 err.println("--precision " + p.name().toLowerCase(java.util.Locale.ROOT) + ": no "
                         + p.name().toLowerCase(java.util.Locale.ROOT) + " export of " + encoderId
-                        + " ships (int8 exists for " + Encoders.withInt8() + ")");
+                        + " ships (int8 exists for " + EncoderPrecisions.withInt8() + ")");
                 return 2;
             }
             ids.add(id.get());
@@ -403,7 +404,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             json.put("nTrain", trainSet.size());
             json.put("nTest", testSet.size());
             json.put("encoder", encoder);
-            json.put("precision", Encoders.precisionOf(encoder).name().toLowerCase(java.util.Locale.ROOT));
+            json.put("precision", EncoderPrecisions.precisionOf(encoder).name().toLowerCase(java.util.Locale.ROOT));
             json.put("head", head.wireName());
             json.put("labels", String.join(",", labelSet));
             json.put("seed", seed);

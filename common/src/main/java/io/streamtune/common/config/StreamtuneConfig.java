@@ -19,8 +19,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
-import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.Precision;
 import io.streamtune.common.topic.TopicLayout;
 import io.streamtune.common.topic.TopicSpec;
 
@@ -355,10 +353,10 @@ public final class StreamtuneConfig {
                     + modality.name().toLowerCase(Locale.ROOT) + " task takes none");
         }
         String encoder = readEncoder(n, where, problems);
-        if (finetune.enabled() && encoder != null && Encoders.precisionOf(encoder) == Precision.INT8) {
+        if (finetune.enabled() && encoder != null && EncoderPrecisions.precisionOf(encoder) == Precision.INT8) {
             problems.add(where + "." + FinetuneSettings.MODE.key() + ": encoder " + encoder + " is int8-quantized and"
                     + " cannot be fine-tuned; use precision fp32 (encoder "
-                    + Encoders.atPrecision(encoder, Precision.FP32).orElse("?") + ")");
+                    + EncoderPrecisions.atPrecision(encoder, Precision.FP32).orElse("?") + ")");
         }
         Setting.refuseUnknown(n, where, TASK_KEYS, Set.of("labels"), problems);
         if (problems.size() > before) {
@@ -406,10 +404,10 @@ public final class StreamtuneConfig {
             return id;
         }
         Precision precision = ENCODER_PRECISION.read(task, where, problems);
-        if (Encoders.spec(id).isEmpty() || Encoders.precisionOf(id) == precision) {
+        if (EncoderPrecisions.precisionOf(id) == precision) {
             return id;
         }
-        Optional<String> variant = Encoders.atPrecision(id, precision);
+        Optional<String> variant = EncoderPrecisions.atPrecision(id, precision);
         if (variant.isPresent()) {
             if (precision == Precision.FP32) {
                 problems.add(
@@ -419,9 +417,9 @@ public final class StreamtuneConfig {
             }
             return variant.get();
         }
-        problems.add(
-                where + ".encoder.precision: int8 is not available for encoder " + id + " (no int8 export of it ships;"
-                        + " int8 exists for " + Encoders.withInt8() + "); use precision fp32 or one of those encoders");
+        problems.add(where + ".encoder.precision: int8 is not available for encoder " + id
+                + " (no int8 export of it ships;" + " int8 exists for " + EncoderPrecisions.withInt8()
+                + "); use precision fp32 or one of those encoders");
         return id;
     }
 

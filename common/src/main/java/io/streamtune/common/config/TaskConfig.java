@@ -2,8 +2,6 @@ package io.streamtune.common.config;
 
 import java.util.List;
 
-import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.Precision;
 import io.streamtune.common.topic.TaskTopics;
 
 /**
@@ -196,6 +194,6 @@ public record TaskConfig(
 
     /** The precision of the task's encoder ({@code encoder.precision}). */
     public Precision precision() {
-        return Encoders.precisionOf(encoder);
+        return EncoderPrecisions.precisionOf(encoder);
     }
 }

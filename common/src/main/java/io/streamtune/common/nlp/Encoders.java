@@ -35,10 +35,6 @@ public final class Encoders {
 
     private static final Map<String, EncoderSpec> SPECS = specs();
 
-    /** The int8 export of each fp32 encoder that has one (there is none of bge-small-zh-v1.5 on Maven Central). */
-    private static final Map<String, String> INT8_OF =
-            Map.of("all-minilm-l6-v2", "all-minilm-l6-v2-q", "bge-small-en-v1.5", "bge-small-en-v1.5-q");
-
     private Encoders() {}
 
     private static Map<String, EncoderSpec> specs() {
@@ -63,34 +59,6 @@ public final class Encoders {
                 "bge-small-en-v1.5",
                 "bge-small-en-v1.5-q",
                 "bge-small-zh-v1.5");
-    }
-
-    /**
-     * The id of {@code encoderId} at a precision: the id itself for its own precision, its int8 export for
-     * {@link Precision#INT8}, the fp32 original of an int8 id for {@link Precision#FP32}; empty when that
-     * precision of the encoder does not ship (int8 bge-small-zh-v1.5) or the id is unknown.
-     */
-    public static Optional<String> atPrecision(String encoderId, Precision precision) {
-        if (precisionOf(encoderId) == precision) {
-            return spec(encoderId).map(EncoderSpec::id);
-        }
-        if (precision == Precision.INT8) {
-            return Optional.ofNullable(INT8_OF.get(encoderId));
-        }
-        return INT8_OF.entrySet().stream()
-                .filter(e -> e.getValue().equals(encoderId))
-                .map(Map.Entry::getKey)
-                .findFirst();
-    }
-
-    /** The precision of an encoder id: {@link Precision#INT8} for the int8 exports, else {@link Precision#FP32}. */
-    public static Precision precisionOf(String encoderId) {
-        return INT8_OF.containsValue(encoderId) ? Precision.INT8 : Precision.FP32;
-    }
-
-    /** The fp32 encoders that have an int8 export, in a stable order. */
-    public static List<String> withInt8() {
-        return INT8_OF.keySet().stream().sorted().toList();
     }
 
     /** The static description of a known encoder, if the id is known. */

@@ -7,7 +7,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.streamtune.common.nlp.Precision;
 import io.streamtune.common.topic.TopicSpec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

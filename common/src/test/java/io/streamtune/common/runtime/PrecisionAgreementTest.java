@@ -9,14 +9,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.streamtune.common.config.EncoderPrecisions;
 import io.streamtune.common.config.HeadKind;
+import io.streamtune.common.config.Precision;
 import io.streamtune.common.model.Classification;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelInput;
 import io.streamtune.common.model.ModelVersion;
-import io.streamtune.common.nlp.Encoders;
-import io.streamtune.common.nlp.Precision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -87,7 +87,7 @@ class PrecisionAgreementTest {
     @ParameterizedTest
     @ValueSource(strings = {"all-minilm-l6-v2", "bge-small-en-v1.5"})
     void shouldAgreeOnAtLeast99PercentOfAFixedSetBetweenInt8AndFp32(String fp32) throws Exception {
-        String int8 = Encoders.atPrecision(fp32, Precision.INT8).orElseThrow();
+        String int8 = EncoderPrecisions.atPrecision(fp32, Precision.INT8).orElseThrow();
         List<Object[]> train = sentences(120, 1);
         List<Object[]> test = sentences(400, 2);
         try (Backbones backbones = Backbones.opening(1, null);

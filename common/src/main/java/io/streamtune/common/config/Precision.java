@@ -1,4 +1,4 @@
-package io.streamtune.common.nlp;
+package io.streamtune.common.config;
 
 /**
  * The numeric precision of a shipped encoder's weights: a task setting ({@code encoder.precision}).
