@@ -426,7 +426,15 @@ public final class BenchScoringCommand implements Callable<Integer> {
             KafkaClients clients = KafkaClients.of(config);
             try (ScoringService service = new ScoringService(config, settings, pool);
                     KafkaProducer<byte[], byte[]> producer =
-                            clients.producer(Map.of("enable.idempotence", "true", "linger.ms", "2"))) {
+                            // Model records carry CNN or tuned weights inline: up to Limits.MODEL_BYTES, as the
+                            // trainer.
+                            clients.producer(Map.of(
+                                    "enable.idempotence",
+                                    "true",
+                                    "linger.ms",
+                                    "2",
+                                    "max.request.size",
+                                    Integer.toString(io.streamtune.common.config.Limits.modelWriteBytes())))) {
                 service.start();
                 if (!service.awaitRunning(Duration.ofSeconds(120))) {
                     throw new IllegalStateException("scoring app did not reach RUNNING");
