@@ -28,7 +28,7 @@ class BenchScoringModesIT {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void shouldMeasureTheLoraTunedEncoderBesideTheHeadOnlyModelInOneRunWithoutLossOrDuplicates() throws Exception {
-        JsonNode line = bench("--finetune", "lora", "--train-examples", "32");
+        JsonNode line = bench("--finetune", "lora", "--train-examples", "16");
 
         assertEquals("text", line.get("modality").asText(), line::toString);
         assertEquals("head", line.get("ratioKind").asText(), "the historical ratio stays the head-only one: " + line);
