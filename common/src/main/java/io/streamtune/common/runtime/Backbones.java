@@ -100,53 +100,6 @@ public final class Backbones implements AutoCloseable {
     }
 
     /**
-     * A pool that serves {@code encoder}, which the caller owns and closes, as the frozen backbone of its id at
-     * {@code maxSequenceLength} tokens, and opens any other backbone as {@link #opening} would (one
-     * ONNX Runtime thread per core). For benchmarks that measure the same encoder alone and in the app.
-     */
-    public static Backbones sharing(TextEncoder encoder, int maxSequenceLength, ArtifactStore store) {
-        return new Backbones(
-                (id, length) -> id.equals(encoder.id()) && length == maxSequenceLength
-                        ? new NotClosing(encoder)
-                        : Encoders.open(id, length, 0),
-                (id, length, weights) -> Encoders.open(id, length, 0, weights),
-                store);
-    }
-
-    /** A view of an encoder that someone else closes. */
-    private record NotClosing(TextEncoder delegate) implements TextEncoder {
-        @Override
-        public String id() {
-            return delegate.id();
-        }
-
-        @Override
-        public int dimension() {
-            return delegate.dimension();
-        }
-
-        @Override
-        public String checksum() {
-            return delegate.checksum();
-        }
-
-        @Override
-        public int tokenCount(String text) {
-            return delegate.tokenCount(text);
-        }
-
-        @Override
-        public float[][] encode(List<String> texts) {
-            return delegate.encode(texts);
-        }
-
-        @Override
-        public void close() {
-            // the owner closes the delegate
-        }
-    }
-
-    /**
      * A pool whose frozen text encoders come from {@code source} (tests share one encoder across runs); fine-tuned
      * encoders are opened from the shipped files on one ONNX Runtime thread.
      */
