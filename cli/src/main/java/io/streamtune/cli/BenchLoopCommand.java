@@ -54,7 +54,7 @@ import io.streamtune.trainer.monitor.TrainerMetrics;
  *
  * <p>Two paths: the head-only challenger (the default trainer), and the fine-tuning challenger: the same
  * run with the task's {@code finetune.mode} set, stopped by the first version that brings its own encoder
- * weights. A build without the {@code finetune.mode} task setting reports that path as not available.
+ * weights.
  * The last stdout line is JSON with {@code headPathSeconds} and {@code finetunePathSeconds} (the median
  * over the windows; null when not measured).
  */
@@ -128,7 +128,6 @@ public final class BenchLoopCommand implements Callable<Integer> {
 
     private static final String TASK = "loop";
     /** The task setting that turns on fine-tuning challengers, when this build has it. */
-    static final String FINETUNE_KEY = "finetune.mode";
 
     /** A labelled text. */
     private record Item(String text, String label) {}
@@ -174,13 +173,8 @@ public final class BenchLoopCommand implements Callable<Integer> {
                 head = measure(broker, "head", "", items, labels, false);
             }
             if (path != LoopPath.HEAD) {
-                if (!finetuneAvailable()) {
-                    System.out.println("fine-tuning path: not available on this branch (no " + FINETUNE_KEY
-                            + " task setting in this build)");
-                } else {
-                    tuned = measure(
-                            broker, "finetune", "    finetune: {mode: " + finetuneMode + "}\n", items, labels, true);
-                }
+                tuned = measure(
+                        broker, "finetune", "    finetune: {mode: " + finetuneMode + "}\n", items, labels, true);
             }
             result.put("headPathWindowsSeconds", head);
             result.put("finetunePathWindowsSeconds", tuned);
@@ -204,11 +198,6 @@ public final class BenchLoopCommand implements Callable<Integer> {
             }
         }
         return line.toString();
-    }
-
-    /** Whether this build declares the task setting that turns on fine-tuning challengers. */
-    static boolean finetuneAvailable() {
-        return StreamtuneConfig.TASK_SETTINGS.stream().anyMatch(s -> s.key().equals(FINETUNE_KEY));
     }
 
     /**
