@@ -48,8 +48,8 @@ class TaskWindowTest {
         assertTrue(RetrainTrigger.due(POLICY, 20, Duration.ofMinutes(5)));
     }
 
-    @Test
-    void shouldRetrainOnADriftSignalAtTheFirstNewExampleAndOnlyOnce() {
+    /** A window at T0 with 30 training and 3 holdout examples on partition 0 (offsets 0..32), none attempted yet. */
+    private static TaskWindow windowOf30TrainingAnd3Holdout() {
         TaskWindow w = new TaskWindow("t.examples", POLICY, T0);
         w.startRange(0, 0);
         for (int i = 0; i < 30; i++) {
@@ -58,6 +58,12 @@ class TaskWindowTest {
         for (int i = 0; i < 3; i++) {
             w.add(example(id("ho", i, true)), 0, true, true);
         }
+        return w;
+    }
+
+    @Test
+    void shouldRetrainOnADriftSignalAtTheFirstNewExampleAndOnlyOnce() {
+        TaskWindow w = windowOf30TrainingAnd3Holdout();
         assertFalse(w.due(T0, 3), "33 new of retrainEvery 100 and no maxWait yet");
         w.signalDrift("drift (page-hinkley on error-rate)");
         assertTrue(w.due(T0, 3));
@@ -77,14 +83,7 @@ class TaskWindowTest {
 
     @Test
     void shouldNameTheDriftSignalAsTheTriggerAlsoWhenMaxWaitHasPassed() {
-        TaskWindow w = new TaskWindow("t.examples", POLICY, T0);
-        w.startRange(0, 0);
-        for (int i = 0; i < 30; i++) {
-            w.add(example(id("tr", i, false)), 0, true, true);
-        }
-        for (int i = 0; i < 3; i++) {
-            w.add(example(id("ho", i, true)), 0, true, true);
-        }
+        TaskWindow w = windowOf30TrainingAnd3Holdout();
         assertEquals(
                 Map.of("newExamples", 33L, "retrainEvery", 100, "maxWaitAt", "2026-11-23T10:05:00Z", "minNew", 20),
                 w.nextTraining(),
