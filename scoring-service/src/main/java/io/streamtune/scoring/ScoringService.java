@@ -302,18 +302,6 @@ public final class ScoringService implements AutoCloseable {
         return instanceId;
     }
 
-    /**
-     * The names of this instance's stream threads ({@code <application.id>-<process id>-StreamThread-<n>}). The
-     * process id is also in each thread's transactional id, so the names stay the same across a restart on the same
-     * state directory exactly when the restarted instance fences the crashed one's open transaction.
-     */
-    List<String> streamThreadNames() {
-        return streams.metadataForLocalThreads().stream()
-                .map(org.apache.kafka.streams.ThreadMetadata::threadName)
-                .sorted()
-                .toList();
-    }
-
     /** The port of /metrics and /health, or -1 when not served. */
     public int metricsPort() {
         return http == null ? -1 : http.port();
