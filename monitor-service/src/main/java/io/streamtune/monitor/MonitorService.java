@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import io.streamtune.common.config.ConfigException;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.kafka.ClusterStateDirectory;
 import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.kafka.KafkaProbe;
 import io.streamtune.common.kafka.KafkaRetry;
@@ -57,6 +58,8 @@ public final class MonitorService implements AutoCloseable {
     private final MonitorSettings settings;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final MonitorMetrics metrics = new MonitorMetrics(meters);
+    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
+
     private final KafkaClients clients;
     private final Deque<Instant> threadFailures = new ArrayDeque<>();
     private KafkaProbe probe;
@@ -110,6 +113,9 @@ public final class MonitorService implements AutoCloseable {
         }
         Topology topology = MonitorTopology.build(config, settings.liveMetricsInterval(), metrics);
         Properties props = settings.streamsProperties(config);
+        String clusterId = KafkaRetry.until(
+                "[monitor] reading the cluster id", log, () -> closed, () -> clients.clusterId(CLIENT_TIMEOUT));
+        log.info("[monitor] local state in {} (cluster {})", ClusterStateDirectory.scope(props, clusterId), clusterId);
         streams = new KafkaStreams(topology, props);
         streams.setStateListener((now, before) -> log.info("[monitor] Kafka Streams {} -> {}", before, now));
         streams.setUncaughtExceptionHandler(e -> {

@@ -33,6 +33,7 @@ import io.streamtune.common.config.Modality;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.history.ModelHistory;
+import io.streamtune.common.kafka.ClusterStateDirectory;
 import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.kafka.KafkaProbe;
 import io.streamtune.common.kafka.KafkaRetry;
@@ -196,6 +197,10 @@ public final class ScoringService implements AutoCloseable {
         SinkCapacity capacity = new SinkCapacity(config.limits());
         Topology topology = ScoringTopology.build(config, settings.batchPolicy(), models, metrics, workers, capacity);
         Properties props = settings.streamsProperties(config);
+        String clusterId = KafkaRetry.until(
+                "[scoring] reading the cluster id", log, () -> closed, () -> clients.clusterId(CLIENT_TIMEOUT));
+        Path stateDir = ClusterStateDirectory.scope(props, clusterId);
+        log.info("[scoring] local state in {} (cluster {})", stateDir, clusterId);
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);
         props.put(ScoringExceptionHandlers.CAPACITY_CONFIG, capacity);
         instanceId = settings.instanceId().isEmpty() ? storedInstanceId(props) : settings.instanceId();
@@ -231,9 +236,7 @@ public final class ScoringService implements AutoCloseable {
      * same process restarted on the same state directory rejoins as the same member.
      */
     static String storedInstanceId(Properties props) {
-        Path stateDir = Path.of(props.getProperty(
-                StreamsConfig.STATE_DIR_CONFIG,
-                Path.of(System.getProperty("java.io.tmpdir"), "kafka-streams").toString()));
+        Path stateDir = ClusterStateDirectory.configured(props);
         Path file = stateDir.resolve(props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + ".instance-id");
         try {
             if (Files.isRegularFile(file)) {
@@ -300,6 +303,18 @@ public final class ScoringService implements AutoCloseable {
     /** The static membership id this instance joined with (null before {@link #start()}). */
     public String instanceId() {
         return instanceId;
+    }
+
+    /**
+     * The names of this instance's stream threads ({@code <application.id>-<process id>-StreamThread-<n>}). The
+     * process id is also in each thread's transactional id, so the names stay the same across a restart on the same
+     * state directory exactly when the restarted instance fences the crashed one's open transaction.
+     */
+    List<String> streamThreadNames() {
+        return streams.metadataForLocalThreads().stream()
+                .map(org.apache.kafka.streams.ThreadMetadata::threadName)
+                .sorted()
+                .toList();
     }
 
     /** The port of /metrics and /health, or -1 when not served. */

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.event.Prediction;
 import io.streamtune.common.kafka.KafkaClients;
@@ -43,14 +44,17 @@ class ScoringRestartIT {
     Path tmp;
 
     private StreamtuneConfig config(String task, Path stateDir) throws Exception {
-        return StreamtuneConfig.parse(
-                """
+        return config(SharedKafka.bootstrapServers(), task, stateDir);
+    }
+
+    private StreamtuneConfig config(String bootstrap, String task, Path stateDir) throws Exception {
+        return StreamtuneConfig.parse("""
                 kafka: {bootstrap.servers: "%s", state.dir: "%s"}
                 topics: {partitions: 2}
                 tasks:
                   - name: %s
                     labels: [negative, positive]
-                """.formatted(SharedKafka.bootstrapServers(), stateDir, task), Map.of(), Map.of());
+                """.formatted(bootstrap, stateDir, task), Map.of(), Map.of());
     }
 
     private static ScoringSettings settings(String appId, int metricsPort) {
@@ -59,7 +63,11 @@ class ScoringRestartIT {
     }
 
     private static KafkaClients clients() {
-        return KafkaClients.of(Map.of("bootstrap.servers", SharedKafka.bootstrapServers()));
+        return clients(SharedKafka.bootstrapServers());
+    }
+
+    private static KafkaClients clients(String bootstrap) {
+        return KafkaClients.of(Map.of("bootstrap.servers", bootstrap));
     }
 
     private static byte[] b(String s) {
@@ -78,9 +86,13 @@ class ScoringRestartIT {
 
     /** Every committed prediction of the task, read to the topic's end (call it once every writer has closed). */
     private static Map<String, List<Prediction>> predictions(String task) throws Exception {
+        return predictions(clients(), task);
+    }
+
+    private static Map<String, List<Prediction>> predictions(KafkaClients clients, String task) throws Exception {
         Map<String, List<Prediction>> byId = new HashMap<>();
         String topic = TaskTopics.of(task).predictions();
-        try (KafkaConsumer<byte[], byte[]> c = clients().consumer(Map.of("isolation.level", "read_committed"))) {
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(Map.of("isolation.level", "read_committed"))) {
             List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(i -> new TopicPartition(topic, i.partition()))
                     .toList();
@@ -165,6 +177,7 @@ class ScoringRestartIT {
         Path stateDir = tmp.resolve("state");
         StreamtuneConfig cfg = config(task, stateDir);
         String firstId;
+        List<String> firstThreads;
         try (KafkaProducer<byte[], byte[]> p = clients().producer(Map.of())) {
             ScoringService first = new ScoringService(cfg, settings(appId, -1), BACKBONES);
             first.start();
@@ -176,6 +189,7 @@ class ScoringRestartIT {
                     .get();
             sendEvents(p, task, "a-", 30);
             firstId = first.instanceId();
+            firstThreads = first.streamThreadNames();
             await(
                     "predictions before the crash",
                     Duration.ofSeconds(60),
@@ -196,6 +210,9 @@ class ScoringRestartIT {
             second.start();
             assertEquals(firstId, second.instanceId(), "the same state directory, the same member");
             assertTrue(second.awaitRunning(Duration.ofSeconds(60)));
+            // The same Streams process id, hence the same transactional ids: a crashed predecessor's open transaction
+            // is fenced and aborted at once instead of holding the partitions until it times out.
+            assertEquals(firstThreads, second.streamThreadNames(), "the same process id after the restart");
             double seconds = (System.nanoTime() - t0) / 1e9;
             // A new member would wait for the dead one's session to expire (45 s by default) before RUNNING.
             assertTrue(seconds < 25, "RUNNING " + seconds + " s after the restart");
@@ -332,6 +349,83 @@ class ScoringRestartIT {
                     .get();
             await("UP once v1 serves", Duration.ofSeconds(60), () -> fetch.getAsBoolean() && status[0] == 200);
             assertTrue(body[0].contains("\"status\":\"UP\""), body[0]);
+        }
+    }
+
+    /**
+     * The state directory outlives the cluster it was written against (a demo run, a test, a broker whose data was
+     * wiped). What the scorer kept there (the version each partition last used, its input progress) belongs to the
+     * old cluster's logs: a scorer started against another cluster must start from that cluster's state. Here the
+     * old cluster served v5; on the new one only v1 exists, and a kept "last used v5" would hold every event. Kafka
+     * Streams restores from scratch by itself only when the new changelog is shorter than the old checkpoint.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void shouldStartFromTheNewClustersStateWhenTheStateDirectoryWasWrittenAgainstAnother() throws Exception {
+        String task = "stale";
+        String appId = "stale-app";
+        Path stateDir = tmp.resolve("shared-state");
+        try (EmbeddedKafkaBroker old = EmbeddedKafkaBroker.startTemporary()) {
+            KafkaClients oldClients = clients(old.bootstrapServers());
+            try (KafkaProducer<byte[], byte[]> p = oldClients.producer(Map.of());
+                    ScoringService first = new ScoringService(
+                            config(old.bootstrapServers(), task, stateDir), settings(appId, -1), BACKBONES)) {
+                first.start();
+                assertTrue(first.awaitRunning(Duration.ofSeconds(60)));
+                p.send(new ProducerRecord<>(
+                                TaskTopics.MODELS,
+                                b(task),
+                                TestModels.constant(task, 5, LABELS, 0f, 2f).toBytes()))
+                        .get();
+                sendEvents(p, task, "old-", 20);
+                await("20 predictions on the old cluster", Duration.ofSeconds(60), () -> {
+                    try {
+                        return predictions(oldClients, task).size() >= 20;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            } // a clean close: Kafka Streams writes its checkpoints
+        }
+        try (EmbeddedKafkaBroker fresh = EmbeddedKafkaBroker.startTemporary()) {
+            KafkaClients freshClients = clients(fresh.bootstrapServers());
+            // The new cluster's store changelog is longer than the old checkpoints (as a busy cluster's would be),
+            // with none of the old keys: Kafka Streams then sees nothing wrong and replays only the tail.
+            String changelog = appId + "-scorer-" + task + "-served-version-changelog";
+            try (var admin = freshClients.admin();
+                    KafkaProducer<byte[], byte[]> p = freshClients.producer(Map.of())) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(changelog, 2, (short) 1)
+                                .configs(Map.of("cleanup.policy", "compact"))))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+                for (int i = 0; i < 200; i++) {
+                    p.send(new ProducerRecord<>(changelog, i % 2, b("unrelated-" + i), new byte[8]));
+                }
+                p.flush();
+            }
+            try (KafkaProducer<byte[], byte[]> p = freshClients.producer(Map.of());
+                    ScoringService second = new ScoringService(
+                            config(fresh.bootstrapServers(), task, stateDir), settings(appId, -1), BACKBONES)) {
+                second.start();
+                assertTrue(second.awaitRunning(Duration.ofSeconds(60)));
+                p.send(new ProducerRecord<>(
+                                TaskTopics.MODELS,
+                                b(task),
+                                TestModels.constant(task, 1, LABELS, 2f, 0f).toBytes()))
+                        .get();
+                sendEvents(p, task, "new-", 20);
+                await("20 predictions on the new cluster", Duration.ofSeconds(60), () -> {
+                    try {
+                        return predictions(freshClients, task).size() >= 20;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            predictions(freshClients, task).forEach((id, ps) -> {
+                assertEquals(1, ps.size(), "one prediction of " + id);
+                assertEquals(1, ps.get(0).modelVersion(), id + " scored by the new cluster's v1");
+            });
         }
     }
 

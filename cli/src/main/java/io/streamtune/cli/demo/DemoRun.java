@@ -169,6 +169,12 @@ public final class DemoRun {
     private final SurgeScript script;
     private volatile boolean stopRequested;
     private Path dataDir;
+    /**
+     * Kafka Streams' state directory of the scorer and monitor while the run's own broker serves: inside the
+     * broker's data directory, so it goes with the broker at the end. Null against a broker given by --bootstrap
+     * (the configured default then).
+     */
+    private Path streamsStateDir;
     /** The image task of this run, or null (none asked for, or a replay). */
     private DemoImages images;
 
@@ -232,6 +238,7 @@ public final class DemoRun {
                                 Map.of(),
                                 true);
                 bootstrap = broker.bootstrapServers();
+                streamsStateDir = broker.dataDir().resolve("streams-state");
             }
             StreamtuneConfig config = config(bootstrap, replayLabels);
             try (Admin admin = KafkaClients.of(config).admin()) {
@@ -262,7 +269,13 @@ public final class DemoRun {
     /** The text of {@link #config}: the simulation of the demo's alerts builds the monitor from the same settings. */
     String configYaml(String bootstrap, List<String> replayLabels) {
         StringBuilder yaml = new StringBuilder();
-        yaml.append("kafka: {bootstrap.servers: \"").append(bootstrap).append("\"}\n");
+        yaml.append("kafka: {bootstrap.servers: \"").append(bootstrap).append('"');
+        if (streamsStateDir != null) {
+            yaml.append(", state.dir: \"")
+                    .append(streamsStateDir.toAbsolutePath().toString().replace("\\", "/"))
+                    .append('"');
+        }
+        yaml.append("}\n");
         yaml.append("topics: {partitions: 2}\n");
         yaml.append("scoring: {metricsPort: 0, batch: {maxWait: 20ms}}\n");
         yaml.append("trainer: {metricsPort: 0}\n");

@@ -131,4 +131,18 @@ public final class KafkaClients {
             return e.toString();
         }
     }
+
+    /**
+     * The id of the cluster these clients reach (KRaft's {@code cluster.id}, fixed when the cluster's
+     * storage was formatted; a new or wiped cluster has a new one).
+     *
+     * @throws ExecutionException when the broker refuses the description (e.g. authorization)
+     * @throws TimeoutException when no broker answers within {@code timeout}
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public String clusterId(Duration timeout) throws ExecutionException, TimeoutException, InterruptedException {
+        try (Admin admin = admin()) {
+            return admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
 }

@@ -168,10 +168,15 @@ public final class ScoringTopology {
                             Stores.inMemoryKeyValueStore(n.bufferStore()), Serdes.Long(), BufferedEvent.serde()),
                     n.scorer());
             // The last version used and the input progress (ScoringProcessor); cached, so the progress, written per
-            // record, reaches the changelog once per commit, in the commit's transaction.
+            // record, reaches the changelog once per commit, in the commit's transaction. Persistent (RocksDB), and the
+            // only persistent store: Kafka Streams keeps its process id in the state directory only when the topology
+            // has one, and under exactly_once_v2 the process id is part of each thread's transactional id. With a
+            // random id per start, a scorer restarted after kill -9 could not fence its dead predecessor, whose open
+            // transaction (and its pending offset commits) then held the partitions until the transaction timed out,
+            // 7-14 s of REBALANCING after a restart.
             t.addStateStore(
                     Stores.keyValueStoreBuilder(
-                                    Stores.inMemoryKeyValueStore(n.servedVersionStore()),
+                                    Stores.persistentKeyValueStore(n.servedVersionStore()),
                                     Serdes.String(),
                                     Serdes.Long())
                             .withCachingEnabled(),
