@@ -42,6 +42,9 @@ class BenchScoringModesIT {
         assertEquals("lora", lora.get("weights").asText(), "the version lays LoRA weights over the encoder: " + line);
         assertTrue(lora.get("weightsInline").asBoolean(), "LoRA weights travel in the record: " + line);
         assertPositive(lora.get("alonePerSecond"), line);
+        // Where the cores went while end to end: the encoder workers did the scoring, the broker served it.
+        assertPositive(lora.get("cpuShares").get("encoderWorkers"), line);
+        assertPositive(lora.get("cpuShares").get("broker"), line);
         assertEquals(List.of("head", "lora"), texts(line.get("swapKinds")), line::toString);
         assertSwapsWithoutLossOrDuplicates(line);
     }
