@@ -50,6 +50,10 @@ import io.streamtune.common.serde.Json;
  * A text task's text must hold a visible character ({@link UnicodeText}) and at most
  * {@code maxTextChars} characters, counted as Unicode code points.
  *
+ * <p>An image task's image must be base64 of at most {@code maxImageBytes} bytes whose header declares
+ * at most {@code image.maxPixels} pixels; with {@link ImageValidation#DECODE} (the default) it must also
+ * decode without a warning, with {@link ImageValidation#HEADER} its pixels are left to the caller.
+ *
  * <p>The {@code task} field may be omitted: the topic names the task. When present it must be a
  * configured task and the topic's own.
  */
@@ -58,15 +62,35 @@ public final class RecordParser {
 
     private final Map<String, TaskConfig> tasks;
     private final Limits limits;
+    private final ImageValidation images;
 
+    /** A parser that decodes every image in full ({@link ImageValidation#DECODE}). */
     public RecordParser(Map<String, TaskConfig> tasks, Limits limits) {
-        this.tasks = Map.copyOf(tasks);
-        this.limits = limits;
+        this(tasks, limits, ImageValidation.DECODE);
     }
 
-    /** The parser of a deployment: its tasks and its record limit. */
+    /**
+     * @param images how far an image record's picture is checked
+     */
+    public RecordParser(Map<String, TaskConfig> tasks, Limits limits, ImageValidation images) {
+        this.tasks = Map.copyOf(tasks);
+        this.limits = limits;
+        this.images = images;
+    }
+
+    /** The parser of a deployment: its tasks and its record limit; images decoded in full. */
     public static RecordParser of(StreamtuneConfig config) {
-        return new RecordParser(config.tasks(), config.limits());
+        return of(config, ImageValidation.DECODE);
+    }
+
+    /** The parser of a deployment, checking images as far as {@code images} says. */
+    public static RecordParser of(StreamtuneConfig config, ImageValidation images) {
+        return new RecordParser(config.tasks(), config.limits(), images);
+    }
+
+    /** How far this parser checks images. */
+    public ImageValidation imageValidation() {
+        return images;
     }
 
     public Limits limits() {
@@ -369,7 +393,7 @@ public final class RecordParser {
                 : "record: ";
     }
 
-    private static ParseResult<String> checkImage(String id, JsonNode imageNode, TaskConfig task) {
+    private ParseResult<String> checkImage(String id, JsonNode imageNode, TaskConfig task) {
         if (imageNode == null || imageNode.isNull() || imageNode.asText().isBlank()) {
             return ParseResult.rejected(
                     Reason.IMAGE_UNDECODABLE, "record " + id + " has no image (base64 of a PNG or JPEG)");
@@ -396,9 +420,13 @@ public final class RecordParser {
                             + "'s maxImageBytes " + task.maxImageBytes());
         }
         try {
-            // Header first: a small file declaring huge dimensions is refused before it is decoded,
-            // and a truncated JPEG is refused instead of being read as a grey-filled picture.
-            ImagePreprocessor.decode(bytes, task.image().maxPixels());
+            // Header first: a small file declaring huge dimensions is refused before it is decoded.
+            if (images == ImageValidation.HEADER) {
+                ImagePreprocessor.probe(bytes, task.image().maxPixels());
+            } else {
+                // A truncated JPEG is refused here instead of being read as a grey-filled picture.
+                ImagePreprocessor.decode(bytes, task.image().maxPixels());
+            }
         } catch (ImageException e) {
             return ParseResult.rejected(Reason.IMAGE_UNDECODABLE, "record " + id + ": " + e.getMessage());
         }

@@ -5,18 +5,19 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns encoded image bytes (PNG, JPEG, GIF or BMP: what the JDK's ImageIO reads) into the
@@ -55,6 +56,9 @@ public final class ImagePreprocessor {
     private static final float LUMA_G = 0.587f;
     private static final float LUMA_B = 0.114f;
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    /** The JDK's reader provider per format read by {@link ImageHeaders}, found once. */
+    private static final Map<ImageHeaders.Format, ImageReaderSpi> PROVIDERS = providers();
 
     private final ImageSpec spec;
     private final long maxPixels;
@@ -136,11 +140,22 @@ public final class ImagePreprocessor {
 
     /**
      * Reads format and dimensions from the header only, and applies the size checks; nothing is
-     * decoded. Cheap enough for a record validator on a stream thread.
+     * decoded. Cheap enough for a record validator on a stream thread: PNG, JPEG, GIF and BMP headers
+     * are read in plain Java ({@code ImageHeaders}, no ImageIO object), other formats through their
+     * ImageIO reader's header. A data stream that is damaged or cut short after the header passes
+     * here and fails in {@link #decode(byte[], long)}.
      *
      * @throws ImageException NOT_AN_IMAGE, TRUNCATED or CORRUPT (header unreadable), ZERO_SIZE, TOO_MANY_PIXELS
      */
     public static Header probe(byte[] encoded, long maxPixels) throws ImageException {
+        if (encoded == null || encoded.length == 0) {
+            throw new ImageException(ImageException.Defect.NOT_AN_IMAGE, "no image bytes (0 bytes)");
+        }
+        ImageHeaders.Format format = ImageHeaders.format(encoded);
+        if (format != null) {
+            long[] wh = ImageHeaders.dimensions(format, encoded);
+            return checked(format.display(), wh[0], wh[1], maxPixels);
+        }
         try (ImageInputStream in = open(encoded)) {
             ImageReader reader = reader(in, encoded);
             try {
@@ -203,11 +218,28 @@ public final class ImagePreprocessor {
         if (encoded == null || encoded.length == 0) {
             throw new ImageException(ImageException.Defect.NOT_AN_IMAGE, "no image bytes (0 bytes)");
         }
-        // An explicit in-memory stream: ImageIO.createImageInputStream may cache to temporary files.
-        return new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
+        // In memory, read in place: ImageIO.createImageInputStream may cache to temporary files, and
+        // MemoryCacheImageInputStream copies the bytes and registers each stream with a global table.
+        return new ByteArrayImageInputStream(encoded);
     }
 
+    /**
+     * The ImageIO reader of the format the first bytes announce, made by that format's provider (found
+     * once per format); other bytes go through ImageIO's search, which asks every provider in turn.
+     */
     private static ImageReader reader(ImageInputStream in, byte[] encoded) throws ImageException {
+        ImageHeaders.Format format = ImageHeaders.format(encoded);
+        ImageReaderSpi provider = format == null ? null : PROVIDERS.get(format);
+        if (provider != null) {
+            try {
+                ImageReader reader = provider.createReaderInstance();
+                reader.setInput(in, true, true);
+                return reader;
+            } catch (IOException e) {
+                throw new ImageException(
+                        ImageException.Defect.CORRUPT, "no " + format.display() + " reader: " + e.getMessage(), e);
+            }
+        }
         Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
         if (!readers.hasNext()) {
             throw new ImageException(
@@ -240,10 +272,21 @@ public final class ImagePreprocessor {
             }
             throw failure(new Header(format, -1, -1), "its header cannot be read", e);
         }
+        return checked(format, width, height, maxPixels);
+    }
+
+    /** The size checks on declared dimensions (unsigned, as a header may hold them). */
+    private static Header checked(String format, long width, long height, long maxPixels) throws ImageException {
         if (width <= 0 || height <= 0) {
             throw zeroSize(format, width, height);
         }
-        long pixels = (long) width * height;
+        // Each side is below 2^32; only a product of two sides over 3 billion overflows (and is refused as such).
+        long pixels;
+        try {
+            pixels = Math.multiplyExact(width, height);
+        } catch (ArithmeticException e) {
+            pixels = Long.MAX_VALUE;
+        }
         if (pixels > maxPixels) {
             throw new ImageException(
                     ImageException.Defect.TOO_MANY_PIXELS,
@@ -256,10 +299,10 @@ public final class ImagePreprocessor {
                             pixels,
                             maxPixels));
         }
-        return new Header(format, width, height);
+        return new Header(format, (int) width, (int) height);
     }
 
-    private static ImageException zeroSize(String format, int width, int height) {
+    private static ImageException zeroSize(String format, long width, long height) {
         return new ImageException(
                 ImageException.Defect.ZERO_SIZE,
                 format + " image header declares " + width + " x " + height + " pixels (zero-sized)");
@@ -283,6 +326,19 @@ public final class ImagePreprocessor {
 
     private static String describe(Header h) {
         return h.width() < 0 ? h.format() + " image" : h.format() + " image of " + h.width() + " x " + h.height();
+    }
+
+    private static Map<ImageHeaders.Format, ImageReaderSpi> providers() {
+        Map<ImageHeaders.Format, ImageReaderSpi> out = new EnumMap<>(ImageHeaders.Format.class);
+        for (ImageHeaders.Format f : ImageHeaders.Format.values()) {
+            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(f.imageIoName);
+            if (readers.hasNext()) {
+                ImageReader reader = readers.next();
+                out.put(f, reader.getOriginatingProvider());
+                reader.dispose();
+            }
+        }
+        return out;
     }
 
     /** Width and height from a PNG's IHDR chunk (bytes 16 to 23), or null when not a PNG. */

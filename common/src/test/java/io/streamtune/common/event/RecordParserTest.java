@@ -157,6 +157,69 @@ class RecordParserTest {
                 huge.message());
     }
 
+    /** A 16 x 16 grey PNG of noise (about 300 bytes: noise does not compress). */
+    private static byte[] noisePng() throws Exception {
+        BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
+        java.util.Random r = new java.util.Random(5);
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 16; x++) {
+                img.getRaster().setSample(x, y, 0, r.nextInt(256));
+            }
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", png);
+        return png.toByteArray();
+    }
+
+    private static byte[] imageEvent(String id, byte[] picture) {
+        return b("{\"id\":\"" + id + "\",\"image\":\"" + Base64.getEncoder().encodeToString(picture) + "\"}");
+    }
+
+    @Test
+    void shouldAcceptAHeaderValidTruncatedPngWithoutDecodingItWhenCheckingHeadersOnly() throws Exception {
+        RecordParser headers = RecordParser.of(TestTasks.reviewsAndImages(), ImageValidation.HEADER);
+        byte[] png = noisePng();
+        byte[] truncated = java.util.Arrays.copyOf(png, png.length / 2);
+
+        // The pixels are not decoded: the picture's data stream ends half way, and the header check passes.
+        ParseResult<Event> accepted = headers.parseEvent("pics", imageEvent("t", truncated));
+        assertTrue(accepted.isOk(), accepted::toString);
+        assertEquals(
+                Base64.getEncoder().encodeToString(truncated), accepted.value().image());
+        // The full check refuses the same record: that decode is left to whoever builds the tensor.
+        ParseResult<Event> decoded = parser.parseEvent("pics", imageEvent("t", truncated));
+        assertEquals(Reason.IMAGE_UNDECODABLE, decoded.reason());
+        assertTrue(decoded.message().contains("PNG image of 16 x 16 is truncated"), decoded.message());
+
+        // What the header shows is still refused.
+        assertTrue(headers.parseEvent("pics", imageEvent("ok", png)).isOk());
+        assertEquals(
+                Reason.IMAGE_UNDECODABLE,
+                headers.parseEvent("pics", imageEvent("x", b("hello, not a picture")))
+                        .reason());
+        assertEquals(
+                Reason.IMAGE_UNDECODABLE,
+                headers.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"%%%not-base64\"}"))
+                        .reason());
+        assertEquals(
+                Reason.IMAGE_UNDECODABLE,
+                headers.parseEvent("pics", imageEvent("h", java.util.Arrays.copyOf(png, 12)))
+                        .reason(),
+                "cut inside the header");
+        assertEquals(
+                Reason.IMAGE_TOO_LARGE,
+                headers.parseEvent("pics", imageEvent("big", new byte[3000])).reason());
+        byte[] bomb = png.clone();
+        java.nio.ByteBuffer.wrap(bomb).putInt(16, 30_000).putInt(20, 30_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(bomb, 12, 17);
+        java.nio.ByteBuffer.wrap(bomb).putInt(29, (int) crc.getValue());
+        ParseResult<Event> huge = headers.parseEvent("pics", imageEvent("h", bomb));
+        assertEquals(Reason.IMAGE_UNDECODABLE, huge.reason());
+        assertTrue(huge.message().contains("30000 x 30000"), huge.message());
+        assertEquals(ImageValidation.DECODE, parser.imageValidation(), "the default decodes in full");
+    }
+
     // ---- issue 9, faults 1 (size), 6 and 7 ----
 
     private static Reason reason(ParseResult<?> r, String what) {

@@ -153,6 +153,46 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void shouldReadEachFormatsHeaderAsImageIoDoesWithoutDecodingThePixels() throws Exception {
+        for (String format : new String[] {"png", "jpg", "gif", "bmp"}) {
+            byte[] image = encode(noise(37, 23), format);
+            javax.imageio.ImageReader reader = ImageIO.getImageReaders(
+                            ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(image)))
+                    .next();
+            String name = reader.getFormatName().toUpperCase(java.util.Locale.ROOT);
+            assertEquals(new ImagePreprocessor.Header(name, 37, 23), ImagePreprocessor.probe(image, 1_000), format);
+            // Cut after the header: the header check passes, the decode refuses it.
+            byte[] cut = Arrays.copyOf(image, image.length * 2 / 3);
+            assertEquals(new ImagePreprocessor.Header(name, 37, 23), ImagePreprocessor.probe(cut, 1_000), format);
+            ImageException e = assertThrows(ImageException.class, () -> ImagePreprocessor.decode(cut, 1_000), format);
+            assertTrue(e.defect() == Defect.TRUNCATED || e.defect() == Defect.CORRUPT, format + ": " + e.defect());
+            assertEquals(
+                    Defect.TOO_MANY_PIXELS,
+                    assertThrows(ImageException.class, () -> ImagePreprocessor.probe(image, 37 * 23 - 1))
+                            .defect(),
+                    format);
+            assertEquals(
+                    Defect.TRUNCATED,
+                    assertThrows(ImageException.class, () -> ImagePreprocessor.probe(Arrays.copyOf(image, 9), 1_000))
+                            .defect(),
+                    format);
+        }
+        assertEquals(
+                Defect.ZERO_SIZE,
+                assertThrows(ImageException.class, () -> ImagePreprocessor.probe(pngDeclaring(8, 0), 1_000))
+                        .defect());
+        assertEquals(
+                Defect.NOT_AN_IMAGE,
+                assertThrows(ImageException.class, () -> ImagePreprocessor.probe("no picture".getBytes(), 1_000))
+                        .defect());
+        // 0xFFFFFFFF x 0xFFFFFFFF: unsigned in the header, and a product over 2^63.
+        assertEquals(
+                Defect.TOO_MANY_PIXELS,
+                assertThrows(ImageException.class, () -> ImagePreprocessor.probe(pngDeclaring(-1, -1), 1_000))
+                        .defect());
+    }
+
+    @Test
     void shouldConvertRgbToGreyWithTheBt601LumaWeights() throws ImageException {
         byte[] png = encode(solid(4, 4, BufferedImage.TYPE_INT_RGB, 0xC86432), "png"); // r 200, g 100, b 50
         int[] px = unsigned(GREY4.pixels(png));

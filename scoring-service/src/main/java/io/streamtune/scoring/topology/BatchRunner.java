@@ -21,7 +21,8 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
 /**
  * Runs batches of one task on the encoder workers: inputs whose scores under this version are in the
  * {@link ScoreCache} are answered from it, the others (each distinct input once) go to the model in one
- * call; if that fails, each event alone, so that one bad event costs only itself. The outcome is one
+ * call; an input the model rejects (an image that does not decode) fails alone and the rest go again in
+ * one call; any other failure sends each event alone, so that one bad event costs only itself. The outcome is one
  * {@link BatchOutcome} per event, in order. The batch's model reference is the caller's to release.
  */
 final class BatchRunner {
@@ -98,25 +99,62 @@ final class BatchRunner {
         return Arrays.asList(out);
     }
 
-    /** The model on these inputs: in one call, or one by one when that call fails. */
+    /**
+     * The model on these inputs in one call. An input the model rejects by its index (an image the worker cannot
+     * decode) gets its own outcome and the others go again in one call, so each such input costs one more call;
+     * any other failure scores the remaining inputs one by one.
+     */
     private BatchOutcome[] classify(ModelHandle model, List<ModelInput> inputs) {
         BatchOutcome[] out = new BatchOutcome[inputs.size()];
-        try {
-            List<Classification> results = model.classify(inputs);
-            metrics.batch(task, inputs.size());
-            for (int i = 0; i < out.length; i++) {
-                out[i] = new BatchOutcome.Scored(results.get(i));
-            }
-            return out;
-        } catch (RuntimeException e) {
-            log.warn(
-                    "[scoring task={} version={}] a batch of {} failed ({}); scoring its events one by one",
-                    task,
-                    model.version(),
-                    inputs.size(),
-                    e.toString());
+        List<Integer> left = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            left.add(i);
         }
-        for (int i = 0; i < out.length; i++) {
+        while (!left.isEmpty()) {
+            List<ModelInput> call = left.size() == inputs.size()
+                    ? inputs
+                    : left.stream().map(inputs::get).toList();
+            try {
+                List<Classification> results = model.classify(call);
+                metrics.batch(task, call.size());
+                for (int k = 0; k < call.size(); k++) {
+                    out[left.get(k)] = new BatchOutcome.Scored(results.get(k));
+                }
+                return out;
+            } catch (InputRejectedException e) {
+                if (e.index() < 0 || e.index() >= call.size()) {
+                    log.warn(
+                            "[scoring task={} version={}] a batch of {} rejected input {}, which it does not hold ({});"
+                                    + " scoring its events one by one",
+                            task,
+                            model.version(),
+                            call.size(),
+                            e.index(),
+                            e.getMessage());
+                    break;
+                }
+                int at = left.remove(e.index());
+                out[at] = new BatchOutcome.Failed(
+                        e.reason(), e.getMessage(), e.getClass().getName());
+                log.debug(
+                        "[scoring task={} version={}] input {} of a batch of {} rejected ({}: {}); the others go again",
+                        task,
+                        model.version(),
+                        e.index(),
+                        call.size(),
+                        e.reason(),
+                        e.getMessage());
+            } catch (RuntimeException e) {
+                log.warn(
+                        "[scoring task={} version={}] a batch of {} failed ({}); scoring its events one by one",
+                        task,
+                        model.version(),
+                        call.size(),
+                        e.toString());
+                break;
+            }
+        }
+        for (int i : left) {
             out[i] = runOne(model, inputs.get(i));
         }
         return out;

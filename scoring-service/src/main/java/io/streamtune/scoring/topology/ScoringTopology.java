@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
+import io.streamtune.common.event.ImageValidation;
 import io.streamtune.common.event.RecordParser;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.model.ModelRegistry;
@@ -152,7 +153,9 @@ public final class ScoringTopology {
                 TaskTopics.MODELS,
                 MODEL_PROCESSOR,
                 () -> new ModelUpdateProcessor(MODEL_STORE, models));
-        RecordParser parser = RecordParser.of(config);
+        // Header checks only on the stream thread: the encoder worker decodes each picture once, and dead-letters
+        // one that fails then (IMAGE_UNDECODABLE) through the batch's outcome.
+        RecordParser parser = RecordParser.of(config, ImageValidation.HEADER);
         ScoreCache cache = new ScoreCache(batch.cacheEntries());
         for (TaskConfig task : config.tasks().values()) {
             Names n = new Names(task.name());

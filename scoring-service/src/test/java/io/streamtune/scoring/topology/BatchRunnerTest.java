@@ -152,4 +152,27 @@ class BatchRunnerTest {
         assertEquals(
                 List.of("unreadable"), model.calls.get(model.calls.size() - 1), "a failure is tried again, not cached");
     }
+
+    @Test
+    void shouldFailOnlyTheRejectedInputsAndScoreTheOthersInOneCallEach() {
+        BatchRunner runner =
+                new BatchRunner("reviews", ScoringWorkers.inline(), ScoringMetrics.noop(), ScoreCache.off());
+        CountingModel model = new CountingModel(0.7);
+        List<BatchOutcome> out = runner.run(version(1, model), texts("a", "unreadable", "b", "unreadable", "c"));
+        assertEquals(
+                List.of(
+                        List.of("a", "unreadable", "b", "unreadable", "c"),
+                        List.of("a", "b", "unreadable", "c"),
+                        List.of("a", "b", "c")),
+                model.calls,
+                "each rejected input leaves the batch and the rest go again together, not one by one");
+        for (int i : new int[] {1, 3}) {
+            BatchOutcome.Failed f = (BatchOutcome.Failed) out.get(i);
+            assertEquals(Reason.SCORING_FAILED, f.reason());
+            assertEquals(InputRejectedException.class.getName(), f.exceptionClass());
+        }
+        for (int i : new int[] {0, 2, 4}) {
+            assertEquals("positive", scored(out.get(i)).label());
+        }
+    }
 }

@@ -374,7 +374,7 @@ class ScoringProcessorTest {
         assertEquals(
                 Reason.IMAGE_UNDECODABLE.name(), DeadLetter.header(dl.get(0).headers(), DeadLetter.REASON));
         assertEquals("x", new String(dl.get(0).key(), StandardCharsets.UTF_8));
-        assertEquals(List.of(3, 1, 1, 1), models.batches, "the batch failed, then each event alone");
+        assertEquals(List.of(3, 2), models.batches, "the batch failed on x, then the others in one call");
     }
     /** Words: one token each in the fake model. */
     private static String words(String first, int n) {
