@@ -115,12 +115,28 @@ public final class KafkaClients {
      * @throws InterruptedException when interrupted while waiting
      */
     public String unreachableReason(Duration timeout) throws InterruptedException {
-        int ms = (int) Math.max(1, timeout.toMillis());
-        try (Admin admin = admin(Map.of(
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                Integer.toString(ms),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                Integer.toString(ms)))) {
+        try (Admin admin = probeAdmin(timeout)) {
+            return unreachableReason(admin, timeout);
+        } catch (RuntimeException e) {
+            return e.toString();
+        }
+    }
+
+    /** An admin client for {@link #unreachableReason(Admin, Duration)}: requests time out after {@code timeout}. */
+    Admin probeAdmin(Duration timeout) {
+        String ms = Long.toString(Math.max(1, timeout.toMillis()));
+        return admin(Map.of(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms));
+    }
+
+    /**
+     * Null when a broker answers {@code admin}'s cluster description within {@code timeout}, else why not.
+     *
+     * @throws InterruptedException when interrupted while waiting
+     */
+    static String unreachableReason(Admin admin, Duration timeout) throws InterruptedException {
+        long ms = Math.max(1, timeout.toMillis());
+        try {
             admin.describeCluster().nodes().get(ms, TimeUnit.MILLISECONDS);
             return null;
         } catch (ExecutionException e) {

@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
  * servers within one interval, repeats it every {@code repeat} while the cluster stays unreachable,
  * and logs once when it answers again. Services start it before their first Kafka call, so a
  * service started against a broker that is down says so within seconds instead of waiting silently.
+ * One admin client serves every probe (it reconnects by itself after an outage); a client per probe
+ * cost a thread, a connection and a metadata fetch every interval for the service's whole life.
  *
  * <pre>{@code
  * KafkaProbe probe = KafkaProbe.start(clients, "scoring", Duration.ofSeconds(5), Duration.ofSeconds(30));
@@ -31,6 +33,7 @@ public final class KafkaProbe implements AutoCloseable {
     private volatile String reason;
     private volatile boolean answered;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong probes = new java.util.concurrent.atomic.AtomicLong();
 
     private KafkaProbe(KafkaClients clients, String service, Duration interval, Duration repeat) {
         this.clients = clients;
@@ -54,14 +57,25 @@ public final class KafkaProbe implements AutoCloseable {
     }
 
     private void run() {
+        try (org.apache.kafka.clients.admin.Admin admin = clients.probeAdmin(interval)) {
+            probeUntilClosed(admin);
+        } catch (RuntimeException e) {
+            // The admin client could not be built (invalid settings): the service's own first call says so.
+            reason = e.toString();
+            log.warn("[{}] cannot probe Kafka: {}", service, e.toString());
+        }
+    }
+
+    private void probeUntilClosed(org.apache.kafka.clients.admin.Admin admin) {
         Instant lastWarn = null;
         while (!closed) {
             String why;
             try {
-                why = clients.unreachableReason(interval);
+                why = KafkaClients.unreachableReason(admin, interval);
             } catch (InterruptedException e) {
                 return;
             }
+            probes.incrementAndGet();
             Instant now = Instant.now();
             if (why == null) {
                 if (unreachableSince != null) {
@@ -106,6 +120,11 @@ public final class KafkaProbe implements AutoCloseable {
     /** Why the last probe failed, or null. */
     public String reason() {
         return reason;
+    }
+
+    /** Probes made so far. */
+    long probes() {
+        return probes.get();
     }
 
     /** Whether any probe has been answered since the start. */
