@@ -2,6 +2,7 @@ package io.streamtune.common.topic;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -9,8 +10,14 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates the topics of a layout that do not exist yet; existing ones are left as they are. */
+/**
+ * Creates the topics of a layout that do not exist yet; existing ones are left as they are, including
+ * one another client (the trainer, another scorer) creates between this listing and this creation:
+ * services started together on a new cluster race to create the same topics.
+ */
 public final class TopicAdmin {
     private TopicAdmin() {}
 
@@ -24,9 +31,21 @@ public final class TopicAdmin {
                 missing.add(s.toNewTopic());
             }
         }
+        List<String> created = new ArrayList<>();
         if (!missing.isEmpty()) {
-            admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            Map<String, KafkaFuture<Void>> results = admin.createTopics(missing).values();
+            for (NewTopic t : missing) {
+                try {
+                    results.get(t.name()).get(30, TimeUnit.SECONDS);
+                    created.add(t.name());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                    // Created by another client since the listing: what this call wanted exists.
+                }
+            }
         }
-        return missing.stream().map(NewTopic::name).toList();
+        return created;
     }
 }
