@@ -57,15 +57,19 @@ class CpuSharesTest {
                 "scoring-encoder-test");
         busy.start();
         assertTrue(spun.await(10, TimeUnit.SECONDS));
-        Map<String, Double> shares = CpuShares.since(before, 1);
+        int cores = Runtime.getRuntime().availableProcessors(); // the JIT and GC threads run beside the busy one
+        Map<String, Double> shares = CpuShares.since(before, cores);
         double wallSeconds = (System.nanoTime() - t0) / 1e9;
         stop.set(true);
         busy.join();
-        // The 200 ms the thread used are charged to the worker role (share x capacity, capacity = 1 core x the wall
+        // The 200 ms the thread used are charged to the worker role (share x capacity, capacity = cores x the wall
         // time; half of it is the bound, for the tick granularity of another thread's CPU time under load).
-        assertTrue(shares.get(CpuShares.ENCODER_WORKERS) * wallSeconds > 0.1, shares + " over " + wallSeconds + " s");
+        assertTrue(
+                shares.get(CpuShares.ENCODER_WORKERS) * wallSeconds * cores > 0.1,
+                shares + " over " + wallSeconds + " s");
         double sum = shares.values().stream().mapToDouble(Double::doubleValue).sum();
-        assertTrue(sum > 0.95 && sum < 1.2, "shares add up to the capacity: " + shares);
+        // Thread times, /proc ticks (10 ms) and the process time are read a little apart: about 1, not exactly.
+        assertTrue(sum > 0.9 && sum < 1.25, "shares add up to the capacity: " + shares);
     }
 
     @Test
