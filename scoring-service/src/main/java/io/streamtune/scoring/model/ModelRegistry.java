@@ -258,6 +258,11 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
         }
         long version = artifact.meta().version();
         if (!ServingPolicy.mayReplace(version, servedVersion(task), pin(task))) {
+            if (servedVersion(task).orElse(-1) == version) {
+                // The version in service offered again (the model store restored at a start): nothing to do.
+                log.debug("[scoring task={} version={}] already in service", task, version);
+                return;
+            }
             log.info(
                     "[scoring task={} version={}] not served: {}",
                     task,
