@@ -231,7 +231,7 @@ class ScoringRestartIT {
 
     /**
      * After a broker crash, Kafka 4.3.1's group coordinator answered committed offsets 150 s older than the
-     * transactions it had committed (docs/drafts/eos-restart.md): the scorer read again events whose predictions
+     * transactions it had committed (docs/DESIGN-NOTES.md, "Records read again"): the scorer read again events whose predictions
      * were committed. The same position, made here by moving the group's offsets back while the scorer is down,
      * must not score them twice: the partition's progress in its changelogged store says they were taken.
      */
@@ -295,8 +295,12 @@ class ScoringRestartIT {
 
     /** Committed predictions of the events whose id starts with {@code prefix}. */
     private static int predictionsOf(String task, String prefix) {
+        return predictionsOf(clients(), task, prefix);
+    }
+
+    private static int predictionsOf(KafkaClients clients, String task, String prefix) {
         try {
-            return predictions(task).entrySet().stream()
+            return predictions(clients, task).entrySet().stream()
                     .filter(e -> e.getKey().startsWith(prefix))
                     .mapToInt(e -> e.getValue().size())
                     .sum();
@@ -366,26 +370,7 @@ class ScoringRestartIT {
         String appId = "stale-app";
         Path stateDir = tmp.resolve("shared-state");
         try (EmbeddedKafkaBroker old = EmbeddedKafkaBroker.startTemporary()) {
-            KafkaClients oldClients = clients(old.bootstrapServers());
-            try (KafkaProducer<byte[], byte[]> p = oldClients.producer(Map.of());
-                    ScoringService first = new ScoringService(
-                            config(old.bootstrapServers(), task, stateDir), settings(appId, -1), BACKBONES)) {
-                first.start();
-                assertTrue(first.awaitRunning(Duration.ofSeconds(60)));
-                p.send(new ProducerRecord<>(
-                                TaskTopics.MODELS,
-                                b(task),
-                                TestModels.constant(task, 5, LABELS, 0f, 2f).toBytes()))
-                        .get();
-                sendEvents(p, task, "old-", 20);
-                await("20 predictions on the old cluster", Duration.ofSeconds(60), () -> {
-                    try {
-                        return predictions(oldClients, task).size() >= 20;
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-            } // a clean close: Kafka Streams writes its checkpoints
+            scoreTwentyEvents(old.bootstrapServers(), appId, task, stateDir, 5, "old-"); // closes cleanly: checkpoints
         }
         try (EmbeddedKafkaBroker fresh = EmbeddedKafkaBroker.startTemporary()) {
             KafkaClients freshClients = clients(fresh.bootstrapServers());
@@ -403,29 +388,36 @@ class ScoringRestartIT {
                 }
                 p.flush();
             }
-            try (KafkaProducer<byte[], byte[]> p = freshClients.producer(Map.of());
-                    ScoringService second = new ScoringService(
-                            config(fresh.bootstrapServers(), task, stateDir), settings(appId, -1), BACKBONES)) {
-                second.start();
-                assertTrue(second.awaitRunning(Duration.ofSeconds(60)));
-                p.send(new ProducerRecord<>(
-                                TaskTopics.MODELS,
-                                b(task),
-                                TestModels.constant(task, 1, LABELS, 2f, 0f).toBytes()))
-                        .get();
-                sendEvents(p, task, "new-", 20);
-                await("20 predictions on the new cluster", Duration.ofSeconds(60), () -> {
-                    try {
-                        return predictions(freshClients, task).size() >= 20;
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-            }
+            scoreTwentyEvents(fresh.bootstrapServers(), appId, task, stateDir, 1, "new-");
             predictions(freshClients, task).forEach((id, ps) -> {
                 assertEquals(1, ps.size(), "one prediction of " + id);
                 assertEquals(1, ps.get(0).modelVersion(), id + " scored by the new cluster's v1");
             });
+        }
+    }
+
+    /**
+     * Starts a scorer against {@code bootstrap} on {@code stateDir}, publishes a constant model {@code version},
+     * sends 20 events with ids {@code prefix<n>}, waits up to 60 s for their predictions and closes the scorer.
+     */
+    private void scoreTwentyEvents(
+            String bootstrap, String appId, String task, Path stateDir, long version, String prefix) throws Exception {
+        KafkaClients clients = clients(bootstrap);
+        try (KafkaProducer<byte[], byte[]> p = clients.producer(Map.of());
+                ScoringService scorer =
+                        new ScoringService(config(bootstrap, task, stateDir), settings(appId, -1), BACKBONES)) {
+            scorer.start();
+            assertTrue(scorer.awaitRunning(Duration.ofSeconds(60)));
+            p.send(new ProducerRecord<>(
+                            TaskTopics.MODELS,
+                            b(task),
+                            TestModels.constant(task, version, LABELS, 0f, 2f).toBytes()))
+                    .get();
+            sendEvents(p, task, prefix, 20);
+            await(
+                    "20 predictions of " + prefix + " events on " + bootstrap,
+                    Duration.ofSeconds(60),
+                    () -> predictionsOf(clients, task, prefix) >= 20);
         }
     }
 

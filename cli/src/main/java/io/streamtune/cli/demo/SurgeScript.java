@@ -69,7 +69,7 @@ record SurgeScript(
     /**
      * The demo's script, at the demo's default rate (30 records/s, ~1.5 finance predictions/s per company:
      * ~44 per company and window): a 20 s surge, 15 s after the first finance model serves, between 45 s and
-     * 56 s of a 2-minute run. Chosen on the simulation of this feed (docs/drafts/demo-alerts.md).
+     * 56 s of a 2-minute run. Chosen on the simulation of this feed (docs/DESIGN-NOTES.md, "Checked on a simulation").
      */
     static final SurgeScript DEMO = new SurgeScript(
             "Initech",

@@ -7,7 +7,7 @@ import javax.imageio.stream.ImageInputStreamImpl;
 /**
  * An ImageIO input stream over bytes already in memory. The JDK's {@code MemoryCacheImageInputStream}
  * copies them into its own cache and registers every instance with the AWT {@code Disposer}, a
- * synchronized table that the scorer's threads contended on (profile in docs/drafts/image-decode.md);
+ * synchronized table that the scorer's threads contended on (profile in docs/DESIGN-NOTES.md, "The scorer decodes each image once");
  * this one reads the array in place and registers nothing.
  */
 final class ByteArrayImageInputStream extends ImageInputStreamImpl {

@@ -63,7 +63,7 @@ import io.streamtune.scoring.monitor.ScoringMetrics;
  * that offset was already taken by a committed transaction, so it is skipped (counted in
  * {@code streamtune.scoring.events.already.scored}, logged) instead of being scored twice. This happens
  * when the group's committed offset is behind the partition's committed outputs, as the group
- * coordinator answered after a broker crash on Kafka 4.3.1 (docs/drafts/eos-restart.md); the changelog,
+ * coordinator answered after a broker crash on Kafka 4.3.1 (docs/DESIGN-NOTES.md, "Records read again"); the changelog,
  * an ordinary transactional topic, still holds the true progress.
  */
 final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
