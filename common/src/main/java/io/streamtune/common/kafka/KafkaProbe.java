@@ -57,12 +57,20 @@ public final class KafkaProbe implements AutoCloseable {
     }
 
     private void run() {
-        try (org.apache.kafka.clients.admin.Admin admin = clients.probeAdmin(interval)) {
-            probeUntilClosed(admin);
+        org.apache.kafka.clients.admin.Admin admin;
+        try {
+            admin = clients.probeAdmin(interval);
         } catch (RuntimeException e) {
-            // The admin client could not be built (invalid settings): the service's own first call says so.
+            // The admin client cannot be built (invalid settings): the service's own first call says so.
             reason = e.toString();
             log.warn("[{}] cannot probe Kafka: {}", service, e.toString());
+            return;
+        }
+        try {
+            probeUntilClosed(admin);
+        } finally {
+            Thread.interrupted(); // close() interrupts the probe; closing the client must not see that interrupt
+            admin.close(Duration.ofSeconds(5));
         }
     }
 
