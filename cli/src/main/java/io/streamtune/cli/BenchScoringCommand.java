@@ -284,7 +284,8 @@ public final class BenchScoringCommand implements Callable<Integer> {
             double alone,
             double e2e,
             int events,
-            Map<String, Double> cpuShares) {
+            Map<String, Double> cpuShares,
+            double meanBatch) {
 
         double ratio() {
             return e2e / alone;
@@ -460,7 +461,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 for (Served kind : measuredKinds) {
                     publish(producer, kind, labels, ++version, rnd);
                     awaitServed(service, version, Duration.ofSeconds(120));
-                    measured.add(measure(kind, feed, all, producer, callers, oneCallerToo, cores, intraOp));
+                    measured.add(measure(kind, feed, all, producer, service, callers, oneCallerToo, cores, intraOp));
                 }
                 Measured primary = measured.get(0);
                 Measured last = measured.get(measured.size() - 1);
@@ -618,6 +619,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
             InputFeed feed,
             Collector all,
             KafkaProducer<byte[], byte[]> producer,
+            ScoringService service,
             int callers,
             boolean oneCallerToo,
             int cores,
@@ -684,6 +686,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
         String prefix = "t-" + k + "-";
         int n = (int) Math.max(100, alone * seconds);
         CpuShares.Snapshot cpu0 = CpuShares.snapshot();
+        double[] batches0 = batchTotals(service);
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             send(producer, prefix + i, feed.next());
@@ -692,6 +695,9 @@ public final class BenchScoringCommand implements Callable<Integer> {
         await(all, prefix, n, Duration.ofSeconds(seconds * 20L));
         // Where the cores went while the app drained the backlog: what the encoder workers did not get is the gap.
         Map<String, Double> cpu = CpuShares.since(cpu0, cores);
+        double[] batches1 = batchTotals(service);
+        // Mean size of the model calls the workers made: the alone phase always calls with full batches.
+        double meanBatch = batches1[0] > batches0[0] ? (batches1[1] - batches0[1]) / (batches1[0] - batches0[0]) : 0;
         double e2e = n / ((all.lastArrivalNanos - t0) / 1e9);
         double again = throughput(best, feed.inputs(), bestCallers);
         System.out.printf("[%s] backbone only again: %.1f inputs/s (load average %.2f)%n", k, again, loadAverage());
@@ -700,7 +706,10 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 "[%s] end to end: %d events in %.1f s: %.1f events/s (ratio %.2f)%n",
                 k, n, (all.lastArrivalNanos - t0) / 1e9, e2e, e2e / mean);
         System.out.printf("[%s] CPU while end to end (share of %d cores): %s%n", k, cores, CpuShares.describe(cpu));
-        return new Measured(kind, asServed, oneCaller, again, mean, e2e, n, cpu);
+        System.out.printf(
+                "[%s] model calls while end to end: %.0f, mean batch %.1f (the alone phase: %d)%n",
+                k, batches1[0] - batches0[0], meanBatch, batch);
+        return new Measured(kind, asServed, oneCaller, again, mean, e2e, n, cpu, round(meanBatch));
     }
 
     private Map<String, Object> describe(Measured m) {
@@ -725,7 +734,20 @@ public final class BenchScoringCommand implements Callable<Integer> {
         d.put("events", m.events());
         d.put("ratio", ratio(m));
         d.put("cpuShares", m.cpuShares());
+        d.put("meanBatch", m.meanBatch());
         return d;
+    }
+
+    /** The scorer's model calls so far and the inputs they held: {count, total} of its batch-size summary. */
+    private static double[] batchTotals(ScoringService service) {
+        double count = 0;
+        double total = 0;
+        for (var summary :
+                service.meterRegistry().find(ScoringMetrics.BATCH_SIZE).summaries()) {
+            count += summary.count();
+            total += summary.totalAmount();
+        }
+        return new double[] {count, total};
     }
 
     private static double ratio(Measured m) {

@@ -63,6 +63,9 @@ class BenchScoringModesIT {
         assertEquals("resnet-v1-20", cnn.get("backbone").asText(), line::toString);
         assertEquals("cnn", cnn.get("weights").asText(), line::toString);
         assertPositive(cnn.get("alonePerSecond"), line);
+        // The end-to-end model calls' mean size, beside the alone phase's full batches.
+        assertPositive(cnn.get("meanBatch"), line);
+        assertTrue(cnn.get("meanBatch").asDouble() <= 32, line::toString);
         assertEquals(28, line.get("imageSize").asInt(), line::toString);
         assertTrue(cnn.get("weightsBytes").asLong() > 1 << 20, "weights over 1 MiB travel inline: " + line);
         assertTrue(line.get("meanImageBytes").asLong() > 0, line::toString);
