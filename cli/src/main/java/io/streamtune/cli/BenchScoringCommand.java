@@ -50,6 +50,7 @@ import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.nlp.Encoders;
 import io.streamtune.common.runtime.Backbone;
 import io.streamtune.common.runtime.Backbones;
+import io.streamtune.common.runtime.NativeAllocator;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.ScoringService;
@@ -576,6 +577,8 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 result.put("duplicates", records - distinct + all.duplicatesOutside("s-"));
                 result.put("versionsBackwards", backwards);
                 result.put("loadAverage", Math.round(loadAverage() * 100) / 100.0);
+                // PyTorch's speed depends on it (NativeAllocator): the CNN twice as fast with the launcher's value.
+                result.put("glibcTunables", System.getenv(NativeAllocator.ENV));
                 // Added with the fine-tuned and image modes; older readers ignore them.
                 result.put("modality", modality.name().toLowerCase(java.util.Locale.ROOT));
                 result.put("ratioKind", primary.served().kind());

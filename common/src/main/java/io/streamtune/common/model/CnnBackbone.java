@@ -11,6 +11,8 @@ import ai.djl.training.ParameterStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.streamtune.common.runtime.NativeAllocator;
+
 /**
  * Serves a trained image backbone: rebuilds the ResNetV1 its pack names with DJL's model-zoo
  * builder, loads the weights, and computes feature vectors for a batch of preprocessed images in
@@ -70,6 +72,7 @@ public final class CnnBackbone implements AutoCloseable {
      */
     public static CnnBackbone load(TensorPack pack, Device device) throws ArtifactException {
         CnnArchitecture architecture = CnnArchitecture.of(pack);
+        NativeAllocator.warnOnceIfUntuned(LOG);
         NDManager manager = Engine.getEngine(ENGINE).newBaseManager(device);
         manager.setName("cnn-backbone-" + pack.sha256().substring(0, 12));
         try {

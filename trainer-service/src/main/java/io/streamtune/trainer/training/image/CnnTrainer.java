@@ -35,6 +35,7 @@ import io.streamtune.common.model.CnnParametersFile;
 import io.streamtune.common.model.CnnWeights;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.TensorPack;
+import io.streamtune.common.runtime.NativeAllocator;
 import io.streamtune.trainer.training.HeadTrainer;
 import io.streamtune.trainer.training.WeightedSoftmaxCrossEntropy;
 
@@ -167,6 +168,7 @@ public final class CnnTrainer {
                 throw new IllegalArgumentException("label index " + data.label(i) + " of image " + i + " out of range");
             }
         }
+        NativeAllocator.warnOnceIfUntuned(LOG);
         long t0 = System.nanoTime();
         Initial initial = initial(numLabels, champion);
         boolean frozen = policy.freezeBackbone() && initial.backbone != null;
