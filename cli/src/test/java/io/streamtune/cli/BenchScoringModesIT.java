@@ -63,6 +63,7 @@ class BenchScoringModesIT {
         assertEquals("resnet-v1-20", cnn.get("backbone").asText(), line::toString);
         assertEquals("cnn", cnn.get("weights").asText(), line::toString);
         assertPositive(cnn.get("alonePerSecond"), line);
+        assertPositive(cnn.get("aloneWarmPerSecond"), line);
         // The end-to-end model calls' mean size, beside the alone phase's full batches.
         assertPositive(cnn.get("meanBatch"), line);
         assertTrue(cnn.get("meanBatch").asDouble() <= 32, line::toString);
