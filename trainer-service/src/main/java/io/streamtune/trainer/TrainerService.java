@@ -165,6 +165,8 @@ public final class TrainerService implements AutoCloseable {
         probe = KafkaProbe.start(clients, "trainer", Duration.ofSeconds(5), Duration.ofSeconds(30));
         Classifier.preloadEngine();
         boolean finetunes = tasks.stream().anyMatch(t -> t.finetune().enabled());
+        // Who may put weights in the store (large fine-tuned encoders, large CNN packs): the loop then collects it.
+        boolean storesWeights = finetunes || tasks.stream().anyMatch(t -> t.modality() == Modality.IMAGE);
         // Always: a champion may stand on stored weights (published while a task fine-tuned, or rolled back to).
         ArtifactStore store = new DirectoryArtifactStore(config.artifacts().dir());
         backbones = options.backbones() != null ? options.backbones() : Backbones.opening(0, store);
@@ -199,7 +201,7 @@ public final class TrainerService implements AutoCloseable {
         }
         ModalityLearner learner = new ModalityLearner(
                 new HeadLearner(backbones, settings.encoderCacheSize(), settings.validationFraction()),
-                new CnnLearner(backbones));
+                new CnnLearner(backbones, store, config.artifacts().inlineMaxBytes()));
         PromotionGate gate = new PromotionGate(learner, options.clock());
         TrainerLoop.Settings loopSettings = new TrainerLoop.Settings(
                 settings.pollTimeout(),
@@ -230,7 +232,9 @@ public final class TrainerService implements AutoCloseable {
                 transactionalId,
                 gate,
                 metrics,
-                finetuner);
+                finetuner,
+                storesWeights ? store : null,
+                config.artifacts().gcMinAge());
         try {
             l.bootstrap(() -> closing);
         } catch (ConfigException | InterruptedException | RuntimeException e) {

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * Where weights too large for a model record are kept: section {@code artifacts} of the configuration, the same for
- * the trainer (writes) and the scorers (read). Fine-tuned weights up to {@code inlineMaxBytes} travel inside the model
- * record; larger ones (full fine-tuning: 90-130 MB) go to the directory and the record holds their URI and SHA-256.
+ * the trainer (writes) and the scorers (read). Weight packs (fine-tuned encoders, CNN backbones) up to
+ * {@code inlineMaxBytes} travel inside the model record; larger ones (full fine-tuning: 90-130 MB; deep CNNs) go to the
+ * directory and the record holds their URI and SHA-256.
  *
  * <pre>{@code
  * artifacts:
@@ -44,7 +45,8 @@ public record ArtifactSettings(Path dir, int inlineMaxBytes, Duration gcMinAge) 
             4 << 20,
             0,
             MAX_INLINE_BYTES,
-            "fine-tuned weights up to this size travel in the model record; larger ones in dir");
+            "weight packs (fine-tuned encoders, CNN backbones) up to this size travel in the model record; larger "
+                    + "ones in dir");
     public static final Setting<Duration> GC_MIN_AGE = Setting.duration(
             "gcMinAge",
             Duration.ofHours(1),

@@ -37,6 +37,7 @@ import io.streamtune.common.kafka.KafkaClients;
 import io.streamtune.common.kafka.KafkaRetry;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.ArtifactStore;
+import io.streamtune.common.model.BackboneRef;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.trainer.gate.GateDecision;
@@ -89,6 +90,10 @@ public final class TrainerLoop implements AutoCloseable {
     private final RecordParser parser;
     /** The slow path (fine-tuning challengers); null when no task fine-tunes. Not owned. */
     private final BackgroundFinetuner finetuner;
+    /** Where challengers' large weights go (fine-tuned encoders, CNN packs), or null; collected by the loop. */
+    private final ArtifactStore store;
+
+    private final Duration gcMinAge;
 
     private final Map<String, TaskState> byTopic = new LinkedHashMap<>();
     /** Each task by its alerts topic (absent for a task whose alerts topic does not exist). */
@@ -211,7 +216,41 @@ public final class TrainerLoop implements AutoCloseable {
             PromotionGate gate,
             TrainerMetrics metrics,
             BackgroundFinetuner finetuner) {
+        this(
+                kafka,
+                settings,
+                tasks,
+                parser,
+                transactionalId,
+                gate,
+                metrics,
+                finetuner,
+                finetuner == null ? null : finetuner.store(),
+                finetuner == null ? null : finetuner.gcMinAge());
+    }
+
+    /**
+     * As the constructor above, with the artifact store that the loop collects: at start and after every challenger
+     * whose weights went to it (admitted or not), it deletes the blobs that no retained version references and that
+     * are older than {@code gcMinAge} ({@link ArtifactCollector}).
+     *
+     * @param store where the learners and the fine-tuner put large weights; null when nothing is stored
+     * @param gcMinAge blobs younger than this are kept (a challenger being published); ignored without a store
+     */
+    public TrainerLoop(
+            Kafka kafka,
+            Settings settings,
+            List<TaskConfig> tasks,
+            RecordParser parser,
+            String transactionalId,
+            PromotionGate gate,
+            TrainerMetrics metrics,
+            BackgroundFinetuner finetuner,
+            ArtifactStore store,
+            Duration gcMinAge) {
         this.finetuner = finetuner;
+        this.store = store;
+        this.gcMinAge = gcMinAge;
         this.kafka = kafka;
         this.settings = settings;
         this.tasks = List.copyOf(tasks);
@@ -507,6 +546,7 @@ public final class TrainerLoop implements AutoCloseable {
         }
         t.decided(settings.clock().instant(), d, w, positions);
         logDecision(t, d, w, parent);
+        collectGarbageAfter(d.challenger().backbone());
     }
 
     /**
@@ -668,21 +708,25 @@ public final class TrainerLoop implements AutoCloseable {
             t.finetuneDecided(settings.clock().instant(), d, w, positions);
             logDecision(t, d, w, parent);
         }
-        if (c.backbone().weights() != null && !c.backbone().weights().isInline()) {
-            collectGarbage();
-        }
+        collectGarbageAfter(c.backbone());
     }
 
     private static String wire(TaskState t) {
         return t.config().finetune().mode().name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** {@link #collectGarbage()} when {@code challenger}'s weights went to the store (a rejected one's are garbage). */
+    private void collectGarbageAfter(BackboneRef challenger) {
+        if (challenger.weights() != null && !challenger.weights().isInline()) {
+            collectGarbage();
+        }
+    }
+
     /**
      * Deletes artifact-store blobs no retained version references ({@link ArtifactCollector}); at start and after a
-     * fine-tuning challenger whose weights went to the store. A failure only postpones it.
+     * challenger whose weights went to the store. A failure only postpones it.
      */
     private void collectGarbage() {
-        ArtifactStore store = finetuner == null ? null : finetuner.store();
         if (store == null) {
             return;
         }
@@ -691,7 +735,7 @@ public final class TrainerLoop implements AutoCloseable {
             if (referenced == null) {
                 return;
             }
-            int deleted = ArtifactCollector.collect(store, referenced, finetuner.gcMinAge());
+            int deleted = ArtifactCollector.collect(store, referenced, gcMinAge);
             metrics.artifactsDeleted(deleted);
             log.info(
                     "[trainer] artifact store {}: {} blobs referenced by retained versions, {} unreferenced deleted",

@@ -1,6 +1,7 @@
 package io.streamtune.trainer.loop;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.streamtune.common.config.HeadKind;
 import io.streamtune.common.config.StreamtuneConfig;
@@ -30,12 +32,18 @@ import io.streamtune.common.event.DeadLetter;
 import io.streamtune.common.event.Example;
 import io.streamtune.common.event.Reason;
 import io.streamtune.common.event.RecordParser;
+import io.streamtune.common.hash.Sha256;
 import io.streamtune.common.history.ModelHistory;
+import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.ArtifactStore;
+import io.streamtune.common.model.BackboneKind;
 import io.streamtune.common.model.BackboneRef;
+import io.streamtune.common.model.DirectoryArtifactStore;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelEvent;
 import io.streamtune.common.model.ModelMetrics;
+import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.trainer.gate.PromotionGate;
@@ -45,7 +53,9 @@ import io.streamtune.trainer.training.Challenger;
 import io.streamtune.trainer.training.Learner;
 import io.streamtune.trainer.window.Holdout;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -85,6 +95,21 @@ class TrainerLoopTest {
     }
 
     private TrainerLoop loop(StreamtuneConfig config, ModelHistory.TaskHistory past) {
+        return loop(config, past, learner, null, null);
+    }
+
+    /**
+     * A loop on the mock consumer and producer.
+     *
+     * @param store the artifact store the loop collects (with a minimum age of zero), or null
+     * @param referenced what the model topics reference, as {@link TrainerLoop.Kafka#referencedWeights} answers
+     */
+    private TrainerLoop loop(
+            StreamtuneConfig config,
+            ModelHistory.TaskHistory past,
+            Learner learner,
+            ArtifactStore store,
+            Set<String> referenced) {
         TrainerLoop.Kafka kafka = new TrainerLoop.Kafka() {
             @Override
             public Consumer<byte[], byte[]> consumer(Map<String, Object> overrides) {
@@ -107,6 +132,11 @@ class TrainerLoopTest {
             public ModelArtifact latestPublished(String task) {
                 return null;
             }
+
+            @Override
+            public Set<String> referencedWeights() {
+                return referenced;
+            }
         };
         TrainerLoop.Settings settings = new TrainerLoop.Settings(
                 Duration.ofMillis(10), Duration.ofHours(1), 1_000, 2, Clock.systemUTC(), e -> {});
@@ -117,7 +147,10 @@ class TrainerLoopTest {
                 RecordParser.of(config),
                 "tx-test",
                 new PromotionGate(learner, Clock.systemUTC()),
-                new TrainerMetrics(new SimpleMeterRegistry()));
+                new TrainerMetrics(new SimpleMeterRegistry()),
+                null,
+                store,
+                Duration.ZERO);
     }
 
     private static StreamtuneConfig config() throws Exception {
@@ -147,6 +180,51 @@ class TrainerLoopTest {
                 offset,
                 ("e-" + i).getBytes(StandardCharsets.UTF_8),
                 json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldCollectTheArtifactStoreAfterAChallengerWhoseWeightsWentToIt(@TempDir Path dir) throws Exception {
+        // A head-path learner (here: a large CNN pack) that puts its challenger's weights in the store, as CnnLearner
+        // does over artifacts.inlineMaxBytes: no fine-tuner is involved.
+        ArtifactStore store = new DirectoryArtifactStore(dir);
+        byte[] pack = "the challenger's weights".getBytes(StandardCharsets.UTF_8);
+        String uri = store.put(pack);
+        Learner storing = new Learner() {
+            @Override
+            public Challenger train(TaskConfig task, ModelArtifact champion, List<Example> training) {
+                HeadWeights head = new HeadWeights(
+                        HeadKind.LINEAR, List.of(new HeadWeights.Layer(2, 2, new float[4], new float[2])));
+                WeightsRef stored = WeightsRef.stored(WeightsRef.Format.CNN, Sha256.hex(pack), pack.length, uri);
+                return new Challenger(
+                        new BackboneRef(BackboneKind.IMAGE_CNN, "resnet-v1-8", "", 0, stored), head, "cnn", "cpu");
+            }
+
+            @Override
+            public ModelMetrics evaluate(TaskConfig task, ModelArtifact artifact, List<Example> holdout) {
+                return new ModelMetrics(0.9, 0.9, holdout.size(), Map.of());
+            }
+        };
+        topicOfTwoPartitions();
+        TrainerLoop loop = loop(config(), ModelHistory.TaskHistory.empty(), storing, store, Set.of(uri));
+        loop.bootstrap(() -> false);
+        // Left by an earlier challenger after the start-up collection: only a collection after this window's removes
+        // it.
+        String orphan = store.put("a rejected challenger's weights".getBytes(StandardCharsets.UTF_8));
+        long[] next = {0, 0};
+        for (int i = 0; i < 60; i++) {
+            consumer.addRecord(example(i % 2, next[i % 2]++, i));
+        }
+
+        loop.run(producer::transactionCommitted);
+        loop.close();
+
+        assertEquals(1, producer.commitCount(), "the stored challenger was published");
+        assertArrayEquals(pack, store.get(uri, Sha256.hex(pack)), "the published version's weights are kept");
+        ArtifactException gone = assertThrows(
+                ArtifactException.class,
+                () -> store.get(orphan, Sha256.hex("a rejected challenger's weights")),
+                "the unreferenced blob was collected after the challenger");
+        assertEquals(ArtifactException.Reason.MISSING_WEIGHTS, gone.reason());
     }
 
     @Test

@@ -13,9 +13,11 @@ import org.slf4j.LoggerFactory;
 import io.streamtune.common.config.Limits;
 import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.event.Example;
+import io.streamtune.common.hash.Sha256;
 import io.streamtune.common.image.ImageException;
 import io.streamtune.common.image.ImagePreprocessor;
 import io.streamtune.common.model.ArtifactException;
+import io.streamtune.common.model.ArtifactStore;
 import io.streamtune.common.model.BackboneKind;
 import io.streamtune.common.model.BackboneRef;
 import io.streamtune.common.model.Classification;
@@ -38,7 +40,9 @@ import io.streamtune.trainer.training.Learner;
  * {@link CnnTrainer}) is trained, from the champion's weights when the champion is a CNN of the task's
  * architecture and input (continuous fine-tuning: its first forward equals the champion's), else
  * from scratch or from {@code cnn.pretrained}. The challenger's backbone is a {@link BackboneRef} of
- * kind {@code image-cnn}, id {@code resnet-v1-<layers>}, with the pack inline in the model record.
+ * kind {@code image-cnn}, id {@code resnet-v1-<layers>}; its pack travels inline in the model record when it fits
+ * {@code artifacts.inlineMaxBytes} (and the record), else it is put in the artifact store and the record points to
+ * it by URI and SHA-256, as fine-tuned encoder weights do.
  *
  * <p>Evaluation opens the version through {@link Classifier#open} on {@link Backbones}, exactly as
  * the scorer does (decode, resize, normalise, one forward per chunk, head).
@@ -58,19 +62,29 @@ public final class CnnLearner implements Learner {
     static final int RECORD_MARGIN_BYTES = 1 << 20;
 
     private final Backbones backbones;
+    private final ArtifactStore store;
     private final long inlineLimit;
 
     /**
+     * A learner whose packs always travel inline (refused when one does not fit a model record).
+     *
      * @param backbones where versions are opened for evaluation and champions' weights read (not owned)
      */
     public CnnLearner(Backbones backbones) {
-        this(backbones, maxInlinePackBytes(Limits.MODEL_BYTES));
+        this(backbones, null, Long.MAX_VALUE);
     }
 
-    /** As {@link #CnnLearner(Backbones)} with another limit on the encoded pack (tests). */
-    CnnLearner(Backbones backbones, long inlineLimit) {
+    /**
+     * @param backbones where versions are opened for evaluation and champions' weights read (not owned; it must read
+     *     {@code store} for a champion whose pack is stored)
+     * @param store where packs over {@code inlineMaxBytes} go; null when there is none (then such a pack is refused)
+     * @param inlineMaxBytes packs up to this many bytes travel inline ({@code artifacts.inlineMaxBytes}); never more
+     *     than {@link #maxInlinePackBytes} of a model record
+     */
+    public CnnLearner(Backbones backbones, ArtifactStore store, long inlineMaxBytes) {
         this.backbones = backbones;
-        this.inlineLimit = inlineLimit;
+        this.store = store;
+        this.inlineLimit = Math.min(inlineMaxBytes, maxInlinePackBytes(Limits.MODEL_BYTES));
     }
 
     /**
@@ -96,27 +110,46 @@ public final class CnnLearner implements Learner {
                     "tasks (" + task.name() + ").cnn.pretrained cannot be read: " + e.getMessage(), e);
         }
         byte[] encoded = result.backbone().encode();
-        if (encoded.length > inlineLimit) {
-            // No artifact store is wired into the trainer yet: a pack this large cannot be published.
-            throw new ArtifactException(
-                    ArtifactException.Reason.MISSING_WEIGHTS,
-                    "the " + arch.id()
-                            + " backbone of task " + task.name() + " is " + encoded.length + " bytes encoded, over the "
-                            + inlineLimit
-                            + " that travel inline in a model record; choose fewer cnn.layers or a smaller"
-                            + " image.size (an artifact store for larger packs is not wired into the trainer)");
-        }
-        BackboneRef ref = new BackboneRef(
-                BackboneKind.IMAGE_CNN, arch.id(), "", 0, WeightsRef.inline(WeightsRef.Format.CNN, encoded));
+        WeightsRef weights = weights(task, arch, encoded);
+        BackboneRef ref = new BackboneRef(BackboneKind.IMAGE_CNN, arch.id(), "", 0, weights);
         LOG.info(
-                "[{}] cnn challenger {} from {}: {} images, {} s, pack {} bytes",
+                "[{}] cnn challenger {} from {}: {} images, {} s, pack {} bytes {}",
                 task.name(),
                 arch.id(),
                 result.start(),
                 data.size(),
                 String.format("%.1f", result.trainSeconds()),
-                encoded.length);
+                encoded.length,
+                weights.isInline() ? "inline" : "in the artifact store as " + weights.uri());
         return new Challenger(ref, result.head(), "cnn", HeadTrainer.name(result.device()));
+    }
+
+    /**
+     * Where an encoded pack travels: inline up to the limit, else in the store.
+     *
+     * @throws ArtifactException MISSING_WEIGHTS when the pack is over the limit and there is no store, or the store
+     *     cannot write it
+     */
+    private WeightsRef weights(TaskConfig task, CnnArchitecture arch, byte[] encoded) throws ArtifactException {
+        if (encoded.length <= inlineLimit) {
+            return WeightsRef.inline(WeightsRef.Format.CNN, encoded);
+        }
+        String what = "the " + arch.id() + " backbone of task " + task.name() + " is " + encoded.length
+                + " bytes encoded, over the " + inlineLimit + " that travel inline in a model record";
+        if (store == null) {
+            throw new ArtifactException(
+                    ArtifactException.Reason.MISSING_WEIGHTS,
+                    what + " (artifacts.inlineMaxBytes) and the trainer has no artifact store (artifacts.dir); choose"
+                            + " fewer cnn.layers or a smaller image.size, or configure artifacts.dir");
+        }
+        try {
+            return WeightsRef.stored(WeightsRef.Format.CNN, Sha256.hex(encoded), encoded.length, store.put(encoded));
+        } catch (IOException e) {
+            throw new ArtifactException(
+                    ArtifactException.Reason.MISSING_WEIGHTS,
+                    what + " and the artifact store " + store + " cannot write it: " + e.getMessage(),
+                    e);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.streamtune.trainer.training.image;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.streamtune.common.config.StreamtuneConfig;
 import io.streamtune.common.config.TaskConfig;
@@ -16,6 +18,7 @@ import io.streamtune.common.event.Example;
 import io.streamtune.common.image.GeneratedShapes;
 import io.streamtune.common.model.ArtifactException;
 import io.streamtune.common.model.BackboneKind;
+import io.streamtune.common.model.DirectoryArtifactStore;
 import io.streamtune.common.model.ModelArtifact;
 import io.streamtune.common.model.ModelMetrics;
 import io.streamtune.common.model.ModelVersion;
@@ -26,6 +29,7 @@ import io.streamtune.trainer.training.Challenger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -147,15 +151,45 @@ class CnnLearnerTest {
     }
 
     @Test
-    void shouldRefuseAPackTooLargeForTheModelRecordNamingWhatToChange() throws Exception {
+    void shouldRefuseAPackOverTheInlineLimitWithoutAStoreNamingWhatToChange() throws Exception {
         TaskConfig task = task(8);
-        CnnLearner learner = new CnnLearner(backbones, 1000);
+        CnnLearner learner = new CnnLearner(backbones, null, 1000);
         ArtifactException e = assertThrows(ArtifactException.class, () -> learner.train(task, null, examples(30, 6)));
         assertEquals(ArtifactException.Reason.MISSING_WEIGHTS, e.reason());
         assertTrue(
                 e.getMessage().contains("over the 1000 that travel inline")
-                        && e.getMessage().contains("cnn.layers"),
+                        && e.getMessage().contains("cnn.layers")
+                        && e.getMessage().contains("artifacts.dir"),
                 e.getMessage());
+    }
+
+    @Test
+    void shouldPutAPackOverTheInlineLimitInTheStoreAndContinueFromItThroughTheRecord(@TempDir Path dir)
+            throws Exception {
+        TaskConfig task = task(8);
+        DirectoryArtifactStore store = new DirectoryArtifactStore(dir);
+        try (Backbones reading = Backbones.create(
+                (id, length) -> {
+                    throw new IllegalStateException("an image task opens no text encoder");
+                },
+                store)) {
+            CnnLearner learner = new CnnLearner(reading, store, 1000);
+            Challenger v1 = learner.train(task, null, examples(30, 6));
+            WeightsRef w = v1.backbone().weights();
+            assertFalse(w.isInline(), "a pack of more than 1000 bytes goes to the store");
+            assertEquals(WeightsRef.Format.CNN, w.format());
+            byte[] stored = store.get(w.uri(), w.sha256());
+            assertEquals(w.sizeBytes(), stored.length);
+
+            // The record carries the reference only; the next version starts from the stored pack, bit for bit.
+            ModelArtifact champion = ModelArtifact.parse(artifact(task, v1, 1).toBytes());
+            assertFalse(champion.backbone().weights().isInline());
+            CnnTrainer trainer =
+                    new CnnTrainer(task.image().spec(), task.cnn(), task.head().classWeights());
+            WarmStart warm = learner.warmStart(task, trainer.architecture(), champion);
+            assertNotNull(warm, "a stored champion seeds the next version");
+            assertArrayEquals(stored, warm.backbone().encode());
+        }
     }
 
     /** v2's starting point is v1: the learner's warm start is the champion's pack and head, bit for bit. */
