@@ -113,9 +113,7 @@ public final class MonitorService implements AutoCloseable {
         }
         Topology topology = MonitorTopology.build(config, settings.liveMetricsInterval(), metrics);
         Properties props = settings.streamsProperties(config);
-        String clusterId = KafkaRetry.until(
-                "[monitor] reading the cluster id", log, () -> closed, () -> clients.clusterId(CLIENT_TIMEOUT));
-        log.info("[monitor] local state in {} (cluster {})", ClusterStateDirectory.scope(props, clusterId), clusterId);
+        ClusterStateDirectory.scopeToCluster(props, clients, CLIENT_TIMEOUT, "monitor", log, () -> closed);
         streams = new KafkaStreams(topology, props);
         streams.setStateListener((now, before) -> log.info("[monitor] Kafka Streams {} -> {}", before, now));
         streams.setUncaughtExceptionHandler(e -> {

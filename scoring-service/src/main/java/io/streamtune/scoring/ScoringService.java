@@ -197,10 +197,7 @@ public final class ScoringService implements AutoCloseable {
         SinkCapacity capacity = new SinkCapacity(config.limits());
         Topology topology = ScoringTopology.build(config, settings.batchPolicy(), models, metrics, workers, capacity);
         Properties props = settings.streamsProperties(config);
-        String clusterId = KafkaRetry.until(
-                "[scoring] reading the cluster id", log, () -> closed, () -> clients.clusterId(CLIENT_TIMEOUT));
-        Path stateDir = ClusterStateDirectory.scope(props, clusterId);
-        log.info("[scoring] local state in {} (cluster {})", stateDir, clusterId);
+        ClusterStateDirectory.scopeToCluster(props, clients, CLIENT_TIMEOUT, "scoring", log, () -> closed);
         props.put(ScoringExceptionHandlers.METRICS_CONFIG, metrics);
         props.put(ScoringExceptionHandlers.CAPACITY_CONFIG, capacity);
         instanceId = settings.instanceId().isEmpty() ? storedInstanceId(props) : settings.instanceId();

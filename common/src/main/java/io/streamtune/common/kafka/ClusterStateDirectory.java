@@ -1,7 +1,11 @@
 package io.streamtune.common.kafka;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+import org.slf4j.Logger;
 
 /**
  * Kafka Streams' local state, kept per Kafka cluster: {@code <kafka.state.dir>/cluster-<cluster id>}.
@@ -18,8 +22,8 @@ import java.util.Properties;
  *
  * <pre>{@code
  * Properties props = settings.streamsProperties(config);
- * Path dir = ClusterStateDirectory.scope(props, clients.clusterId(timeout)); // e.g. /var/lib/streamtune/cluster-Mk3OEYBSD34fcwNTJENDM2Qk
- * new KafkaStreams(topology, props);
+ * Path dir = ClusterStateDirectory.scopeToCluster(props, clients, timeout, "scoring", log, () -> closed);
+ * new KafkaStreams(topology, props);                  // state in e.g. /var/lib/streamtune/cluster-Mk3OEYBSD34fcwNTJENDM2Qk
  * }</pre>
  */
 public final class ClusterStateDirectory {
@@ -32,6 +36,33 @@ public final class ClusterStateDirectory {
     public static Path configured(Properties streams) {
         Object dir = streams.get(STATE_DIR_CONFIG);
         return dir == null ? Path.of(System.getProperty("java.io.tmpdir"), "kafka-streams") : Path.of(dir.toString());
+    }
+
+    /**
+     * The start-up step of a Kafka Streams service: asks the broker for its cluster id (retried while Kafka does not
+     * answer, as every start-up call is), {@link #scope scopes} {@code streams}' state directory to it and logs where
+     * the local state is, as {@code [<service>] local state in <dir> (cluster <id>)}.
+     *
+     * @param timeout each attempt's limit
+     * @param service the service's log prefix, e.g. {@code scoring}
+     * @param stopped checked between attempts: the service is closing
+     * @return the cluster's state directory
+     * @throws InterruptedException when {@code stopped} turns true or the thread is interrupted first
+     * @throws KafkaRetry.FatalKafkaException when Kafka refuses the client for good (e.g. authentication)
+     */
+    public static Path scopeToCluster(
+            Properties streams,
+            KafkaClients clients,
+            Duration timeout,
+            String service,
+            Logger log,
+            BooleanSupplier stopped)
+            throws InterruptedException {
+        String clusterId = KafkaRetry.until(
+                "[" + service + "] reading the cluster id", log, stopped, () -> clients.clusterId(timeout));
+        Path dir = scope(streams, clusterId);
+        log.info("[{}] local state in {} (cluster {})", service, dir, clusterId);
+        return dir;
     }
 
     /**
