@@ -1,7 +1,6 @@
 package io.streamtune.scoring;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +14,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -40,6 +38,7 @@ import io.streamtune.common.config.TaskConfig;
 import io.streamtune.common.event.DeadLetter;
 import io.streamtune.common.event.Prediction;
 import io.streamtune.common.event.Reason;
+import io.streamtune.common.image.GeneratedShapes;
 import io.streamtune.common.image.ImageException;
 import io.streamtune.common.image.ImagePreprocessor;
 import io.streamtune.common.model.BackboneKind;
@@ -120,16 +119,14 @@ class ScoringImageDeadLetterIT {
     }
 
     /** A grey PNG of noise, 20 x 20 (resized to the task's 16 x 16 by the backbone). */
-    private static byte[] png(Random r) throws Exception {
+    private static byte[] png(Random r) {
         BufferedImage im = new BufferedImage(20, 20, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 20; y++) {
             for (int x = 0; x < 20; x++) {
                 im.getRaster().setSample(x, y, 0, r.nextInt(256));
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(im, "png", out);
-        return out.toByteArray();
+        return GeneratedShapes.png(im);
     }
 
     /** The PNG with its image data's zlib header overwritten: a valid IHDR in front of a stream no one can inflate. */

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import io.streamtune.common.TestTasks;
 import io.streamtune.common.config.StreamtuneConfig;
+import io.streamtune.common.image.GeneratedShapes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -95,10 +96,8 @@ class RecordParserTest {
 
     @Test
     void shouldAcceptADecodableImageAndRejectUndecodableOrOversizeOnes() throws Exception {
-        BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", png);
-        String ok = Base64.getEncoder().encodeToString(png.toByteArray());
+        byte[] png = GeneratedShapes.png(new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY));
+        String ok = Base64.getEncoder().encodeToString(png);
         assertTrue(parser.parseEvent("pics", b("{\"id\":\"1\",\"image\":\"" + ok + "\"}"))
                 .isOk());
 
@@ -142,9 +141,7 @@ class RecordParserTest {
         assertTrue(truncated.message().contains("record t: JPEG image of 64 x 48 is truncated"), truncated.message());
 
         // 30000 x 30000 declared in the header of a 100-byte PNG: 2.7 GB if decoded.
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", png);
-        byte[] bomb = png.toByteArray();
+        byte[] bomb = GeneratedShapes.png(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB));
         java.nio.ByteBuffer.wrap(bomb).putInt(16, 30_000).putInt(20, 30_000);
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(bomb, 12, 17);
@@ -166,9 +163,7 @@ class RecordParserTest {
                 img.getRaster().setSample(x, y, 0, r.nextInt(256));
             }
         }
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", png);
-        return png.toByteArray();
+        return GeneratedShapes.png(img);
     }
 
     private static byte[] imageEvent(String id, byte[] picture) {
