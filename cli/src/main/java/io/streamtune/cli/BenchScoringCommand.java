@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
 
 import io.streamtune.broker.EmbeddedKafkaBroker;
 import io.streamtune.cli.bench.CpuShares;
+import io.streamtune.common.NativeAllocator;
 import io.streamtune.common.config.Device;
 import io.streamtune.common.config.FinetuneMode;
 import io.streamtune.common.config.FinetuneOptions;
@@ -50,7 +51,6 @@ import io.streamtune.common.model.WeightsRef;
 import io.streamtune.common.nlp.Encoders;
 import io.streamtune.common.runtime.Backbone;
 import io.streamtune.common.runtime.Backbones;
-import io.streamtune.common.runtime.NativeAllocator;
 import io.streamtune.common.serde.Json;
 import io.streamtune.common.topic.TaskTopics;
 import io.streamtune.scoring.ScoringService;
@@ -474,14 +474,31 @@ public final class BenchScoringCommand implements Callable<Integer> {
 
                 // (3) latency at half the maximum rate of the kind now in service, as a read_committed reader sees it.
                 double rate = last.e2e() / 2;
+                double[] scorer0 = latencyTotals(service);
                 int sentLatency = paced(producer, "l-", rate, seconds, feed, null);
                 await(all, "l-", sentLatency, Duration.ofSeconds(seconds * 10L));
+                double[] scorer1 = latencyTotals(service);
                 List<Long> latencies = all.latencies("l-");
                 double p50 = percentile(latencies, 0.50);
                 double p99 = percentile(latencies, 0.99);
+                double meanMs =
+                        latencies.stream().mapToLong(Long::longValue).average().orElse(0);
+                // Where the mean goes: the scorer's own timer stops when it forwards the prediction, before the
+                // exactly-once commit makes it visible to a read_committed reader.
+                double scorerMeanMs =
+                        scorer1[0] > scorer0[0] ? (scorer1[1] - scorer0[1]) / (scorer1[0] - scorer0[0]) : 0;
                 System.out.printf(
-                        "latency (%s) at %.0f events/s: p50 %.0f ms, p99 %.0f ms (%d events)%n",
-                        last.served().kind(), rate, p50, p99, latencies.size());
+                        "latency (%s) at %.0f events/s: p50 %.0f ms, p99 %.0f ms (%d events); mean %.0f ms, of which"
+                                + " %.0f ms until the scorer forwarded the prediction and %.0f ms the commit and the"
+                                + " reader%n",
+                        last.served().kind(),
+                        rate,
+                        p50,
+                        p99,
+                        latencies.size(),
+                        meanMs,
+                        scorerMeanMs,
+                        meanMs - scorerMeanMs);
 
                 // (4) swaps under load, at half the slowest kind's rate, each version on the next kind's backbone.
                 double swapRate =
@@ -576,6 +593,8 @@ public final class BenchScoringCommand implements Callable<Integer> {
                 result.put("latencyRatePerSecond", round(rate));
                 result.put("p50Ms", round(p50));
                 result.put("p99Ms", round(p99));
+                result.put("meanMs", round(meanMs));
+                result.put("scorerMeanMs", round(scorerMeanMs));
                 result.put("swaps", swapped);
                 result.put("swapEvents", sentSwap);
                 result.put("lost", sentSwap - distinct);
@@ -753,6 +772,20 @@ public final class BenchScoringCommand implements Callable<Integer> {
         d.put("cpuShares", m.cpuShares());
         d.put("meanBatch", m.meanBatch());
         return d;
+    }
+
+    /**
+     * The scorer's latency timer so far ({@link ScoringMetrics#LATENCY}: event timestamp to the forwarded prediction):
+     * {count, total milliseconds}.
+     */
+    private static double[] latencyTotals(ScoringService service) {
+        double count = 0;
+        double total = 0;
+        for (var timer : service.meterRegistry().find(ScoringMetrics.LATENCY).timers()) {
+            count += timer.count();
+            total += timer.totalTime(TimeUnit.MILLISECONDS);
+        }
+        return new double[] {count, total};
     }
 
     /** The scorer's model calls so far and the inputs they held: {count, total} of its batch-size summary. */

@@ -61,6 +61,9 @@ final class ProduceCommand implements Callable<Integer> {
             })
     Path images;
 
+    /** What one line of {@link #file} stands for in the summary: a line, or an image file (--images). */
+    String unit = "lines";
+
     @Option(
             names = "--send-invalid",
             description = "also produce rejected lines, so the services dead-letter them (demos, tests)")
@@ -90,8 +93,9 @@ final class ProduceCommand implements Callable<Integer> {
         RecordParser parser = RecordParser.of(cfg);
         Result r = produce(clients, parser, t.name(), kind == Kind.examples, topic, file, sendInvalid);
         System.out.printf(
-                "%d lines: %d produced to %s, %d rejected%s%n",
+                "%d %s: %d produced to %s, %d rejected%s%n",
                 r.lines,
+                unit,
                 r.produced,
                 topic,
                 r.rejected.size(),

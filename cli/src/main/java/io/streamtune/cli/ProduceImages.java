@@ -28,6 +28,7 @@ final class ProduceImages {
             System.out.printf("%d image files in %s%s%n", records, dir, examples ? " (labels from sub-folders)" : "");
             command.file = jsonl;
             command.images = null;
+            command.unit = "image files";
             return command.call();
         } finally {
             Files.deleteIfExists(jsonl);

@@ -47,6 +47,7 @@ class BenchScoringModesIT {
         assertPositive(lora.get("cpuShares").get("broker"), line);
         assertEquals(List.of("head", "lora"), texts(line.get("swapKinds")), line::toString);
         assertSwapsWithoutLossOrDuplicates(line);
+        assertLatencySplit(line);
     }
 
     @Test
@@ -71,6 +72,7 @@ class BenchScoringModesIT {
         assertTrue(cnn.get("weightsBytes").asLong() > 1 << 20, "weights over 1 MiB travel inline: " + line);
         assertTrue(line.get("meanImageBytes").asLong() > 0, line::toString);
         assertSwapsWithoutLossOrDuplicates(line);
+        assertLatencySplit(line);
     }
 
     private static void assertSwapsWithoutLossOrDuplicates(JsonNode line) {
@@ -79,6 +81,12 @@ class BenchScoringModesIT {
         assertEquals(0, line.get("lost").asInt(), line::toString);
         assertEquals(0, line.get("duplicates").asInt(), line::toString);
         assertEquals(0, line.get("versionsBackwards").asInt(), line::toString);
+    }
+
+    /** The scorer's share of the mean latency (up to its forward) is part of what the reader saw, not all of it. */
+    private static void assertLatencySplit(JsonNode line) {
+        assertPositive(line.get("scorerMeanMs"), line);
+        assertTrue(line.get("scorerMeanMs").asDouble() <= line.get("meanMs").asDouble(), line::toString);
     }
 
     private static void assertPositive(JsonNode value, JsonNode line) {

@@ -2,7 +2,6 @@ package io.streamtune.common.event;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -396,7 +395,7 @@ public final class RecordParser {
     private ParseResult<String> checkImage(String id, JsonNode imageNode, TaskConfig task) {
         if (imageNode == null || imageNode.isNull() || imageNode.asText().isBlank()) {
             return ParseResult.rejected(
-                    Reason.IMAGE_UNDECODABLE, "record " + id + " has no image (base64 of a PNG or JPEG)");
+                    Reason.IMAGE_UNDECODABLE, "record " + id + " has no image (base64 of a PNG, JPEG, GIF or BMP)");
         }
         String b64 = imageNode.asText();
         // base64 is 4/3 of the bytes: reject an oversize image before decoding it.
@@ -408,10 +407,9 @@ public final class RecordParser {
         }
         byte[] bytes;
         try {
-            bytes = Base64.getDecoder().decode(b64);
-        } catch (IllegalArgumentException e) {
-            return ParseResult.rejected(
-                    Reason.IMAGE_UNDECODABLE, "record " + id + ": image is not valid base64: " + e.getMessage());
+            bytes = ImagePreprocessor.fromBase64(b64);
+        } catch (ImageException e) {
+            return ParseResult.rejected(Reason.IMAGE_UNDECODABLE, "record " + id + ": " + e.getMessage());
         }
         if (bytes.length > task.maxImageBytes()) {
             return ParseResult.rejected(

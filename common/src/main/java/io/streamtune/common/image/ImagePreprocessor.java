@@ -130,12 +130,40 @@ public final class ImagePreprocessor {
         if (base64 == null || base64.isBlank()) {
             throw new ImageException(ImageException.Defect.NOT_AN_IMAGE, "no image (empty text)");
         }
+        String text = base64.trim();
         try {
-            return Base64.getDecoder().decode(base64.trim());
+            return Base64.getDecoder().decode(text);
         } catch (IllegalArgumentException e) {
             throw new ImageException(
-                    ImageException.Defect.NOT_BASE64, "image is not valid base64: " + e.getMessage(), e);
+                    ImageException.Defect.NOT_BASE64, "image is not valid base64: " + base64Problem(text, e), e);
         }
+    }
+
+    /**
+     * What is wrong with text the base64 decoder refused: the first character outside the alphabet and where it is
+     * (the JDK's message gives the character's hex code only, which reads like a position), else the decoder's own
+     * message (a wrong length or padding).
+     */
+    static String base64Problem(String text, IllegalArgumentException e) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean alphabet = (c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= '0' && c <= '9')
+                    || c == '+'
+                    || c == '/'
+                    || c == '=';
+            if (!alphabet) {
+                String shown = c == ' '
+                        ? "a space"
+                        : Character.isISOControl(c) || Character.isWhitespace(c)
+                                ? String.format("U+%04X", (int) c)
+                                : "'" + c + "'";
+                return shown + " at character " + i + " is outside the base64 alphabet (A-Z a-z 0-9 + / and = padding,"
+                        + " no line breaks; base64url's - and _ are not accepted)";
+            }
+        }
+        return e.getMessage();
     }
 
     /**

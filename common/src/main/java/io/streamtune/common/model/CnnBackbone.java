@@ -11,7 +11,7 @@ import ai.djl.training.ParameterStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.streamtune.common.runtime.NativeAllocator;
+import io.streamtune.common.NativeAllocator;
 
 /**
  * Serves a trained image backbone: rebuilds the ResNetV1 its pack names with DJL's model-zoo

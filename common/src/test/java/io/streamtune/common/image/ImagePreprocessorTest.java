@@ -98,6 +98,26 @@ class ImagePreprocessorTest {
         ImageException e = assertThrows(ImageException.class, () -> GREY4.tensorFromBase64("not*base64!"));
         assertEquals(Defect.NOT_BASE64, e.defect());
         assertTrue(e.getMessage().contains("not valid base64"), e.getMessage());
+        // The first character outside the alphabet and its place, not the JDK's hex code of it ("character 2a").
+        assertTrue(e.getMessage().contains("'*' at character 3 is outside the base64 alphabet"), e.getMessage());
+    }
+
+    @Test
+    void shouldNameTheCharacterOrTheLengthProblemOfBadBase64() {
+        assertTrue(assertThrows(ImageException.class, () -> ImagePreprocessor.fromBase64("a caption here"))
+                .getMessage()
+                .contains("a space at character 1"));
+        assertTrue(assertThrows(ImageException.class, () -> ImagePreprocessor.fromBase64("iVBO-w0K"))
+                .getMessage()
+                .contains("'-' at character 4 is outside the base64 alphabet (A-Z a-z 0-9 + / and = padding, no line"
+                        + " breaks; base64url's - and _ are not accepted)"));
+        assertTrue(assertThrows(ImageException.class, () -> ImagePreprocessor.fromBase64("iVBOR\nw0K"))
+                .getMessage()
+                .contains("U+000A at character 5"));
+        // Every character is in the alphabet, the length is not: the decoder's own words.
+        ImageException length = assertThrows(ImageException.class, () -> ImagePreprocessor.fromBase64("iVBORw0KG"));
+        assertTrue(length.getMessage().startsWith("image is not valid base64: "), length.getMessage());
+        assertEquals(Defect.NOT_BASE64, length.defect());
     }
 
     @Test

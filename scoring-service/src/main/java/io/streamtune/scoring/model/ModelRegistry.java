@@ -263,6 +263,11 @@ public final class ModelRegistry implements ServedModels, AutoCloseable {
                 log.debug("[scoring task={} version={}] already in service", task, version);
                 return;
             }
+            if (pin(task).isEmpty() && version < servedVersion(task).orElse(0)) {
+                // An older version arriving after a newer one (a store restored at a start, a late record): routine.
+                log.debug("[scoring task={} version={}] older than the version in service: not served", task, version);
+                return;
+            }
             log.info(
                     "[scoring task={} version={}] not served: {}",
                     task,

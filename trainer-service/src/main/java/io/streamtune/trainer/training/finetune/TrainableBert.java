@@ -82,7 +82,7 @@ final class TrainableBert implements AutoCloseable {
         this.config = config;
         this.pooling = pooling;
         this.mode = mode;
-        io.streamtune.common.runtime.NativeAllocator.warnOnceIfUntuned(LOG);
+        io.streamtune.common.NativeAllocator.warnOnceIfUntuned(LOG);
         this.manager = Engine.getEngine(ENGINE).newBaseManager(device);
         manager.setName("finetune-" + mode.name().toLowerCase(java.util.Locale.ROOT));
         this.loraRank = loraRank;

@@ -24,6 +24,7 @@ import ai.djl.util.Pair;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.streamtune.common.NativeAllocator;
 import io.streamtune.common.config.ClassWeighting;
 import io.streamtune.common.config.CnnPolicy;
 import io.streamtune.common.config.Device;
@@ -35,7 +36,6 @@ import io.streamtune.common.model.CnnParametersFile;
 import io.streamtune.common.model.CnnWeights;
 import io.streamtune.common.model.HeadWeights;
 import io.streamtune.common.model.TensorPack;
-import io.streamtune.common.runtime.NativeAllocator;
 import io.streamtune.trainer.training.HeadTrainer;
 import io.streamtune.trainer.training.WeightedSoftmaxCrossEntropy;
 

@@ -1,4 +1,4 @@
-package io.streamtune.common.runtime;
+package io.streamtune.common;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.streamtune.common.runtime;
+package io.streamtune.common;
 
 import java.util.Locale;
 import java.util.Optional;
