@@ -199,41 +199,16 @@ public final class TrainerLoop implements AutoCloseable {
             String transactionalId,
             PromotionGate gate,
             TrainerMetrics metrics) {
-        this(kafka, settings, tasks, parser, transactionalId, gate, metrics, null);
+        this(kafka, settings, tasks, parser, transactionalId, gate, metrics, null, null, null);
     }
 
     /**
-     * @param parser validates examples against every configured task (the topic names the task)
+     * As the constructor above, with fine-tuning and the artifact store that the loop collects: at start and after
+     * every challenger whose weights went to it (admitted or not), it deletes the blobs that no retained version
+     * references and that are older than {@code gcMinAge} ({@link ArtifactCollector}).
+     *
      * @param finetuner runs the tasks' fine-tuning challengers in the background (not owned; closed after {@link #run}
      *     returned); null when no task fine-tunes
-     */
-    public TrainerLoop(
-            Kafka kafka,
-            Settings settings,
-            List<TaskConfig> tasks,
-            RecordParser parser,
-            String transactionalId,
-            PromotionGate gate,
-            TrainerMetrics metrics,
-            BackgroundFinetuner finetuner) {
-        this(
-                kafka,
-                settings,
-                tasks,
-                parser,
-                transactionalId,
-                gate,
-                metrics,
-                finetuner,
-                finetuner == null ? null : finetuner.store(),
-                finetuner == null ? null : finetuner.gcMinAge());
-    }
-
-    /**
-     * As the constructor above, with the artifact store that the loop collects: at start and after every challenger
-     * whose weights went to it (admitted or not), it deletes the blobs that no retained version references and that
-     * are older than {@code gcMinAge} ({@link ArtifactCollector}).
-     *
      * @param store where the learners and the fine-tuner put large weights; null when nothing is stored
      * @param gcMinAge blobs younger than this are kept (a challenger being published); ignored without a store
      */

@@ -141,7 +141,9 @@ class TrainerLoopFinetuneTest {
                 "tx-ft",
                 new PromotionGate(heads, Clock.systemUTC()),
                 metrics,
-                finetuner);
+                finetuner,
+                finetuner.store(),
+                finetuner.gcMinAge());
     }
 
     private void examples(int n) {
