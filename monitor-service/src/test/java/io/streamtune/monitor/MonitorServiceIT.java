@@ -60,7 +60,7 @@ class MonitorServiceIT {
         StreamtuneConfig config = StreamtuneConfig.parse(
                 """
                 kafka: {bootstrap.servers: "%s", state.dir: "%s"}
-                topics: {partitions: 2}
+                topics: {partitions: 1}
                 monitoring: {applicationId: %s, metricsPort: 0, liveMetricsInterval: 500ms, commitInterval: 50ms}
                 tasks:
                   - name: %s
@@ -84,6 +84,10 @@ class MonitorServiceIT {
         TaskTopics topics = TaskTopics.of(task);
         List<ConsumerRecord<byte[], byte[]>> alerts = new CopyOnWriteArrayList<>();
         List<ConsumerRecord<byte[], byte[]>> modelEvents = new CopyOnWriteArrayList<>();
+        // One partition: the 300 s of predictions below are produced at once, a backlog. With two input partitions
+        // the two upstream tasks wrote the entity-keyed repartition topic in bursts, the surge processor's event time
+        // ran ahead of the slower task's records and dropped them as late (surge_late, the README's backlog limit),
+        // and windows of 11 of Globex's 30 predictions raised a false alert in one CI rehearsal of three.
         try (MonitorService monitor = new MonitorService(config)) {
             monitor.start();
             assertTrue(monitor.awaitRunning(Duration.ofSeconds(90)), "monitor running");
