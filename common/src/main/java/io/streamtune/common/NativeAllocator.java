@@ -16,13 +16,15 @@ import org.slf4j.Logger;
  * on the process's memory-map lock. Measured on 2 cores with a ResNetV1-20 on 28 x 28 images, batch 32
  * (docs/BENCHMARKS.md): 30-85 thousand minor page faults per second and 20-60% of a core in the kernel; with
  * {@link #RECOMMENDED} the backbone alone went from 1,008 to 2,219 images/s and the scorer end to end from 807 to
- * 1,891 events/s. ONNX Runtime (the text encoder) keeps its own arena and is not affected.
+ * 1,891 events/s. ONNX Runtime (the text encoder) keeps its own arena and is not affected; LoRA fine-tuning (PyTorch,
+ * small tensors) ran at the same speed either way. The cost is memory kept for reuse: peak RSS of a fine-tuning
+ * run 1,485 -> 1,743 MiB.
  *
  * <p>Both values must be set together: fixing the trim threshold alone also fixes the mmap threshold at its 128 KiB
  * start (glibc stops adjusting either), which made the same CNN ten times slower (90 instead of 1,030 images/s).
  * The values are glibc tunables, read once when the process starts: the launcher ({@code ./streamtune}), the
  * service images and the test runner set {@code GLIBC_TUNABLES}; a JVM started otherwise logs
- * {@link #problem(String, String)}'s advice once, from the first PyTorch model it builds.
+ * {@link #problem(String, String)}'s advice once, from the first CNN it builds or trains.
  */
 public final class NativeAllocator {
 
@@ -70,13 +72,13 @@ public final class NativeAllocator {
                     + ": glibc then hands freed memory back to the kernel at 128 KiB and PyTorch refaults it; " + fix);
         }
         return Optional.of(ENV + " does not set " + MMAP_THRESHOLD + " and " + TRIM_THRESHOLD
-                + ": PyTorch's CPU work (CNN scoring and training, encoder fine-tuning) runs about half as fast "
-                + "while glibc returns and refaults its buffers; " + fix);
+                + ": CNN scoring and training on PyTorch run about half as fast while glibc returns and refaults their"
+                + " buffers; " + fix);
     }
 
     /**
      * Logs {@link #problem(String, String)} for this process at WARN, once per process (later calls do nothing).
-     * Called where a PyTorch model is built.
+     * Called where a CNN is built for serving or training.
      */
     public static void warnOnceIfUntuned(Logger log) {
         if (CHECKED.compareAndSet(false, true)) {

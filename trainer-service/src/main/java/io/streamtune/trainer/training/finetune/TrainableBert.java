@@ -49,8 +49,6 @@ final class TrainableBert implements AutoCloseable {
 
     static final String ENGINE = "PyTorch";
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainableBert.class);
-
     /** One trainable array with its AdamW state. */
     record Param(String name, NDArray value, NDArray m, NDArray v, boolean decay, boolean head) {}
 
@@ -82,7 +80,6 @@ final class TrainableBert implements AutoCloseable {
         this.config = config;
         this.pooling = pooling;
         this.mode = mode;
-        io.streamtune.common.NativeAllocator.warnOnceIfUntuned(LOG);
         this.manager = Engine.getEngine(ENGINE).newBaseManager(device);
         manager.setName("finetune-" + mode.name().toLowerCase(java.util.Locale.ROOT));
         this.loraRank = loraRank;
