@@ -4,7 +4,6 @@ import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
@@ -21,11 +20,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.SequentialBlock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -150,29 +146,9 @@ class ScoringImageDeadLetterIT {
                 appId, 16, Duration.ofMillis(200), 10_000, Duration.ofMillis(100), 1, 2, -1, true, Map.of(), "");
     }
 
-    /** Committed records of a topic until {@code n} have come or the time is up. */
+    /** Committed records of a topic until {@code n} have come or the time is up, and a second more for duplicates. */
     private static List<ConsumerRecord<byte[], byte[]>> read(String topic, int n, Duration timeout) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-                Map.of("bootstrap.servers", SharedKafka.bootstrapServers(), "isolation.level", "read_committed"),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition()))
-                    .toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (out.size() < n && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(100)).forEach(out::add);
-            }
-            // A little longer: a duplicate, had there been one, would come now.
-            long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (System.nanoTime() < settle) {
-                c.poll(Duration.ofMillis(100)).forEach(out::add);
-            }
-        }
-        return out;
+        return SharedKafka.readCommitted(topic, n, timeout, Duration.ofSeconds(1));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.streamtune.testing;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -7,6 +9,10 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -118,5 +124,34 @@ public final class SharedKafka {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrapServers());
         return p;
+    }
+
+    /**
+     * The committed records of a topic from its beginning (read_committed, no group), read until at least
+     * {@code atLeast} have come or {@code timeout} has passed, then for {@code settle} more: a duplicate, had there
+     * been one, would come then. The caller asserts on what came.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+            String topic, int atLeast, Duration timeout, Duration settle) {
+        Properties p = clientProperties();
+        p.put("isolation.level", "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (out.size() < atLeast && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(100)).forEach(out::add);
+            }
+            long settled = System.nanoTime() + settle.toNanos();
+            while (System.nanoTime() < settled) {
+                c.poll(Duration.ofMillis(100)).forEach(out::add);
+            }
+        }
+        return out;
     }
 }
